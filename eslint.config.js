@@ -1,0 +1,60 @@
+// Lint rules that keep the architecture honest: the dependency direction of STYLE.md.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'stream', 'util', 'events', 'worker_threads'];
+const noNode = nodeBuiltins.flatMap((m) => [m, `node:${m}`, `node:${m}/*`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules', '.caisson', 'src/db/generated', 'dist', 'runtime-images', 'examples', 'test/fixtures'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: noNode.concat(['dockerode', '@prisma/client', 'pg', '@electric-sql/pglite']),
+        patterns: [
+          { group: ['**/db/**', '**/runtime/**', '**/config/**', '**/api/**', '**/cli/**'], message: 'workflows are deterministic: no I/O modules' },
+          { group: ['**/activities/**'], allowTypeImports: true, message: 'workflows may only `import type` from activities' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../shared/*'], message: 'shared/ imports nothing else in src/' }] }],
+    },
+  },
+  {
+    files: ['src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/**', '@temporalio/*', '**/api/**', '**/workflows/**', '**/activities/**'], message: 'runtime/ knows nothing of the db or Temporal' }] }],
+    },
+  },
+  {
+    files: ['src/db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/runtime/**', '@temporalio/*', 'dockerode', '**/api/**'], message: 'db/ knows nothing of Docker or Temporal' }] }],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['dockerode'], patterns: [{ group: ['**/runtime/**'], message: 'the api never touches Docker: every container change goes through a workflow' }] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**', 'src/config/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only cli/ and config/ read process.env' }],
+    },
+  },
+);

@@ -1,0 +1,35 @@
+// Three projects: unit (no I/O, parallel), integration and e2e (real Temporal, Docker,
+// databases; one file at a time so they do not fight over the 2 cores).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/temporal.global-setup.ts', 'test/integration/db/postgres.global-setup.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/temporal.global-setup.ts', 'test/integration/db/postgres.global-setup.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
