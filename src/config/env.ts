@@ -1,0 +1,80 @@
+// The one place configuration is parsed: loadConfig(source = process.env) → frozen Config.
+// Every variable, its default and its meaning is listed in README.md (Configuration).
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const MiB = 1024 * 1024;
+
+const EnvSchema = z.object({
+  CAISSON_HOME: z.string().default('.caisson'),
+  CAISSON_API_HOST: z.string().default('127.0.0.1'),
+  CAISSON_API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CAISSON_API_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  CAISSON_TASK_QUEUE: z.string().default('caisson'),
+  CAISSON_WORKER_ID: z.string().optional(),
+  DOCKER_HOST: z.string().optional(),
+  CAISSON_MAX_PAYLOAD_BYTES: int(6 * MiB),
+  CAISSON_MAX_RESULT_BYTES: int(6 * MiB),
+  CAISSON_MAX_CODE_BYTES: int(50 * MiB),
+  CAISSON_LOG_CAP_BYTES: int(1 * MiB),
+  CAISSON_INLINE_PAYLOAD_BYTES: int(256 * 1024),
+  CAISSON_HOST_DATA_DIR: z.string().optional(),
+  CAISSON_WORKER_CONCURRENCY: int(8),
+});
+
+export interface Config {
+  home: string;
+  api: { host: string; port: number; url: string };
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  temporal: { address: string; namespace: string; uiPort: number; taskQueue: string };
+  worker: {
+    id: string;
+    concurrency: number;
+    /** Where code, io dirs and build outputs live on this (worker) machine. */
+    dataDir: string;
+    /** The same directory as the Docker engine sees it (differs when the worker runs in a container). */
+    hostDataDir: string;
+  };
+  dockerHost: string | undefined;
+  limits: { payloadBytes: number; resultBytes: number; codeBytes: number; logBytes: number; inlineBytes: number };
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const env = EnvSchema.parse(source);
+  const home = resolve(env.CAISSON_HOME);
+  const dataDir = resolve(home, 'worker');
+  const apiUrl = env.CAISSON_API_URL ?? `http://${env.CAISSON_API_HOST}:${env.CAISSON_API_PORT}`;
+  return Object.freeze({
+    home,
+    api: { host: env.CAISSON_API_HOST, port: env.CAISSON_API_PORT, url: apiUrl.replace(/\/$/, '') },
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDir: resolve(home, 'db'),
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      uiPort: env.TEMPORAL_UI_PORT,
+      taskQueue: env.CAISSON_TASK_QUEUE,
+    },
+    worker: {
+      id: env.CAISSON_WORKER_ID ?? `${hostname()}-${process.pid}`,
+      concurrency: env.CAISSON_WORKER_CONCURRENCY,
+      dataDir,
+      hostDataDir: env.CAISSON_HOST_DATA_DIR ? resolve(env.CAISSON_HOST_DATA_DIR) : dataDir,
+    },
+    dockerHost: env.DOCKER_HOST,
+    limits: {
+      payloadBytes: env.CAISSON_MAX_PAYLOAD_BYTES,
+      resultBytes: env.CAISSON_MAX_RESULT_BYTES,
+      codeBytes: env.CAISSON_MAX_CODE_BYTES,
+      logBytes: env.CAISSON_LOG_CAP_BYTES,
+      inlineBytes: env.CAISSON_INLINE_PAYLOAD_BYTES,
+    },
+  });
+}

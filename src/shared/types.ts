@@ -1,0 +1,82 @@
+// Domain types shared by workflows, activities, runtime, db and api. Pure data and zod
+// schemas only: this file is bundled into the workflow sandbox.
+import { z } from 'zod';
+
+export const RUNTIMES = ['python', 'node', 'go'] as const;
+export const RuntimeSchema = z.enum(RUNTIMES);
+export type Runtime = z.infer<typeof RuntimeSchema>;
+
+/** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,
+ * JSON on stdout out). handler: an exported function whose return value is the result. */
+export const CONVENTIONS = ['script', 'handler'] as const;
+export const ConventionSchema = z.enum(CONVENTIONS);
+export type Convention = z.infer<typeof ConventionSchema>;
+
+/** The closed set of ways an invocation can fail. */
+export const FAILURE_KINDS = [
+  'FunctionError',
+  'FunctionTimeout',
+  'FunctionOOM',
+  'InvalidOutput',
+  'InfrastructureError',
+  'Cancelled',
+] as const;
+export const FailureKindSchema = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof FailureKindSchema>;
+
+/** Failure kinds that are the function's fault (subject to its retry policy). */
+export const FUNCTION_FAILURE_KINDS = ['FunctionError', 'FunctionTimeout', 'FunctionOOM', 'InvalidOutput'] as const;
+export type FunctionFailureKind = (typeof FUNCTION_FAILURE_KINDS)[number];
+
+export const RetryPolicySchema = z.object({
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  initialIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
+  backoffCoefficient: z.number().min(1).max(10).default(2),
+  maximumIntervalMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  retryOn: z.array(z.enum(FUNCTION_FAILURE_KINDS)).default(['FunctionError', 'FunctionTimeout', 'FunctionOOM']),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicySchema.parse({});
+
+export const LimitsSchema = z.object({
+  timeoutMs: z.number().int().min(100).max(900_000).default(30_000),
+  memoryMb: z.number().int().min(16).max(8192).default(128),
+  cpus: z.number().min(0.05).max(16).default(1),
+  network: z.boolean().default(false),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+/** How a version's code is stored: one file (named) or a tar.gz of a folder. */
+export const ArtifactSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  format: z.enum(['file', 'tgz']),
+  fileName: z.string().optional(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+/** Everything the data plane needs to run one version; resolved by the control plane. */
+export interface FunctionVersionSpec {
+  functionId: string;
+  namespace: string;
+  name: string;
+  version: number;
+  runtime: Runtime;
+  convention: Convention;
+  entry: string;
+  artifact: Artifact;
+  limits: Limits;
+  env: Record<string, string>;
+  retryPolicy: RetryPolicy;
+}
+
+export const INVOCATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  failure?: { kind: FailureKind; message: string; stderrTail?: string };
+}

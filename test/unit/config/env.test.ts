@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.js';
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    const c = loadConfig({});
+    expect(c.api).toMatchObject({ host: '127.0.0.1', port: 3000, url: 'http://127.0.0.1:3000' });
+    expect(c.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'caisson' });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.limits.payloadBytes).toBe(6 * 1024 * 1024);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads overrides and rejects bad values naming the variable', () => {
+    expect(loadConfig({ CAISSON_API_PORT: '4000' }).api.url).toBe('http://127.0.0.1:4000');
+    expect(() => loadConfig({ CAISSON_API_PORT: 'abc' })).toThrow(/CAISSON_API_PORT/);
+  });
+
+  it('maps the worker data dir to the host path when the worker runs in a container', () => {
+    const c = loadConfig({ CAISSON_HOME: '/data', CAISSON_HOST_DATA_DIR: '/srv/caisson/worker' });
+    expect(c.worker.dataDir).toBe('/data/worker');
+    expect(c.worker.hostDataDir).toBe('/srv/caisson/worker');
+  });
+});
