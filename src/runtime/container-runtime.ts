@@ -1,0 +1,72 @@
+// The port between activities and a container engine. docker-runtime.ts implements it
+// with dockerode; unit tests use a fake. Knows nothing of Temporal or the database.
+
+export interface ContainerSpec {
+  /** Deterministic name (invocation id + attempt), so a retried create finds its own container. */
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  /** Host path of the function's code, mounted read-only at /app/function. */
+  codeDir: string;
+  /** Host path mounted read-write at /caisson/io (payload in, result out). Build containers have none. */
+  ioDir?: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit?: number;
+  /** false → no network namespace interfaces at all (the default for functions). */
+  network: boolean;
+  tmpfsMb?: number;
+  /** Overrides the image entrypoint/cmd (build containers). */
+  cmd?: string[];
+  /** Build containers only: exec-able /tmp (compilers run from it) and outDir mounted rw at /out.
+   * Still read-only root, all capabilities dropped, no-new-privileges, uid 65534. */
+  build?: { outDir: string };
+}
+
+export interface ExecuteOptions {
+  /** Wall-clock budget of the function; at the deadline: SIGTERM, grace, SIGKILL. */
+  timeoutMs: number;
+  graceMs?: number;
+  stdoutCapBytes?: number;
+  stderrCapBytes?: number;
+  /** Called every few seconds while the container runs (activity heartbeats). */
+  onProgress?: () => void;
+  /** Aborting stops the container (SIGTERM, grace, SIGKILL) and resolves with cancelled=true. */
+  signal?: AbortSignal;
+}
+
+export interface ExecutionOutcome {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  oomKilled: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  createdAt: Date;
+}
+
+export interface ContainerRuntime {
+  /** Answers or throws RuntimeUnavailableError. */
+  ping(): Promise<void>;
+  /** Local image → done; else pull; neither → RuntimeUnavailableError naming the image. */
+  ensureImage(image: string): Promise<{ pulled: boolean }>;
+  /** Creates (not starts) a hardened container; an existing container of that name is reused. */
+  create(spec: ContainerSpec): Promise<{ id: string }>;
+  /** Starts, waits with a deadline, collects capped output, exit code, OOM flag. */
+  execute(id: string, options: ExecuteOptions): Promise<ExecutionOutcome>;
+  /** Force-removes; an already-removed container is success. */
+  remove(idOrName: string): Promise<void>;
+  /** Containers labelled caisson.managed=true (optionally more label filters). */
+  listManaged(labels?: Record<string, string>): Promise<ManagedContainer[]>;
+}

@@ -1,0 +1,31 @@
+// Runtime image names, read from runtime-images/images.json (the one place tags are defined).
+import type { Runtime } from '../shared/types.js';
+import manifest from '../../runtime-images/images.json' with { type: 'json' };
+
+interface ImageEntry {
+  name: string;
+  dir: string;
+}
+
+const images = manifest.images as Record<string, ImageEntry | undefined>;
+
+function ref(key: string): string {
+  const entry = images[key];
+  if (!entry) throw new Error(`runtime-images/images.json has no image '${key}'`);
+  return `${entry.name}:${manifest.tag}`;
+}
+
+/** The image that runs functions of this runtime, e.g. imageFor('python') → 'caisson-runtime-python:1'. */
+export function imageFor(runtime: Runtime): string {
+  return ref(runtime);
+}
+
+/** The image that compiles Go functions ahead of time. */
+export function goBuildImage(): string {
+  return ref('go-build');
+}
+
+/** Every image Caisson needs, for `caisson dev` / pre-pull. */
+export function allImages(): string[] {
+  return Object.keys(images).map(ref);
+}

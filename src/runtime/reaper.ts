@@ -1,0 +1,38 @@
+// Removes containers whose owner can no longer remove them: past their deadline label
+// (the worker died mid-attempt), or left by an earlier life of this same worker id.
+import type { ContainerRuntime } from './container-runtime.js';
+
+export interface ReaperOptions {
+  runtime: ContainerRuntime;
+  workerId: string;
+  intervalMs: number;
+  log?: (msg: string) => void;
+}
+
+export async function reapOnce(runtime: ContainerRuntime, opts: { workerId?: string; now?: number }): Promise<string[]> {
+  const now = opts.now ?? Date.now();
+  const removed: string[] = [];
+  for (const c of await runtime.listManaged()) {
+    const deadline = Number(c.labels['caisson.deadline'] ?? NaN);
+    const mineFromBefore = opts.workerId !== undefined && c.labels['caisson.worker'] === opts.workerId;
+    if (mineFromBefore || (Number.isFinite(deadline) && deadline < now)) {
+      await runtime.remove(c.id);
+      removed.push(c.name);
+    }
+  }
+  return removed;
+}
+
+/** On start: everything this worker id left behind; then, periodically, anything past its deadline. */
+export async function startReaper(opts: ReaperOptions): Promise<{ stop(): void }> {
+  const log = opts.log ?? (() => {});
+  const first = await reapOnce(opts.runtime, { workerId: opts.workerId }).catch(() => []);
+  if (first.length) log(`reaper: removed ${first.length} container(s) left by an earlier run: ${first.join(', ')}`);
+  const timer = setInterval(() => {
+    reapOnce(opts.runtime, {})
+      .then((r) => r.length && log(`reaper: removed ${r.length} expired container(s): ${r.join(', ')}`))
+      .catch(() => undefined);
+  }, opts.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,153 @@
+// Turns what a container did (exit status, output, result.json) into a result or a typed
+// failure. Pure: no I/O, so the precedence rules are tested as a table.
+import type { Convention, FailureKind } from '../shared/types.js';
+import type { ExecutionOutcome } from './container-runtime.js';
+
+/** The handler convention's /caisson/io/result.json, as read by io-dir.ts. */
+export type ResultFile =
+  | { kind: 'missing' }
+  | { kind: 'too-large'; sizeBytes: number; capBytes: number }
+  | { kind: 'unreadable'; message: string }
+  | { kind: 'present'; text: string };
+
+export type InterpretedOutcome =
+  | { ok: true; result: unknown }
+  | {
+      ok: false;
+      kind: FailureKind;
+      message: string;
+      errorType?: string;
+      stack?: string;
+      stderrTail?: string;
+    };
+
+export interface InterpretInput {
+  convention: Convention;
+  outcome: ExecutionOutcome;
+  resultFile: ResultFile | undefined;
+  maxResultBytes: number;
+}
+
+const STDERR_TAIL_CHARS = 2000;
+const SNIPPET_CHARS = 200;
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+
+/**
+ * Precedence: cancelled → timed out → OOM → handler's own error → non-zero exit →
+ * output (handler: result.json; script: JSON on stdout). Non-JSON stdout is
+ * InvalidOutput: the old platform's functions print JSON, anything else is a bug
+ * worth surfacing rather than silently passing a string along.
+ */
+export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
+  const { outcome, convention } = input;
+  const stderrTail = tail(outcome.stderr);
+  const fail = (kind: FailureKind, message: string, extra: { errorType?: string; stack?: string } = {}) =>
+    ({ ok: false, kind, message, ...extra, ...(stderrTail ? { stderrTail } : {}) }) as const;
+
+  if (outcome.cancelled) return fail('Cancelled', 'the invocation was cancelled and its container stopped');
+  if (outcome.timedOut) return fail('FunctionTimeout', `the function did not finish within its timeout (ran ${outcome.durationMs} ms)`);
+  if (outcome.oomKilled) return fail('FunctionOOM', 'the function ran out of memory and was killed (raise memoryMb)');
+
+  const envelope = convention === 'handler' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
+  if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
+
+  if (outcome.exitCode === null) return fail('InfrastructureError', 'the container exit status is unknown');
+  if (outcome.exitCode !== 0) {
+    const signal = outcome.exitCode > 128 ? SIGNALS[outcome.exitCode - 128] : undefined;
+    const how = `the function exited with code ${outcome.exitCode}${signal ? ` (${signal})` : ''}`;
+    return fail('FunctionError', stderrTail ? `${how}: ${stderrTail}` : how);
+  }
+
+  if (envelope) {
+    if (envelope.type === 'ok') return { ok: true, result: envelope.result };
+    return fail('InvalidOutput', envelope.message);
+  }
+  return interpretStdout(outcome, input.maxResultBytes, fail);
+}
+
+type Envelope =
+  | { type: 'ok'; result: unknown }
+  | { type: 'error'; message: string; extra: { errorType?: string; stack?: string } }
+  | { type: 'invalid'; message: string };
+
+function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): Envelope {
+  if (!file || file.kind === 'missing') {
+    return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };
+  }
+  if (file.kind === 'unreadable') return { type: 'invalid', message: `result.json could not be read: ${file.message}` };
+  if (file.kind === 'too-large' || byteLength(file.text) > maxResultBytes) {
+    const size = file.kind === 'too-large' ? file.sizeBytes : byteLength(file.text);
+    return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(file.text);
+  } catch (err) {
+    return { type: 'invalid', message: `result.json is not valid JSON: ${(err as Error).message}` };
+  }
+  if (!isRecord(value) || typeof value.ok !== 'boolean') {
+    return { type: 'invalid', message: 'result.json is not {"ok": true|false, …}' };
+  }
+  if (value.ok) return { type: 'ok', result: value.result ?? null };
+  const error = isRecord(value.error) ? value.error : {};
+  const message = typeof error.message === 'string' && error.message ? error.message : 'the handler failed';
+  const extra: { errorType?: string; stack?: string } = {};
+  if (typeof error.type === 'string') extra.errorType = error.type;
+  if (typeof error.stack === 'string') extra.stack = error.stack;
+  return { type: 'error', message: extra.errorType ? `${extra.errorType}: ${message}` : message, extra };
+}
+
+function interpretStdout(
+  outcome: ExecutionOutcome,
+  maxResultBytes: number,
+  fail: (kind: FailureKind, message: string) => InterpretedOutcome,
+): InterpretedOutcome {
+  if (outcome.stdoutTruncated) {
+    return fail('InvalidOutput', 'stdout exceeded its cap and was truncated, so the result (printed last) is lost');
+  }
+  const text = outcome.stdout.trim();
+  if (text === '') return { ok: true, result: null };
+  const candidate = tryJson(text) ?? tryJson(lastNonEmptyLine(text));
+  if (!candidate) {
+    return fail('InvalidOutput', `stdout is not JSON (print the result as JSON on the last line): ${snippet(text)}`);
+  }
+  if (byteLength(candidate.text) > maxResultBytes) {
+    return fail('InvalidOutput', `the result is ${byteLength(candidate.text)} bytes, over the limit of ${maxResultBytes} bytes`);
+  }
+  return { ok: true, result: candidate.value };
+}
+
+function tryJson(text: string): { value: unknown; text: string } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown, text };
+  } catch {
+    return undefined;
+  }
+}
+
+function lastNonEmptyLine(text: string): string {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line) return line;
+  }
+  return '';
+}
+
+function tail(text: string): string {
+  const trimmed = text.trimEnd();
+  return trimmed.length > STDERR_TAIL_CHARS ? `…${trimmed.slice(-STDERR_TAIL_CHARS)}` : trimmed;
+}
+
+function snippet(text: string): string {
+  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
