@@ -1,0 +1,42 @@
+// The db layer's public surface: open a database, build the repositories over it.
+import type { PrismaClient } from './generated/client.js';
+import { createArtifactsRepository } from './artifacts.repository.js';
+import { createBlobsRepository } from './blobs.repository.js';
+import { createDeadLettersRepository } from './dead-letters.repository.js';
+import { createFunctionsRepository } from './functions.repository.js';
+import { createInvocationsRepository } from './invocations.repository.js';
+
+export { createDatabase, databaseKind, defaultMigrationsDir } from './client.js';
+export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js';
+export { applyMigrations, MigrationError } from './migrate.js';
+export type { ArtifactsRepository } from './artifacts.repository.js';
+export type { BlobsRepository } from './blobs.repository.js';
+export type { DeadLetterRow, DeadLettersRepository, RecordDeadLetterInput } from './dead-letters.repository.js';
+export type {
+  FunctionPage,
+  FunctionSummary,
+  FunctionVersionInput,
+  FunctionVersionRecord,
+  FunctionsRepository,
+  NewVersionInput,
+} from './functions.repository.js';
+export type {
+  CompleteInvocationInput,
+  CreateInvocationInput,
+  InvocationPage,
+  InvocationRow,
+  InvocationsRepository,
+  ListInvocationsOptions,
+} from './invocations.repository.js';
+
+export function createRepositories(prisma: PrismaClient) {
+  return {
+    functions: createFunctionsRepository(prisma),
+    artifacts: createArtifactsRepository(prisma),
+    blobs: createBlobsRepository(prisma),
+    invocations: createInvocationsRepository(prisma),
+    deadLetters: createDeadLettersRepository(prisma),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
