@@ -1,0 +1,185 @@
+// Data-plane activities: everything that touches the Docker engine. pullImage runs on the
+// shared data queue and names this worker's host queue; the rest run on that host queue.
+import { Context } from '@temporalio/activity';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { CodeCache } from '../runtime/code-cache.js';
+import { createIoDir, readResultFile, removeIoDir } from '../runtime/io-dir.js';
+import { interpretOutcome } from '../runtime/result-protocol.js';
+import { buildGoFunction } from '../runtime/go-builder.js';
+import { goBuildImage, imageFor } from '../runtime/images.js';
+import { isInline, type PayloadRef } from '../shared/payload-ref.js';
+import type { AttemptOutcome } from '../shared/invocation.js';
+import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
+import { FunctionExecutionError } from '../shared/errors.js';
+import type { BlobClient } from './blob-client.js';
+import { typedActivities } from './to-failure.js';
+
+export interface ContainerActivityDeps {
+  runtime: ContainerRuntime;
+  codeCache: CodeCache;
+  blobs: BlobClient;
+  hostTaskQueue: string;
+  workerId: string;
+  /** This worker's data dir, and the same dir as the Docker engine sees it. */
+  dataDir: string;
+  hostDataDir: string;
+  limits: { resultBytes: number; logBytes: number; inlineBytes: number };
+}
+
+const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024; // FUNCTION_PAYLOAD env only below this (ARG_MAX)
+const GRACE_MS = 2000;
+
+export function createContainerActivities(deps: ContainerActivityDeps) {
+  const ioRoot = join(deps.dataDir, 'io');
+  const goBinRoot = join(deps.dataDir, 'go-bin');
+  const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
+  const goBuilds = new Map<string, Promise<string>>();
+
+  async function codeDirFor(spec: FunctionVersionSpec): Promise<string> {
+    const source = await deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
+    if (spec.runtime !== 'go') return source;
+    // Go is compiled once per content hash on this worker, never per invocation.
+    const sha = spec.artifact.sha256;
+    let build = goBuilds.get(sha);
+    if (!build) {
+      build = buildGo(source, sha);
+      goBuilds.set(sha, build);
+      build.catch(() => goBuilds.delete(sha));
+    }
+    return build;
+  }
+
+  async function buildGo(sourceDir: string, sha: string): Promise<string> {
+    const outDir = join(goBinRoot, sha);
+    const done = join(outDir, 'handler');
+    const { existsSync } = await import('node:fs');
+    if (existsSync(done)) return outDir;
+    await deps.runtime.ensureImage(goBuildImage());
+    const tmpOut = `${outDir}.tmp-${process.pid}`;
+    await rm(tmpOut, { recursive: true, force: true });
+    await mkdir(tmpOut, { recursive: true, mode: 0o777 });
+    const built = await buildGoFunction({
+      runtime: deps.runtime, sourceDir: hostPath(sourceDir), outDir: hostPath(tmpOut), localOutDir: tmpOut,
+      buildImage: goBuildImage(), labels: { 'caisson.build': sha, 'caisson.worker': deps.workerId },
+    });
+    if (!built.ok) {
+      await rm(tmpOut, { recursive: true, force: true });
+      throw new FunctionExecutionError(`Go build failed:\n${built.compilerOutput}`);
+    }
+    const { rename } = await import('node:fs/promises');
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmpOut, outDir);
+    return outDir;
+  }
+
+  async function payloadText(payload: PayloadRef): Promise<string> {
+    if (isInline(payload)) return JSON.stringify(payload.inline ?? null);
+    return (await deps.blobs.getBlob(payload.ref)).toString('utf8');
+  }
+
+  async function toRef(value: unknown): Promise<PayloadRef> {
+    const text = JSON.stringify(value ?? null);
+    if (Buffer.byteLength(text) <= deps.limits.inlineBytes) return { inline: value ?? null };
+    const bytes = Buffer.from(text);
+    return { ref: await deps.blobs.putBlob(bytes), sizeBytes: bytes.length };
+  }
+
+  return typedActivities({
+    async pullImage(input: { runtime: Runtime }): Promise<{ hostTaskQueue: string; pulled: boolean }> {
+      const { pulled } = await deps.runtime.ensureImage(imageFor(input.runtime));
+      return { hostTaskQueue: deps.hostTaskQueue, pulled };
+    },
+
+    async createContainer(input: {
+      containerName: string; invocationId: string; attempt: number; spec: FunctionVersionSpec;
+      payload: PayloadRef; workflowId: string;
+    }): Promise<{ containerId: string }> {
+      const { spec } = input;
+      const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload)]);
+      const ioDir = await createIoDir(ioRoot, input.containerName, payload);
+      const env: Record<string, string> = {
+        ...spec.env,
+        CAISSON_CONVENTION: spec.convention,
+        CAISSON_ENTRY: spec.runtime === 'go' ? 'handler' : spec.entry,
+        CAISSON_INVOCATION_ID: input.invocationId,
+        CAISSON_ATTEMPT: String(input.attempt),
+        CAISSON_FUNCTION: spec.name,
+        CAISSON_VERSION: String(spec.version),
+        CAISSON_TIMEOUT_MS: String(spec.limits.timeoutMs),
+        CAISSON_MEMORY_MB: String(spec.limits.memoryMb),
+      };
+      if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) env.FUNCTION_PAYLOAD = payload;
+      const deadline = Date.now() + spec.limits.timeoutMs + 120_000;
+      const { id } = await deps.runtime.create({
+        name: input.containerName,
+        image: imageFor(spec.runtime),
+        labels: {
+          'caisson.managed': 'true',
+          'caisson.invocation': input.invocationId,
+          'caisson.function': `${spec.namespace}/${spec.name}`,
+          'caisson.version': String(spec.version),
+          'caisson.worker': deps.workerId,
+          // The reaper removes a container still present past this time (its worker died).
+          'caisson.deadline': String(deadline),
+        },
+        env,
+        codeDir: hostPath(codeDir),
+        ioDir: hostPath(ioDir),
+        memoryMb: spec.limits.memoryMb,
+        cpus: spec.limits.cpus,
+        network: spec.limits.network,
+      });
+      return { containerId: id };
+    },
+
+    async executeWithTimeout(input: {
+      containerId: string; containerName: string; invocationId: string; spec: FunctionVersionSpec;
+    }): Promise<AttemptOutcome> {
+      const ctx = Context.current();
+      const { spec } = input;
+      const outcome = await deps.runtime.execute(input.containerId, {
+        timeoutMs: spec.limits.timeoutMs,
+        graceMs: GRACE_MS,
+        stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes),
+        stderrCapBytes: deps.limits.logBytes,
+        onProgress: () => ctx.heartbeat(),
+        signal: ctx.cancellationSignal,
+      });
+      const resultFile = await readResultFile(join(ioRoot, input.containerName), deps.limits.resultBytes);
+      const interpreted = interpretOutcome({
+        convention: spec.convention, outcome, resultFile, maxResultBytes: deps.limits.resultBytes,
+      });
+      // In the script convention stdout is the result; keep it as a log too, capped.
+      const logs = {
+        stdout: await toRef(capText(outcome.stdout, deps.limits.logBytes)),
+        stderr: await toRef(outcome.stderr),
+      };
+      if (interpreted.ok) {
+        return { ok: true, result: await toRef(interpreted.result), logs, durationMs: outcome.durationMs };
+      }
+      return {
+        ok: false,
+        failure: {
+          kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
+          stderrTail: outcome.stderr.slice(-2000),
+        },
+        logs,
+        durationMs: outcome.durationMs,
+      };
+    },
+
+    async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {
+      await deps.runtime.remove(input.containerName);
+      await removeIoDir(join(ioRoot, input.containerName));
+    },
+  });
+}
+
+function capText(text: string, cap: number): string {
+  return text.length <= cap ? text : `${text.slice(0, cap)}\n…[truncated ${text.length - cap} bytes]`;
+}
+
+export type ContainerActivities = ReturnType<typeof createContainerActivities>;
+export type PullImageActivities = Pick<ContainerActivities, 'pullImage'>;

@@ -1,0 +1,10 @@
+// What every procedure receives. Built once per api process (no per-request I/O).
+import type { Repositories } from '../db/index.js';
+import type { FunctionService } from './services/function.service.js';
+import type { InvocationService } from './services/invocation.service.js';
+
+export interface ApiContext {
+  db: Repositories;
+  functions: FunctionService;
+  invocations: InvocationService;
+}

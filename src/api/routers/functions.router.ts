@@ -1,0 +1,19 @@
+// functions.*: deploy (create → v1, update → next version), read, list, delete.
+import { CreateFunctionInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const functionsRouter = router({
+  create: publicProcedure.input(CreateFunctionInput).mutation(({ ctx, input }) => ctx.functions.create(input)),
+  update: publicProcedure.input(UpdateFunctionInput).mutation(({ ctx, input }) => ctx.functions.update(input)),
+  get: publicProcedure.input(FunctionRefInput).query(({ ctx, input }) => ctx.db.functions.get(input.namespace, input.name)),
+  list: publicProcedure.input(ListInput).query(({ ctx, input }) => ctx.db.functions.list(input)),
+  versions: publicProcedure
+    .input(FunctionRefInput)
+    .query(({ ctx, input }) => ctx.db.functions.listVersions(input.namespace, input.name)),
+  delete: publicProcedure
+    .input(FunctionRefInput)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.db.functions.delete(input.namespace, input.name);
+      return { deleted: true as const, name: input.name };
+    }),
+});

@@ -1,0 +1,50 @@
+// zod input schemas of the public api: one place, so the CLI, docs and tests agree.
+import { z } from 'zod';
+import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES } from '../shared/types.js';
+
+export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
+export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
+const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({});
+const Base64Schema = z.string().min(1, 'code is empty').regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+const FunctionBody = {
+  namespace: NamespaceSchema,
+  code: Base64Schema.describe('base64 of one source file, or of a tar.gz of a folder'),
+  fileName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').optional(),
+  convention: ConventionSchema.optional(),
+  entry: z.string().min(1).max(200).optional(),
+  limits: LimitsSchema.partial().optional(),
+  env: EnvSchema.optional(),
+  retryPolicy: RetryPolicySchema.partial().optional(),
+};
+
+export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });
+export const UpdateFunctionInput = z.object({ name: FunctionNameSchema, ...FunctionBody });
+export const FunctionRefInput = z.object({ namespace: NamespaceSchema, name: FunctionNameSchema });
+export const ListInput = z.object({
+  namespace: NamespaceSchema,
+  cursor: z.string().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
+const VersionSelector = z.union([z.number().int().min(1), z.literal('latest')]).default('latest');
+
+export const StartInvocationInput = z.object({
+  namespace: NamespaceSchema,
+  function: FunctionNameSchema,
+  version: VersionSelector,
+  payload: z.unknown().default(null),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export const InvokeInput = StartInvocationInput.extend({
+  /** How long to wait for the result before answering with the id and status. */
+  waitMs: z.number().int().min(0).max(900_000).default(60_000),
+});
+export const InvocationIdInput = z.object({ id: z.string().regex(/^inv_[0-9a-z]{10,40}$/, 'an invocation id (inv_…)') });
+export const ListInvocationsInput = z.object({
+  namespace: NamespaceSchema,
+  function: FunctionNameSchema.optional(),
+  status: z.enum(INVOCATION_STATUSES).optional(),
+  cursor: z.string().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,91 @@
+// caisson invoke <fn> [payload] and caisson inv get | ls | logs | cancel
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { CaissonClient } from '../../client/index.js';
+import type { Output } from '../output.js';
+
+type Ctx = () => { client: CaissonClient; out: Output };
+type View = Awaited<ReturnType<CaissonClient['invocations']['get']['query']>>;
+
+async function readPayload(arg: string | undefined): Promise<unknown> {
+  if (arg === undefined) return null;
+  const text = arg.startsWith('@') ? await readFile(arg.slice(1), 'utf8') : arg;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`the payload is not JSON: ${text.slice(0, 80)}`);
+  }
+}
+
+function summary(v: View): string {
+  const head = `${v.id}  ${v.function} v${v.version}  ${v.status}  attempts ${v.attempts}${v.durationMs != null ? `  ${v.durationMs} ms` : ''}`;
+  if (v.status === 'SUCCEEDED') return JSON.stringify(v.result, null, 2);
+  if (v.error) return `${head}\n${v.error.kind}: ${v.error.message}${v.error.stderrTail ? `\n--- stderr (tail) ---\n${v.error.stderrTail}` : ''}`;
+  return head;
+}
+
+/** Failed, cancelled or still running after the wait: a non-zero exit code. */
+function exitCodeFor(v: View): number {
+  return v.status === 'SUCCEEDED' ? 0 : v.status === 'RUNNING' || v.status === 'PENDING' ? 2 : 1;
+}
+
+export function registerInvokeCommands(program: Command, ctx: Ctx): void {
+  program.command('invoke <function> [payload]')
+    .description('invoke a function; payload is JSON or @file.json; waits for the result unless --async')
+    .option('--version <n>', 'version (default: latest)', Number)
+    .option('--async', 'print the invocation id and return at once')
+    .option('--idempotency-key <key>', 'the same key never runs the function twice')
+    .option('--wait <ms>', 'how long to wait for the result', Number, 300_000)
+    .option('--namespace <ns>', 'namespace', 'default')
+    .action(async (fn: string, payloadArg: string | undefined, o) => {
+      const { client, out } = ctx();
+      const input = {
+        namespace: o.namespace, function: fn, version: o.version ?? 'latest', payload: await readPayload(payloadArg),
+        idempotencyKey: o.idempotencyKey,
+      } as const;
+      if (o.async) {
+        const r = await client.invocations.start.mutate(input);
+        out.print(r.id, r);
+        return;
+      }
+      const spin = out.spinner(`invoking ${fn}`);
+      let v: View;
+      try {
+        v = await client.invocations.invoke.mutate({ ...input, waitMs: o.wait });
+      } finally {
+        spin.stop();
+      }
+      out.print(summary(v), v);
+      process.exitCode = exitCodeFor(v);
+    });
+
+  const inv = program.command('inv').description('inspect invocations');
+  inv.command('get <id>').description('status, result, error, attempts, timings').action(async (id: string) => {
+    const { client, out } = ctx();
+    const v = await client.invocations.get.query({ id });
+    out.print(`${summary(v)}\n${v.attemptLog.map((a) => JSON.stringify(a)).join('\n')}`, v);
+    process.exitCode = exitCodeFor(v) === 2 ? 0 : exitCodeFor(v);
+  });
+  inv.command('ls').description('list invocations (newest first)')
+    .option('--function <name>', 'only this function')
+    .option('--status <status>', 'PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED')
+    .option('--limit <n>', 'how many', Number, 20)
+    .option('--cursor <cursor>', 'from a previous page')
+    .option('--namespace <ns>', 'namespace', 'default')
+    .action(async (o) => {
+      const { client, out } = ctx();
+      const page = await client.invocations.list.query({ namespace: o.namespace, function: o.function, status: o.status, limit: o.limit, cursor: o.cursor });
+      const lines = page.items.map((i) => `${i.id}\t${i.functionName} v${i.version}\t${i.status}\t${i.createdAt}`);
+      out.print([...lines, ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])].join('\n') || '(none)', page);
+    });
+  inv.command('logs <id>').description("the function's stdout and stderr").action(async (id: string) => {
+    const { client, out } = ctx();
+    const v = await client.invocations.get.query({ id });
+    out.print(`--- stdout ---\n${v.logs.stdout}\n--- stderr ---\n${v.logs.stderr}`, v.logs);
+  });
+  inv.command('cancel <id>').description('cancel a running invocation').action(async (id: string) => {
+    const { client, out } = ctx();
+    const v = await client.invocations.cancel.mutate({ id });
+    out.print(`${v.id} ${v.status}`, v);
+  });
+}

@@ -1,0 +1,71 @@
+// The `caisson` command. The only place (with config/) that reads process.env.
+import { Command } from 'commander';
+import { createClient, describeClientError } from '../client/index.js';
+import { loadConfig } from '../config/env.js';
+import { registerFnCommands } from './commands/fn.commands.js';
+import { registerInvokeCommands } from './commands/invoke.commands.js';
+import { createOutput } from './output.js';
+import { startApi } from './processes/api.process.js';
+import { startDev } from './processes/dev.process.js';
+import { startWorker } from './processes/worker.process.js';
+
+const program = new Command('caisson')
+  .description('Durable functions on Temporal and Docker')
+  .option('--json', 'machine-readable output')
+  .option('--api <url>', 'api URL (default: CAISSON_API_URL or http://127.0.0.1:3000)');
+
+function clientContext() {
+  const opts = program.opts<{ json?: boolean; api?: string }>();
+  const config = loadConfig();
+  return { client: createClient(opts.api ?? config.api.url), out: createOutput(Boolean(opts.json)) };
+}
+
+/** Runs until SIGINT/SIGTERM, then stops cleanly (a second signal exits at once). */
+function untilSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`\n${sig}: stopping…`);
+    stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+program.command('dev').description('run everything locally: Temporal dev server + Web UI, api, worker, embedded database')
+  .action(async () => {
+    const dev = await startDev(loadConfig());
+    console.log(`\nCaisson is running.\n  api:          ${dev.apiUrl}  (tRPC at ${dev.apiUrl}/trpc)\n  health:       ${dev.apiUrl}/healthz`);
+    if (dev.uiUrl) console.log(`  Temporal UI:  ${dev.uiUrl}`);
+    console.log(`\nTry:  npx caisson fn deploy examples/hello-python --name hello\n      npx caisson invoke hello '{"name":"Ada"}'\nCtrl-C stops everything.`);
+    untilSignal(dev.stop);
+  });
+
+program.command('api').description('run the control plane: tRPC api + control worker (needs the database)')
+  .action(async () => {
+    const api = await startApi(loadConfig());
+    untilSignal(api.stop);
+  });
+
+program.command('worker').description('run a data-plane worker (needs Temporal and Docker, no database)')
+  .action(async () => {
+    const worker = await startWorker(loadConfig());
+    untilSignal(worker.stop);
+  });
+
+registerFnCommands(program, clientContext);
+registerInvokeCommands(program, clientContext);
+
+program.parseAsync().catch((err: unknown) => {
+  const out = createOutput(Boolean(program.opts().json));
+  const described = describeClientError(err);
+  if (described) {
+    const fields = described.fieldErrors && Object.keys(described.fieldErrors).length
+      ? ` (${Object.entries(described.fieldErrors).map(([f, e]) => `${f}: ${e.join(', ')}`).join('; ')})` : '';
+    out.error(`${described.code}: ${described.message}${fields}`, described);
+  } else {
+    out.error(err instanceof Error ? err.message : String(err));
+  }
+  process.exit(1);
+});

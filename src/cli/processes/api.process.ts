@@ -1,0 +1,86 @@
+// The control plane: owns the database, serves the api over HTTP and runs the small
+// Temporal worker for the activities that write Caisson's records.
+import type { AddressInfo } from 'node:net';
+import { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createControlActivities } from '../../activities/control.activities.js';
+import { createControlStore } from '../../api/control-store.js';
+import { createApiServer, type HealthCheck } from '../../api/http-server.js';
+import { createFunctionService } from '../../api/services/function.service.js';
+import { createInvocationService } from '../../api/services/invocation.service.js';
+import type { Config } from '../../config/env.js';
+import { createDatabase } from '../../db/client.js';
+import { createRepositories } from '../../db/index.js';
+import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
+import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
+
+export interface RunningApi {
+  url: string;
+  temporal: Client;
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+export async function startApi(config: Config, opts: { checks?: Record<string, HealthCheck>; log?: (m: string) => void } = {}): Promise<RunningApi> {
+  const log = opts.log ?? ((m: string) => console.log(`[caisson api] ${m}`));
+  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
+  log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
+  const db = createRepositories(database.prisma);
+  const temporal = await connectClient(config.temporal);
+  await ensureSearchAttributes(temporal, config.temporal.namespace).catch((err) =>
+    log(`warning: could not register search attributes: ${(err as Error).message}`));
+
+  const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
+  const context = {
+    db,
+    functions: createFunctionService({ db, limits: config.limits }),
+    invocations: createInvocationService({ db, temporal, taskQueues, limits: config.limits }),
+  };
+  const checks: Record<string, HealthCheck> = {
+    database: () => database.ping(),
+    temporal: async () => { await temporal.connection.workflowService.getSystemInfo({}); },
+    workers: async () => {
+      // The api never touches Docker; a worker polling the data queue means one is up.
+      const res = await temporal.workflowService.describeTaskQueue({
+        namespace: config.temporal.namespace, taskQueue: { name: taskQueues.data }, taskQueueType: 2,
+      });
+      const pollers = res.pollers?.length ?? 0;
+      if (pollers === 0) throw new Error(`no worker polls ${taskQueues.data}`);
+      return { pollers };
+    },
+    ...opts.checks,
+  };
+  const server = createApiServer({
+    context, db, checks,
+    maxBodyBytes: Math.ceil(Math.max(config.limits.codeBytes, config.limits.payloadBytes) * 1.4) + 1024 * 1024,
+    maxBlobBytes: Math.max(config.limits.resultBytes, config.limits.payloadBytes, config.limits.logBytes) + 1024 * 1024,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.api.port, config.api.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.api.host}:${port}`;
+
+  const workerConnection = await connectWorker(config.temporal);
+  const controlWorker = await Worker.create({
+    connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
+    activities: createControlActivities(createControlStore(db)),
+  });
+  const done = controlWorker.run();
+  log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);
+  return {
+    url,
+    temporal,
+    done,
+    async stop() {
+      controlWorker.shutdown();
+      await done.catch(() => undefined);
+      await new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      await workerConnection.close();
+      await temporal.connection.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// A data-plane worker: Temporal + Docker only, no database. Serves the workflows and
+// pullImage on the shared data queue, and the container activities on its own host queue.
+import { join } from 'node:path';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createBlobClient } from '../../activities/blob-client.js';
+import { createContainerActivities } from '../../activities/container.activities.js';
+import type { Config } from '../../config/env.js';
+import { createCodeCache } from '../../runtime/code-cache.js';
+import { createDockerRuntime } from '../../runtime/docker-runtime.js';
+import { startReaper } from '../../runtime/reaper.js';
+import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
+import { connectWorker } from '../../temporal/connection.js';
+
+export interface RunningWorker {
+  runtime: ContainerRuntime;
+  hostTaskQueue: string;
+  stop(): Promise<void>;
+  /** Resolves when the worker stops (or rejects when it fails). */
+  done: Promise<void>;
+}
+
+let cachedBundle: Promise<WorkflowBundle> | undefined;
+/** Bundling the workflow code takes seconds: do it once per process. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  cachedBundle ??= bundleWorkflowCode({
+    workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
+    logger: { info: () => {}, warn: () => {}, error: console.error, debug: () => {}, trace: () => {}, log: () => {} },
+  });
+  return cachedBundle;
+}
+
+export async function startWorker(config: Config, opts: { connection?: NativeConnection; log?: (m: string) => void } = {}): Promise<RunningWorker> {
+  const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
+  const runtime = createDockerRuntime({});
+  await runtime.ping();
+  const connection = opts.connection ?? (await connectWorker(config.temporal));
+  const hostQueue = hostTaskQueue(config.temporal.taskQueue, config.worker.id);
+  const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log });
+  const activities = createContainerActivities({
+    runtime,
+    codeCache: createCodeCache({ dir: join(config.worker.dataDir, 'code') }),
+    blobs: createBlobClient(config.api.url),
+    hostTaskQueue: hostQueue,
+    workerId: config.worker.id,
+    dataDir: config.worker.dataDir,
+    hostDataDir: config.worker.hostDataDir,
+    limits: config.limits,
+  });
+  const { pullImage, ...containerActivities } = activities;
+  const namespace = config.temporal.namespace;
+  const dataWorker = await Worker.create({
+    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue),
+    workflowBundle: await workflowBundle(),
+    activities: { pullImage },
+    maxConcurrentActivityTaskExecutions: config.worker.concurrency,
+  });
+  const hostWorker = await Worker.create({
+    connection, namespace, taskQueue: hostQueue,
+    activities: containerActivities,
+    // create, execute and remove of `concurrency` invocations at once.
+    maxConcurrentActivityTaskExecutions: config.worker.concurrency * 3,
+  });
+  const done = Promise.all([dataWorker.run(), hostWorker.run()]).then(() => undefined);
+  log(`polling ${dataTaskQueue(config.temporal.taskQueue)} and ${hostQueue}`);
+  return {
+    runtime,
+    hostTaskQueue: hostQueue,
+    done,
+    async stop() {
+      reaper.stop();
+      dataWorker.shutdown();
+      hostWorker.shutdown();
+      await done.catch(() => undefined);
+      if (!opts.connection) await connection.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Temporal client and connection factories. Nothing connects at module load.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+}
+
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const connection = await Connection.connect({ address: target.address });
+  return new Client({ connection, namespace: target.namespace });
+}
+
+export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: target.address });
+}
+
+/** Registers Caisson's search attributes on a server that lacks them (production servers). */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
+  const wanted = { CaissonFunction: 2, CaissonVersion: 3, CaissonNamespace: 2 }; // KEYWORD=2, INT=3
+  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.fromEntries(
+    Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))),
+  );
+  if (Object.keys(missing).length === 0) return;
+  await client.connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+}

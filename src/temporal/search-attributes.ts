@@ -1,0 +1,13 @@
+// The custom search attributes that let the Temporal Web UI filter invocations by function.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const CaissonFunction = defineSearchAttributeKey('CaissonFunction', SearchAttributeType.KEYWORD);
+export const CaissonVersion = defineSearchAttributeKey('CaissonVersion', SearchAttributeType.INT);
+export const CaissonNamespace = defineSearchAttributeKey('CaissonNamespace', SearchAttributeType.KEYWORD);
+
+/** As `temporal server start-dev --search-attribute` arguments. */
+export const SEARCH_ATTRIBUTE_FLAGS = [
+  'CaissonFunction=Keyword',
+  'CaissonVersion=Int',
+  'CaissonNamespace=Keyword',
+].flatMap((s) => ['--search-attribute', s]);

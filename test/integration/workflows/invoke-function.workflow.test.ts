@@ -1,0 +1,117 @@
+// invokeFunction's semantics on the real Temporal server, with the container activities
+// replaced by scripted fakes: attempt counting, retry policy, infrastructure reruns,
+// dead letters, and the container always removed.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { connectClient, connectWorker } from '../../../src/temporal/connection.js';
+import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
+import type { AttemptOutcome, InvokeFunctionInput } from '../../../src/shared/invocation.js';
+import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
+import { RetryPolicySchema, type FunctionVersionSpec } from '../../../src/shared/types.js';
+
+let client: Client;
+let connection: NativeConnection;
+
+beforeAll(async () => {
+  client = await connectClient({ address: inject('temporalAddress'), namespace: 'default' });
+  connection = await connectWorker({ address: inject('temporalAddress'), namespace: 'default' });
+});
+afterAll(async () => {
+  await connection?.close();
+  await client?.connection.close();
+});
+
+const empty = { stdout: { inline: '' }, stderr: { inline: '' } };
+const ok = (result: unknown): AttemptOutcome => ({ ok: true, result: { inline: result }, logs: empty, durationMs: 1 });
+const fail = (kind: 'FunctionError' | 'InvalidOutput'): AttemptOutcome =>
+  ({ ok: false, failure: { kind, message: `${kind} happened` }, logs: empty, durationMs: 1 });
+
+/** Runs one invocation with scripted executeWithTimeout outcomes (a function of the call number). */
+async function run(opts: { script: (call: number) => AttemptOutcome | 'infra'; maxAttempts: number; retryOn?: string[] }) {
+  const q = `wf-test-${randomUUID()}`;
+  const calls = { create: 0, execute: 0, remove: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[] };
+  const worker = await Worker.create({
+    connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
+    activities: { pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }) },
+  });
+  const host = await Worker.create({
+    connection, taskQueue: `${q}-host`,
+    activities: {
+      createContainer: async () => { calls.create++; return { containerId: `c${calls.create}` }; },
+      executeWithTimeout: async () => {
+        const r = opts.script(++calls.execute);
+        if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'docker hiccup', nonRetryable: true });
+        return r;
+      },
+      removeContainer: async () => { calls.remove++; },
+    },
+  });
+  const control = await Worker.create({
+    connection, taskQueue: `${q}-control`,
+    activities: {
+      recordInvocationOutcome: async (r: InvocationOutcomeRecord) => { calls.outcomes.push(r); },
+      recordDeadLetter: async (r: DeadLetterRecord) => { calls.deadLetters.push(r); },
+    },
+  });
+  const spec: FunctionVersionSpec = {
+    functionId: 'fn_1', namespace: 'default', name: 'f', version: 1, runtime: 'python', convention: 'script', entry: 'main.py',
+    artifact: { sha256: 'a'.repeat(64), format: 'file', fileName: 'main.py', sizeBytes: 1 },
+    limits: { timeoutMs: 5000, memoryMb: 64, cpus: 1, network: false }, env: {},
+    retryPolicy: RetryPolicySchema.parse({ maxAttempts: opts.maxAttempts, initialIntervalMs: 10, retryOn: opts.retryOn }),
+  };
+  const input: InvokeFunctionInput = {
+    invocationId: `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`, spec, payload: { inline: { x: 1 } },
+    taskQueues: { control: `${q}-control`, data: `${q}-data` }, acceptedAt: new Date().toISOString(),
+  };
+  const execution = client.workflow.execute('invokeFunction', { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] })
+    .then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+  const [result] = await Promise.all([worker, host, control].map((w) => w.runUntil(execution)));
+  return { result: result!, calls };
+}
+
+describe('invokeFunction', () => {
+  it('succeeds on the first attempt: one container, removed, outcome recorded', async () => {
+    const { result, calls } = await run({ script: () => ok({ hi: 1 }), maxAttempts: 3 });
+    expect(result.ok && result.r.result).toEqual({ inline: { hi: 1 } });
+    expect(calls).toMatchObject({ create: 1, execute: 1, remove: 1 });
+    expect(calls.outcomes).toHaveLength(1);
+    expect(calls.outcomes[0]).toMatchObject({ status: 'SUCCEEDED', attempts: [{ attempt: 1 }] });
+    expect(calls.deadLetters).toHaveLength(0);
+  });
+
+  it('fails on attempts 1 and 2, succeeds on 3: exactly three clean containers', async () => {
+    const { result, calls } = await run({ script: (n) => (n < 3 ? fail('FunctionError') : ok('third')), maxAttempts: 3 });
+    expect(result.ok).toBe(true);
+    expect(calls).toMatchObject({ create: 3, execute: 3, remove: 3 });
+    expect(calls.outcomes[0]!.attempts.map((a) => a.failure?.kind ?? 'ok')).toEqual(['FunctionError', 'FunctionError', 'ok']);
+  });
+
+  it('exhausts attempts: dead letter with every error, then FAILED', async () => {
+    const { result, calls } = await run({ script: () => fail('FunctionError'), maxAttempts: 2 });
+    expect(result.ok).toBe(false);
+    const err = !result.ok ? result.e : undefined;
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'InvocationFailed' });
+    expect(calls.execute).toBe(2);
+    expect(calls.deadLetters).toHaveLength(1);
+    expect(calls.deadLetters[0]!.attempts).toHaveLength(2);
+    expect(calls.outcomes[0]).toMatchObject({ status: 'FAILED', failure: { kind: 'FunctionError' } });
+  });
+
+  it('does not retry a kind outside retryOn', async () => {
+    const { calls } = await run({ script: () => fail('InvalidOutput'), maxAttempts: 3 });
+    expect(calls.execute).toBe(1);
+    expect(calls.deadLetters).toHaveLength(1);
+  });
+
+  it('reruns after an infrastructure failure without counting it as an attempt', async () => {
+    const { result, calls } = await run({ script: (n) => (n === 1 ? 'infra' : ok('after infra')), maxAttempts: 1 });
+    expect(result.ok).toBe(true);
+    expect(calls).toMatchObject({ create: 2, execute: 2, remove: 2 });
+    expect(calls.outcomes[0]!.attempts).toHaveLength(1); // maxAttempts 1 and still succeeded
+  });
+});

@@ -1,0 +1,58 @@
+// A whole Caisson (api + control worker + data worker) in this test process, against the
+// suite's real Temporal server, the real Docker engine and a real database (PGlite in a
+// temp dir by default, or the PostgreSQL at databaseUrl). Each stack owns its task queues,
+// worker id and data dir, so stacks never see each other's work.
+import { mkdtempSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { createClient } from '../../src/client/index.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
+import { startWorker, type RunningWorker } from '../../src/cli/processes/worker.process.js';
+
+export interface TestStack {
+  config: Config;
+  api: RunningApi;
+  worker: RunningWorker | undefined;
+  client: ReturnType<typeof createClient>;
+  workerId: string;
+  startWorker(): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(opts: { name: string; databaseUrl?: string; withWorker?: boolean; env?: Record<string, string> }): Promise<TestStack> {
+  await mkdir(join(process.cwd(), '.caisson', 'test'), { recursive: true });
+  const home = mkdtempSync(join(process.cwd(), '.caisson', 'test', `${opts.name}-`));
+  const suffix = home.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  const workerId = `test-${opts.name}-${suffix}`;
+  const config = loadConfig({
+    CAISSON_HOME: home,
+    CAISSON_API_PORT: '0',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    CAISSON_TASK_QUEUE: `caisson-${opts.name}-${suffix}`,
+    CAISSON_WORKER_ID: workerId,
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
+  });
+  const quiet = () => {};
+  const api = await startApi(config, { log: quiet });
+  const workerConfig: Config = { ...config, api: { ...config.api, url: api.url } };
+  const stack: TestStack = {
+    config: workerConfig,
+    api,
+    worker: undefined,
+    client: createClient(api.url),
+    workerId,
+    async startWorker() {
+      stack.worker = await startWorker(workerConfig, { log: quiet });
+      return stack.worker;
+    },
+    async stop() {
+      await stack.worker?.stop();
+      await api.stop();
+    },
+  };
+  if (opts.withWorker !== false) await stack.startWorker();
+  return stack;
+}
