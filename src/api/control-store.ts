@@ -3,6 +3,7 @@
 import type { ControlStore } from '../activities/control.activities.js';
 import type { Repositories } from '../db/index.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
+import { countFunctionAttempts } from '../shared/types.js';
 
 export function createControlStore(db: Repositories): ControlStore {
   async function text(ref: PayloadRef | undefined): Promise<string | null> {
@@ -23,7 +24,7 @@ export function createControlStore(db: Repositories): ControlStore {
         resultRef: r.result && !isInline(r.result) ? r.result.ref : null,
         errorKind: r.failure?.kind ?? null,
         errorMessage: r.failure?.message ?? null,
-        attempts: r.attempts.length,
+        attempts: countFunctionAttempts(r.attempts),
         attemptLog: r.attempts,
         stdout: await text(r.logs?.stdout),
         stderr: await text(r.logs?.stderr),

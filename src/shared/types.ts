@@ -75,8 +75,13 @@ export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 
 export interface AttemptRecord {
   attempt: number;
+  /** An infrastructure failure (Docker, a lost worker): logged, but not a function attempt. */
+  infrastructure?: boolean;
   startedAt: string;
   endedAt: string;
   durationMs: number;
   failure?: { kind: FailureKind; message: string; stderrTail?: string };
 }
+
+/** Function attempts only: infrastructure reruns never count against maxAttempts. */
+export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => log.filter((a) => !a.infrastructure).length;

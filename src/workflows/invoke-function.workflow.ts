@@ -20,7 +20,7 @@ import {
   type InvokeFunctionInput,
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
-import type { AttemptRecord } from '../shared/types.js';
+import { countFunctionAttempts, type AttemptRecord } from '../shared/types.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 
 // Activity retries cover short infrastructure hiccups inside one step; the workflow reruns
@@ -43,11 +43,12 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       const startedAt = new Date(Date.now()).toISOString();
       const outcome = await runAttemptOrInfraFailure(input, attempt, infraReruns);
       const endedAt = new Date(Date.now()).toISOString();
-      if (outcome === 'infra-rerun') {
+      if (typeof outcome === 'object' && 'infra' in outcome) {
         infraReruns++;
+        attempts.push({ attempt, infrastructure: true, startedAt, endedAt, durationMs: 0,
+          failure: { kind: 'InfrastructureError', message: outcome.infra } });
         if (infraReruns > MAX_INFRA_RERUNS) {
-          last = infraFailure(`infrastructure failed ${infraReruns} times in a row; giving up`);
-          attempts.push(attemptRecord(attempt, startedAt, endedAt, last));
+          last = infraFailure(`infrastructure failed ${infraReruns} times in a row; giving up: ${outcome.infra}`);
           break;
         }
         await sleep(infraBackoffMs(infraReruns));
@@ -74,7 +75,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
     await control.recordInvocationOutcome({
       invocationId, status: 'SUCCEEDED', attempts, acceptedAt: input.acceptedAt, result: last.result, logs: last.logs,
     });
-    return { invocationId, result: last.result, attempts: attempts.length };
+    return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts) };
   }
 
   const failure: AttemptFailure = last?.ok === false ? last.failure : { kind: 'InfrastructureError', message: 'no attempt ran' };
@@ -82,7 +83,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   await control.recordInvocationOutcome({
     invocationId, status: 'FAILED', attempts, acceptedAt: input.acceptedAt, failure, logs: last?.logs,
   });
-  const details: InvocationFailureDetails = { ...failure, attempts: attempts.length };
+  const details: InvocationFailureDetails = { ...failure, attempts: countFunctionAttempts(attempts) };
   throw ApplicationFailure.create({ type: INVOCATION_FAILED_TYPE, message: `${failure.kind}: ${failure.message}`,
     nonRetryable: true, details: [details] });
 }
@@ -90,7 +91,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
 /** Runs one attempt; an infrastructure failure (after activity retries) asks for a rerun. */
 async function runAttemptOrInfraFailure(
   input: InvokeFunctionInput, attempt: number, infraRerun: number,
-): Promise<AttemptOutcome | 'infra-rerun'> {
+): Promise<AttemptOutcome | { infra: string }> {
   try {
     return await runAttempt(input, attempt, infraRerun);
   } catch (err) {
@@ -102,7 +103,7 @@ async function runAttemptOrInfraFailure(
         return { ok: false, failure: { kind: 'FunctionError', message: err.cause.message },
           logs: { stdout: empty, stderr: empty }, durationMs: 0 };
       }
-      return 'infra-rerun';
+      return { infra: err.cause?.message ?? err.message };
     }
     throw err;
   }
