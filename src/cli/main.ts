@@ -8,6 +8,9 @@ import { createOutput } from './output.js';
 import { startApi } from './processes/api.process.js';
 import { startDev } from './processes/dev.process.js';
 import { startWorker } from './processes/worker.process.js';
+import { installTemporalRuntime } from '../temporal/worker-lifecycle.js';
+
+installTemporalRuntime(process.env.CAISSON_TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN');
 
 const program = new Command('caisson')
   .description('Durable functions on Temporal and Docker')

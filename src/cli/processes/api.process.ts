@@ -13,6 +13,7 @@ import { createDatabase } from '../../db/client.js';
 import { createRepositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
+import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 
 export interface RunningApi {
   url: string;
@@ -74,7 +75,7 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
     temporal,
     done,
     async stop() {
-      controlWorker.shutdown();
+      shutdownQuietly(controlWorker);
       await done.catch(() => undefined);
       await new Promise((r) => server.close(r));
       server.closeAllConnections();

@@ -11,6 +11,7 @@ import { startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
+import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 
 export interface RunningWorker {
   runtime: ContainerRuntime;
@@ -69,8 +70,8 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     done,
     async stop() {
       reaper.stop();
-      dataWorker.shutdown();
-      hostWorker.shutdown();
+      shutdownQuietly(dataWorker);
+      shutdownQuietly(hostWorker);
       await done.catch(() => undefined);
       if (!opts.connection) await connection.close();
     },

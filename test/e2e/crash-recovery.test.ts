@@ -1,0 +1,54 @@
+// A worker SIGKILLed while a function runs: the invocation completes on the restarted
+// worker, and the dead attempt's container is removed (by the reaper on worker start).
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+import { deployDir } from '../support/deploy.js';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+const docker = createDockerRuntime({});
+let stack: TestStack;
+let worker: WorkerProcess | undefined;
+
+beforeAll(async () => {
+  stack = await startTestStack({ name: 'crash', withWorker: false });
+});
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await stack?.stop();
+  expect(await docker.listManaged({ 'caisson.worker': stack.workerId })).toEqual([]);
+});
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+it('completes an invocation whose worker was SIGKILLed mid-execution', async () => {
+  worker = await spawnWorkerProcess(stack);
+  await deployDir(stack.client, { dir: 'test/fixtures/functions/py-slow', name: 'slow', runtime: 'python', timeoutMs: 60_000 });
+  const { id } = await stack.client.invocations.start.mutate({ function: 'slow', payload: { sleep: 4 } });
+
+  const first = await waitFor('the first container', async () =>
+    (await docker.listManaged({ 'caisson.invocation': id })).find((c) => c.state === 'running'));
+  await worker.kill('SIGKILL');
+  // The orphan keeps running until someone removes it.
+  expect((await docker.listManaged({ 'caisson.invocation': id })).map((c) => c.id)).toContain(first.id);
+
+  worker = await spawnWorkerProcess(stack);
+  const v = await stack.client.invocations.wait.query({ id, waitMs: 120_000 });
+  expect(v.status).toBe('SUCCEEDED');
+  expect(v.result).toEqual({ slept: 4, attempt: 1 });
+  // The lost attempt is visible as an infrastructure failure, and did not use up an attempt.
+  const log = v.attemptLog as { infrastructure?: boolean; failure?: { kind: string } }[];
+  expect(log.at(0)).toMatchObject({ infrastructure: true, failure: { kind: 'InfrastructureError' } });
+  expect(v.attempts).toBe(1);
+  const left = await docker.listManaged({ 'caisson.invocation': id });
+  expect(left.map((c) => c.id)).not.toContain(first.id);
+  expect(left).toEqual([]);
+});
