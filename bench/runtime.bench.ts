@@ -3,7 +3,6 @@
 // image, hardening flags and mounts, interleaved in one run (timings drift 20–40 %
 // between runs, so only the ratio measured in one run means anything).
 //   npx tsx bench/runtime.bench.ts --out FILE [--n 30]
-import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { readFile, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { containerCreateOptions, createDockerRuntime } from '../src/runtime/dock
 import { imageFor } from '../src/runtime/images.js';
 import { createIoDir } from '../src/runtime/io-dir.js';
 import { dockerRunArgs } from './lib/docker-run-args.js';
+import { spawnCollect } from './lib/raw-docker-run.js';
 import { summarize } from './lib/stats.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, n: { type: 'string', default: '30' } } });
@@ -105,16 +105,4 @@ try {
   const left = await runtime.listManaged({ 'caisson.bench': runId }).catch(() => []);
   await Promise.all(left.map((c) => runtime.remove(c.id)));
   await rm(root, { recursive: true, force: true });
-}
-
-function spawnCollect(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }

@@ -1,0 +1,108 @@
+// Caisson against its floors, measured in ONE run on this machine (timings drift 20–40 %
+// between runs; only ratios measured together mean anything):
+//   raw_docker_run  `docker run --rm` of the Python hello function, same image and flags
+//   temporal_floor  a no-op workflow with one no-op activity on the same Temporal server
+//   cold_invoke     a synchronous invoke through the tRPC HTTP api (one workflow, a fresh container)
+// Further sections (Go, chains, warm path) join when their modules exist.
+//   npm run bench -- --out FILE [--n 20]
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCodeCache } from '../src/runtime/code-cache.js';
+import { createIoDir } from '../src/runtime/io-dir.js';
+import { imageFor } from '../src/runtime/images.js';
+import { packCode } from '../src/cli/code-package.js';
+import { startBenchStack } from './lib/bench-stack.js';
+import { rawDockerRun, spawnCollect } from './lib/raw-docker-run.js';
+import { summarize, type Summary } from './lib/stats.js';
+
+const { values } = parseArgs({ options: { out: { type: 'string' }, n: { type: 'string', default: '20' } } });
+const n = Number(values.n);
+const repo = path.resolve(import.meta.dirname, '..');
+const runId = `bench-${randomBytes(4).toString('hex')}`;
+const ratio = (a: Summary, b: Summary) => Math.round((a.p50_ms / b.p50_ms) * 1000) / 1000;
+
+async function optional<T>(module: string): Promise<T | undefined> {
+  try {
+    return (await import(module)) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** Runs the timers round-robin (rotating who goes first), after `warmup` untimed rounds. */
+async function interleave(timers: Record<string, () => Promise<number>>, rounds: number, warmup = 3) {
+  const names = Object.keys(timers);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+  for (let i = 0; i < warmup + rounds; i++) {
+    const order = names.map((_, j) => names[(i + j) % names.length]!);
+    for (const name of order) {
+      const ms = await timers[name]!();
+      if (i >= warmup) samples[name]!.push(ms);
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, summarize(samples[k]!)]));
+}
+
+const stack = await startBenchStack({ CAISSON_WARM: 'off' });
+const report: Record<string, unknown> = {};
+try {
+  const { client } = stack;
+  const packed = await packCode(path.join(repo, 'examples/hello-python'));
+  await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName });
+
+  const source = await readFile(path.join(repo, 'examples/hello-python/main.py'));
+  const root = path.join(stack.config.home, 'bench-raw');
+  const codeDir = await createCodeCache({ dir: path.join(root, 'code') }).materialize(
+    { sha256: createHash('sha256').update(source).digest('hex'), format: 'file', fileName: 'main.py', sizeBytes: source.length },
+    async () => source,
+  );
+  const payload = JSON.stringify({ name: 'bench' });
+  const ioDir = await createIoDir(path.join(root, 'io'), 'shared', payload);
+  let seq = 0;
+  const raw = rawDockerRun({
+    spec: () => ({
+      name: `${runId}-${++seq}`, image: imageFor('python'), labels: { 'caisson.managed': 'true', 'caisson.bench': runId },
+      env: { FUNCTION_PAYLOAD: payload, CAISSON_CONVENTION: 'script', CAISSON_ENTRY: 'main.py' },
+      codeDir, ioDir, memoryMb: 128, cpus: 1, network: false,
+    }),
+    expectStdout: (out) => out.includes('Hello, bench!'),
+  });
+  const floor = async () => {
+    const t0 = performance.now();
+    await stack.api.temporal.workflow.execute('floorWorkflow', { taskQueue: stack.floorTaskQueue, workflowId: `floor-${randomBytes(6).toString('hex')}` });
+    return performance.now() - t0;
+  };
+  const cold = async () => {
+    const t0 = performance.now();
+    const v = await client.invocations.invoke.mutate({ function: 'hello', payload: { name: 'bench' } });
+    const ms = performance.now() - t0;
+    if (v.status !== 'SUCCEEDED') throw new Error(`cold invoke failed: ${JSON.stringify(v.error)}`);
+    return ms;
+  };
+  const base = await interleave({ raw_docker_run: raw, temporal_floor: floor, cold_invoke: cold }, n);
+  Object.assign(report, base, { ratio_cold_to_raw_p50: ratio(base.cold_invoke!, base.raw_docker_run!) });
+
+  const go = await optional<{ benchGoCold(o: unknown): Promise<Record<string, unknown>> }>('./go.bench.ts');
+  if (go) Object.assign(report, await go.benchGoCold({ client, n, stack }));
+  const chain = await optional<{ benchChain5(o: unknown): Promise<Summary> }>('./chain.bench.ts');
+  if (chain) {
+    const chain5 = await chain.benchChain5({ client, n: Math.max(5, Math.round(n / 2)), stack });
+    report.chain5_invoke = chain5;
+    report.chain_overhead_per_step_ms = Math.round(((chain5.p50_ms - 5 * base.cold_invoke!.p50_ms) / 5) * 10) / 10;
+    report.chain_overhead_per_step_pct_of_cold = Math.round(((report.chain_overhead_per_step_ms as number) / base.cold_invoke!.p50_ms) * 1000) / 10;
+  }
+  const warm = await optional<{ benchWarmSection(o: unknown): Promise<Record<string, unknown>> }>('./warm.bench.ts');
+  if (warm) Object.assign(report, await warm.benchWarmSection({ client, n, stack, floor, temporalFloor: base.temporal_floor }));
+
+  const dockerVersion = (await spawnCollect('docker', ['version', '--format', '{{.Server.Version}}'])).stdout.trim();
+  report.machine = { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, docker: dockerVersion };
+  const text = JSON.stringify(report, null, 2);
+  console.log(text);
+  if (values.out) await writeFile(values.out, `${text}\n`);
+} finally {
+  await stack.stop();
+}

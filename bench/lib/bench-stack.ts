@@ -1,0 +1,62 @@
+// A whole Caisson for benchmarks: its own Temporal dev server (in memory, free port), the
+// api with PGlite in a temp dir and a worker, plus a worker for the floor workflow.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { createClient } from '../../src/client/index.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
+import { startWorker, type RunningWorker } from '../../src/cli/processes/worker.process.js';
+import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { connectWorker } from '../../src/temporal/connection.js';
+import { installTemporalRuntime, shutdownQuietly } from '../../src/temporal/worker-lifecycle.js';
+import { freePort } from '../../test/support/ports.js';
+
+export interface BenchStack {
+  config: Config;
+  api: RunningApi;
+  worker: RunningWorker;
+  client: ReturnType<typeof createClient>;
+  floorTaskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
+  installTemporalRuntime('ERROR');
+  const repo = join(import.meta.dirname, '..', '..');
+  const home = await mkdtemp(join(repo, '.caisson', 'bench-'));
+  const port = await freePort();
+  const server: DevServer = await startDevServer({
+    cli: findTemporalCli(join(repo, '.caisson')), port, namespace: 'default', logFile: join(home, 'temporal.log'),
+  });
+  const config = loadConfig({
+    CAISSON_HOME: home, CAISSON_API_PORT: '0', TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: `bench-${port}`,
+    CAISSON_WORKER_CONCURRENCY: '20', ...env,
+  });
+  const quiet = () => {};
+  const api = await startApi(config, { log: quiet });
+  const workerConfig = { ...config, api: { ...config.api, url: api.url } };
+  const worker = await startWorker(workerConfig, { log: quiet });
+  const floorTaskQueue = 'bench-floor';
+  const floorConnection = await connectWorker(config.temporal);
+  const floorWorker = await Worker.create({
+    connection: floorConnection, taskQueue: floorTaskQueue,
+    workflowsPath: join(import.meta.dirname, 'floor.workflow.ts'),
+    activities: { noop: async () => {} },
+    maxConcurrentActivityTaskExecutions: 50,
+  });
+  const floorRun = floorWorker.run();
+  return {
+    config: workerConfig, api, worker, client: createClient(api.url), floorTaskQueue,
+    async stop() {
+      shutdownQuietly(floorWorker);
+      await floorRun.catch(() => undefined);
+      await floorConnection.close();
+      await worker.stop();
+      await api.stop();
+      await server.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
