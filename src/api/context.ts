@@ -1,5 +1,6 @@
 // What every procedure receives. Built once per api process (no per-request I/O).
 import type { Repositories } from '../db/index.js';
+import type { DeadLetterService } from './services/dead-letter.service.js';
 import type { FunctionService } from './services/function.service.js';
 import type { InvocationService } from './services/invocation.service.js';
 
@@ -7,4 +8,5 @@ export interface ApiContext {
   db: Repositories;
   functions: FunctionService;
   invocations: InvocationService;
+  deadLetters: DeadLetterService;
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createClient, describeClientError } from '../client/index.js';
 import { loadConfig } from '../config/env.js';
+import { registerDlqCommands } from './commands/dlq.commands.js';
 import { registerFnCommands } from './commands/fn.commands.js';
 import { registerInvokeCommands } from './commands/invoke.commands.js';
 import { createOutput } from './output.js';
@@ -59,6 +60,7 @@ program.command('worker').description('run a data-plane worker (needs Temporal a
 
 registerFnCommands(program, clientContext);
 registerInvokeCommands(program, clientContext);
+registerDlqCommands(program, clientContext);
 
 program.parseAsync().catch((err: unknown) => {
   const out = createOutput(Boolean(program.opts().json));

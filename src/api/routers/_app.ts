@@ -1,11 +1,13 @@
 // The whole api. Its type, AppRouter, is what the typed client (src/client) is built on.
 import { router } from '../trpc.js';
+import { deadLettersRouter } from './dead-letters.router.js';
 import { functionsRouter } from './functions.router.js';
 import { invocationsRouter } from './invocations.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
   invocations: invocationsRouter,
+  deadLetters: deadLettersRouter,
 });
 
 export type AppRouter = typeof appRouter;

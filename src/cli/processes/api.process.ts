@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { createControlActivities } from '../../activities/control.activities.js';
 import { createControlStore } from '../../api/control-store.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
+import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService } from '../../api/services/invocation.service.js';
 import type { Config } from '../../config/env.js';
@@ -32,10 +33,12 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
+  const invocations = createInvocationService({ db, temporal, taskQueues, limits: config.limits });
   const context = {
     db,
     functions: createFunctionService({ db, limits: config.limits }),
-    invocations: createInvocationService({ db, temporal, taskQueues, limits: config.limits }),
+    invocations,
+    deadLetters: createDeadLetterService({ db, invocations }),
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),
