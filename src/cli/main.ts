@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createClient, describeClientError } from '../client/index.js';
 import { loadConfig } from '../config/env.js';
 import { registerDlqCommands } from './commands/dlq.commands.js';
+import { registerChainCommands } from './commands/chain.commands.js';
 import { registerFnCommands } from './commands/fn.commands.js';
 import { registerInvokeCommands } from './commands/invoke.commands.js';
 import { createOutput } from './output.js';
@@ -60,6 +61,7 @@ program.command('worker').description('run a data-plane worker (needs Temporal a
 
 registerFnCommands(program, clientContext);
 registerInvokeCommands(program, clientContext);
+registerChainCommands(program, clientContext);
 registerDlqCommands(program, clientContext);
 
 program.parseAsync().catch((err: unknown) => {

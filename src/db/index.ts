@@ -2,6 +2,7 @@
 import type { PrismaClient } from './generated/client.js';
 import { createArtifactsRepository } from './artifacts.repository.js';
 import { createBlobsRepository } from './blobs.repository.js';
+import { createChainsRepository } from './chains.repository.js';
 import { createDeadLettersRepository } from './dead-letters.repository.js';
 import { createFunctionsRepository } from './functions.repository.js';
 import { createInvocationsRepository } from './invocations.repository.js';
@@ -11,6 +12,7 @@ export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js'
 export { applyMigrations, MigrationError } from './migrate.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
+export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';
 export type { DeadLetterRow, DeadLettersRepository, RecordDeadLetterInput } from './dead-letters.repository.js';
 export type {
   FunctionPage,
@@ -36,6 +38,7 @@ export function createRepositories(prisma: PrismaClient) {
     blobs: createBlobsRepository(prisma),
     invocations: createInvocationsRepository(prisma),
     deadLetters: createDeadLettersRepository(prisma),
+    chains: createChainsRepository(prisma),
   };
 }
 

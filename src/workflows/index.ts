@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Deterministic code only (see eslint rules).
 export { invokeFunction } from './invoke-function.workflow.js';
+export { runChain } from './run-chain.workflow.js';

@@ -1,5 +1,6 @@
 // The whole api. Its type, AppRouter, is what the typed client (src/client) is built on.
 import { router } from '../trpc.js';
+import { chainsRouter } from './chains.router.js';
 import { deadLettersRouter } from './dead-letters.router.js';
 import { functionsRouter } from './functions.router.js';
 import { invocationsRouter } from './invocations.router.js';
@@ -7,6 +8,7 @@ import { invocationsRouter } from './invocations.router.js';
 export const appRouter = router({
   functions: functionsRouter,
   invocations: invocationsRouter,
+  chains: chainsRouter,
   deadLetters: deadLettersRouter,
 });
 

@@ -3,10 +3,13 @@
 import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import { createChainActivities } from '../../activities/chain.activities.js';
 import { createControlActivities } from '../../activities/control.activities.js';
+import { createChainStore } from '../../api/chain-store.js';
 import { createControlStore } from '../../api/control-store.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
+import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService } from '../../api/services/invocation.service.js';
 import type { Config } from '../../config/env.js';
@@ -34,10 +37,12 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
   const invocations = createInvocationService({ db, temporal, taskQueues, limits: config.limits });
+  const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
   const context = {
     db,
     functions: createFunctionService({ db, limits: config.limits }),
-    invocations,
+    invocations: withChainInvocations(invocations, chains),
+    chains,
     deadLetters: createDeadLetterService({ db, invocations }),
   };
   const checks: Record<string, HealthCheck> = {
@@ -69,7 +74,7 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
   const workerConnection = await connectWorker(config.temporal);
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
-    activities: createControlActivities(createControlStore(db)),
+    activities: { ...createControlActivities(createControlStore(db)), ...createChainActivities(createChainStore(db, config.limits)) },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);

@@ -1,0 +1,113 @@
+// Deterministic helpers of runChain: the calls a step makes (with their inputs), mappings over
+// values that may be stored by reference, and a concurrency-limited runner.
+import type { ChainActivities, MappingContextRefs } from '../activities/chain.activities.js';
+import { childWorkflowId, type Call, type RunChainInput, type Step } from '../shared/chain.js';
+import { evaluateMapping, inputMappings, isPath, parsePath, pathsIn, type PathContext } from '../shared/chain-paths.js';
+import type { PayloadRef } from '../shared/payload-ref.js';
+
+/** One child invocation of a step. key: `step` or `step/<branch|index>` (what resume matches). */
+export interface UnitCall {
+  key: string;
+  unit?: string;
+  workflowId: string;
+  call: Call;
+  payload: PayloadRef;
+}
+
+interface MapRefArgs {
+  control: ChainActivities;
+  mapping: unknown;
+  context: MappingContextRefs;
+  inlineBytes: number;
+  blobId: string;
+}
+
+const inlineValue = (ref: PayloadRef | undefined): unknown => (ref && 'inline' in ref ? ref.inline : undefined);
+
+/** The refs a mapping reads, or null when one of them is stored by reference. */
+function inlineContext(mapping: unknown, ctx: MappingContextRefs): PathContext | null {
+  const out: PathContext = { input: null, steps: {}, index: ctx.index };
+  for (const p of pathsIn(mapping)) {
+    const ref = p.root === 'input' ? ctx.input : p.root === 'item' ? ctx.item : p.root === 'steps' ? ctx.steps[p.step!] : undefined;
+    if (ref && !('inline' in ref)) return null;
+    if (p.root === 'input') out.input = inlineValue(ref);
+    if (p.root === 'item') out.item = inlineValue(ref);
+    if (p.root === 'steps' && ref) out.steps[p.step!] = inlineValue(ref);
+  }
+  return out;
+}
+
+/** Evaluates a mapping to a PayloadRef: a whole value passes as is (even by reference); inline
+ * data is mapped here; anything that needs stored values is mapped by the control plane. */
+export async function mapRef(a: MapRefArgs): Promise<PayloadRef> {
+  if (isPath(a.mapping)) {
+    const p = parsePath(a.mapping);
+    if (p.rest.length === 0) {
+      const whole = p.root === 'input' ? a.context.input : p.root === 'item' ? a.context.item : p.root === 'steps' ? a.context.steps[p.step!] : undefined;
+      if (whole) return whole;
+    }
+  }
+  const ctx = inlineContext(a.mapping, a.context);
+  if (ctx) {
+    const value = evaluateMapping(a.mapping, ctx);
+    if (JSON.stringify(value ?? null).length <= a.inlineBytes) return { inline: value ?? null };
+  }
+  return (await a.control.evaluateChainMapping({ mapping: a.mapping, context: a.context, blobId: a.blobId })) as PayloadRef;
+}
+
+async function mapItems(a: MapRefArgs): Promise<PayloadRef[]> {
+  const ctx = inlineContext(a.mapping, a.context);
+  if (ctx) {
+    const value = evaluateMapping(a.mapping, ctx);
+    if (!Array.isArray(value)) throw new Error(`map items ${JSON.stringify(a.mapping)} is not an array`);
+    if (JSON.stringify(value).length <= a.inlineBytes) return value.map((v: unknown) => ({ inline: v ?? null }));
+  }
+  return (await a.control.evaluateChainMapping({ mapping: a.mapping, context: a.context, blobId: a.blobId, asArray: true })) as PayloadRef[];
+}
+
+/** The calls of step `index` with their inputs built from the chain input and earlier outputs. */
+export async function stepCalls(a: {
+  input: RunChainInput; control: ChainActivities; outputs: Record<string, PayloadRef>; index: number; step: Step; inlineBytes: number;
+}): Promise<UnitCall[]> {
+  const { input, control, step, inlineBytes } = a;
+  const id = input.chainInvocationId;
+  const context: MappingContextRefs = { input: input.input, steps: a.outputs };
+  const blob = (unit?: string | number) => `${id}/${step.name}${unit === undefined ? '' : `/${unit}`}/in/${input.run}`;
+  const mappings = inputMappings(input.definition, a.index);
+  switch (step.type) {
+    case 'function': {
+      const payload = await mapRef({ control, mapping: mappings[0]!.mapping, context, inlineBytes, blobId: blob() });
+      return [{ key: step.name, workflowId: childWorkflowId(id, step.name), call: step, payload }];
+    }
+    case 'parallel':
+      return Promise.all(mappings.map(async ({ unit, mapping }) => ({
+        key: `${step.name}/${unit}`, unit, workflowId: childWorkflowId(id, step.name, unit), call: step.parallel[unit!]!,
+        payload: await mapRef({ control, mapping, context, inlineBytes, blobId: blob(unit) }),
+      })));
+    case 'map': {
+      const items = await mapItems({ control, mapping: step.map.items, context, inlineBytes, blobId: blob('items') });
+      if (items.length === 0) return [];
+      return Promise.all(items.map(async (item, index) => ({
+        key: `${step.name}/${index}`, unit: String(index), workflowId: childWorkflowId(id, step.name, index), call: step.map,
+        payload: await mapRef({ control, mapping: mappings[0]!.mapping, context: { ...context, item, index }, inlineBytes, blobId: blob(index) }),
+      })));
+    }
+  }
+}
+
+/**
+ * Runs fn(0..n-1) with at most `limit` at once, in index order; stops starting new ones once
+ * `stop()` says so (the ones running finish). Deterministic: plain promises, no timers.
+ */
+export async function runLimited<T>(n: number, limit: number, stop: () => boolean, fn: (i: number) => Promise<T>): Promise<Array<T | undefined>> {
+  const results: Array<T | undefined> = new Array<T | undefined>(n).fill(undefined);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n && !stop()) {
+      const i = next++;
+      results[i] = await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, n)) }, lane));
+  return results;
+}

@@ -1,0 +1,207 @@
+// runChain: one workflow per chain invocation. Steps run in order; each function call is a
+// child invokeFunction workflow with id `<chain invocation id>/<step>[/<branch|index>]`, so the
+// Web UI shows the tree and a resumed chain (a new run of the same id) skips what finished.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { ChainActivities } from '../activities/chain.activities.js';
+import {
+  CHAIN_FAILED_TYPE,
+  childInvocationId,
+  type Call,
+  type ChainFailureDetails,
+  type ChainStepError,
+  type ChainUnitRecord,
+  type RunChainInput,
+  type RunChainResult,
+  type Step,
+} from '../shared/chain.js';
+import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
+import type { PayloadRef } from '../shared/payload-ref.js';
+import type { FunctionVersionSpec } from '../shared/types.js';
+import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
+import { mapRef, runLimited, stepCalls, type UnitCall } from './chain-steps.js';
+import { invokeFunction } from './invoke-function.workflow.js';
+
+type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
+type StepOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+export async function runChain(input: RunChainInput): Promise<RunChainResult> {
+  const { definition: def, chainInvocationId: id } = input;
+  const control = proxyActivities<ChainActivities>({
+    taskQueue: input.taskQueues.control,
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '500ms', maximumInterval: '10s' }, // records must land: unbounded
+  });
+  const outputs: Record<string, PayloadRef> = { ...input.done?.steps };
+  const startedAt = nowIso();
+  try {
+    for (let i = 0; i < def.steps.length; i++) {
+      const step = def.steps[i]!;
+      if (outputs[step.name]) continue; // finished in an earlier run
+      const outcome = await runStep({ input, control, outputs, index: i });
+      if (outcome.ok) {
+        outputs[step.name] = outcome.output;
+        continue;
+      }
+      await control.recordChainOutcome({
+        chainInvocationId: id, status: 'FAILED', acceptedAt: input.acceptedAt, failedStep: step.name, error: outcome.error,
+        deadLetter: { chain: input.chain, input: input.input, startedAt },
+      });
+      const details: ChainFailureDetails = { step: step.name, error: outcome.error };
+      throw ApplicationFailure.create({
+        type: CHAIN_FAILED_TYPE, nonRetryable: true, details: [details],
+        message: `step '${step.name}' failed${outcome.error.unit ? ` (${outcome.error.unit})` : ''}: ${outcome.error.kind}: ${outcome.error.message}`,
+      });
+    }
+    const last = def.steps.at(-1)!.name;
+    const result = def.output === undefined
+      ? outputs[last]!
+      : await mapRef({ control, mapping: def.output, context: { input: input.input, steps: outputs }, inlineBytes: input.inlineBytes, blobId: `${id}/output/${input.run}` });
+    await control.recordChainOutcome({ chainInvocationId: id, status: 'SUCCEEDED', acceptedAt: input.acceptedAt, result });
+    return { chainInvocationId: id, result };
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(() => control.recordChainOutcome({
+      chainInvocationId: id, status: 'CANCELLED', acceptedAt: input.acceptedAt, error: { kind: 'Cancelled', message: 'cancelled by request' },
+    }));
+    throw err;
+  }
+}
+
+interface StepRun {
+  input: RunChainInput;
+  control: ChainActivities;
+  outputs: Record<string, PayloadRef>;
+  index: number;
+}
+
+async function runStep(run: StepRun): Promise<StepOutcome> {
+  const { input, control, index } = run;
+  const step = input.definition.steps[index]!;
+  const startedAt = nowIso();
+  const base = {
+    chainInvocationId: input.chainInvocationId, step: step.name, position: index, type: step.type, run: input.run, startedAt,
+    functions: [...new Set(stepFunctions(step).map((f) => `${input.specs[f]!.name}@${input.specs[f]!.version}`))],
+  };
+  let calls: UnitCall[];
+  try {
+    calls = await stepCalls({ ...run, step, inlineBytes: input.inlineBytes });
+  } catch (err) {
+    const error: ChainStepError = { kind: 'MappingError', message: failureMessage(err) };
+    await control.chainStepStarted({ ...base, children: [] });
+    return finishStep(run, base, { ok: false, error }, {});
+  }
+  const done = input.done?.units ?? {};
+  const pending = calls.filter((c) => !done[c.key]);
+  await control.chainStepStarted({
+    ...base,
+    children: pending.map((c) => ({ invocationId: childInvocationId(c.workflowId), spec: input.specs[c.call.function]!, input: c.payload })),
+  });
+
+  const units: Record<string, ChainUnitRecord> = {};
+  let failed = false;
+  const limit = step.type === 'map' ? step.map.concurrency : calls.length;
+  const results = await runLimited(calls.length, limit, () => failed && !step.continueOnError, async (i) => {
+    const c = calls[i]!;
+    const stored = done[c.key];
+    const outcome: UnitOutcome = stored ? { ok: true, output: stored } : await runUnit(input, c);
+    units[c.unit ?? step.name] = {
+      status: outcome.ok ? 'SUCCEEDED' : 'FAILED', workflowId: c.workflowId, invocationId: childInvocationId(c.workflowId),
+      ...(outcome.ok ? { output: outcome.output } : { error: outcome.error }),
+    };
+    if (!outcome.ok) failed = true;
+    return outcome;
+  });
+
+  const firstFailure = results.find((r): r is { ok: false; error: ChainStepError } => r !== undefined && !r.ok);
+  const error = firstFailure && { ...firstFailure.error, unit: calls[results.indexOf(firstFailure)]!.unit };
+  if (error && !step.continueOnError) return finishStep(run, base, { ok: false, error }, units);
+  // continueOnError: a failed call's error is its output.
+  const parts = results.map((r) => (r!.ok ? r!.output : { inline: { error: r!.error } }));
+  const output = step.type === 'function'
+    ? parts[0]!
+    : await combine(run, step.type === 'map' ? parts : Object.fromEntries(calls.map((c, i) => [c.unit!, parts[i]!])), step.name);
+  return finishStep(run, base, { ok: true, output }, units, error);
+}
+
+async function finishStep(
+  run: StepRun, base: Omit<Parameters<ChainActivities['chainStepFinished']>[0], 'status' | 'endedAt' | 'units'>,
+  outcome: StepOutcome, units: Record<string, ChainUnitRecord>, continuedError?: ChainStepError,
+): Promise<StepOutcome> {
+  const error = outcome.ok ? continuedError : outcome.error;
+  await run.control.chainStepFinished({
+    ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt: nowIso(), units,
+    ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
+  });
+  return outcome;
+}
+
+/** All parts inline and small: combine here; otherwise the control plane stores the combination. */
+async function combine(run: StepRun, parts: PayloadRef[] | Record<string, PayloadRef>, step: string): Promise<PayloadRef> {
+  const values = Array.isArray(parts) ? parts : Object.values(parts);
+  if (values.every((p) => 'inline' in p)) {
+    const inline = Array.isArray(parts)
+      ? parts.map((p) => (p as { inline: unknown }).inline)
+      : Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, (p as { inline: unknown }).inline]));
+    if (JSON.stringify(inline).length <= run.input.inlineBytes) return { inline };
+  }
+  return run.control.combineChainOutputs({ parts, blobId: `${run.input.chainInvocationId}/${step}/${run.input.run}` });
+}
+
+async function runUnit(input: RunChainInput, c: UnitCall): Promise<UnitOutcome> {
+  const spec = effectiveSpec(input.specs[c.call.function]!, c.call);
+  const child: InvokeFunctionInput = {
+    invocationId: childInvocationId(c.workflowId), spec, payload: c.payload, taskQueues: input.taskQueues, acceptedAt: nowIso(),
+  };
+  try {
+    const r = await executeChild(invokeFunction, {
+      workflowId: c.workflowId,
+      taskQueue: input.taskQueues.data,
+      args: [child],
+      // A resumed chain reruns a failed step under the same id; a finished one is never rerun.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [
+        { key: CaissonFunction, value: spec.name },
+        { key: CaissonVersion, value: spec.version },
+        { key: CaissonNamespace, value: spec.namespace },
+      ],
+      staticSummary: `${input.chain.name} › ${c.workflowId.slice(input.chainInvocationId.length + 1)}: ${spec.name} v${spec.version}`,
+    });
+    return { ok: true, output: r.result };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVOCATION_FAILED_TYPE) {
+      const d = err.cause.details?.[0] as InvocationFailureDetails | undefined;
+      return { ok: false, error: { kind: d?.kind ?? 'FunctionError', message: d?.message ?? err.cause.message, attempts: d?.attempts } };
+    }
+    return { ok: false, error: { kind: 'InfrastructureError', message: failureMessage(err) } };
+  }
+}
+
+/** The pinned version with this step's retry and timeout overrides. */
+function effectiveSpec(spec: FunctionVersionSpec, call: Call): FunctionVersionSpec {
+  return {
+    ...spec,
+    retryPolicy: { ...spec.retryPolicy, ...call.retry },
+    limits: call.timeoutMs ? { ...spec.limits, timeoutMs: call.timeoutMs } : spec.limits,
+  };
+}
+
+function stepFunctions(step: Step): string[] {
+  return step.type === 'function' ? [step.function] : step.type === 'map' ? [step.map.function] : Object.values(step.parallel).map((c) => c.function);
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ApplicationFailure || !(err instanceof Error)) return err instanceof Error ? err.message : String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : err.message;
+}
+

@@ -1,0 +1,212 @@
+// Chains end to end: deploy, invoke, resume through the real HTTP api, real Temporal (runChain
+// with invokeFunction children), real Docker, PGlite. The worker is a separate process so one
+// test can SIGKILL it mid-chain.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRPCClientError } from '@trpc/client';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+import { deployDir } from '../support/deploy.js';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+let stack: TestStack;
+let worker: WorkerProcess;
+const TOOLBOX = 'test/fixtures/functions/py-chain';
+
+beforeAll(async () => {
+  stack = await startTestStack({ name: 'chains', withWorker: false });
+  worker = await spawnWorkerProcess(stack);
+  for (const name of ['ch-a', 'ch-b', 'ch-timed', 'ch-first', 'ch-last']) {
+    await deployDir(stack.client, { dir: TOOLBOX, name, runtime: 'python' });
+  }
+  await deployDir(stack.client, { dir: 'test/fixtures/functions/py-fail', name: 'ch-mid', runtime: 'python' });
+  await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello', runtime: 'python' });
+});
+
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await stack?.stop();
+  const docker = createDockerRuntime({});
+  // A SIGKILLed worker may leave a container to its reaper; remove what is left.
+  for (const c of await docker.listManaged({ 'caisson.worker': stack.workerId })) await docker.remove(c.name);
+});
+
+function badRequest(err: unknown): string {
+  expect(err).toBeInstanceOf(TRPCClientError);
+  expect((err as { data?: { code?: string } }).data?.code).toBe('BAD_REQUEST');
+  return (err as Error).message;
+}
+
+describe('chains', () => {
+  it('a three-step sequence passes data through; inv get shows per-step status', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'seq',
+      steps: [
+        { name: 'a', function: 'ch-a', input: { op: 'add', value: '$.input.value', by: 1 } },
+        { name: 'b', function: 'ch-b', input: { op: 'add', value: '$.steps.a.output.value', by: 10 } },
+        { name: 'c', function: 'ch-a', input: { op: 'double', value: '$.steps.b.output.value' } },
+      ],
+    } });
+    const v = await stack.client.chains.invoke.mutate({ name: 'seq', input: { value: 1 } });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ value: 24 });
+    const got = await stack.client.invocations.get.query({ id: v.id });
+    expect(got.status).toBe('SUCCEEDED');
+    const steps = (got as typeof v).chain.steps;
+    expect(steps.map((s) => [s.name, s.status, s.output])).toEqual([
+      ['a', 'SUCCEEDED', { value: 2 }], ['b', 'SUCCEEDED', { value: 12 }], ['c', 'SUCCEEDED', { value: 24 }],
+    ]);
+    expect(steps.every((s) => s.durationMs! > 0 && s.functions[0]!.startsWith('ch-'))).toBe(true);
+    // Each step is a child invocation with its own record.
+    const child = await stack.client.invocations.list.query({ function: 'ch-b' });
+    expect(child.items.map((i) => [i.id, i.status])).toContainEqual([`${v.id}.b`, 'SUCCEEDED']);
+  });
+
+  it('parallel branches merge into an object keyed by branch', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'par',
+      steps: [
+        { name: 'both', parallel: {
+          x: { function: 'ch-a', input: { op: 'add', value: '$.input.value', by: 1 } },
+          y: { function: 'ch-b', input: { op: 'double', value: '$.input.value' } },
+        } },
+        { name: 'sum', function: 'ch-a', input: { op: 'add', value: '$.steps.both.output.x.value', by: '$.steps.both.output.y.value' } },
+      ],
+      output: { both: '$.steps.both.output', sum: '$.steps.sum.output.value' },
+    } });
+    const v = await stack.client.chains.invoke.mutate({ name: 'par', input: { value: 2 } });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ both: { x: { value: 3 }, y: { value: 4 } }, sum: 7 });
+  });
+
+  it('map over 20 items with concurrency 5: never more than 5 at once, results in input order', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'fan',
+      steps: [{ name: 'each', map: { items: '$.input.items', concurrency: 5, function: 'ch-timed', input: { op: 'timed', item: '$.item', sleep: 1 } } }],
+    } });
+    const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
+    const v = await stack.client.chains.invoke.mutate({ name: 'fan', input: { items }, waitMs: 300_000 });
+    expect(v.status).toBe('SUCCEEDED');
+    const out = v.result as Array<{ item: string; start: number; end: number }>;
+    expect(out.map((r) => r.item)).toEqual(items);
+    const events = out.flatMap((r) => [[r.start, 1], [r.end, -1]] as const).sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+    let running = 0;
+    let peak = 0;
+    for (const [, d] of events) peak = Math.max(peak, (running += d));
+    expect(peak).toBeLessThanOrEqual(5);
+    expect(peak).toBeGreaterThan(1); // it did run items at once
+  });
+
+  it('continueOnError: a failed element becomes an error value and the chain goes on', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'tolerant',
+      steps: [{ name: 'each', continueOnError: true, map: { items: '$.input', function: 'ch-a', input: '$.item' } }],
+    } });
+    const v = await stack.client.chains.invoke.mutate({ name: 'tolerant', input: [{ op: 'double', value: 1 }, { op: 'fail' }, { op: 'double', value: 3 }] });
+    expect(v.status).toBe('SUCCEEDED');
+    const out = v.result as unknown[];
+    expect(out[0]).toEqual({ value: 2 });
+    expect(out[1]).toMatchObject({ error: { kind: 'FunctionError' } });
+    expect(out[2]).toEqual({ value: 6 });
+  });
+
+  it('large intermediate outputs travel by reference', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'big',
+      steps: [
+        { name: 'make', function: 'ch-a', input: { op: 'big', bytes: '$.input.bytes' } },
+        { name: 'measure', function: 'ch-b', input: { op: 'len', s: '$.steps.make.output.blob' } },
+      ],
+    } });
+    const bytes = stack.config.limits.inlineBytes + 50_000;
+    const v = await stack.client.chains.invoke.mutate({ name: 'big', input: { bytes } });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ len: bytes });
+    expect(v.chain.steps[0]!.output).toHaveProperty('ref');
+  });
+
+  it('a failing middle step fails the chain; resume with a fixed version does not rerun the first step', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'fragile',
+      steps: [
+        { name: 'first', function: 'ch-first', input: { op: 'add', value: '$.input.value' } },
+        { name: 'mid', function: 'ch-mid', input: { op: 'add', value: '$.steps.first.output.value', by: 100 } },
+        { name: 'last', function: 'ch-last', input: { op: 'double', value: '$.steps.mid.output.value' } },
+      ],
+    } });
+    const failed = await stack.client.chains.invoke.mutate({ name: 'fragile', input: { value: 1 } });
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error?.message).toContain("step 'mid'");
+    expect(failed.chain.failedStep).toBe('mid');
+    expect(failed.chain.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'FAILED']);
+    expect(failed.chain.steps[0]!.output).toEqual({ value: 2 });
+
+    const fixed = Buffer.from((await import('node:fs')).readFileSync(`${TOOLBOX}/main.py`)).toString('base64');
+    expect((await stack.client.functions.update.mutate({ name: 'ch-mid', code: fixed, fileName: 'main.py' })).version).toBe(2);
+    // A chain version pins v1, so resume names the newer version.
+    await stack.client.chains.resume.mutate({ id: failed.id, functions: { 'ch-mid': 'latest' } });
+    const v = await stack.client.chains.invocation.query({ id: failed.id, waitMs: 120_000 });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ value: 204 });
+    expect(v.attempts).toBe(2); // two runs of the chain
+    expect(v.chain.steps.find((s) => s.name === 'first')!.run).toBe(1); // not run again
+    const firsts = await stack.client.invocations.list.query({ function: 'ch-first', limit: 200 });
+    expect(firsts.items.filter((i) => i.id.startsWith(failed.id))).toHaveLength(1);
+    const mids = await stack.client.invocations.get.query({ id: failed.id });
+    expect(mids.status).toBe('SUCCEEDED');
+  });
+
+  it('invalid definitions are rejected naming the step, and nothing is stored', async () => {
+    const cases: Array<[unknown[], RegExp]> = [
+      [[{ name: 'a', function: 'no-such-fn' }], /step 'a'.*'no-such-fn' does not exist/],
+      [[{ name: 'a', function: 'ch-a@9' }], /step 'a'.*no version 9/],
+      [[{ name: 'a', function: 'ch-a', input: '$.steps.b.output' }, { name: 'b', function: 'ch-a' }], /step 'a'.*which runs later/],
+      [[{ name: 'a', function: 'ch-a' }, { name: 'b', function: 'ch-a', input: '$.steps.zz.output' }], /step 'b'.*which does not exist/],
+      [[{ name: 'a', function: 'ch-a' }, { name: 'a', function: 'ch-b' }], /step 'a': duplicate/],
+      [[{ name: 'a', map: { items: [], function: 'ch-a' } }], /step 'a': map items is an empty array/],
+      [[{ name: 'a', map: { items: '$.input', concurrency: 0, function: 'ch-a' } }], /step 'a'.*concurrency/],
+    ];
+    for (const [steps, message] of cases) {
+      const err = await stack.client.chains.create.mutate({ definition: { name: 'broken', steps } }).catch((e) => e);
+      expect(badRequest(err)).toMatch(message);
+    }
+    const list = await stack.client.chains.list.query({});
+    expect(list.items.map((c) => c.name)).not.toContain('broken');
+  });
+
+  it('the CLI deploys a YAML chain and invokes it', async () => {
+    const run = promisify(execFile);
+    const cli = (...args: string[]) => run(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd() });
+    const deployed = JSON.parse((await cli('chain', 'deploy', 'examples/chains/greet-all.yaml')).stdout);
+    expect(deployed).toMatchObject({ name: 'greet-all', version: 1, functions: ['hello@1'] });
+    const v = JSON.parse((await cli('chain', 'invoke', 'greet-all', '{"names":["Ada","Grace"],"vip":"Barbara"}')).stdout);
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ everyone: [{ message: 'Hello, Ada!' }, { message: 'Hello, Grace!' }], vip: 'Hello, Barbara!' });
+    const shown = JSON.parse((await cli('inv', 'get', v.id)).stdout);
+    expect(shown.attemptLog.map((l: { step: string; status: string }) => [l.step, l.status])).toEqual([['greet', 'SUCCEEDED'], ['vip', 'SUCCEEDED']]);
+  });
+
+  it('a worker SIGKILLed mid-chain: the chain completes after the worker restarts', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'slow',
+      steps: ['s1', 's2', 's3'].map((name) => ({ name, function: 'ch-timed', input: { op: 'timed', item: name, sleep: 2 } })),
+    } });
+    const { id } = await stack.client.chains.start.mutate({ name: 'slow', input: {} });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const v = await stack.client.chains.invocation.query({ id });
+      if (v.chain.steps.some((s) => s.name === 's2' && s.status === 'RUNNING')) break;
+      if (Date.now() > deadline) throw new Error(`s2 never started: ${JSON.stringify(v.chain.steps)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 800)); // s2's container is running
+    await worker.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    worker = await spawnWorkerProcess(stack);
+    const v = await stack.client.chains.invocation.query({ id, waitMs: 170_000 });
+    expect(v.status).toBe('SUCCEEDED');
+    expect((v.result as { item: string }).item).toBe('s3');
+    expect(v.chain.steps.map((s) => [s.name, s.status])).toEqual([['s1', 'SUCCEEDED'], ['s2', 'SUCCEEDED'], ['s3', 'SUCCEEDED']]);
+  });
+});
