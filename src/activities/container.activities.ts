@@ -1,16 +1,20 @@
 // Data-plane activities: everything that touches the Docker engine. pullImage runs on the
-// shared data queue and names this worker's host queue; the rest run on that host queue.
+// shared data queue and names this worker's host queue; the cold path's create, execute and
+// remove run on that host queue. executeWarm runs on the data queue: one activity does a
+// whole warm attempt on whichever worker took it, so it needs no host affinity.
 import { Context } from '@temporalio/activity';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
 import { createIoDir, readResultFile, removeIoDir } from '../runtime/io-dir.js';
-import { interpretOutcome } from '../runtime/result-protocol.js';
+import type { WarmPool } from '../runtime/pool.js';
+import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
+import { warmTarget } from '../runtime/warm-target.js';
 import { buildGoFunction } from '../runtime/go-builder.js';
 import { goBuildImage, imageFor } from '../runtime/images.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
-import type { AttemptOutcome } from '../shared/invocation.js';
+import type { AttemptOutcome, WarmAttemptResult } from '../shared/invocation.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import { FunctionExecutionError } from '../shared/errors.js';
 import type { BlobClient } from './blob-client.js';
@@ -26,6 +30,10 @@ export interface ContainerActivityDeps {
   dataDir: string;
   hostDataDir: string;
   limits: { resultBytes: number; logBytes: number; inlineBytes: number };
+  /** This worker's warm pools; absent when warm containers are off (CAISSON_WARM=off). */
+  pool?: WarmPool;
+  /** Where installWarmServers put the runtime servers (under dataDir). */
+  warmServerDir?: string;
 }
 
 const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024; // FUNCTION_PAYLOAD env only below this (ARG_MAX)
@@ -74,6 +82,37 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     return outDir;
   }
 
+  const imagesPresent = new Set<Runtime>();
+  async function ensureImageOnce(runtime: Runtime): Promise<void> {
+    if (imagesPresent.has(runtime)) return;
+    await deps.runtime.ensureImage(imageFor(runtime));
+    imagesPresent.add(runtime);
+  }
+
+  /** Interprets what ran (cold or warm alike) into the attempt's result or typed failure. */
+  async function toAttemptOutcome(spec: FunctionVersionSpec, outcome: ExecutionOutcome, resultFile: ResultFile): Promise<AttemptOutcome> {
+    const interpreted = interpretOutcome({
+      convention: spec.convention, outcome, resultFile, maxResultBytes: deps.limits.resultBytes,
+    });
+    // In the script convention stdout is the result; keep it as a log too, capped.
+    const logs = {
+      stdout: await toRef(capText(outcome.stdout, deps.limits.logBytes)),
+      stderr: await toRef(outcome.stderr),
+    };
+    if (interpreted.ok) {
+      return { ok: true, result: await toRef(interpreted.result), logs, durationMs: outcome.durationMs };
+    }
+    return {
+      ok: false,
+      failure: {
+        kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
+        stderrTail: outcome.stderr.slice(-2000),
+      },
+      logs,
+      durationMs: outcome.durationMs,
+    };
+  }
+
   async function payloadText(payload: PayloadRef): Promise<string> {
     if (isInline(payload)) return JSON.stringify(payload.inline ?? null);
     return (await deps.blobs.getBlob(payload.ref)).toString('utf8');
@@ -99,18 +138,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const { spec } = input;
       const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload)]);
       const ioDir = await createIoDir(ioRoot, input.containerName, payload);
-      const env: Record<string, string> = {
-        ...spec.env,
-        CAISSON_CONVENTION: spec.convention,
-        CAISSON_ENTRY: spec.runtime === 'go' ? 'handler' : spec.entry,
-        CAISSON_INVOCATION_ID: input.invocationId,
-        CAISSON_ATTEMPT: String(input.attempt),
-        CAISSON_FUNCTION: spec.name,
-        CAISSON_VERSION: String(spec.version),
-        CAISSON_TIMEOUT_MS: String(spec.limits.timeoutMs),
-        CAISSON_MEMORY_MB: String(spec.limits.memoryMb),
-      };
-      if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) env.FUNCTION_PAYLOAD = payload;
+      const env = { ...functionEnv(spec), ...invocationEnv(input, payload) };
       const deadline = Date.now() + spec.limits.timeoutMs + 120_000;
       const { id } = await deps.runtime.create({
         name: input.containerName,
@@ -148,26 +176,50 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         signal: ctx.cancellationSignal,
       });
       const resultFile = await readResultFile(join(ioRoot, input.containerName), deps.limits.resultBytes);
-      const interpreted = interpretOutcome({
-        convention: spec.convention, outcome, resultFile, maxResultBytes: deps.limits.resultBytes,
-      });
-      // In the script convention stdout is the result; keep it as a log too, capped.
-      const logs = {
-        stdout: await toRef(capText(outcome.stdout, deps.limits.logBytes)),
-        stderr: await toRef(outcome.stderr),
-      };
-      if (interpreted.ok) {
-        return { ok: true, result: await toRef(interpreted.result), logs, durationMs: outcome.durationMs };
+      return { ...(await toAttemptOutcome(spec, outcome, resultFile)), cold: true, containerId: input.containerId };
+    },
+
+    /**
+     * A whole attempt in a warm container of this worker's pool: acquire (free, newly
+     * started, or after a bounded wait), run, release (retired after any failure). Answers
+     * ran=false when no container can be had, and the workflow takes the cold path.
+     */
+    async executeWarm(input: {
+      invocationId: string; attempt: number; spec: FunctionVersionSpec; payload: PayloadRef;
+    }): Promise<WarmAttemptResult> {
+      const { spec } = input;
+      const { pool, warmServerDir } = deps;
+      if (!pool || !warmServerDir) return { ran: false, reason: 'warm containers are off on this worker' };
+      const ctx = Context.current();
+      const waiting = setInterval(() => ctx.heartbeat(), 2000); // code fetch, image, queue, start
+      let lease;
+      let payload: string;
+      try {
+        let codeDir: string;
+        [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
+        const target = warmTarget({ spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec) });
+        if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
+        lease = await pool.acquire(target, { signal: ctx.cancellationSignal });
+        if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
+      } finally {
+        clearInterval(waiting);
       }
-      return {
-        ok: false,
-        failure: {
-          kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
-          stderrTail: outcome.stderr.slice(-2000),
-        },
-        logs,
-        durationMs: outcome.durationMs,
-      };
+      let reusable = false;
+      try {
+        const run = await lease.container.invoke({
+          env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
+          stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes,
+          onProgress: () => ctx.heartbeat(), signal: ctx.cancellationSignal,
+        });
+        const resultFile = run.envelope !== undefined
+          ? envelopeFile(run.envelope, deps.limits.resultBytes)
+          : await readResultFile(lease.container.localIoDir, deps.limits.resultBytes);
+        const outcome = await toAttemptOutcome(spec, run.outcome, resultFile);
+        reusable = run.reusable && outcome.ok;
+        return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
+      } finally {
+        lease.release(reusable);
+      }
     },
 
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {
@@ -177,9 +229,37 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   });
 }
 
+/** The function's environment, the same for every invocation of a version (a warm container's). */
+function functionEnv(spec: FunctionVersionSpec): Record<string, string> {
+  return {
+    ...spec.env,
+    CAISSON_CONVENTION: spec.convention,
+    CAISSON_ENTRY: spec.runtime === 'go' ? 'handler' : spec.entry,
+    CAISSON_FUNCTION: spec.name,
+    CAISSON_VERSION: String(spec.version),
+    CAISSON_TIMEOUT_MS: String(spec.limits.timeoutMs),
+    CAISSON_MEMORY_MB: String(spec.limits.memoryMb),
+  };
+}
+
+/** The per-invocation part: identity and, when small, the payload itself. */
+function invocationEnv(input: { invocationId: string; attempt: number }, payload: string): Record<string, string> {
+  const env: Record<string, string> = { CAISSON_INVOCATION_ID: input.invocationId, CAISSON_ATTEMPT: String(input.attempt) };
+  if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) env.FUNCTION_PAYLOAD = payload;
+  return env;
+}
+
+/** A result envelope handed over by an in-process warm server, checked as result.json would be. */
+function envelopeFile(text: string, capBytes: number): ResultFile {
+  const size = Buffer.byteLength(text);
+  return size > capBytes ? { kind: 'too-large', sizeBytes: size, capBytes } : { kind: 'present', text };
+}
+
+/** A deploy-time build's artifact: the binary, no Go source. */
 function capText(text: string, cap: number): string {
   return text.length <= cap ? text : `${text.slice(0, cap)}\n…[truncated ${text.length - cap} bytes]`;
 }
 
 export type ContainerActivities = ReturnType<typeof createContainerActivities>;
 export type PullImageActivities = Pick<ContainerActivities, 'pullImage'>;
+export type WarmActivities = Pick<ContainerActivities, 'executeWarm'>;

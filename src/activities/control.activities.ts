@@ -14,6 +14,8 @@ export interface InvocationOutcomeRecord {
   result?: PayloadRef;
   failure?: AttemptFailure;
   logs?: Logs;
+  /** Whether the last attempt ran in a container started for it (absent: no attempt ran). */
+  cold?: boolean;
 }
 
 export interface DeadLetterRecord {

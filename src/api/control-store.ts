@@ -28,7 +28,7 @@ export function createControlStore(db: Repositories): ControlStore {
         attemptLog: r.attempts,
         stdout: await text(r.logs?.stdout),
         stderr: await text(r.logs?.stderr),
-        cold: true,
+        cold: r.cold ?? null,
         startedAt: first ? new Date(first.startedAt) : null,
         endedAt,
         durationMs: endedAt.getTime() - new Date(r.acceptedAt).getTime(),

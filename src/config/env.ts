@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   CAISSON_INLINE_PAYLOAD_BYTES: int(256 * 1024),
   CAISSON_HOST_DATA_DIR: z.string().optional(),
   CAISSON_WORKER_CONCURRENCY: int(8),
+  /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
+  CAISSON_WARM: z.enum(['on', 'off']).default('on'),
+  CAISSON_WARM_MAX_CONTAINERS: int(32),
 });
 
 export interface Config {
@@ -41,6 +44,8 @@ export interface Config {
     dataDir: string;
     /** The same directory as the Docker engine sees it (differs when the worker runs in a container). */
     hostDataDir: string;
+    /** Warm pools on this worker, and how many warm containers it keeps across all versions. */
+    warm: { enabled: boolean; maxContainers: number };
   };
   dockerHost: string | undefined;
   limits: { payloadBytes: number; resultBytes: number; codeBytes: number; logBytes: number; inlineBytes: number };
@@ -67,6 +72,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       concurrency: env.CAISSON_WORKER_CONCURRENCY,
       dataDir,
       hostDataDir: env.CAISSON_HOST_DATA_DIR ? resolve(env.CAISSON_HOST_DATA_DIR) : dataDir,
+      warm: { enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS },
     },
     dockerHost: env.DOCKER_HOST,
     limits: {

@@ -19,6 +19,10 @@ export interface ContainerSpec {
   tmpfsMb?: number;
   /** Overrides the image entrypoint/cmd (build containers). */
   cmd?: string[];
+  /** Overrides the image entrypoint (warm containers run their runtime server). */
+  entrypoint?: string[];
+  /** More bind mounts (warm containers: the runtime server's directory, read-only). */
+  mounts?: Array<{ hostPath: string; containerPath: string; readOnly: boolean }>;
   /** Build containers only: exec-able /tmp (compilers run from it) and outDir mounted rw at /out.
    * Still read-only root, all capabilities dropped, no-new-privileges, uid 65534. */
   build?: { outDir: string };
@@ -56,6 +60,12 @@ export interface ManagedContainer {
   createdAt: Date;
 }
 
+export interface ContainerState {
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+}
+
 export interface ContainerRuntime {
   /** Answers or throws RuntimeUnavailableError. */
   ping(): Promise<void>;
@@ -65,6 +75,10 @@ export interface ContainerRuntime {
   create(spec: ContainerSpec): Promise<{ id: string }>;
   /** Starts, waits with a deadline, collects capped output, exit code, OOM flag. */
   execute(id: string, options: ExecuteOptions): Promise<ExecutionOutcome>;
+  /** Starts a created container without waiting for it (warm containers). Already started is success. */
+  start(id: string): Promise<void>;
+  /** Running or not, its exit code and OOM flag once stopped; a removed container reads as stopped. */
+  inspectState(id: string): Promise<ContainerState>;
   /** Force-removes; an already-removed container is success. */
   remove(idOrName: string): Promise<void>;
   /** Containers labelled caisson.managed=true (optionally more label filters). */

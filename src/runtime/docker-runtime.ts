@@ -95,6 +95,26 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
 
     execute: (id, executeOptions) => executeContainer(docker().getContainer(id), executeOptions, defaults),
 
+    start: (id) =>
+      engineCall(`starting container ${id}`, async () => {
+        try {
+          await docker().getContainer(id).start();
+        } catch (err) {
+          if (statusOf(err) !== 304) throw err; // already started
+        }
+      }),
+
+    inspectState: (id) =>
+      engineCall(`inspecting container ${id}`, async () => {
+        try {
+          const { State } = await docker().getContainer(id).inspect();
+          return { running: State.Running, exitCode: State.Running ? null : State.ExitCode, oomKilled: State.OOMKilled };
+        } catch (err) {
+          if (statusOf(err) === 404) return { running: false, exitCode: null, oomKilled: false };
+          throw err;
+        }
+      }),
+
     remove: (idOrName) => engineCall(`removing container ${idOrName}`, () => removeQuietly(docker(), idOrName)),
 
     listManaged: (labels = {}) =>
@@ -125,12 +145,14 @@ export function containerCreateOptions(
   const binds = [`${spec.codeDir}:/app/function:ro`];
   if (spec.ioDir) binds.push(`${spec.ioDir}:/caisson/io:rw`);
   if (build) binds.push(`${build.outDir}:/out:rw`);
+  for (const m of spec.mounts ?? []) binds.push(`${m.hostPath}:${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
   return {
     name: spec.name,
     Image: spec.image,
     Labels: { ...spec.labels, [MANAGED_LABEL]: 'true' },
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     User: '65534:65534',
     Tty: false,
     OpenStdin: false,

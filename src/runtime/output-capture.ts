@@ -34,9 +34,13 @@ export class CappedBuffer {
 
   /** The kept text, with a trailing marker when bytes were dropped. */
   text(): string {
-    const body = Buffer.concat(this.chunks, this.kept).toString('utf8');
-    return this.dropped > 0 ? `${body}\n…[truncated ${this.dropped} bytes]` : body;
+    return truncatedText(Buffer.concat(this.chunks, this.kept).toString('utf8'), this.dropped);
   }
+}
+
+/** Kept text plus the marker saying how many bytes were dropped (also used by warm containers). */
+export function truncatedText(body: string, droppedBytes: number): string {
+  return droppedBytes > 0 ? `${body}\n…[truncated ${droppedBytes} bytes]` : body;
 }
 
 const HEADER_BYTES = 8;

@@ -1,6 +1,8 @@
 // Removes containers whose owner can no longer remove them: past their deadline label
-// (the worker died mid-attempt), or left by an earlier life of this same worker id.
+// (the worker died mid-attempt), left by an earlier life of this same worker id, or warm
+// containers that stopped (their server exits when its worker's connection closes).
 import type { ContainerRuntime } from './container-runtime.js';
+import { POOL_LABEL } from './pool.js';
 
 export interface ReaperOptions {
   runtime: ContainerRuntime;
@@ -15,7 +17,8 @@ export async function reapOnce(runtime: ContainerRuntime, opts: { workerId?: str
   for (const c of await runtime.listManaged()) {
     const deadline = Number(c.labels['caisson.deadline'] ?? NaN);
     const mineFromBefore = opts.workerId !== undefined && c.labels['caisson.worker'] === opts.workerId;
-    if (mineFromBefore || (Number.isFinite(deadline) && deadline < now)) {
+    const stoppedWarm = c.labels[POOL_LABEL] !== undefined && (c.state === 'exited' || c.state === 'dead');
+    if (mineFromBefore || stoppedWarm || (Number.isFinite(deadline) && deadline < now)) {
       await runtime.remove(c.id);
       removed.push(c.name);
     }

@@ -24,9 +24,19 @@ export interface AttemptFailure {
 }
 
 /** What one attempt's executeWithTimeout reports; function failures are values, not throws. */
-export type AttemptOutcome =
+export type AttemptOutcome = (
   | { ok: true; result: PayloadRef; logs: Logs; durationMs: number }
-  | { ok: false; failure: AttemptFailure; logs: Logs; durationMs: number };
+  | { ok: false; failure: AttemptFailure; logs: Logs; durationMs: number }
+) & AttemptPlacement;
+
+/** Where an attempt ran: a container started for it (cold) or a warm one, and which. */
+export interface AttemptPlacement {
+  cold?: boolean;
+  containerId?: string;
+}
+
+/** executeWarm's answer: the attempt's outcome, or why it did not run (then the cold path runs). */
+export type WarmAttemptResult = { ran: true; outcome: AttemptOutcome } | { ran: false; reason: string };
 
 export interface Logs {
   stdout: PayloadRef;

@@ -46,6 +46,29 @@ export const LimitsSchema = z.object({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
+/** Per-version warm pool settings (runtime-images/README.md, "Warm containers"). A warm
+ * container serves one version only, one invocation at a time, and is replaced after any
+ * failure. isolation 'fresh' forces a new container per invocation (the cold path). */
+export const WarmSettingsSchema = z.object({
+  isolation: z.enum(['warm', 'fresh']).default('warm'),
+  /** Containers kept started while the version is in use (refilled in the background). */
+  minWarm: z.number().int().min(0).max(32).default(1),
+  /** At most this many containers per version on one worker. */
+  maxWarm: z.number().int().min(1).max(64).default(8),
+  /** Invocations that may wait for a busy container; beyond this they run cold. 0: never wait. */
+  maxQueued: z.number().int().min(0).max(1000).default(32),
+  /** How long one may wait for a container before running cold instead. */
+  queueTimeoutMs: z.number().int().min(0).max(300_000).default(10_000),
+  /** A container unused this long is removed (and the version's pool drains to zero). */
+  idleTtlMs: z.number().int().min(1000).max(86_400_000).default(300_000),
+  /** A container is replaced after this many invocations. */
+  maxInvocations: z.number().int().min(1).max(1_000_000).default(1000),
+});
+export type WarmSettings = z.infer<typeof WarmSettingsSchema>;
+/** Runtimes with a warm runtime server (Go functions always run cold). */
+export const WARM_RUNTIMES: readonly Runtime[] = ['python', 'node'];
+export const DEFAULT_WARM_SETTINGS: WarmSettings = WarmSettingsSchema.parse({});
+
 /** How a version's code is stored: one file (named) or a tar.gz of a folder. */
 export const ArtifactSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -68,6 +91,8 @@ export interface FunctionVersionSpec {
   limits: Limits;
   env: Record<string, string>;
   retryPolicy: RetryPolicy;
+  /** Absent on versions deployed before warm pools: the defaults apply. */
+  warm?: WarmSettings;
 }
 
 export const INVOCATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -81,6 +106,10 @@ export interface AttemptRecord {
   endedAt: string;
   durationMs: number;
   failure?: { kind: FailureKind; message: string; stderrTail?: string };
+  /** false when the attempt ran in an already started warm container. */
+  cold?: boolean;
+  /** The container the attempt ran in (a warm container serves many attempts). */
+  containerId?: string;
 }
 
 /** Function attempts only: infrastructure reruns never count against maxAttempts. */

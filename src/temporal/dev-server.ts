@@ -26,7 +26,11 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--namespace', options.namespace,
-    '--log-level', 'warn', ...SEARCH_ATTRIBUTE_FLAGS];
+    '--log-level', 'warn', ...SEARCH_ATTRIBUTE_FLAGS,
+    // Eager activity dispatch (off by default in the server): an activity scheduled on the
+    // workflow's own task queue comes back with the workflow task's completion, saving a
+    // matching round trip (the warm path's executeWarm, the cold path's pullImage).
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) {

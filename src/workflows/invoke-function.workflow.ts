@@ -1,17 +1,24 @@
-// invokeFunction: one workflow per invocation. Each attempt runs in a clean container:
-// pullImage (any worker) → createContainer → executeWithTimeout → removeContainer, the last
-// three on the host queue of the worker that pulled, so they share its Docker engine.
+// invokeFunction: one workflow per invocation. Warm path (python and node, unless the
+// version asks for isolation 'fresh'): one executeWarm activity on the data queue runs the
+// attempt in a warm container of whichever worker takes it (dispatched eagerly to the worker
+// that ran this workflow task, when the server allows it). Cold path, also the fallback when
+// no warm container can be had: pullImage (any worker) → createContainer →
+// executeWithTimeout → removeContainer, the last three on the host queue of the worker that
+// pulled, so they share its Docker engine. Each attempt runs in a clean container (cold) or
+// in a warm one that has only ever succeeded for this very version.
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../activities/control.activities.js';
-import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
+import type { ContainerActivities, PullImageActivities, WarmActivities } from '../activities/container.activities.js';
 import {
   INVOCATION_FAILED_TYPE,
   type AttemptFailure,
@@ -20,12 +27,14 @@ import {
   type InvokeFunctionInput,
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
-import { countFunctionAttempts, type AttemptRecord } from '../shared/types.js';
+import { WARM_RUNTIMES, WarmSettingsSchema, countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec } from '../shared/types.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 
 // Activity retries cover short infrastructure hiccups inside one step; the workflow reruns
 // the whole attempt when a step still fails (e.g. the worker holding the container died).
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
+/** Histories recorded before the warm path replay without it. */
+const WARM_PATH_PATCH = 'caisson-warm-path';
 
 export async function invokeFunction(input: InvokeFunctionInput): Promise<InvokeFunctionResult> {
   const { spec, invocationId, taskQueues } = input;
@@ -37,11 +46,12 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   const attempts: AttemptRecord[] = [];
   let last: AttemptOutcome | undefined;
   let infraReruns = 0;
+  const warmPath = patched(WARM_PATH_PATCH);
 
   try {
     for (let attempt = 1; ; ) {
       const startedAt = new Date(Date.now()).toISOString();
-      const outcome = await runAttemptOrInfraFailure(input, attempt, infraReruns);
+      const outcome = await runAttemptOrInfraFailure(input, attempt, infraReruns, warmPath);
       const endedAt = new Date(Date.now()).toISOString();
       if (typeof outcome === 'object' && 'infra' in outcome) {
         infraReruns++;
@@ -57,6 +67,8 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       infraReruns = 0;
       last = outcome;
       attempts.push(attemptRecord(attempt, startedAt, endedAt, outcome));
+      // Shown in the Web UI: whether the attempt ran warm, and in which container.
+      if (warmPath) upsertMemo({ cold: outcome.cold ?? true, containerId: outcome.containerId ?? null });
       if (outcome.ok || !shouldRetry(spec.retryPolicy, outcome.failure.kind, attempt)) break;
       attempt++;
       await sleep(backoffMs(spec.retryPolicy, attempt));
@@ -74,6 +86,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   if (last?.ok) {
     await control.recordInvocationOutcome({
       invocationId, status: 'SUCCEEDED', attempts, acceptedAt: input.acceptedAt, result: last.result, logs: last.logs,
+      cold: last.cold,
     });
     return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts) };
   }
@@ -82,6 +95,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   await control.recordDeadLetter({ invocationId, spec, payload: input.payload, attempts });
   await control.recordInvocationOutcome({
     invocationId, status: 'FAILED', attempts, acceptedAt: input.acceptedAt, failure, logs: last?.logs,
+    cold: last?.cold,
   });
   const details: InvocationFailureDetails = { ...failure, attempts: countFunctionAttempts(attempts) };
   throw ApplicationFailure.create({ type: INVOCATION_FAILED_TYPE, message: `${failure.kind}: ${failure.message}`,
@@ -90,9 +104,14 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
 
 /** Runs one attempt; an infrastructure failure (after activity retries) asks for a rerun. */
 async function runAttemptOrInfraFailure(
-  input: InvokeFunctionInput, attempt: number, infraRerun: number,
+  input: InvokeFunctionInput, attempt: number, infraRerun: number, warmPath: boolean,
 ): Promise<AttemptOutcome | { infra: string }> {
   try {
+    // A rerun after an infrastructure failure goes cold: a broken warm path never blocks a function.
+    if (warmPath && infraRerun === 0 && runsWarm(input.spec)) {
+      const warm = await runWarmAttempt(input, attempt);
+      if (warm.ran) return warm.outcome;
+    }
     return await runAttempt(input, attempt, infraRerun);
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -107,6 +126,31 @@ async function runAttemptOrInfraFailure(
     }
     throw err;
   }
+}
+
+function runsWarm(spec: FunctionVersionSpec): boolean {
+  return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
+}
+
+/**
+ * One activity for the whole warm attempt, on the data queue: no pullImage (the worker
+ * checks its image once), no host-queue hop, no separate create and remove. Scheduled on
+ * the queue this workflow runs on, it is eligible for eager dispatch: the server hands it
+ * back to this worker with the workflow task's completion, with no matching round trip.
+ */
+function runWarmAttempt(input: InvokeFunctionInput, attempt: number) {
+  const { spec, invocationId, taskQueues } = input;
+  const settings = WarmSettingsSchema.parse(spec.warm ?? {});
+  const warm = proxyActivities<WarmActivities>({
+    taskQueue: taskQueues.data,
+    // Queue wait + a container start + the function's deadline, all enforced by the activity;
+    // this only catches a lost worker (the heartbeat much sooner).
+    startToCloseTimeout: settings.queueTimeoutMs + spec.limits.timeoutMs + 120_000,
+    heartbeatTimeout: '6s',
+    retry: { maximumAttempts: 1 }, // re-executing a function that may have run is never right
+    summary: `warm attempt ${attempt}`,
+  });
+  return warm.executeWarm({ invocationId, attempt, spec, payload: input.payload });
 }
 
 async function runAttempt(input: InvokeFunctionInput, attempt: number, infraRerun: number): Promise<AttemptOutcome> {
@@ -163,6 +207,8 @@ function infraFailure(message: string): AttemptOutcome {
 
 function attemptRecord(attempt: number, startedAt: string, endedAt: string, o: AttemptOutcome): AttemptRecord {
   const record: AttemptRecord = { attempt, startedAt, endedAt, durationMs: o.durationMs };
+  if (o.cold !== undefined) record.cold = o.cold;
+  if (o.containerId !== undefined) record.containerId = o.containerId;
   if (!o.ok) record.failure = { kind: o.failure.kind, message: o.failure.message, stderrTail: o.failure.stderrTail };
   return record;
 }

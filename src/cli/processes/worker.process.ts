@@ -1,12 +1,14 @@
 // A data-plane worker: Temporal + Docker only, no database. Serves the workflows and
 // pullImage on the shared data queue, and the container activities on its own host queue.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createBlobClient } from '../../activities/blob-client.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
 import type { Config } from '../../config/env.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
+import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
+import { installWarmServers } from '../../runtime/warm-servers.js';
 import { startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
@@ -16,6 +18,8 @@ import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 export interface RunningWorker {
   runtime: ContainerRuntime;
   hostTaskQueue: string;
+  /** This worker's warm pools (absent with CAISSON_WARM=off). */
+  pool: WarmPool | undefined;
   stop(): Promise<void>;
   /** Resolves when the worker stops (or rejects when it fails). */
   done: Promise<void>;
@@ -38,6 +42,16 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const connection = opts.connection ?? (await connectWorker(config.temporal));
   const hostQueue = hostTaskQueue(config.temporal.taskQueue, config.worker.id);
   const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log });
+  const { dataDir, hostDataDir } = config.worker;
+  const warmServerDir = join(dataDir, 'warm-servers');
+  let pool: WarmPool | undefined;
+  if (config.worker.warm.enabled) {
+    await installWarmServers(warmServerDir);
+    pool = createWarmPool({
+      runtime, workerId: config.worker.id, ioRoot: join(dataDir, 'warm'), maxContainers: config.worker.warm.maxContainers,
+      hostPath: (p) => join(hostDataDir, relative(dataDir, p)), log,
+    });
+  }
   const activities = createContainerActivities({
     runtime,
     codeCache: createCodeCache({ dir: join(config.worker.dataDir, 'code') }),
@@ -47,14 +61,18 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     dataDir: config.worker.dataDir,
     hostDataDir: config.worker.hostDataDir,
     limits: config.limits,
+    pool,
+    warmServerDir,
   });
-  const { pullImage, ...containerActivities } = activities;
+  const { pullImage, executeWarm, ...containerActivities } = activities;
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
     connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue),
     workflowBundle: await workflowBundle(),
-    activities: { pullImage },
-    maxConcurrentActivityTaskExecutions: config.worker.concurrency,
+    // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
+    activities: { pullImage, executeWarm },
+    // A warm attempt is one activity here; pulls and builds are few.
+    maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
   const hostWorker = await Worker.create({
     connection, namespace, taskQueue: hostQueue,
@@ -67,12 +85,16 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   return {
     runtime,
     hostTaskQueue: hostQueue,
+    pool,
     done,
     async stop() {
       reaper.stop();
       shutdownQuietly(dataWorker);
       shutdownQuietly(hostWorker);
       await done.catch(() => undefined);
+      // After the workers: no attempt is running any more. (Had this process died instead,
+      // each warm server would have exited as its socket closed.)
+      await pool?.shutdown();
       if (!opts.connection) await connection.close();
     },
   };

@@ -9,9 +9,9 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectClient, connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
-import type { AttemptOutcome, InvokeFunctionInput } from '../../../src/shared/invocation.js';
+import type { AttemptOutcome, InvokeFunctionInput, WarmAttemptResult } from '../../../src/shared/invocation.js';
 import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
-import { RetryPolicySchema, type FunctionVersionSpec } from '../../../src/shared/types.js';
+import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 
 let client: Client;
 let connection: NativeConnection;
@@ -30,13 +30,24 @@ const ok = (result: unknown): AttemptOutcome => ({ ok: true, result: { inline: r
 const fail = (kind: 'FunctionError' | 'InvalidOutput'): AttemptOutcome =>
   ({ ok: false, failure: { kind, message: `${kind} happened` }, logs: empty, durationMs: 1 });
 
-/** Runs one invocation with scripted executeWithTimeout outcomes (a function of the call number). */
-async function run(opts: { script: (call: number) => AttemptOutcome | 'infra'; maxAttempts: number; retryOn?: string[] }) {
+/** Runs one invocation with scripted executeWithTimeout (and executeWarm) outcomes (a function of the call number). */
+async function run(opts: {
+  script: (call: number) => AttemptOutcome | 'infra'; maxAttempts: number; retryOn?: string[];
+  warm?: (call: number) => WarmAttemptResult | 'infra'; warmSettings?: Partial<WarmSettings>;
+}) {
   const q = `wf-test-${randomUUID()}`;
-  const calls = { create: 0, execute: 0, remove: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[] };
+  const calls = { create: 0, execute: 0, remove: 0, warm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[] };
   const worker = await Worker.create({
     connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
-    activities: { pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }) },
+    activities: {
+      pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }),
+      executeWarm: async () => {
+        calls.warm++;
+        const r = opts.warm?.(calls.warm) ?? { ran: false, reason: 'no warm pool in this test' };
+        if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'warm start failed', nonRetryable: true });
+        return r;
+      },
+    },
   });
   const host = await Worker.create({
     connection, taskQueue: `${q}-host`,
@@ -62,6 +73,7 @@ async function run(opts: { script: (call: number) => AttemptOutcome | 'infra'; m
     artifact: { sha256: 'a'.repeat(64), format: 'file', fileName: 'main.py', sizeBytes: 1 },
     limits: { timeoutMs: 5000, memoryMb: 64, cpus: 1, network: false }, env: {},
     retryPolicy: RetryPolicySchema.parse({ maxAttempts: opts.maxAttempts, initialIntervalMs: 10, retryOn: opts.retryOn }),
+    ...(opts.warmSettings ? { warm: WarmSettingsSchema.parse(opts.warmSettings) } : {}),
   };
   const input: InvokeFunctionInput = {
     invocationId: `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`, spec, payload: { inline: { x: 1 } },
@@ -115,5 +127,41 @@ describe('invokeFunction', () => {
     // maxAttempts 1 and still succeeded: the infrastructure failure is logged, not counted.
     expect(calls.outcomes[0]!.attempts.map((a) => a.infrastructure ?? false)).toEqual([true, false]);
     expect(result.ok && result.r.attempts).toBe(1);
+  });
+});
+
+describe('invokeFunction, warm path', () => {
+  const warmOk = (result: unknown, containerId: string): WarmAttemptResult =>
+    ({ ran: true, outcome: { ...ok(result), cold: false, containerId } });
+
+  it('one executeWarm activity and no container steps; cold=false reaches the record', async () => {
+    const { result, calls } = await run({ script: () => ok('cold'), warm: () => warmOk('warm', 'w1'), maxAttempts: 1 });
+    expect(result.ok && result.r.result).toEqual({ inline: 'warm' });
+    expect(calls).toMatchObject({ warm: 1, create: 0, execute: 0, remove: 0 });
+    expect(calls.outcomes[0]).toMatchObject({ status: 'SUCCEEDED', cold: false, attempts: [{ cold: false, containerId: 'w1' }] });
+  });
+
+  it('no warm container to be had: the cold path runs', async () => {
+    const { result, calls } = await run({ script: () => ok('cold'), maxAttempts: 1 });
+    expect(result.ok && result.r.result).toEqual({ inline: 'cold' });
+    expect(calls).toMatchObject({ warm: 1, create: 1, execute: 1, remove: 1 });
+  });
+
+  it('retries a warm failure in another attempt; an infrastructure failure reruns cold', async () => {
+    const { result, calls } = await run({
+      script: () => ok('cold rerun'),
+      warm: (n) => (n === 1 ? { ran: true, outcome: { ...fail('FunctionError'), cold: false, containerId: 'w1' } } : 'infra'),
+      maxAttempts: 2,
+    });
+    expect(result.ok && result.r.result).toEqual({ inline: 'cold rerun' });
+    expect(calls).toMatchObject({ warm: 2, create: 1, execute: 1 });
+    expect(calls.outcomes[0]!.attempts.map((a) => [a.attempt, a.infrastructure ?? false, a.cold])).toEqual([
+      [1, false, false], [2, true, undefined], [2, false, undefined],
+    ]);
+  });
+
+  it("isolation 'fresh' never asks for a warm container", async () => {
+    const { calls } = await run({ script: () => ok('cold'), warm: () => warmOk('warm', 'w1'), maxAttempts: 1, warmSettings: { isolation: 'fresh' } });
+    expect(calls).toMatchObject({ warm: 0, create: 1, execute: 1, remove: 1 });
   });
 });

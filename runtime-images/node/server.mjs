@@ -1,0 +1,188 @@
+// Caisson warm runtime server for Node.js: one per warm container, serving one function
+// version, one invocation at a time, over a unix socket in the bind-mounted /caisson/io.
+// The protocol and modes are those of runtime-images/python/caisson_server.py:
+//   → {"ready":true,"mode":...} on connect; each request line {"env","stdoutCap","stderrCap"}
+//   ← {"exitCode","stdout","stdoutDropped","stderr","stderrDropped","oomKilled","envelope"?}
+// Functions of the handler, lambda, openwhisk and openfaas conventions run in this process:
+// handler.mjs (the cold path's convention dispatch) loads the function once and is called
+// per invocation. Script-convention functions run /caisson/bin/run (the cold path's
+// wrapper) as a child process per invocation. When the worker's connection
+// closes the server exits, and with it the container. Only one connection is accepted.
+import { spawn } from 'node:child_process';
+import { readFileSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+
+const IO_DIR = '/caisson/io';
+const SOCKET = `${IO_DIR}/warm.sock`;
+const HANDLER_MODULE = '/caisson/lib/handler.mjs';
+const ACCEPT_TIMEOUT_MS = 60_000;
+const DRAIN_MS = 200;
+const BASE_ENV = { ...process.env };
+
+function oomKills() {
+  for (const path of ['/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control']) {
+    try {
+      const m = /^oom_kill (\d+)$/m.exec(readFileSync(path, 'utf8'));
+      if (m) return Number(m[1]);
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+class Capped {
+  constructor(cap) { this.cap = cap; this.parts = []; this.kept = 0; this.dropped = 0; }
+  push(chunk) {
+    const room = this.cap - this.kept;
+    if (room > 0) { this.parts.push(chunk.subarray(0, room)); this.kept += Math.min(room, chunk.length); }
+    this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
+  }
+  text() { return Buffer.concat(this.parts).toString('utf8'); }
+}
+
+function runProcess(req) {
+  return new Promise((resolve) => {
+    const out = new Capped(req.stdoutCap ?? 1 << 20);
+    const err = new Capped(req.stderrCap ?? 1 << 20);
+    const before = oomKills();
+    const child = spawn('/caisson/bin/run', [], {
+      env: { ...BASE_ENV, ...req.env }, cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    let open = 2;
+    let exit;
+    let stray = false;
+    const finish = () => {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+      const after = oomKills();
+      resolve({
+        exitCode: exit.code ?? 128 + (signals[exit.signal] ?? 0),
+        stdout: out.text(), stdoutDropped: out.dropped, stderr: err.text(), stderrDropped: err.dropped,
+        oomKilled: before !== undefined && after !== undefined && after > before, stray,
+      });
+    };
+    const closed = () => { if (--open === 0 && exit) finish(); };
+    child.stdout.on('close', closed);
+    child.stderr.on('close', closed);
+    child.on('error', (e) => { err.push(Buffer.from(`caisson: ${e.message}\n`)); exit = { code: 127 }; open = 0; finish(); });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      if (open === 0) return finish();
+      // Stray descendants may hold the pipes: drain briefly, then stop.
+      setTimeout(() => {
+        if (open > 0) { stray = true; open = 0; child.stdout.destroy(); child.stderr.destroy(); finish(); }
+      }, DRAIN_MS);
+    });
+  });
+}
+
+const signals = { SIGHUP: 1, SIGINT: 2, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+
+/** The convention module and the function loaded once (undefined: script, a child per invocation). */
+async function loadInProcess() {
+  const convention = BASE_ENV.CAISSON_CONVENTION || 'script';
+  if (convention === 'script' || BASE_ENV.CAISSON_WARM_MODE === 'process') return undefined;
+  let source;
+  try { source = readFileSync(HANDLER_MODULE, 'utf8'); } catch { return undefined; }
+  // An older image whose wrapper is not importable: a child per invocation.
+  if (!/^export async function load\(/m.test(source)) return undefined;
+  const mod = await import(HANDLER_MODULE); // the cold path's convention dispatch, reused as is
+  try {
+    return { mod, invoker: await mod.load(convention, BASE_ENV.CAISSON_ENTRY || 'index') };
+  } catch (e) {
+    return { mod, loadError: e }; // the function's import error: every invocation reports it
+  }
+}
+
+let current; // the in-process invocation under way: its own uncaught errors fail it
+process.on('uncaughtException', (e) => (current ? current.fail(e) : process.exit(1)));
+process.on('unhandledRejection', (e) => (current ? current.fail(e) : process.exit(1)));
+
+function readPayload(mod) {
+  let text;
+  try { text = readFileSync(`${IO_DIR}/payload.json`, 'utf8'); } catch { text = process.env.FUNCTION_PAYLOAD; }
+  if (text === undefined || text.trim() === '') return null;
+  try { return JSON.parse(text); } catch (e) { throw new mod.Failure('InvalidPayload', `payload is not valid JSON: ${e.message}`); }
+}
+
+async function runInProcess({ mod, invoker, loadError }, req) {
+  for (const k of Object.keys(process.env)) if (!(k in BASE_ENV)) delete process.env[k];
+  Object.assign(process.env, BASE_ENV, req.env);
+  const out = new Capped(req.stdoutCap ?? 1 << 20);
+  const err = new Capped(req.stderrCap ?? 1 << 20);
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  const capture = (buf) => (chunk, enc, cb) => {
+    buf.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), typeof enc === 'string' ? enc : 'utf8'));
+    (typeof enc === 'function' ? enc : cb)?.();
+    return true;
+  };
+  process.stdout.write = capture(out);
+  process.stderr.write = capture(err);
+  const before = oomKills();
+  let envelope;
+  let failed = false;
+  try {
+    envelope = await new Promise((resolve) => {
+      const fail = (e) => {
+        failed = true;
+        if (!(e instanceof mod.Failure)) console.error(e);
+        resolve(mod.errorEnvelope(e));
+      };
+      current = { fail };
+      Promise.resolve()
+        .then(() => { if (loadError) throw loadError; return invoker(readPayload(mod), mod.makeContext(process.env, Date.now())); })
+        .then((result) => resolve(mod.okEnvelope(result)))
+        .catch(fail);
+    });
+  } finally {
+    current = undefined;
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+  }
+  const after = oomKills();
+  return {
+    exitCode: failed ? 1 : 0, envelope,
+    stdout: out.text(), stdoutDropped: out.dropped, stderr: err.text(), stderrDropped: err.dropped,
+    oomKilled: before !== undefined && after !== undefined && after > before, stray: failed,
+  };
+}
+
+function listen() {
+  try { unlinkSync(SOCKET); } catch { /* absent */ }
+  return new Promise((resolve) => {
+    const server = net.createServer({ allowHalfOpen: false });
+    const timer = setTimeout(() => {
+      process.stderr.write(`caisson: no worker connected within ${ACCEPT_TIMEOUT_MS / 1000}s; exiting\n`);
+      process.exit(3);
+    }, ACCEPT_TIMEOUT_MS);
+    server.once('connection', (conn) => {
+      clearTimeout(timer);
+      // One connection only: nothing the function starts can reach the server afterwards.
+      server.close();
+      try { unlinkSync(SOCKET); } catch { /* gone */ }
+      resolve(conn);
+    });
+    const oldMask = process.umask(0); // the worker may run as another uid than this container
+    server.listen(SOCKET, () => process.umask(oldMask));
+  });
+}
+
+const loaded = await loadInProcess();
+const conn = await listen();
+const send = (obj) => conn.write(`${JSON.stringify(obj)}\n`);
+send({ ready: true, mode: loaded ? 'in-process' : 'process', pid: process.pid });
+let buffered = '';
+let queue = Promise.resolve();
+conn.on('data', (chunk) => {
+  buffered += chunk.toString('utf8');
+  let nl;
+  while ((nl = buffered.indexOf('\n')) >= 0) {
+    const req = JSON.parse(buffered.slice(0, nl));
+    buffered = buffered.slice(nl + 1);
+    queue = queue.then(async () => send(loaded ? await runInProcess(loaded, req) : await runProcess(req)));
+  }
+});
+// EOF: the worker is gone; a warm container never outlives it.
+conn.on('close', () => process.exit(0));
+conn.on('error', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

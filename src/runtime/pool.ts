@@ -1,0 +1,280 @@
+// Warm pools on one worker: per function version (the key), started containers that each
+// serve one invocation at a time. acquire() takes a free one, else starts one (up to
+// maxWarm), else waits (up to maxQueued, queueTimeoutMs), else answers undefined so the
+// caller runs cold. A container is retired after any failure, its invocation budget, its
+// idle TTL or its lifetime; while a version is in use its pool refills to minWarm in the
+// background. Knows nothing of Temporal: the activities decide what an invocation is.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { errorMessage } from '../shared/errors.js';
+import type { WarmSettings } from '../shared/types.js';
+import type { ContainerRuntime, ContainerSpec } from './container-runtime.js';
+import { WarmContainer } from './warm-container.js';
+
+export const POOL_LABEL = 'caisson.pool';
+
+export interface WarmTarget {
+  /** Namespace, function, version and code hash: a container never serves two of them. */
+  key: string;
+  settings: WarmSettings;
+  /** The hardened create spec (the pool adds name, io dir and its labels). */
+  container: Omit<ContainerSpec, 'name' | 'ioDir'>;
+}
+
+export interface WarmLease {
+  container: WarmContainer;
+  /** true when the container was started for this invocation. */
+  cold: boolean;
+  /** Call exactly once; reusable=false retires the container. */
+  release(reusable: boolean): void;
+}
+
+export interface WarmPoolOptions {
+  runtime: ContainerRuntime;
+  workerId: string;
+  /** Local directory of the containers' io dirs; hostPath maps it to the engine's view. */
+  ioRoot: string;
+  hostPath: (local: string) => string;
+  /** Warm containers on this worker across all versions. */
+  maxContainers: number;
+  readyTimeoutMs?: number;
+  /** A container is retired when idle past this age; its deadline label adds a margin for the reaper. */
+  maxLifetimeMs?: number;
+  sweepIntervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface WarmPool {
+  acquire(target: WarmTarget, opts?: { signal?: AbortSignal }): Promise<WarmLease | undefined>;
+  /** Per key: idle, busy, starting, waiting. */
+  stats(): Record<string, { idle: number; busy: number; starting: number; waiting: number }>;
+  /** Removes every container; later acquires answer undefined. */
+  shutdown(): Promise<void>;
+}
+
+interface Waiter {
+  /** false when the waiter already left (timed out or cancelled): the caller keeps c. */
+  give(c: WarmContainer | undefined, cold: boolean): boolean;
+}
+
+interface KeyPool {
+  target: WarmTarget;
+  idle: WarmContainer[];
+  busy: Set<WarmContainer>;
+  starting: number;
+  waiters: Waiter[];
+  lastUsedAt: number;
+}
+
+const DEADLINE_MARGIN_MS = 20 * 60_000; // longer than the longest invocation (15 min)
+
+export function createWarmPool(opts: WarmPoolOptions): WarmPool {
+  const log = opts.log ?? (() => {});
+  const maxLifetimeMs = opts.maxLifetimeMs ?? 2 * 3_600_000;
+  const pools = new Map<string, KeyPool>();
+  const disposing = new Set<Promise<void>>();
+  let closed = false;
+
+  const size = (p: KeyPool) => p.idle.length + p.busy.size + p.starting;
+  const total = () => [...pools.values()].reduce((n, p) => n + size(p), 0);
+
+  async function start(p: KeyPool): Promise<WarmContainer> {
+    const id = randomBytes(6).toString('hex');
+    const localIoDir = path.join(opts.ioRoot, id);
+    const { target } = p;
+    return WarmContainer.start({
+      runtime: opts.runtime,
+      localIoDir,
+      readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
+      spec: {
+        ...target.container,
+        name: `caisson-warm-${id}`,
+        ioDir: opts.hostPath(localIoDir),
+        labels: {
+          ...target.container.labels,
+          [POOL_LABEL]: 'warm',
+          'caisson.warm-key': target.key,
+          'caisson.worker': opts.workerId,
+          // Past this the reaper removes it: the pool retires containers well before.
+          'caisson.deadline': String(Date.now() + maxLifetimeMs + DEADLINE_MARGIN_MS),
+        },
+      },
+    });
+  }
+
+  function retire(c: WarmContainer): void {
+    const done = c.dispose().catch((err) => log(`warm pool: removing ${c.name} failed: ${errorMessage(err)}`));
+    disposing.add(done);
+    void done.finally(() => disposing.delete(done));
+  }
+
+  /** Room for one more container, evicting another version's least recently used idle one if need be. */
+  function makeRoom(p: KeyPool): boolean {
+    if (size(p) >= p.target.settings.maxWarm) return false;
+    if (total() < opts.maxContainers) return true;
+    let victim: { pool: KeyPool; c: WarmContainer } | undefined;
+    for (const other of pools.values()) {
+      for (const c of other.idle) if (!victim || c.lastUsedAt < victim.c.lastUsedAt) victim = { pool: other, c };
+    }
+    if (!victim) return false;
+    victim.pool.idle.splice(victim.pool.idle.indexOf(victim.c), 1);
+    retire(victim.c);
+    return true;
+  }
+
+  async function startFor(p: KeyPool): Promise<WarmContainer> {
+    p.starting++;
+    try {
+      return await start(p);
+    } finally {
+      p.starting--;
+    }
+  }
+
+  function lease(p: KeyPool, c: WarmContainer, cold: boolean): WarmLease {
+    p.busy.add(c);
+    let released = false;
+    return {
+      container: c,
+      cold,
+      release(reusable) {
+        if (released) return;
+        released = true;
+        p.busy.delete(c);
+        c.invocations++;
+        c.lastUsedAt = Date.now();
+        const spent = c.invocations >= p.target.settings.maxInvocations || Date.now() - c.createdAt > maxLifetimeMs;
+        if (!reusable || spent || !c.alive || closed) retire(c);
+        else p.idle.push(c);
+        handOff(p);
+        refill(p);
+      },
+    };
+  }
+
+  /** Gives free containers to waiters, or starts one for the first waiter when there is room. */
+  function handOff(p: KeyPool): void {
+    while (p.waiters.length > 0) {
+      const c = takeIdle(p);
+      if (c) {
+        p.waiters.shift()!.give(c, false);
+        continue;
+      }
+      if (!makeRoom(p)) return;
+      const waiter = p.waiters.shift()!;
+      startFor(p).then(
+        (c) => {
+          if (!waiter.give(c, true)) park(p, c);
+        },
+        () => waiter.give(undefined, true),
+      );
+      return;
+    }
+  }
+
+  /** A started container nobody waits for any more: idle (retired when closed). */
+  function park(p: KeyPool, c: WarmContainer): void {
+    if (closed) return retire(c);
+    p.idle.push(c);
+    handOff(p);
+  }
+
+  function takeIdle(p: KeyPool): WarmContainer | undefined {
+    for (let c = p.idle.pop(); c; c = p.idle.pop()) {
+      if (c.alive) return c;
+      retire(c);
+    }
+    return undefined;
+  }
+
+  /** Background: up to minWarm while the version was used within its idle TTL. */
+  function refill(p: KeyPool): void {
+    const { minWarm, idleTtlMs } = p.target.settings;
+    while (!closed && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
+      startFor(p).then(
+        (c) => park(p, c),
+        (err) => log(`warm pool: refilling ${p.target.key} failed: ${errorMessage(err)}`),
+      );
+    }
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const [key, p] of pools) {
+      const { idleTtlMs } = p.target.settings;
+      const keep = (c: WarmContainer) => c.alive && now - c.lastUsedAt < idleTtlMs && now - c.createdAt < maxLifetimeMs;
+      for (const c of p.idle.filter((c) => !keep(c))) {
+        p.idle.splice(p.idle.indexOf(c), 1);
+        retire(c);
+      }
+      refill(p);
+      if (size(p) === 0 && p.waiters.length === 0 && now - p.lastUsedAt >= idleTtlMs) pools.delete(key);
+    }
+  }
+  const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 1000);
+  sweeper.unref();
+
+  return {
+    async acquire(target, { signal } = {}) {
+      if (closed) return undefined;
+      let p = pools.get(target.key);
+      if (!p) pools.set(target.key, (p = { target, idle: [], busy: new Set(), starting: 0, waiters: [], lastUsedAt: Date.now() }));
+      p.target = target;
+      p.lastUsedAt = Date.now();
+      const free = takeIdle(p);
+      if (free) return lease(p, free, false);
+      if (makeRoom(p)) return lease(p, await startFor(p), true);
+      const { maxQueued, queueTimeoutMs } = target.settings;
+      if (p.waiters.length >= maxQueued || queueTimeoutMs === 0) return undefined;
+      const pool = p;
+      const got = await new Promise<{ c: WarmContainer | undefined; cold: boolean }>((resolve) => {
+        let settled = false;
+        const waiter: Waiter = {
+          give(c, cold) {
+            if (settled) return false;
+            settled = true;
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', leave);
+            resolve({ c, cold });
+            return true;
+          },
+        };
+        const leave = () => {
+          const i = pool.waiters.indexOf(waiter);
+          if (i >= 0) pool.waiters.splice(i, 1);
+          waiter.give(undefined, false);
+        };
+        const timer = setTimeout(leave, queueTimeoutMs);
+        signal?.addEventListener('abort', leave, { once: true });
+        pool.waiters.push(waiter);
+      });
+      if (!got.c) return undefined;
+      if (signal?.aborted || closed) {
+        park(pool, got.c);
+        return undefined;
+      }
+      return lease(pool, got.c, got.cold);
+    },
+
+    stats() {
+      const out: ReturnType<WarmPool['stats']> = {};
+      for (const [key, p] of pools) out[key] = { idle: p.idle.length, busy: p.busy.size, starting: p.starting, waiting: p.waiters.length };
+      return out;
+    },
+
+    async shutdown() {
+      closed = true;
+      clearInterval(sweeper);
+      for (const p of pools.values()) {
+        for (const w of p.waiters.splice(0)) w.give(undefined, false);
+        for (const c of [...p.idle.splice(0), ...p.busy]) retire(c);
+      }
+      // Containers still starting are retired as they finish (closed is set); wait for those too.
+      while (disposing.size > 0 || [...pools.values()].some((p) => p.starting > 0)) {
+        await Promise.all([...disposing]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      pools.clear();
+    },
+  };
+}

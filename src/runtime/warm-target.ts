@@ -1,0 +1,39 @@
+// What a function version's warm containers look like: the pool key (never shared across
+// versions or namespaces), its settings, and the same hardened create spec as the cold
+// path, with the runtime server as entrypoint and its directory mounted read-only.
+import { WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
+import type { WarmTarget } from './pool.js';
+import { imageFor } from './images.js';
+import { WARM_SERVER_MOUNT, warmEntrypoint } from './warm-servers.js';
+
+export function warmTarget(input: {
+  spec: FunctionVersionSpec;
+  /** Host paths (as the engine sees them) of the code and of the installed servers. */
+  codeDir: string;
+  serverDir: string;
+  /** The function's environment without the per-invocation part. */
+  env: Record<string, string>;
+}): WarmTarget | undefined {
+  const { spec } = input;
+  const entrypoint = warmEntrypoint(spec.runtime);
+  if (!entrypoint) return undefined;
+  return {
+    key: `${spec.namespace}/${spec.name}@${spec.version}#${spec.artifact.sha256.slice(0, 16)}`,
+    settings: WarmSettingsSchema.parse(spec.warm ?? {}),
+    container: {
+      image: imageFor(spec.runtime),
+      labels: {
+        'caisson.function': `${spec.namespace}/${spec.name}`,
+        'caisson.namespace': spec.namespace,
+        'caisson.version': String(spec.version),
+      },
+      env: input.env,
+      codeDir: input.codeDir,
+      memoryMb: spec.limits.memoryMb,
+      cpus: spec.limits.cpus,
+      network: spec.limits.network,
+      entrypoint,
+      mounts: [{ hostPath: input.serverDir, containerPath: WARM_SERVER_MOUNT, readOnly: true }],
+    },
+  };
+}

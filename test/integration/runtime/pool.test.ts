@@ -1,0 +1,179 @@
+// Warm pools against the real Docker engine: the runtime servers in both modes, reuse,
+// replacement after a timeout or an OOM kill, the queue and cold overflow, the connection
+// as the container's lease, and nothing left after shutdown.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCodeCache, type CodeCache } from '../../../src/runtime/code-cache.js';
+import { createDockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { readResultFile } from '../../../src/runtime/io-dir.js';
+import { createWarmPool, type WarmLease, type WarmPool } from '../../../src/runtime/pool.js';
+import { installWarmServers } from '../../../src/runtime/warm-servers.js';
+import { warmTarget } from '../../../src/runtime/warm-target.js';
+import { imageFor } from '../../../src/runtime/images.js';
+import { RetryPolicySchema, type Convention, type FunctionVersionSpec, type Runtime, type WarmSettings } from '../../../src/shared/types.js';
+import { tgzOfDir } from './helpers.js';
+
+const runtime = createDockerRuntime({});
+const workerId = `pool-test-${randomBytes(4).toString('hex')}`;
+let root: string;
+let pool: WarmPool;
+let code: CodeCache;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'caisson-pool-'));
+  await Promise.all((['python', 'node'] as const).map((r) => runtime.ensureImage(imageFor(r))));
+  await installWarmServers(path.join(root, 'servers'));
+  pool = createWarmPool({ runtime, workerId, ioRoot: path.join(root, 'io'), hostPath: (p) => p, maxContainers: 8 });
+  code = createCodeCache({ dir: path.join(root, 'code') });
+});
+
+afterAll(async () => {
+  await pool?.shutdown();
+  expect(await runtime.listManaged({ 'caisson.worker': workerId })).toEqual([]);
+  await rm(root, { recursive: true, force: true });
+});
+
+let versions = 0;
+async function target(opts: {
+  dir: string; runtime: Runtime; convention: Convention; entry: string; warm?: Partial<WarmSettings>; memoryMb?: number;
+}) {
+  const bytes = await tgzOfDir(path.join(process.cwd(), opts.dir));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const codeDir = await code.materialize({ sha256, format: 'tgz', sizeBytes: bytes.length }, async () => bytes);
+  const spec: FunctionVersionSpec = {
+    functionId: 'fn_test', namespace: 'default', name: path.basename(opts.dir), version: ++versions,
+    runtime: opts.runtime, convention: opts.convention, entry: opts.entry,
+    artifact: { sha256, format: 'tgz', sizeBytes: bytes.length },
+    limits: { timeoutMs: 10_000, memoryMb: opts.memoryMb ?? 128, cpus: 1, network: false }, env: {},
+    retryPolicy: RetryPolicySchema.parse({}), warm: { ...({} as WarmSettings), ...opts.warm } as WarmSettings,
+  };
+  const env = { CAISSON_CONVENTION: spec.convention, CAISSON_ENTRY: spec.entry, CAISSON_FUNCTION: spec.name,
+    CAISSON_VERSION: String(spec.version), CAISSON_TIMEOUT_MS: '10000', CAISSON_MEMORY_MB: '128' };
+  return warmTarget({ spec, codeDir, serverDir: path.join(root, 'servers'), env })!;
+}
+
+async function run(lease: WarmLease, payload: unknown, timeoutMs = 10_000) {
+  const text = JSON.stringify(payload);
+  const r = await lease.container.invoke({
+    env: { CAISSON_INVOCATION_ID: 'inv_test', CAISSON_ATTEMPT: '1', FUNCTION_PAYLOAD: text },
+    payload: text, timeoutMs, stdoutCapBytes: 1 << 20, stderrCapBytes: 1 << 20,
+  });
+  const file = r.envelope ?? (await readResultFile(lease.container.localIoDir, 1 << 20).then((f) => (f.kind === 'present' ? f.text : undefined)));
+  return { ...r, file };
+}
+
+describe('runtime servers', () => {
+  it.each([
+    { runtime: 'python' as const, dir: 'test/fixtures/functions/py-hello-script', convention: 'script' as const, entry: 'main.py', mode: 'process' },
+    { runtime: 'node' as const, dir: 'test/fixtures/functions/node-hello-script', convention: 'script' as const, entry: 'index.js', mode: 'process' },
+  ])('$runtime script: a child per invocation, stdout is the result, the container is reused', async (t) => {
+    const tg = await target(t);
+    const lease = await pool.acquire(tg);
+    expect(lease).toBeDefined();
+    expect(lease!.cold).toBe(true);
+    expect(lease!.container.mode).toBe(t.mode);
+    const first = await run(lease!, { name: 'Ada' });
+    expect(first.outcome).toMatchObject({ exitCode: 0, timedOut: false, oomKilled: false });
+    expect(JSON.parse(first.outcome.stdout)).toEqual({ message: 'Hello, Ada!' });
+    expect(first.reusable).toBe(true);
+    lease!.release(true);
+    const again = (await pool.acquire(tg))!;
+    expect(again.cold).toBe(false);
+    expect(again.container.id).toBe(lease!.container.id);
+    const second = await run(again, { name: 'Bo' });
+    expect(JSON.parse(second.outcome.stdout)).toEqual({ message: 'Hello, Bo!' });
+    again.release(true);
+  });
+
+  it.each([
+    { runtime: 'python' as const, dir: 'test/fixtures/functions/py-hello-handler', entry: 'main.handler' },
+    { runtime: 'node' as const, dir: 'test/fixtures/functions/node-hello-handler', entry: 'index.handler' },
+  ])('$runtime handler: loaded once, run in-process, logs apart from the result', async (t) => {
+    const tg = await target({ ...t, convention: 'handler' });
+    const lease = (await pool.acquire(tg))!;
+    expect(lease.container.mode).toBe('in-process');
+    const r = await run(lease, { name: 'Grace' });
+    expect(JSON.parse(r.file!)).toMatchObject({ ok: true, result: { message: 'Hello, Grace!' } });
+    expect(r.outcome.exitCode).toBe(0);
+    lease.release(r.reusable);
+    const second = (await pool.acquire(tg))!;
+    expect(second.cold).toBe(false);
+    expect(second.container.id).toBe(lease.container.id);
+    const failed = await run(second, { name: 'x', fail: true });
+    expect(JSON.parse(failed.file!)).toMatchObject({ ok: false });
+    expect(failed.reusable).toBe(false);
+    second.release(false);
+  });
+});
+
+describe('replacement', () => {
+  it('a timed-out container is killed and never reused', async () => {
+    const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', warm: { minWarm: 0 } });
+    const lease = (await pool.acquire(tg))!;
+    const r = await run(lease, { probe: 'sleep', seconds: 30 }, 500);
+    expect(r.outcome.timedOut).toBe(true);
+    expect(r.reusable).toBe(false);
+    lease.release(r.reusable);
+    const next = (await pool.acquire(tg))!;
+    expect(next.container.id).not.toBe(lease.container.id);
+    expect(next.cold).toBe(true);
+    expect((await runtime.inspectState(lease.container.id)).running).toBe(false);
+    next.release(true);
+  });
+
+  it('an OOM kill is reported and the container replaced', async () => {
+    const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', memoryMb: 64 });
+    const lease = (await pool.acquire(tg))!;
+    const r = await run(lease, { probe: 'oom' });
+    expect(r.outcome.oomKilled).toBe(true);
+    expect(r.reusable).toBe(false);
+    lease.release(false);
+  });
+
+  it('the server exits when its worker connection closes', async () => {
+    const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { minWarm: 0 } });
+    const lease = (await pool.acquire(tg))!;
+    (lease.container as unknown as { socket: { destroy(): void } }).socket.destroy();
+    const until = Date.now() + 10_000;
+    while ((await runtime.inspectState(lease.container.id)).running && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect((await runtime.inspectState(lease.container.id)).running).toBe(false);
+    lease.release(true); // not alive: retired anyway
+  });
+});
+
+describe('concurrency above maxWarm', () => {
+  it('goes cold at once with maxQueued 0, queues for the same container otherwise', async () => {
+    const cold = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { maxWarm: 1, maxQueued: 0, minWarm: 0 } });
+    const held = (await pool.acquire(cold))!;
+    expect(await pool.acquire(cold)).toBeUndefined();
+    held.release(true);
+
+    const queued = { ...cold, settings: { ...cold.settings, maxQueued: 5 } };
+    const first = (await pool.acquire(queued))!;
+    expect(first.container.id).toBe(held.container.id);
+    const waiting = pool.acquire(queued);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pool.stats()[queued.key]).toMatchObject({ busy: 1, waiting: 1 });
+    first.release(true);
+    const second = (await waiting)!;
+    expect(second.container.id).toBe(first.container.id);
+    expect(second.cold).toBe(false);
+    second.release(true);
+  });
+});
+
+describe('shutdown', () => {
+  it('removes every container of the pool', async () => {
+    const other = createWarmPool({ runtime, workerId: `${workerId}-b`, ioRoot: path.join(root, 'io-b'), hostPath: (p) => p, maxContainers: 4 });
+    const tg = await target({ runtime: 'node', dir: 'test/fixtures/functions/node-hello-script', convention: 'script', entry: 'index.js' });
+    const a = (await other.acquire(tg))!;
+    a.release(true);
+    expect(await runtime.listManaged({ 'caisson.worker': `${workerId}-b` })).toHaveLength(1);
+    await other.shutdown();
+    expect(await runtime.listManaged({ 'caisson.worker': `${workerId}-b` })).toEqual([]);
+    expect(await readFile(path.join(root, 'servers', 'server.mjs'), 'utf8')).toContain('warm runtime server');
+  });
+});
