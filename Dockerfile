@@ -1,0 +1,10 @@
+# The Caisson api and worker image (docker-compose.yml runs both from it).
+FROM node:20-bookworm-slim
+WORKDIR /opt/caisson
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN bash scripts/db/generate.sh
+ENV CAISSON_HOME=/var/lib/caisson CAISSON_API_HOST=0.0.0.0
+ENTRYPOINT ["node", "bin/caisson.js"]
+CMD ["api"]
