@@ -5,6 +5,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../src/cli/processes/worker.process.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
@@ -61,6 +63,9 @@ describe('chains', () => {
     // Each step is a child invocation with its own record.
     const child = await stack.client.invocations.list.query({ function: 'ch-b' });
     expect(child.items.map((i) => [i.id, i.status])).toContainEqual([`${v.id}.b`, 'SUCCEEDED']);
+    // The recorded history replays against today's workflow code (determinism).
+    const history = await stack.api.temporal.workflow.getHandle(v.id).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, v.id);
   });
 
   it('parallel branches merge into an object keyed by branch', async () => {
@@ -141,6 +146,8 @@ describe('chains', () => {
     expect(failed.chain.failedStep).toBe('mid');
     expect(failed.chain.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'FAILED']);
     expect(failed.chain.steps[0]!.output).toEqual({ value: 2 });
+    const dead = await stack.client.deadLetters.list.query({ function: 'fragile' });
+    expect(dead.items.map((d) => d.invocationId)).toContain(failed.id);
 
     const fixed = Buffer.from((await import('node:fs')).readFileSync(`${TOOLBOX}/main.py`)).toString('base64');
     expect((await stack.client.functions.update.mutate({ name: 'ch-mid', code: fixed, fileName: 'main.py' })).version).toBe(2);
