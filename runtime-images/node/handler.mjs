@@ -1,108 +1,257 @@
-// Caisson handler-convention wrapper for Node.js.
-// Imports CAISSON_ENTRY ("module.function", default "index.handler") from /app/function
-// (module.js, .mjs or .cjs; CommonJS or ESM; sync or async), calls function(payload, context)
+// Caisson convention dispatch for Node.js: handler, lambda, openwhisk, openfaas.
+// Importable (the warm runtime server reuses it):
+//   await load(convention, entry) → invoker(payload, context) → Promise<result> (rejects on error)
+//   makeContext(env, start)       Caisson + AWS Lambda context fields
+//   okEnvelope(result) / errorEnvelope(err) → the JSON text of result.json
+// Run as a script (the cold path) it reads /caisson/io/payload.json, calls the function once
 // and writes /caisson/io/result.json atomically:
-//   {"ok":true,"result":<return value>}
-//   {"ok":false,"error":{"type":<class name>,"message":...,"stack":...}}  (exit 1)
-// console.log / console.error of the handler are the container's stdout/stderr (logs).
+//   {"ok":true,"result":<value>}
+//   {"ok":false,"error":{"type":...,"message":...,"stack":...}}  (exit 1)
+// console.log / console.error of the function are the container's stdout/stderr (logs).
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
 const START = Date.now();
 const IO_DIR = '/caisson/io';
-const FN_DIR = '/app/function';
-const env = process.env;
+export const FN_DIR = '/app/function';
+const DEFAULT_FUNCTION = { handler: 'handler', lambda: 'handler', openwhisk: 'main', openfaas: undefined };
 
-class Failure extends Error {
+export class Failure extends Error {
   constructor(type, message) { super(message); this.type = type; }
 }
 
 function int(v, d) { const n = Number.parseInt(v ?? '', 10); return Number.isFinite(n) ? n : d; }
 
-function payload() {
+export function makeContext(env = process.env, start = START) {
+  const timeoutMs = int(env.CAISSON_TIMEOUT_MS, 60000);
+  const memoryMb = int(env.CAISSON_MEMORY_MB, 0);
+  const ctx = {
+    invocationId: env.CAISSON_INVOCATION_ID ?? '',
+    attempt: int(env.CAISSON_ATTEMPT, 1),
+    functionName: env.CAISSON_FUNCTION ?? '',
+    functionVersion: env.CAISSON_VERSION ?? '',
+    memoryLimitMb: memoryMb,
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - start)),
+  };
+  // AWS Lambda's names (memoryLimitInMB is a string there too).
+  return Object.assign(ctx, {
+    awsRequestId: ctx.invocationId,
+    memoryLimitInMB: String(memoryMb),
+    invokedFunctionArn: `arn:caisson:function:${ctx.functionName}:${ctx.functionVersion}`,
+    logGroupName: `/caisson/${ctx.functionName}`,
+    logStreamName: ctx.invocationId,
+    callbackWaitsForEmptyEventLoop: true,
+  });
+}
+
+/** 'module.function', 'module' or 'module.js' → { mod, name } (name undefined: the convention's default). */
+export function parseEntry(entry) {
+  const e = entry || 'index';
+  if (/\.(c|m)?js$/.test(e) || !e.includes('.')) return { mod: e.replace(/\.(c|m)?js$/, ''), name: undefined };
+  const dot = e.lastIndexOf('.');
+  return { mod: e.slice(0, dot), name: e.slice(dot + 1) || undefined };
+}
+
+function moduleFile(mod) {
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.join(FN_DIR, `${mod}${ext}`)).find((f) => existsSync(f));
+  if (!file) throw new Failure('HandlerNotFound', `no ${mod}.js, ${mod}.mjs or ${mod}.cjs in ${FN_DIR}`);
+  return file;
+}
+
+function pick(ns, name) {
+  if (name === undefined) {
+    if (typeof ns.default === 'function') return ns.default;
+    if (typeof ns === 'function') return ns;
+    return undefined;
+  }
+  if (typeof ns[name] === 'function') return ns[name];
+  if (ns.default && typeof ns.default[name] === 'function') return ns.default[name];
+  if (name === 'handler' && typeof ns.default === 'function') return ns.default;
+  return undefined;
+}
+
+/** OpenWhisk runs a plain script and calls its global `main`: evaluate it CommonJS-style and
+ * ask the script's own scope for the function (no export needed). */
+function loadScriptFunction(file, name) {
+  const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
+  const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n;return typeof ${name} === 'function' ? ${name} : undefined;\n})`;
+  const module = { exports: {} };
+  const fn = vm.runInThisContext(wrapper, { filename: file })(module.exports, createRequire(file), module, file, path.dirname(file));
+  return fn ?? pick(module.exports, name);
+}
+
+async function resolveFunction(convention, entry) {
+  const { mod, name: given } = parseEntry(entry);
+  const name = given ?? DEFAULT_FUNCTION[convention];
+  const file = moduleFile(mod);
+  let fn;
+  if (convention === 'openwhisk' && !file.endsWith('.mjs') && !isEsmPackage()) fn = loadScriptFunction(file, name);
+  else fn = pick(await import(pathToFileURL(file).href), name);
+  if (!fn) throw new Failure('HandlerNotFound', `${file} has no function '${name ?? 'module.exports'}'`);
+  return fn;
+}
+
+function isEsmPackage() {
+  try { return JSON.parse(readFileSync(path.join(FN_DIR, 'package.json'), 'utf8')).type === 'module'; } catch { return false; }
+}
+
+/** Imports the function once; returns invoker(payload, context) → Promise<result>. */
+export async function load(convention, entry) {
+  const fn = await resolveFunction(convention, entry);
+  switch (convention) {
+    case 'handler': return async (payload, context) => fn(payload, context);
+    case 'lambda': return (payload, context) => callLambda(fn, payload, context);
+    case 'openwhisk': return (payload, context) => callOpenWhisk(fn, payload, context);
+    case 'openfaas': return (payload) => callOpenFaaS(fn, payload);
+    default: throw new Failure('UnknownConvention', `convention '${convention}' is not served by this wrapper`);
+  }
+}
+
+// --- AWS Lambda: async handler(event, context), or handler(event, context, callback) ---
+
+function callLambda(fn, event, context) {
+  return new Promise((resolve, reject) => {
+    const callback = (err, result) => (err ? reject(err) : resolve(result));
+    Object.assign(context, { done: callback, succeed: (r) => resolve(r), fail: (e) => reject(e) });
+    const returned = fn(event, context, callback);
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    else if (fn.length < 3) resolve(returned);
+  });
+}
+
+// --- OpenWhisk: main(params) → object | Promise<object>; {error: …} is the action's failure ---
+
+async function callOpenWhisk(fn, payload, context) {
+  process.env.__OW_ACTIVATION_ID = context.invocationId;
+  process.env.__OW_ACTION_NAME = `/caisson/${context.functionName}`;
+  process.env.__OW_DEADLINE = String(Date.now() + context.getRemainingTimeInMillis());
+  const params = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : payload == null ? {} : { payload };
+  const result = await fn(params);
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    throw new Failure('InvalidOutput', `the action must return an object (or a Promise of one), got ${Array.isArray(result) ? 'an array' : typeof result}`);
+  }
+  if ('error' in result) {
+    const err = result.error;
+    throw new Failure('ActionError', typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err));
+  }
+  return result;
+}
+
+// --- OpenFaaS (node18 / node20 templates): module.exports = async (event, context) ---
+
+const HTTP_KEYS = new Set(['body', 'headers', 'method', 'path', 'query']);
+
+/** An HTTP-shaped payload ({body, headers, method, path, query}, at least body or method) is the
+ * request; any other payload is a POST whose body is its JSON text. */
+export function httpRequest(payload) {
+  const isObj = payload !== null && typeof payload === 'object' && !Array.isArray(payload);
+  if (isObj && Object.keys(payload).length > 0 && Object.keys(payload).every((k) => HTTP_KEYS.has(k)) && ('body' in payload || 'method' in payload)) {
+    const headers = Object.fromEntries(Object.entries(payload.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    let body = payload.body ?? '';
+    if (typeof body !== 'string') {
+      body = JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return { method: String(payload.method ?? 'POST').toUpperCase(), path: String(payload.path ?? '/'), query: payload.query ?? {}, headers, body };
+  }
+  const body = typeof payload === 'string' ? payload : payload == null ? '' : JSON.stringify(payload);
+  return { method: 'POST', path: '/', query: {}, headers: { 'content-type': typeof payload === 'string' ? 'text/plain' : 'application/json' }, body };
+}
+
+function setHttpEnv(req) {
+  process.env.Http_Method = req.method;
+  process.env.Http_Path = req.path;
+  process.env.Http_Query = new URLSearchParams(req.query).toString();
+  for (const [k, v] of Object.entries(req.headers)) {
+    process.env[`Http_${k.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('_')}`] = v;
+  }
+}
+
+class FunctionContext {
+  constructor(cb) { this.statusCode = 200; this.cb = cb; this.headerValues = {}; this.cbCalled = 0; }
+  status(statusCode) { if (!statusCode) return this.statusCode; this.statusCode = statusCode; return this; }
+  headers(value) { if (!value) return this.headerValues; this.headerValues = value; return this; }
+  succeed(value) { this.cbCalled++; this.cb(undefined, value); }
+  fail(value) { this.cbCalled++; this.cb(value); }
+}
+
+function callOpenFaaS(fn, payload) {
+  const req = httpRequest(payload);
+  setHttpEnv(req);
+  let body = req.body;
+  if (/json/.test(req.headers['content-type'] ?? '') && body) {
+    try { body = JSON.parse(body); } catch { /* the template's parser would reject it; pass it on raw */ }
+  }
+  const event = { body, headers: req.headers, method: req.method, query: req.query, path: req.path };
+  return new Promise((resolve, reject) => {
+    const context = new FunctionContext((err, value) => {
+      if (err) return reject(err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err)));
+      const text = value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+      resolve({ statusCode: context.status(), headers: context.headers(), body: text });
+    });
+    Promise.resolve(fn(event, context, context.cb))
+      .then((res) => { if (!context.cbCalled) context.succeed(res); })
+      .catch(reject);
+  });
+}
+
+// --- envelopes and the one-shot main ---
+
+export function okEnvelope(result) {
+  let json;
+  try { json = result === undefined ? 'null' : JSON.stringify(result); } catch (e) { json = undefined; }
+  if (json === undefined) throw new Failure('InvalidOutput', `the function's return value is not JSON-serialisable (${typeof result})`);
+  return `{"ok":true,"result":${json}}`;
+}
+
+export function errorEnvelope(e) {
+  const isObj = e !== null && typeof e === 'object';
+  const type = e instanceof Failure ? e.type
+    : isObj ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name ?? 'Error')
+    : 'Error';
+  const message = isObj ? String(e.message ?? JSON.stringify(e)) : String(e);
+  const stack = isObj && typeof e.stack === 'string' ? e.stack : '';
+  return JSON.stringify({ ok: false, error: { type, message, stack } });
+}
+
+function readPayload() {
   let text;
   try { text = readFileSync(`${IO_DIR}/payload.json`, 'utf8'); }
-  catch (e) { if (e.code !== 'ENOENT') throw e; text = env.FUNCTION_PAYLOAD; }
+  catch (e) { if (e.code !== 'ENOENT') throw e; text = process.env.FUNCTION_PAYLOAD; }
   if (text === undefined || text.trim() === '') return null;
   try { return JSON.parse(text); }
   catch (e) { throw new Failure('InvalidPayload', `payload is not valid JSON: ${e.message}`); }
 }
 
-function context() {
-  const timeoutMs = int(env.CAISSON_TIMEOUT_MS, 60000);
-  return {
-    invocationId: env.CAISSON_INVOCATION_ID ?? '',
-    attempt: int(env.CAISSON_ATTEMPT, 1),
-    functionName: env.CAISSON_FUNCTION ?? '',
-    functionVersion: env.CAISSON_VERSION ?? '',
-    memoryLimitMb: int(env.CAISSON_MEMORY_MB, 0),
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - START)),
+async function main() {
+  let done = false;
+  const finish = (envelope, code) => {
+    if (done) return;
+    done = true;
+    try {
+      writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
+      renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+    } catch (e) {
+      process.stderr.write(`caisson: cannot write ${IO_DIR}/result.json (${e.message}); result: ${envelope}\n`);
+      code = 70;
+    }
+    process.exit(code);
   };
-}
-
-async function handler() {
-  const entry = env.CAISSON_ENTRY || 'index.handler';
-  const dot = entry.lastIndexOf('.');
-  if (dot <= 0 || dot === entry.length - 1) {
-    throw new Failure('HandlerNotFound', `CAISSON_ENTRY must be 'module.function', got '${entry}'`);
-  }
-  const mod = entry.slice(0, dot).replace(/\.(c|m)?js$/, '');
-  const name = entry.slice(dot + 1);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => `${FN_DIR}/${mod}${ext}`).find((f) => existsSync(f));
-  if (!file) throw new Failure('HandlerNotFound', `no ${mod}.js, ${mod}.mjs or ${mod}.cjs in ${FN_DIR}`);
-  const ns = await import(pathToFileURL(file).href);
-  const fn = typeof ns[name] === 'function' ? ns[name]
-    : ns.default && typeof ns.default[name] === 'function' ? ns.default[name]
-    : name === 'handler' && typeof ns.default === 'function' ? ns.default
-    : undefined;
-  if (!fn) throw new Failure('HandlerNotFound', `${file} exports no function '${name}'`);
-  return fn;
-}
-
-function errorEnvelope(e) {
-  const isObj = e !== null && typeof e === 'object';
-  const type = e instanceof Failure ? e.type
-    : isObj ? (e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name ?? 'Error')
-    : 'Error';
-  const message = isObj ? String(e.message ?? '') : String(e);
-  const stack = isObj && typeof e.stack === 'string' ? e.stack : '';
-  return JSON.stringify({ ok: false, error: { type, message, stack } });
-}
-
-let done = false;
-function finish(envelope, code) {
-  if (done) return;
-  done = true;
+  const fail = (e) => {
+    if (!(e instanceof Failure)) console.error(e);
+    finish(errorEnvelope(e), 1);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
   try {
-    writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
-    renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+    const invoker = await load(process.env.CAISSON_CONVENTION || 'handler', process.env.CAISSON_ENTRY || 'index');
+    finish(okEnvelope(await invoker(readPayload(), makeContext())), 0);
   } catch (e) {
-    process.stderr.write(`caisson: cannot write ${IO_DIR}/result.json (${e.message}); result: ${envelope}\n`);
-    code = 70;
+    fail(e);
   }
-  process.exit(code);
 }
 
-function fail(e) {
-  if (!(e instanceof Failure)) console.error(e);
-  finish(errorEnvelope(e), 1);
-}
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
-
-try {
-  const input = payload();
-  const fn = await handler();
-  const result = await fn(input, context());
-  let envelope;
-  try {
-    const json = result === undefined ? 'null' : JSON.stringify(result);
-    if (json === undefined) throw new TypeError(`a ${typeof result} is not JSON`);
-    envelope = `{"ok":true,"result":${json}}`;
-  } catch (e) {
-    throw new Failure('InvalidOutput', `the handler's return value is not JSON-serialisable: ${e.message}`);
-  }
-  finish(envelope, 0);
-} catch (e) {
-  fail(e);
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,46 +1,67 @@
-"""Caisson handler-convention wrapper for Python.
+"""Caisson convention dispatch for Python: handler, lambda, openwhisk, openfaas.
 
-Imports CAISSON_ENTRY ("module.function", default "main.handler") from /app/function,
-calls function(payload, context) and writes /caisson/io/result.json atomically:
-  {"ok": true, "result": <return value>}
-  {"ok": false, "error": {"type": <class name>, "message": ..., "stack": ...}}  (exit 1)
-The handler's print() output and logging go to the container's stdout/stderr as logs.
+Importable (the warm runtime server reuses it):
+    load(convention, entry) -> invoker(payload, context) -> result | raise
+    invoke(payload, context=None)   # CAISSON_CONVENTION / CAISSON_ENTRY from the environment
+    Context()                       # Caisson + AWS Lambda context fields
+    ok_envelope(result) / error_envelope(exc, stack) -> JSON text of result.json
+Run as a script (the cold path), it reads /caisson/io/payload.json, calls the function once
+and writes /caisson/io/result.json atomically:
+  {"ok": true, "result": <value>}
+  {"ok": false, "error": {"type": ..., "message": ..., "stack": ...}}   (exit 1)
+print() / logging of the function go to the container's stdout/stderr as logs.
 """
 import sys
 
 sys.dont_write_bytecode = True  # the code directory is read-only
-# The function's directory first; drop this wrapper's own directory.
-sys.path[0] = "/app/function"
 
 import json  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 
-_START = time.monotonic()
+FN_DIR = "/app/function"
 IO_DIR = "/caisson/io"
+_START = time.monotonic()
+# Default function per convention when the entry names only a module.
+DEFAULT_FUNCTION = {"handler": "handler", "lambda": "lambda_handler", "openwhisk": "main", "openfaas": "handle"}
+
+
+class FunctionFailure(Exception):
+    """An error the function reported without raising (OpenWhisk's {"error": …}) or a wrapper error."""
+
+    def __init__(self, type_, message):
+        super().__init__(message)
+        self.type = type_
 
 
 class Context:
-    """invocationId, attempt, functionName, functionVersion, memoryLimitMb,
-    getRemainingTimeInMillis(); snake_case aliases and ctx["key"] also work."""
+    """Caisson's fields (invocationId, attempt, functionName, functionVersion, memoryLimitMb,
+    getRemainingTimeInMillis()) with snake_case aliases and ctx["key"], plus AWS Lambda's
+    (aws_request_id, function_name, function_version, invoked_function_arn,
+    memory_limit_in_mb, log_group_name, log_stream_name, get_remaining_time_in_millis())."""
 
-    def __init__(self):
-        env = os.environ
+    def __init__(self, env=None, start=None):
+        env = os.environ if env is None else env
+        self._start = _START if start is None else start
         self.invocationId = env.get("CAISSON_INVOCATION_ID", "")
         self.attempt = _int(env.get("CAISSON_ATTEMPT"), 1)
         self.functionName = env.get("CAISSON_FUNCTION", "")
         self.functionVersion = env.get("CAISSON_VERSION", "")
         self.memoryLimitMb = _int(env.get("CAISSON_MEMORY_MB"), 0)
         self._timeout_ms = _int(env.get("CAISSON_TIMEOUT_MS"), 60000)
-        self.invocation_id = self.invocationId
+        self.invocation_id = self.aws_request_id = self.invocationId
         self.function_name = self.functionName
         self.function_version = self.functionVersion
         self.memory_limit_mb = self.memoryLimitMb
+        self.memory_limit_in_mb = str(self.memoryLimitMb)  # a string, as in AWS Lambda
+        self.invoked_function_arn = "arn:caisson:function:%s:%s" % (self.functionName, self.functionVersion)
+        self.log_group_name = "/caisson/%s" % self.functionName
+        self.log_stream_name = self.invocationId
+        self.identity = self.client_context = None
 
     def getRemainingTimeInMillis(self):
-        elapsed = int((time.monotonic() - _START) * 1000)
-        return max(0, self._timeout_ms - elapsed)
+        return max(0, self._timeout_ms - int((time.monotonic() - self._start) * 1000))
 
     get_remaining_time_in_millis = getRemainingTimeInMillis
 
@@ -51,8 +72,8 @@ class Context:
         return getattr(self, key, default)
 
     def __repr__(self):
-        return "Context(invocationId=%r, attempt=%r, functionName=%r, functionVersion=%r)" % (
-            self.invocationId, self.attempt, self.functionName, self.functionVersion)
+        return "Context(invocationId=%r, functionName=%r, functionVersion=%r)" % (
+            self.invocationId, self.functionName, self.functionVersion)
 
 
 def _int(value, default):
@@ -62,16 +83,185 @@ def _int(value, default):
         return default
 
 
-class _Failure(Exception):
-    def __init__(self, type_, message):
-        super().__init__(message)
-        self.type = type_
+def _resolve(convention, entry):
+    """entry: 'module.function', 'module', or 'module.py'; the function defaults per convention."""
+    entry = entry or ""
+    if entry.endswith(".py"):
+        module_name, func_name = entry[:-3], ""
+    elif "." in entry:
+        module_name, _, func_name = entry.rpartition(".")
+    else:
+        module_name, func_name = entry, ""
+    if not module_name:
+        raise FunctionFailure("HandlerNotFound", "the entry must be 'module.function', got %r" % entry)
+    func_name = func_name or DEFAULT_FUNCTION.get(convention, "handler")
+    if FN_DIR not in sys.path:
+        sys.path.insert(0, FN_DIR)
+    import importlib
+    import importlib.util
+    if module_name == "__main__":  # OpenWhisk zip actions: __main__.py, loaded under another name
+        spec = importlib.util.spec_from_file_location("__action_main__", os.path.join(FN_DIR, "__main__.py"))
+        if spec is None or not os.path.exists(spec.origin or ""):
+            raise FunctionFailure("HandlerNotFound", "no __main__.py in %s" % FN_DIR)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name.replace("/", "."))
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise FunctionFailure("HandlerNotFound", "%s has no function %r" % (module_name, func_name))
+    return func
+
+
+def _await(result):
+    if hasattr(result, "__await__"):
+        import asyncio
+
+        async def wait(aw):
+            return await aw
+
+        return asyncio.run(wait(result))
+    return result
+
+
+def load(convention, entry):
+    """Imports the function once and returns invoker(payload, context) -> result (raises on error)."""
+    func = _resolve(convention, entry)
+    if convention in ("handler", "lambda"):
+        return lambda payload, context: _await(func(payload, context))
+    if convention == "openwhisk":
+        return lambda payload, context: _openwhisk(func, payload, context)
+    if convention == "openfaas":
+        return _openfaas(func)
+    raise FunctionFailure("UnknownConvention", "convention %r is not served by this wrapper" % convention)
+
+
+def invoke(payload, context=None):
+    """Runs the function named by CAISSON_CONVENTION / CAISSON_ENTRY once."""
+    convention = os.environ.get("CAISSON_CONVENTION") or "handler"
+    invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
+    return invoker(payload, context or Context())
+
+
+# --- OpenWhisk: main(args) -> dict; a result holding "error" is the action's failure ---
+
+def _openwhisk(func, payload, context):
+    os.environ["__OW_ACTIVATION_ID"] = context.invocationId
+    os.environ["__OW_ACTION_NAME"] = "/caisson/%s" % context.functionName
+    os.environ["__OW_DEADLINE"] = str(int(time.time() * 1000) + context.getRemainingTimeInMillis())
+    result = _await(func(payload if isinstance(payload, dict) else ({} if payload is None else {"payload": payload})))
+    if not isinstance(result, dict):
+        raise FunctionFailure("InvalidOutput", "the action must return a dictionary, got %s" % type(result).__name__)
+    if "error" in result:
+        err = result["error"]
+        raise FunctionFailure("ActionError", err if isinstance(err, str) else json.dumps(err, default=str))
+    return result
+
+
+# --- OpenFaaS: classic handle(req: str) -> str, or python3-http handle(event, context) ---
+
+HTTP_KEYS = {"body", "headers", "method", "path", "query"}
+
+
+def http_request(payload):
+    """An HTTP-shaped payload ({"body", "headers", "method", "path", "query"}, at least body or
+    method) is the request; any other payload is a POST whose body is its JSON text."""
+    if isinstance(payload, dict) and payload and set(payload) <= HTTP_KEYS and ("body" in payload or "method" in payload):
+        headers = {str(k): str(v) for k, v in (payload.get("headers") or {}).items()}
+        body = payload.get("body")
+        if body is not None and not isinstance(body, str):
+            body = json.dumps(body)
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/json"
+        query = payload.get("query") or {}
+        return {"method": str(payload.get("method") or "POST").upper(), "path": str(payload.get("path") or "/"),
+                "query": query if isinstance(query, dict) else {}, "headers": headers, "body": body or ""}
+    body = payload if isinstance(payload, str) else ("" if payload is None else json.dumps(payload))
+    ctype = "text/plain" if isinstance(payload, str) else "application/json"
+    return {"method": "POST", "path": "/", "query": {}, "headers": {"Content-Type": ctype}, "body": body}
+
+
+def _canonical(name):
+    return "-".join(p[:1].upper() + p[1:].lower() for p in name.split("-"))
+
+
+def _set_http_env(req):
+    """As the OpenFaaS watchdog does: Http_Method, Http_Path, Http_Query, Http_<Header_Name>."""
+    from urllib.parse import urlencode
+    os.environ["Http_Method"] = req["method"]
+    os.environ["Http_Path"] = req["path"]
+    os.environ["Http_Query"] = urlencode(req["query"], doseq=True)
+    for k, v in req["headers"].items():
+        os.environ["Http_" + _canonical(k).replace("-", "_")] = v
+
+
+class _Event:
+    def __init__(self, req):
+        self.body = req["body"].encode("utf-8")
+        self.headers = req["headers"]
+        self.method = req["method"]
+        self.query = req["query"]
+        self.path = req["path"]
+
+
+class _HttpContext:
+    def __init__(self):
+        self.hostname = os.environ.get("HOSTNAME", "localhost")
+
+
+def _body_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _positional_arity(func):
+    import inspect
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _openfaas(func):
+    http_style = _positional_arity(func) >= 2
+
+    def call(payload, context):
+        req = http_request(payload)
+        _set_http_env(req)
+        if not http_style:
+            return {"statusCode": 200, "headers": {}, "body": _body_text(_await(func(req["body"])))}
+        res = _await(func(_Event(req), _HttpContext()))
+        if isinstance(res, dict) and ("statusCode" in res or "body" in res or "headers" in res):
+            return {"statusCode": _int(res.get("statusCode"), 200), "headers": dict(res.get("headers") or {}),
+                    "body": _body_text(res.get("body"))}
+        return {"statusCode": 200, "headers": {}, "body": _body_text(res)}
+
+    return call
+
+
+# --- envelopes and the one-shot main ---
+
+def ok_envelope(result):
+    """Raises FunctionFailure('InvalidOutput') when the result is not JSON."""
+    try:
+        return json.dumps({"ok": True, "result": result}, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as e:
+        raise FunctionFailure("InvalidOutput", "the function's return value is not JSON-serialisable: %s" % e)
+
+
+def error_envelope(exc, stack=""):
+    err_type = exc.type if isinstance(exc, FunctionFailure) else type(exc).__name__
+    return json.dumps({"ok": False, "error": {"type": err_type, "message": str(exc), "stack": stack}},
+                      ensure_ascii=False, default=str)
 
 
 def _payload():
-    path = os.path.join(IO_DIR, "payload.json")
     try:
-        with open(path, "rb") as f:
+        with open(os.path.join(IO_DIR, "payload.json"), "rb") as f:
             text = f.read().decode("utf-8")
     except FileNotFoundError:
         text = os.environ.get("FUNCTION_PAYLOAD")
@@ -80,22 +270,7 @@ def _payload():
     try:
         return json.loads(text)
     except ValueError as e:
-        raise _Failure("InvalidPayload", "payload is not valid JSON: %s" % e)
-
-
-def _handler():
-    entry = os.environ.get("CAISSON_ENTRY") or "main.handler"
-    module_name, _, func_name = entry.rpartition(".")
-    if not module_name or not func_name:
-        raise _Failure("HandlerNotFound", "CAISSON_ENTRY must be 'module.function', got %r" % entry)
-    if module_name.endswith(".py"):
-        module_name = module_name[:-3]
-    import importlib
-    module = importlib.import_module(module_name.replace("/", "."))
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise _Failure("HandlerNotFound", "%s has no function %r" % (module_name, func_name))
-    return func
+        raise FunctionFailure("InvalidPayload", "payload is not valid JSON: %s" % e)
 
 
 def _write(envelope):
@@ -106,35 +281,23 @@ def _write(envelope):
 
 
 def main():
+    sys.path[0] = FN_DIR  # the function's directory first, not this wrapper's
     try:
         sys.stdout.reconfigure(line_buffering=True)
     except Exception:
         pass
     try:
-        payload = _payload()
-        func = _handler()
-        result = func(payload, Context())
-        if hasattr(result, "__await__"):
-            import asyncio
-
-            async def _await(aw):
-                return await aw
-
-            result = asyncio.run(_await(result))
-        try:
-            envelope = json.dumps({"ok": True, "result": result}, allow_nan=False, ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError) as e:
-            raise _Failure("InvalidOutput", "the handler's return value is not JSON-serialisable: %s" % e)
-        code = 0
-    except BaseException as e:  # noqa: BLE001 - everything the handler raises is the function's error
+        envelope, code = ok_envelope(invoke(_payload())), 0
+    except SystemExit as e:
+        # The function exited on its own: no result, its exit status speaks (0 → no result written).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(e.code if isinstance(e.code, int) else 1)
+    except BaseException as e:  # noqa: BLE001 - everything the function raises is its error
         stack = traceback.format_exc()
-        err_type = e.type if isinstance(e, _Failure) else type(e).__name__
-        if not isinstance(e, _Failure):
+        if not isinstance(e, FunctionFailure):
             sys.stderr.write(stack)
-        envelope = json.dumps(
-            {"ok": False, "error": {"type": err_type, "message": str(e), "stack": stack}},
-            ensure_ascii=False, default=str)
-        code = 1
+        envelope, code = error_envelope(e, stack), 1
     try:
         sys.stdout.flush()
     except Exception:
@@ -147,4 +310,5 @@ def main():
     sys.exit(code)
 
 
-main()
+if __name__ == "__main__":
+    main()

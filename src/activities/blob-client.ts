@@ -7,6 +7,8 @@ export interface BlobClient {
   getArtifact(sha256: string): Promise<Buffer>;
   getBlob(id: string): Promise<Buffer>;
   putBlob(bytes: Buffer): Promise<string>;
+  /** Stores a build output by content hash (idempotent); resolves with its sha256. */
+  putArtifact(bytes: Buffer): Promise<string>;
 }
 
 export function createBlobClient(apiUrl: string): BlobClient {
@@ -37,6 +39,17 @@ export function createBlobClient(apiUrl: string): BlobClient {
       }
       if (!res.ok) throw new RuntimeUnavailableError(`PUT /blobs answered ${res.status}`);
       return ((await res.json()) as { id: string }).id;
+    },
+    async putArtifact(bytes) {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      let res: Response;
+      try {
+        res = await fetch(`${apiUrl}/artifacts/${sha256}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+      } catch (err) {
+        throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
+      }
+      if (!res.ok) throw new RuntimeUnavailableError(`PUT /artifacts/${sha256} answered ${res.status}: ${await res.text()}`);
+      return sha256;
     },
   };
 }

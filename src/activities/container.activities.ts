@@ -47,8 +47,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
 
   async function codeDirFor(spec: FunctionVersionSpec): Promise<string> {
     const source = await deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
-    if (spec.runtime !== 'go') return source;
-    // Go is compiled once per content hash on this worker, never per invocation.
+    if (spec.runtime !== 'go' || (await isPrebuiltGo(source))) return source;
+    // Versions deployed before deploy-time builds hold Go source: compiled once per content hash here.
     const sha = spec.artifact.sha256;
     let build = goBuilds.get(sha);
     if (!build) {
@@ -256,6 +256,12 @@ function envelopeFile(text: string, capBytes: number): ResultFile {
 }
 
 /** A deploy-time build's artifact: the binary, no Go source. */
+async function isPrebuiltGo(dir: string): Promise<boolean> {
+  const { readdir } = await import('node:fs/promises');
+  const names = await readdir(dir);
+  return names.includes('handler') && !names.some((n) => n === 'go.mod' || n.endsWith('.go'));
+}
+
 function capText(text: string, cap: number): string {
   return text.length <= cap ? text : `${text.slice(0, cap)}\n…[truncated ${text.length - cap} bytes]`;
 }

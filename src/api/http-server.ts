@@ -1,6 +1,7 @@
 // The api's HTTP surface: tRPC under /trpc, GET /healthz, and the content store that
 // data-plane workers use (they hold no database credentials): GET /artifacts/:sha256,
-// GET /blobs/:id, PUT /blobs.
+// GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash).
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Repositories } from '../db/index.js';
@@ -15,6 +16,8 @@ export interface HttpServerOptions {
   checks: Record<string, HealthCheck>;
   maxBodyBytes: number;
   maxBlobBytes: number;
+  /** Largest build output accepted by PUT /artifacts/:sha256 (default maxBlobBytes). */
+  maxArtifactBytes?: number;
 }
 
 export function createApiServer(options: HttpServerOptions): Server {
@@ -33,6 +36,7 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
       const artifact = /^\/artifacts\/([0-9a-f]{64})$/.exec(path);
       if (artifact && req.method === 'GET') return sendBytes(res, await options.db.artifacts.get(artifact[1]!));
+      if (artifact && req.method === 'PUT') return putArtifact(req, res, artifact[1]!, options);
       const blob = /^\/blobs\/([A-Za-z0-9_-]{1,80})$/.exec(path);
       if (blob && req.method === 'GET') return sendBytes(res, await options.db.blobs.get(blob[1]!));
       if (path === '/blobs' && req.method === 'PUT') {
@@ -47,6 +51,16 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
   });
+}
+
+async function putArtifact(req: IncomingMessage, res: ServerResponse, sha256: string, options: HttpServerOptions): Promise<void> {
+  const max = options.maxArtifactBytes ?? options.maxBlobBytes;
+  const body = await readBody(req, max);
+  if (!body) return sendJson(res, 413, { error: `artifact over ${max} bytes` });
+  const actual = createHash('sha256').update(body).digest('hex');
+  if (actual !== sha256) return sendJson(res, 400, { error: `the body's sha256 is ${actual}, not ${sha256}` });
+  await options.db.artifacts.put(body);
+  sendJson(res, 200, { sha256 });
 }
 
 async function health(res: ServerResponse, checks: Record<string, HealthCheck>): Promise<void> {

@@ -1,6 +1,6 @@
 // zod input schemas of the public api: one place, so the CLI, docs and tests agree.
 import { z } from 'zod';
-import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES } from '../shared/types.js';
+import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -16,10 +16,21 @@ const FunctionBody = {
   limits: LimitsSchema.partial().optional(),
   env: EnvSchema.optional(),
   retryPolicy: RetryPolicySchema.partial().optional(),
+  /** Warm pool settings (runtime-images/README.md, "Warm containers"); isolation 'fresh' forces cold. */
+  warm: WarmSettingsSchema.partial().optional(),
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });
 export const UpdateFunctionInput = z.object({ name: FunctionNameSchema, ...FunctionBody });
+/** functions.deploy: create or update (decided by whether the function exists, or by mode); runtime only for a new one. */
+export const DeployFunctionRequest = z.object({
+  name: FunctionNameSchema, runtime: RuntimeSchema.optional(), mode: z.enum(['create', 'update']).optional(), ...FunctionBody,
+});
+export const DeploymentInput = z.object({
+  id: z.string().regex(/^dep_[0-9a-f]{32}$/, 'a deployment id (dep_…)'),
+  /** Wait up to this long for the deploy to finish before answering its progress. */
+  waitMs: z.number().int().min(0).max(60_000).default(0),
+});
 export const FunctionRefInput = z.object({ namespace: NamespaceSchema, name: FunctionNameSchema });
 export const ListInput = z.object({
   namespace: NamespaceSchema,

@@ -1,9 +1,9 @@
 // Packs a function for deploy: one file as is, a folder as a tar.gz (deterministic order),
-// and guesses the runtime from the files when --runtime is not given.
+// and guesses the runtime and the convention from the files when they are not given.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { create } from 'tar';
-import type { Runtime } from '../shared/types.js';
+import type { Convention, Runtime } from '../shared/types.js';
 
 export interface PackedCode {
   code: string; // base64
@@ -34,4 +34,66 @@ export function detectRuntime(files: string[]): Runtime | undefined {
   if (exts.has('.py')) return 'python';
   if (exts.has('.js') || exts.has('.mjs') || exts.has('.cjs') || files.includes('package.json')) return 'node';
   return undefined;
+}
+
+export interface DetectedConvention {
+  convention: Convention;
+  /** The entry the convention's files imply, when it differs from the api's default. */
+  entry?: string;
+  why: string;
+}
+
+const PATTERNS = {
+  goLambda: /"github\.com\/aws\/aws-lambda-go\/lambda"/,
+  goOpenWhisk: /^func Main\(\s*\w+\s+map\[string\]interface\{\}\s*\)\s*map\[string\]interface\{\}/m,
+  goOpenFaaS: /^func Handle\(\s*\w+\s+(\[\]byte|http\.ResponseWriter)/m,
+  pyLambda: /^(?:async\s+)?def (lambda_handler|handler)\(\s*\w+\s*,\s*\w+\s*\)/m,
+  pyOpenFaaS: /^def handle\(/m,
+  pyOpenWhisk: /^def main\(\s*\w+\s*\)/m,
+  nodeLambda: /^\s*(?:exports\.handler\s*=|module\.exports\.handler\s*=|export\s+(?:const|let|var)\s+handler\s*=|export\s+(?:async\s+)?function\s+handler\s*\()/m,
+  nodeOpenFaaS: /^\s*module\.exports\s*=\s*(?:async\s*)?(?:\(\s*event\s*,\s*context\s*\)|function\s*\w*\s*\(\s*event\s*,\s*context\s*\))/m,
+  nodeOpenWhisk: /^(?:async\s+)?function\s+main\s*\(\s*\w+\s*\)/m,
+} as const;
+
+/**
+ * The convention a function's files were written for (runtime-images/README.md, "Detection"):
+ * Go: imports aws-lambda-go/lambda → lambda; func Main(map…) map… → openwhisk; func Handle([]byte | http.ResponseWriter…) → openfaas.
+ * Python: def lambda_handler(event, context) / handler(event, context) → lambda; handler.py with def handle(…) → openfaas;
+ *   def main(args) with no `if __name__` guard → openwhisk.
+ * Node.js: exports.handler / module.exports.handler / export const|function handler → lambda;
+ *   handler.js with module.exports = (async) (event, context) → openfaas; a top-level function main(params) → openwhisk.
+ * Anything else: script (the old platform's convention). --convention overrides.
+ */
+export async function detectConvention(root: string, files: string[], runtime: Runtime): Promise<DetectedConvention> {
+  const read = async (f: string) => (await stat(join(root, f)).then((s) => s.size < 1024 * 1024).catch(() => false))
+    ? readFile(join(root, f), 'utf8') : '';
+  const top = files.filter((f) => !f.includes('/'));
+  const sources = await Promise.all(top.map(async (f) => ({ file: f, text: await read(f) })));
+  const module = (f: string) => f.replace(/\.(py|c?js|mjs)$/, '');
+  if (runtime === 'go') {
+    const go = sources.filter((s) => s.file.endsWith('.go')).map((s) => s.text).join('\n');
+    if (PATTERNS.goLambda.test(go)) return { convention: 'lambda', why: 'imports github.com/aws/aws-lambda-go/lambda' };
+    if (PATTERNS.goOpenWhisk.test(go)) return { convention: 'openwhisk', why: 'has func Main(map[string]interface{}) map[string]interface{}' };
+    if (PATTERNS.goOpenFaaS.test(go)) return { convention: 'openfaas', why: 'has func Handle([]byte) or Handle(http.ResponseWriter, *http.Request)' };
+    return { convention: 'script', why: 'no other platform\'s handler found' };
+  }
+  const ext = runtime === 'python' ? /\.py$/ : /\.(c?js|mjs)$/;
+  const candidates = sources.filter((s) => ext.test(s.file));
+  for (const s of candidates) {
+    if (runtime === 'python') {
+      const m = PATTERNS.pyLambda.exec(s.text);
+      if (m) return { convention: 'lambda', entry: `${module(s.file)}.${m[1]}`, why: `${s.file} defines ${m[1]}(event, context)` };
+      if (s.file === 'handler.py' && PATTERNS.pyOpenFaaS.test(s.text)) return { convention: 'openfaas', entry: 'handler.handle', why: 'handler.py defines handle(req)' };
+      if (PATTERNS.pyOpenWhisk.test(s.text) && !s.text.includes('__name__')) {
+        return { convention: 'openwhisk', entry: `${module(s.file)}.main`, why: `${s.file} defines main(args) and does not run itself` };
+      }
+    } else {
+      if (PATTERNS.nodeLambda.test(s.text)) return { convention: 'lambda', entry: `${module(s.file)}.handler`, why: `${s.file} exports handler` };
+      if (s.file === 'handler.js' && PATTERNS.nodeOpenFaaS.test(s.text)) return { convention: 'openfaas', entry: 'handler', why: 'handler.js exports (event, context) => …' };
+      if (PATTERNS.nodeOpenWhisk.test(s.text) && !/^\s*main\s*\(/m.test(s.text)) {
+        return { convention: 'openwhisk', entry: `${module(s.file)}.main`, why: `${s.file} declares function main(params) and does not call it` };
+      }
+    }
+  }
+  return { convention: 'script', why: 'no other platform\'s handler found' };
 }

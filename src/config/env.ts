@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   CAISSON_INLINE_PAYLOAD_BYTES: int(256 * 1024),
   CAISSON_HOST_DATA_DIR: z.string().optional(),
   CAISSON_WORKER_CONCURRENCY: int(8),
+  /** Go build and module caches shared by deploy-time builds (may be shared by workers of one host). */
+  CAISSON_BUILD_CACHE_DIR: z.string().optional(),
   /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
   CAISSON_WARM: z.enum(['on', 'off']).default('on'),
   CAISSON_WARM_MAX_CONTAINERS: int(32),
@@ -44,6 +46,8 @@ export interface Config {
     dataDir: string;
     /** The same directory as the Docker engine sees it (differs when the worker runs in a container). */
     hostDataDir: string;
+    /** Persistent caches of deploy-time builds (Go); the Docker engine must see the same path. */
+    buildCacheDir: string;
     /** Warm pools on this worker, and how many warm containers it keeps across all versions. */
     warm: { enabled: boolean; maxContainers: number };
   };
@@ -72,6 +76,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       concurrency: env.CAISSON_WORKER_CONCURRENCY,
       dataDir,
       hostDataDir: env.CAISSON_HOST_DATA_DIR ? resolve(env.CAISSON_HOST_DATA_DIR) : dataDir,
+      buildCacheDir: resolve(env.CAISSON_BUILD_CACHE_DIR ?? resolve(dataDir, 'build-cache')),
       warm: { enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS },
     },
     dockerHost: env.DOCKER_HOST,

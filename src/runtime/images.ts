@@ -25,6 +25,11 @@ export function goBuildImage(): string {
   return ref('go-build');
 }
 
+/** The image that builds functions of this kind at deploy time (Go compile, pip, npm). */
+export function buildImageFor(kind: 'go' | 'python-deps' | 'node-deps'): string {
+  return ref({ go: 'go-build', 'python-deps': 'python-build', 'node-deps': 'node-build' }[kind]);
+}
+
 /** Every image Caisson needs, for `caisson dev` / pre-pull. */
 export function allImages(): string[] {
   return Object.keys(images).map(ref);

@@ -49,7 +49,8 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   if (outcome.timedOut) return fail('FunctionTimeout', `the function did not finish within its timeout (ran ${outcome.durationMs} ms)`);
   if (outcome.oomKilled) return fail('FunctionOOM', 'the function ran out of memory and was killed (raise memoryMb)');
 
-  const envelope = convention === 'handler' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
+  // Every convention but script reports through result.json (the wrappers write it).
+  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
   if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
 
   if (outcome.exitCode === null) return fail('InfrastructureError', 'the container exit status is unknown');

@@ -7,8 +7,10 @@ export const RuntimeSchema = z.enum(RUNTIMES);
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
 /** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,
- * JSON on stdout out). handler: an exported function whose return value is the result. */
-export const CONVENTIONS = ['script', 'handler'] as const;
+ * JSON on stdout out). handler: an exported function whose return value is the result.
+ * lambda, openwhisk, openfaas: those platforms' handler shapes, run unchanged
+ * (runtime-images/README.md, "Conventions"). */
+export const CONVENTIONS = ['script', 'handler', 'lambda', 'openwhisk', 'openfaas'] as const;
 export const ConventionSchema = z.enum(CONVENTIONS);
 export type Convention = z.infer<typeof ConventionSchema>;
 

@@ -1,10 +1,13 @@
-// functions.*: deploy (create → v1, update → next version), read, list, delete.
-import { CreateFunctionInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
+// functions.*: deploy (create → v1, update → next version; deploy + deployment to follow the
+// build steps), read, list, delete.
+import { CreateFunctionInput, DeployFunctionRequest, DeploymentInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
 
 export const functionsRouter = router({
   create: publicProcedure.input(CreateFunctionInput).mutation(({ ctx, input }) => ctx.functions.create(input)),
   update: publicProcedure.input(UpdateFunctionInput).mutation(({ ctx, input }) => ctx.functions.update(input)),
+  deploy: publicProcedure.input(DeployFunctionRequest).mutation(({ ctx, input }) => ctx.functions.deploy(input)),
+  deployment: publicProcedure.input(DeploymentInput).query(({ ctx, input }) => ctx.functions.deployment(input.id, input.waitMs)),
   get: publicProcedure.input(FunctionRefInput).query(({ ctx, input }) => ctx.db.functions.get(input.namespace, input.name)),
   list: publicProcedure.input(ListInput).query(({ ctx, input }) => ctx.db.functions.list(input)),
   versions: publicProcedure

@@ -1,48 +1,136 @@
 // Deploying and reading functions. Versions are immutable: update writes the next one,
-// inheriting every setting the request does not give.
+// inheriting every setting the request does not give. Every deploy is a deployFunction
+// workflow: build on a data-plane worker (Go, requirements.txt, package.json), then register
+// here; create/update wait for it, deploy + deployment let a caller follow its steps.
+import type { Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Repositories } from '../../db/index.js';
-import { LimitsSchema, RetryPolicySchema, type FunctionVersionSpec } from '../../shared/types.js';
-import type { CreateFunctionInput, UpdateFunctionInput } from '../schemas.js';
+import type { VersionRegistry } from '../../activities/build.activities.js';
+import { BUILD_FAILED_TYPE, type DeployFunctionInput, type DeployProgress, type VersionRequest } from '../../shared/deploy.js';
+import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, ValidationError, type ErrorCode } from '../../shared/errors.js';
+import type { TaskQueues } from '../../shared/invocation.js';
+import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec } from '../../shared/types.js';
+import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
 import { decodeCode, resolveEntry } from './function-code.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
   limits: { codeBytes: number };
+  temporal: Client;
+  taskQueues: TaskQueues;
 }
 
-export function createFunctionService({ db, limits }: FunctionServiceDeps) {
-  async function create(input: z.infer<typeof CreateFunctionInput>): Promise<FunctionVersionSpec> {
-    const { bytes, artifact } = decodeCode({ ...input, maxBytes: limits.codeBytes });
-    const convention = input.convention ?? 'script';
-    await db.artifacts.put(bytes);
-    return db.functions.create({
-      namespace: input.namespace, name: input.name, runtime: input.runtime, convention,
-      entry: resolveEntry({ runtime: input.runtime, convention, entry: input.entry, artifact }),
-      artifact,
-      limits: LimitsSchema.parse(input.limits ?? {}),
-      env: input.env ?? {},
-      retryPolicy: RetryPolicySchema.parse(input.retryPolicy ?? {}),
+export interface DeploymentView extends DeployProgress {
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  spec?: FunctionVersionSpec;
+  error?: { code: string; message: string };
+}
+
+export function createFunctionService({ db, limits, temporal, taskQueues }: FunctionServiceDeps) {
+  /** Stores the source and resolves the version's settings; nothing is registered yet. */
+  async function prepare(input: z.infer<typeof DeployFunctionRequest>): Promise<DeployFunctionInput> {
+    const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
     });
+    const mode = input.mode ?? (previous ? 'update' : 'create');
+    if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
+    if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
+    const runtime = previous?.runtime ?? input.runtime;
+    if (!runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
+    if (previous && input.runtime && input.runtime !== previous.runtime) {
+      throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
+    }
+    const { bytes, artifact } = decodeCode({ ...input, runtime, maxBytes: limits.codeBytes });
+    const convention = input.convention ?? previous?.convention ?? 'script';
+    const keepEntry = previous && convention === previous.convention && input.fileName === undefined;
+    await db.artifacts.put(bytes);
+    const version: VersionRequest = {
+      namespace: input.namespace, name: input.name, runtime, convention,
+      entry: input.entry ?? (keepEntry ? previous.entry : resolveEntry({ runtime, convention, artifact })),
+      artifact,
+      limits: LimitsSchema.parse({ ...previous?.limits, ...input.limits }),
+      env: input.env ?? previous?.env ?? {},
+      retryPolicy: RetryPolicySchema.parse({ ...previous?.retryPolicy, ...input.retryPolicy }),
+      warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
+    };
+    return {
+      deploymentId: `dep_${crypto.randomUUID().replace(/-/g, '')}`,
+      mode, version, taskQueues,
+      mayNeedBuild: runtime === 'go' || artifact.format === 'tgz',
+    };
   }
 
-  async function update(input: z.infer<typeof UpdateFunctionInput>): Promise<FunctionVersionSpec> {
-    const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest');
-    const { bytes, artifact } = decodeCode({ ...input, runtime: previous.runtime, maxBytes: limits.codeBytes });
-    const convention = input.convention ?? previous.convention;
-    await db.artifacts.put(bytes);
-    return db.functions.addVersion({
-      namespace: input.namespace, name: input.name, runtime: previous.runtime, convention,
-      entry: input.entry ?? (convention === previous.convention && input.fileName === undefined ? previous.entry
-        : resolveEntry({ runtime: previous.runtime, convention, artifact })),
-      artifact,
-      limits: LimitsSchema.parse({ ...previous.limits, ...input.limits }),
-      env: input.env ?? previous.env,
-      retryPolicy: RetryPolicySchema.parse({ ...previous.retryPolicy, ...input.retryPolicy }),
+  async function deploy(input: z.infer<typeof DeployFunctionRequest>): Promise<{ deploymentId: string; mode: 'create' | 'update' }> {
+    const request = await prepare(input);
+    await temporal.workflow.start('deployFunction', {
+      workflowId: request.deploymentId,
+      taskQueue: taskQueues.data,
+      args: [request],
+      staticSummary: `deploy ${request.version.namespace}/${request.version.name} (${request.mode})`,
     });
+    return { deploymentId: request.deploymentId, mode: request.mode };
   }
 
-  return { create, update };
+  /** The deploy's steps, and its outcome once it is over (waits up to waitMs for that). */
+  async function deployment(id: string, waitMs = 0): Promise<DeploymentView> {
+    const handle = temporal.workflow.getHandle(id);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = handle.result().then(
+      (spec: FunctionVersionSpec) => ({ spec }),
+      (err: unknown) => ({ err }),
+    );
+    const settled = await Promise.race([outcome, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs)))]);
+    clearTimeout(timer);
+    const progress = await handle.query<DeployProgress>('deployProgress').catch(() => ({ deploymentId: id, steps: [] }));
+    if (!settled) return { ...progress, status: 'RUNNING' };
+    if ('spec' in settled) return { ...progress, status: 'SUCCEEDED', spec: settled.spec };
+    const error = toAppError(settled.err);
+    return { ...progress, status: 'FAILED', error: { code: error.code, message: error.message } };
+  }
+
+  /** Deploys and waits for the version (a build failure is a ValidationError with its output). */
+  async function deployAndWait(input: z.infer<typeof DeployFunctionRequest>): Promise<FunctionVersionSpec> {
+    const { deploymentId } = await deploy(input);
+    try {
+      return await temporal.workflow.getHandle(deploymentId).result();
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  const create = (input: z.infer<typeof CreateFunctionInput>) => deployAndWait({ ...input, mode: 'create' });
+  const update = (input: z.infer<typeof UpdateFunctionInput>) => deployAndWait({ ...input, mode: 'update' });
+
+  /** The control activity's side: writes the version the build produced. */
+  const registry: VersionRegistry = {
+    async register({ mode, version, artifact, retried }) {
+      const row = { ...version, artifact };
+      if (retried) {
+        // A retried activity may have written the version already: the same artifact on top means it did.
+        const latest = await db.functions.getVersionSpec(version.namespace, version.name, 'latest').catch(() => undefined);
+        if (latest && latest.artifact.sha256 === artifact.sha256 && latest.entry === version.entry) return latest;
+      }
+      return mode === 'create' ? db.functions.create(row) : db.functions.addVersion(row);
+    },
+  };
+
+  return { create, update, deploy, deployment, registry };
+}
+
+const API_CODES = new Set<string>(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'LIMIT_EXCEEDED']);
+
+function toAppError(err: unknown): AppError {
+  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === BUILD_FAILED_TYPE) return new ValidationError(`the build failed:\n${cause.message}`, 'code');
+    if (cause.type && API_CODES.has(cause.type)) return new AppError(cause.type as ErrorCode, cause.message, false);
+    return new RuntimeUnavailableError(`the deploy failed: ${cause.message}`);
+  }
+  if (err instanceof AppError) return err;
+  return new RuntimeUnavailableError(`the deploy failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 export type FunctionService = ReturnType<typeof createFunctionService>;

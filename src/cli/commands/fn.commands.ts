@@ -1,9 +1,9 @@
 // caisson fn deploy | ls | get | versions | rm
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeClientError, type CaissonClient } from '../../client/index.js';
 import { CONVENTIONS, RUNTIMES, type Convention, type Runtime } from '../../shared/types.js';
-import { detectRuntime, packCode } from '../code-package.js';
+import { detectConvention, detectRuntime, packCode } from '../code-package.js';
 import type { Output } from '../output.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
@@ -17,15 +17,38 @@ function parseEnv(pairs: string[] = []): Record<string, string> | undefined {
   }));
 }
 
+type Deployment = Awaited<ReturnType<CaissonClient['functions']['deployment']['query']>>;
+
+/** Polls the deploy workflow, printing each step as it starts and ends (build, register). */
+async function followDeployment(client: CaissonClient, out: Output, id: string, title: string): Promise<Deployment> {
+  const seen = new Map<string, string>();
+  const spin = out.spinner(title);
+  try {
+    for (;;) {
+      const d = await client.functions.deployment.query({ id, waitMs: 1000 });
+      for (const step of d.steps) {
+        const line = `${step.name}: ${step.status}${step.detail ? ` (${step.detail.split('\n')[0]})` : ''}`;
+        if (seen.get(step.name) === line || step.status === 'pending') continue;
+        seen.set(step.name, line);
+        spin.stop();
+        if (!out.json) process.stderr.write(`  ${line}\n`);
+      }
+      if (d.status !== 'RUNNING') return d;
+    }
+  } finally {
+    spin.stop();
+  }
+}
+
 export function registerFnCommands(program: Command, ctx: Ctx): void {
   const fn = program.command('fn').description('deploy and manage functions');
 
   fn.command('deploy <path>')
-    .description('deploy a file or folder: creates the function, or its next version')
+    .description('deploy a file or folder: creates the function, or its next version (builds Go and dependencies first)')
     .option('--name <name>', 'function name (default: the folder or file name)')
     .option('--runtime <runtime>', `one of ${RUNTIMES.join(', ')} (default: detected from the files)`)
-    .option('--convention <convention>', `one of ${CONVENTIONS.join(', ')} (default: script)`)
-    .option('--entry <entry>', 'script file, or module.function for handler')
+    .option('--convention <convention>', `one of ${CONVENTIONS.join(', ')} (default: detected from the files, else script)`)
+    .option('--entry <entry>', 'script file, module.function, or the Go function name')
     .option('--timeout <ms>', 'timeout in milliseconds', Number)
     .option('--memory <mb>', 'memory limit in MB', Number)
     .option('--cpus <n>', 'CPUs', Number)
@@ -35,31 +58,28 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (path: string, o) => {
       const { client, out } = ctx();
-      const packed = await packCode(resolve(path));
+      const full = resolve(path);
+      const packed = await packCode(full);
       const runtime = (o.runtime ?? detectRuntime(packed.files)) as Runtime | undefined;
       if (!runtime) throw new Error(`cannot tell the runtime of ${path}: pass --runtime (${RUNTIMES.join(', ')})`);
-      const name = o.name ?? basename(resolve(path)).replace(/\.[a-z]+$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+      const detected = o.convention ? undefined
+        : await detectConvention(packed.fileName ? dirname(full) : full, packed.files, runtime);
+      if (detected && !out.json) process.stderr.write(`convention: ${detected.convention} (${detected.why}; --convention overrides)\n`);
+      const name = o.name ?? basename(full).replace(/\.[a-z]+$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
       const limits = Object.fromEntries(Object.entries({ timeoutMs: o.timeout, memoryMb: o.memory, cpus: o.cpus, network: o.network })
         .filter(([, v]) => v !== undefined));
-      const body = {
-        namespace: o.namespace, name, code: packed.code, fileName: packed.fileName,
-        convention: o.convention as Convention | undefined, entry: o.entry, limits,
+      const { deploymentId, mode } = await client.functions.deploy.mutate({
+        namespace: o.namespace, name, runtime, code: packed.code, fileName: packed.fileName,
+        convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
         env: parseEnv(o.env), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
-      };
-      const spin = out.spinner(`deploying ${name}`);
-      try {
-        let spec;
-        try {
-          spec = await client.functions.create.mutate({ ...body, runtime });
-        } catch (err) {
-          if (describeClientError(err)?.code !== 'CONFLICT') throw err;
-          spec = await client.functions.update.mutate(body);
-        }
-        spin.stop();
-        out.print(`deployed ${spec.name} version ${spec.version} (${spec.runtime}, ${spec.convention}, entry ${spec.entry}, sha256 ${spec.artifact.sha256.slice(0, 12)})`, spec);
-      } finally {
-        spin.stop();
+      });
+      const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
+      if (d.status !== 'SUCCEEDED' || !d.spec) {
+        if (out.json) return out.print('', d);
+        throw new Error(`deploy of ${name} failed (${d.error?.code ?? 'unknown'}):\n${d.error?.message ?? ''}`);
       }
+      const spec = d.spec;
+      out.print(`deployed ${spec.name} version ${spec.version} (${spec.runtime}, ${spec.convention}, entry ${spec.entry}, sha256 ${spec.artifact.sha256.slice(0, 12)})`, d);
     });
 
   fn.command('ls').description('list functions').option('--namespace <ns>', 'namespace', 'default')

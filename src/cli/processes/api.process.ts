@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createChainActivities } from '../../activities/chain.activities.js';
+import { createDeployControlActivities } from '../../activities/build.activities.js';
 import { createControlActivities } from '../../activities/control.activities.js';
 import { createChainStore } from '../../api/chain-store.js';
 import { createControlStore } from '../../api/control-store.js';
@@ -36,11 +37,12 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
+  const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues });
   const invocations = createInvocationService({ db, temporal, taskQueues, limits: config.limits });
   const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
   const context = {
     db,
-    functions: createFunctionService({ db, limits: config.limits }),
+    functions,
     invocations: withChainInvocations(invocations, chains),
     chains,
     deadLetters: createDeadLetterService({ db, invocations }),
@@ -63,6 +65,8 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
     context, db, checks,
     maxBodyBytes: Math.ceil(Math.max(config.limits.codeBytes, config.limits.payloadBytes) * 1.4) + 1024 * 1024,
     maxBlobBytes: Math.max(config.limits.resultBytes, config.limits.payloadBytes, config.limits.logBytes) + 1024 * 1024,
+    // Build outputs (code + installed dependencies, Go binaries) may be larger than the source.
+    maxArtifactBytes: config.limits.codeBytes * 4,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -74,7 +78,8 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
   const workerConnection = await connectWorker(config.temporal);
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
-    activities: { ...createControlActivities(createControlStore(db)), ...createChainActivities(createChainStore(db, config.limits)) },
+    activities: { ...createControlActivities(createControlStore(db)), ...createChainActivities(createChainStore(db, config.limits)),
+      ...createDeployControlActivities(functions.registry) },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);

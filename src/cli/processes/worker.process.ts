@@ -3,6 +3,7 @@
 import { join, relative } from 'node:path';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createBlobClient } from '../../activities/blob-client.js';
+import { createBuildActivities } from '../../activities/build.activities.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
 import type { Config } from '../../config/env.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
@@ -52,10 +53,12 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       hostPath: (p) => join(hostDataDir, relative(dataDir, p)), log,
     });
   }
+  const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
+  const blobs = createBlobClient(config.api.url);
   const activities = createContainerActivities({
     runtime,
-    codeCache: createCodeCache({ dir: join(config.worker.dataDir, 'code') }),
-    blobs: createBlobClient(config.api.url),
+    codeCache,
+    blobs,
     hostTaskQueue: hostQueue,
     workerId: config.worker.id,
     dataDir: config.worker.dataDir,
@@ -69,8 +72,10 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const dataWorker = await Worker.create({
     connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue),
     workflowBundle: await workflowBundle(),
+    // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
-    activities: { pullImage, executeWarm },
+    activities: { pullImage, executeWarm, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id,
+      dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir }) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });

@@ -1,0 +1,3 @@
+module caisson.local/shim
+
+go 1.19

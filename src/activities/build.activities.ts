@@ -1,0 +1,144 @@
+// Deploy-time activities. Data plane (any worker with Docker): buildFunction compiles Go or
+// installs dependencies in a build container, packs the output as a tar.gz and uploads it to
+// the api by sha256. Control plane (the api): registerFunctionVersion writes the version,
+// only after the build succeeded, so a failed deploy registers nothing.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { create as createTar } from 'tar';
+import type { CodeCache } from '../runtime/code-cache.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { listFiles, planBuild, runBuild } from '../runtime/dependency-builder.js';
+import { buildImageFor } from '../runtime/images.js';
+import {
+  BUILD_FAILED_TYPE,
+  type BuildFunctionInput,
+  type BuildFunctionResult,
+  type BuildKind,
+  type RegisterVersionInput,
+} from '../shared/deploy.js';
+import type { Artifact, FunctionVersionSpec } from '../shared/types.js';
+import type { BlobClient } from './blob-client.js';
+import { typedActivities } from './to-failure.js';
+
+/** Bump when the build scripts' output layout changes: older cached builds are then ignored. */
+const BUILD_FORMAT = 2;
+const LOG_TAIL_CHARS = 4000;
+
+export interface BuildActivityDeps {
+  runtime: ContainerRuntime;
+  codeCache: CodeCache;
+  blobs: BlobClient;
+  workerId: string;
+  /** This worker's data dir, and the same dir as the Docker engine sees it. */
+  dataDir: string;
+  hostDataDir: string;
+  /** Persistent Go build and module caches; the Docker engine must see the same path. */
+  buildCacheDir: string;
+  /** Host CA bundle for build containers (default: the usual path when it exists; null: none). */
+  caBundle?: string | null;
+}
+
+export function createBuildActivities(deps: BuildActivityDeps) {
+  const buildRoot = join(deps.dataDir, 'builds');
+  const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
+  const inFlight = new Map<string, Promise<BuildFunctionResult>>();
+
+  /** Persistent caches shared by all builds on this worker (Go modules and compiled packages). */
+  async function cacheMounts(kind: BuildKind) {
+    if (kind !== 'go') return [];
+    const dirs = { gocache: '/tmp/gocache', gomod: '/tmp/gopath' };
+    return Promise.all(Object.entries(dirs).map(async ([name, containerPath]) => {
+      const dir = join(deps.buildCacheDir, name);
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o777);
+      return { hostPath: dir, containerPath, readOnly: false };
+    }));
+  }
+
+  async function build(input: BuildFunctionInput, kind: BuildKind, sourceDir: string, key: string): Promise<BuildFunctionResult> {
+    const ctx = Context.current();
+    const cached = join(buildRoot, `${key}.tgz`);
+    if (existsSync(cached)) {
+      const bytes = await readFile(cached);
+      return { artifact: await upload(bytes), kind, cached: true, durationMs: 0, log: 'reused an earlier build of the same source' };
+    }
+    const outDir = join(buildRoot, `.out-${key}-${process.pid}`);
+    await rm(outDir, { recursive: true, force: true });
+    try {
+      const built = await runBuild({
+        runtime: deps.runtime, kind, image: buildImageFor(kind),
+        sourceDir: hostPath(sourceDir), outDir: hostPath(outDir), localOutDir: outDir,
+        env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry },
+        mounts: await cacheMounts(kind),
+        ...(deps.caBundle !== undefined ? { caBundle: deps.caBundle } : {}),
+        labels: { 'caisson.build': key, 'caisson.worker': deps.workerId, 'caisson.deployment': input.deploymentId },
+        signal: ctx.cancellationSignal,
+        onProgress: () => ctx.heartbeat({ step: `${kind} build` }),
+      });
+      if (!built.ok) {
+        throw ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: tail(built.output) });
+      }
+      const bytes = await pack(outDir);
+      await writeFile(`${cached}.tmp`, bytes);
+      await rename(`${cached}.tmp`, cached);
+      return { artifact: await upload(bytes), kind, cached: false, durationMs: built.durationMs, log: tail(built.output) };
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  }
+
+  async function upload(bytes: Buffer): Promise<Artifact> {
+    const sha256 = await deps.blobs.putArtifact(bytes);
+    return { sha256, format: 'tgz', sizeBytes: bytes.length };
+  }
+
+  return typedActivities({
+    async buildFunction(input: BuildFunctionInput): Promise<BuildFunctionResult> {
+      const sourceDir = await deps.codeCache.materialize(input.source, () => deps.blobs.getArtifact(input.source.sha256));
+      const kind = await planBuild(input.runtime, sourceDir);
+      if (!kind) return { artifact: input.source, cached: false, durationMs: 0, log: '' };
+      await deps.runtime.ensureImage(buildImageFor(kind));
+      const key = createHash('sha256')
+        .update(JSON.stringify([BUILD_FORMAT, input.source.sha256, kind, buildImageFor(kind), input.convention, kind === 'go' ? input.entry : '']))
+        .digest('hex');
+      await mkdir(buildRoot, { recursive: true });
+      // One build per key at a time on this worker; a concurrent deploy of the same code waits for it.
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = build(input, kind, sourceDir, key).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
+      }
+      return pending;
+    },
+  });
+}
+
+async function pack(dir: string): Promise<Buffer> {
+  const files = await listFiles(dir);
+  if (files.length === 0) throw new Error('the build produced no files');
+  const chunks: Buffer[] = [];
+  for await (const chunk of createTar({ gzip: true, cwd: dir, portable: true, noMtime: true }, files)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function tail(text: string): string {
+  return text.length > LOG_TAIL_CHARS ? `…${text.slice(-LOG_TAIL_CHARS)}` : text;
+}
+
+/** What the control activity needs from the api (implemented by the function service). */
+export interface VersionRegistry {
+  register(input: RegisterVersionInput & { retried: boolean }): Promise<FunctionVersionSpec>;
+}
+
+export function createDeployControlActivities(registry: VersionRegistry) {
+  return typedActivities({
+    registerFunctionVersion: (input: RegisterVersionInput) =>
+      registry.register({ ...input, retried: Context.current().info.attempt > 1 }),
+  });
+}
+
+export type BuildActivities = ReturnType<typeof createBuildActivities>;
+export type DeployControlActivities = ReturnType<typeof createDeployControlActivities>;
