@@ -10,6 +10,7 @@ import type {
   Limits,
   RetryPolicy,
   Runtime,
+  WarmSettings,
 } from '../shared/types.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import { artifactWrite } from './artifacts.repository.js';
@@ -26,6 +27,8 @@ export interface NewVersionInput {
   limits: Limits;
   env: Record<string, string>;
   retryPolicy: RetryPolicy;
+  /** Warm pool settings; absent: the defaults. */
+  warm?: WarmSettings;
 }
 
 export interface FunctionVersionInput extends NewVersionInput {
@@ -78,6 +81,7 @@ export const functionVersionSelect = {
   network: true,
   env: true,
   retryPolicy: true,
+  warm: true,
   createdAt: true,
   function: { select: { id: true, namespace: true, name: true } },
 } satisfies Prisma.FunctionVersionSelect;
@@ -117,6 +121,7 @@ function toVersionRecord(row: VersionRow): FunctionVersionRecord {
     limits: { timeoutMs: row.timeoutMs, memoryMb: row.memoryMb, cpus: row.cpus, network: row.network },
     env: row.env as Record<string, string>,
     retryPolicy: row.retryPolicy as RetryPolicy,
+    ...(row.warm !== null ? { warm: row.warm as WarmSettings } : {}),
     createdAt: toIso(row.createdAt),
   };
 }
@@ -156,6 +161,7 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
       network: input.limits.network,
       env: input.env,
       retryPolicy: input.retryPolicy,
+      ...(input.warm ? { warm: input.warm } : {}),
     },
     select: functionVersionSelect,
   });

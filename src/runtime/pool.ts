@@ -122,10 +122,13 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     return true;
   }
 
+  /** A new container, born busy: it never drops out of the pool's count between start and use. */
   async function startFor(p: KeyPool): Promise<WarmContainer> {
     p.starting++;
     try {
-      return await start(p);
+      const c = await start(p);
+      p.busy.add(c);
+      return c;
     } finally {
       p.starting--;
     }
@@ -157,7 +160,8 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     while (p.waiters.length > 0) {
       const c = takeIdle(p);
       if (c) {
-        p.waiters.shift()!.give(c, false);
+        p.busy.add(c); // counted until the waiter leases it
+        if (!p.waiters.shift()!.give(c, false)) park(p, c);
         continue;
       }
       if (!makeRoom(p)) return;
@@ -174,6 +178,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
 
   /** A started container nobody waits for any more: idle (retired when closed). */
   function park(p: KeyPool, c: WarmContainer): void {
+    p.busy.delete(c);
     if (closed) return retire(c);
     p.idle.push(c);
     handOff(p);

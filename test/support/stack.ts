@@ -32,6 +32,8 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     CAISSON_TASK_QUEUE: `caisson-${opts.name}-${suffix}`,
     CAISSON_WORKER_ID: workerId,
+    // CAISSON_WARM=off npx vitest run … runs any suite with every attempt cold.
+    CAISSON_WARM: process.env.CAISSON_WARM ?? 'on',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "FunctionVersion" ADD COLUMN     "warm" JSONB;
