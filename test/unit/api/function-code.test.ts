@@ -38,6 +38,16 @@ describe('resolveEntry', () => {
     { runtime: 'python', convention: 'handler', artifact: tgz, expected: 'main.handler' },
     { runtime: 'node', convention: 'handler', artifact: tgz, expected: 'index.handler' },
     { runtime: 'go', convention: 'script', artifact: tgz, expected: 'handler' },
+    { runtime: 'python', convention: 'lambda', artifact: tgz, expected: 'lambda_function.lambda_handler' },
+    { runtime: 'python', convention: 'lambda', artifact: file, expected: 'app.lambda_handler' },
+    { runtime: 'python', convention: 'openwhisk', artifact: tgz, expected: '__main__.main' },
+    { runtime: 'python', convention: 'openfaas', artifact: tgz, expected: 'handler.handle' },
+    { runtime: 'node', convention: 'lambda', artifact: tgz, expected: 'index.handler' },
+    { runtime: 'node', convention: 'openwhisk', artifact: tgz, expected: 'index.main' },
+    { runtime: 'node', convention: 'openfaas', artifact: tgz, expected: 'handler' },
+    { runtime: 'go', convention: 'lambda', artifact: tgz, expected: 'auto' },
+    { runtime: 'go', convention: 'openwhisk', artifact: tgz, expected: 'Main' },
+    { runtime: 'go', convention: 'openfaas', artifact: tgz, expected: 'Handle' },
   ] as const)('$runtime/$convention → $expected', ({ runtime, convention, artifact, expected }) => {
     expect(resolveEntry({ runtime, convention, artifact })).toBe(expected);
   });
