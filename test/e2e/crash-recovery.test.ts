@@ -5,6 +5,7 @@ import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { isRemoved, runningContainerOf, waitFor } from '../support/containers.js';
 
 const docker = createDockerRuntime({});
 let stack: TestStack;
@@ -19,26 +20,13 @@ afterAll(async () => {
   expect(await docker.listManaged({ 'caisson.worker': stack.workerId })).toEqual([]);
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 it('completes an invocation whose worker was SIGKILLed mid-execution', async () => {
   worker = await spawnWorkerProcess(stack);
   await deployDir(stack.client, { dir: 'test/fixtures/functions/py-slow', name: 'slow', runtime: 'python', timeoutMs: 60_000 });
   const { id } = await stack.client.invocations.start.mutate({ function: 'slow', payload: { sleep: 4 } });
 
-  const first = await waitFor('the first container', async () =>
-    (await docker.listManaged({ 'caisson.invocation': id })).find((c) => c.state === 'running'));
+  const first = await waitFor('the first container', () => runningContainerOf({ invocationId: id, workerId: stack.workerId, fn: 'slow' }));
   await worker.kill('SIGKILL');
-  // The orphan keeps running until someone removes it.
-  expect((await docker.listManaged({ 'caisson.invocation': id })).map((c) => c.id)).toContain(first.id);
 
   worker = await spawnWorkerProcess(stack);
   const v = await stack.client.invocations.wait.query({ id, waitMs: 120_000 });
@@ -48,7 +36,7 @@ it('completes an invocation whose worker was SIGKILLed mid-execution', async () 
   const log = v.attemptLog as { infrastructure?: boolean; failure?: { kind: string } }[];
   expect(log.at(0)).toMatchObject({ infrastructure: true, failure: { kind: 'InfrastructureError' } });
   expect(v.attempts).toBe(1);
-  const left = await docker.listManaged({ 'caisson.invocation': id });
-  expect(left.map((c) => c.id)).not.toContain(first.id);
-  expect(left).toEqual([]);
+  // The dead attempt's container is removed (the restarted worker reaps what its earlier life left).
+  await waitFor('the orphan to be removed', () => isRemoved(first.id), 30_000);
+  expect(await docker.listManaged({ 'caisson.invocation': id })).toEqual([]);
 });

@@ -6,6 +6,7 @@ import { TRPCClientError } from '@trpc/client';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { isGoneOrStopped, isRemoved, runningContainerOf, waitFor } from '../support/containers.js';
 
 const docker = createDockerRuntime({});
 let stack: TestStack;
@@ -126,28 +127,17 @@ describe('cancellation', () => {
   it('stops the container within 2 s, removes it, and ends Cancelled', async () => {
     await deploy('cancel-me', { timeoutMs: 60_000 });
     const { id } = await stack.client.invocations.start.mutate({ function: 'cancel-me', payload: { mode: 'sleep', seconds: 60 } });
-    for (let i = 0; ; i++) {
-      const running = (await docker.listManaged({ 'caisson.invocation': id })).some((c) => c.state === 'running');
-      if (running) break;
-      if (i > 300) throw new Error('the container never ran');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const container = await waitFor('the function to run', () =>
+      runningContainerOf({ invocationId: id, workerId: stack.workerId, fn: 'cancel-me' }), 30_000);
+    await new Promise((r) => setTimeout(r, 300)); // let it really start sleeping
     const t0 = Date.now();
-    const v = await stack.client.invocations.cancel.mutate({ id });
+    const cancelled = stack.client.invocations.cancel.mutate({ id });
+    await waitFor('the container to stop', () => isGoneOrStopped(container.id), 10_000, 50);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const v = await cancelled;
     expect(v.status).toBe('CANCELLED');
     expect(v.error?.kind).toBe('Cancelled');
-    let stoppedAfter = Infinity;
-    for (;;) {
-      const left = await docker.listManaged({ 'caisson.invocation': id });
-      if (!left.some((c) => c.state === 'running')) { stoppedAfter = Date.now() - t0; break; }
-      if (Date.now() - t0 > 10_000) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(stoppedAfter).toBeLessThan(2000);
-    for (let i = 0; (await docker.listManaged({ 'caisson.invocation': id })).length > 0; i++) {
-      if (i > 100) throw new Error('the cancelled container was not removed');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('the container to be removed', () => isRemoved(container.id), 10_000);
   });
 });
 
