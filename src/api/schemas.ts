@@ -7,17 +7,27 @@ export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'l
 const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({});
 const Base64Schema = z.string().min(1, 'code is empty').regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
+/** Every field optional and WITHOUT its default: zod's .partial() keeps defaults, which would
+ * make an update that names no limits reset the previous version's limits to the defaults. */
+function overrides<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => {
+    const bare = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
+    return [key, bare.optional()];
+  }));
+  return z.strictObject(shape) as unknown as z.ZodObject<{ [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>>> }>;
+}
+
 const FunctionBody = {
   namespace: NamespaceSchema,
   code: Base64Schema.describe('base64 of one source file, or of a tar.gz of a folder'),
   fileName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').optional(),
   convention: ConventionSchema.optional(),
   entry: z.string().min(1).max(200).optional(),
-  limits: LimitsSchema.partial().optional(),
+  limits: overrides(LimitsSchema).optional(),
   env: EnvSchema.optional(),
-  retryPolicy: RetryPolicySchema.partial().optional(),
+  retryPolicy: overrides(RetryPolicySchema).optional(),
   /** Warm pool settings (runtime-images/README.md, "Warm containers"); isolation 'fresh' forces cold. */
-  warm: WarmSettingsSchema.partial().optional(),
+  warm: overrides(WarmSettingsSchema).optional(),
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });

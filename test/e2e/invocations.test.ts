@@ -60,6 +60,8 @@ describe('deploy and invoke', () => {
     const code = Buffer.from('import json\nprint(json.dumps({"v": 2}))\n').toString('base64');
     const spec = await stack.client.functions.update.mutate({ name: 'hello-py', code, fileName: 'main.py' });
     expect(spec.version).toBe(2);
+    // Settings the update does not name are inherited (v1 was deployed with maxAttempts 1).
+    expect(spec.retryPolicy.maxAttempts).toBe(1);
     const after = await stack.client.invocations.invoke.mutate({ function: 'hello-py', payload: {} });
     expect(after).toMatchObject({ version: 2, result: { v: 2 } });
     const old = await stack.client.invocations.get.query({ id: before.id });
