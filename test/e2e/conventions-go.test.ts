@@ -38,7 +38,7 @@ const FAMILIES: Family[] = [
 
 beforeAll(async () => {
   // One Go build cache for every test stack: std is compiled once per machine, not per file.
-  stack = await startTestStack({ name: 'conv-go', env: { CAISSON_BUILD_CACHE_DIR: join(process.cwd(), '.caisson', 'test-build-cache') } });
+  stack = await startTestStack({ name: 'conv-go' });
   // The first build warms the cache; the rest then build in parallel.
   await deployFixture(stack.client, FAMILIES[1]!);
   await Promise.all([

@@ -34,6 +34,8 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
     CAISSON_WORKER_ID: workerId,
     // CAISSON_WARM=off npx vitest run … runs any suite with every attempt cold.
     CAISSON_WARM: process.env.CAISSON_WARM ?? 'on',
+    // One Go/pip/npm build cache for every stack: a cold Go cache costs ~50 s of stdlib compile.
+    CAISSON_BUILD_CACHE_DIR: join(process.cwd(), '.caisson', 'test-build-cache'),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
