@@ -1,7 +1,7 @@
 // caisson fn deploy | ls | get | versions | rm
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeClientError, type CaissonClient } from '../../client/index.js';
+import type { CaissonClient } from '../../client/index.js';
 import { CONVENTIONS, RUNTIMES, type Convention, type Runtime } from '../../shared/types.js';
 import { detectConvention, detectRuntime, packCode } from '../code-package.js';
 import type { Output } from '../output.js';
