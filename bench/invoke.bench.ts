@@ -5,16 +5,15 @@
 //   cold_invoke     a synchronous invoke through the tRPC HTTP api (one workflow, a fresh container)
 // Further sections (Go, chains, warm path) join when their modules exist.
 //   npm run bench -- --out FILE [--n 20]
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCodeCache } from '../src/runtime/code-cache.js';
-import { createIoDir } from '../src/runtime/io-dir.js';
 import { imageFor } from '../src/runtime/images.js';
 import { packCode } from '../src/cli/code-package.js';
 import { startBenchStack } from './lib/bench-stack.js';
+import { materializeSingleFile } from './lib/single-file-code.js';
 import { rawDockerRun, spawnCollect } from './lib/raw-docker-run.js';
 import { summarize, type Summary } from './lib/stats.js';
 
@@ -54,14 +53,10 @@ try {
   const packed = await packCode(path.join(repo, 'examples/hello-python'));
   await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName });
 
-  const source = await readFile(path.join(repo, 'examples/hello-python/main.py'));
-  const root = path.join(stack.config.home, 'bench-raw');
-  const codeDir = await createCodeCache({ dir: path.join(root, 'code') }).materialize(
-    { sha256: createHash('sha256').update(source).digest('hex'), format: 'file', fileName: 'main.py', sizeBytes: source.length },
-    async () => source,
-  );
   const payload = JSON.stringify({ name: 'bench' });
-  const ioDir = await createIoDir(path.join(root, 'io'), 'shared', payload);
+  const { codeDir, ioDir } = await materializeSingleFile({
+    file: path.join(repo, 'examples/hello-python/main.py'), root: path.join(stack.config.home, 'bench-raw'), payload,
+  });
   let seq = 0;
   const raw = rawDockerRun({
     spec: () => ({

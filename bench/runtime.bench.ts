@@ -3,19 +3,18 @@
 // image, hardening flags and mounts, interleaved in one run (timings drift 20–40 %
 // between runs, so only the ratio measured in one run means anything).
 //   npx tsx bench/runtime.bench.ts --out FILE [--n 30]
-import { randomBytes, createHash } from 'node:crypto';
-import { readFile, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Dockerode from 'dockerode';
-import { createCodeCache } from '../src/runtime/code-cache.js';
 import type { ContainerSpec } from '../src/runtime/container-runtime.js';
 import { containerCreateOptions, createDockerRuntime } from '../src/runtime/docker-runtime.js';
 import { imageFor } from '../src/runtime/images.js';
-import { createIoDir } from '../src/runtime/io-dir.js';
 import { dockerRunArgs } from './lib/docker-run-args.js';
 import { spawnCollect } from './lib/raw-docker-run.js';
+import { materializeSingleFile } from './lib/single-file-code.js';
 import { summarize } from './lib/stats.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, n: { type: 'string', default: '30' } } });
@@ -33,13 +32,10 @@ await chmod(root, 0o755);
 
 try {
   await runtime.ensureImage(imageFor('python'));
-  const source = await readFile(path.join(repo, 'test/fixtures/functions/py-hello-script/main.py'));
-  const codeDir = await createCodeCache({ dir: path.join(root, 'code') }).materialize(
-    { sha256: createHash('sha256').update(source).digest('hex'), format: 'file', fileName: 'main.py', sizeBytes: source.length },
-    async () => source,
-  );
   const payload = JSON.stringify({ name: 'bench' });
-  const ioDir = await createIoDir(path.join(root, 'io'), 'shared', payload);
+  const { codeDir, ioDir } = await materializeSingleFile({
+    file: path.join(repo, 'test/fixtures/functions/py-hello-script/main.py'), root, payload,
+  });
   let seq = 0;
   const spec = (): ContainerSpec => ({
     name: `${runId}-${++seq}`,
