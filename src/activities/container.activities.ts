@@ -191,7 +191,9 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const { pool, warmServerDir } = deps;
       if (!pool || !warmServerDir) return { ran: false, reason: 'warm containers are off on this worker' };
       const ctx = Context.current();
-      const waiting = setInterval(() => ctx.heartbeat(), 2000); // code fetch, image, queue, start
+      // Local activities (the warm path's default) do not heartbeat: their workflow task does.
+      const heartbeat = () => (ctx.info.isLocal ? undefined : ctx.heartbeat());
+      const waiting = setInterval(heartbeat, 2000); // code fetch, image, queue, start
       let lease;
       let payload: string;
       try {
@@ -209,7 +211,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         const run = await lease.container.invoke({
           env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
           stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes,
-          onProgress: () => ctx.heartbeat(), signal: ctx.cancellationSignal,
+          onProgress: heartbeat, signal: ctx.cancellationSignal,
         });
         const resultFile = run.envelope !== undefined
           ? envelopeFile(run.envelope, deps.limits.resultBytes)

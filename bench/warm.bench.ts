@@ -1,0 +1,213 @@
+// The warm path against its floors, measured in one run: a synchronous invoke of the Python
+// hello function through the tRPC api on the warm path, against the Temporal floor (a
+// no-op workflow with one no-op activity on the same server); throughput at the same
+// concurrency; the memory of an idle warm container per runtime. Used by
+// bench/invoke.bench.ts (benchWarmSection) or on its own:
+//   npx tsx bench/warm.bench.ts [--n 30] [--concurrency 20] [--seconds 10] [--out FILE]
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Dockerode from 'dockerode';
+import type { CaissonClient } from '../src/client/index.js';
+import { packCode } from '../src/cli/code-package.js';
+import { startWorker, type RunningWorker } from '../src/cli/processes/worker.process.js';
+import type { Config } from '../src/config/env.js';
+import { createCodeCache } from '../src/runtime/code-cache.js';
+import { createDockerRuntime } from '../src/runtime/docker-runtime.js';
+import { imageFor } from '../src/runtime/images.js';
+import { createWarmPool } from '../src/runtime/pool.js';
+import { installWarmServers } from '../src/runtime/warm-servers.js';
+import { warmTarget } from '../src/runtime/warm-target.js';
+import { RetryPolicySchema, type Convention, type Runtime } from '../src/shared/types.js';
+import { startBenchStack } from './lib/bench-stack.js';
+import { summarize, type Summary } from './lib/stats.js';
+
+const repo = path.resolve(import.meta.dirname, '..');
+const HELLO = 'examples/hello-python';
+
+/** Deploys the Python hello function (script convention, as users write it) and warms it up. */
+async function deployHello(client: CaissonClient, warm: Record<string, unknown> = {}): Promise<string> {
+  const name = `bench-warm-${randomBytes(3).toString('hex')}`;
+  const packed = await packCode(path.join(repo, HELLO));
+  await client.functions.create.mutate({ name, runtime: 'python', code: packed.code, fileName: packed.fileName, warm: { maxWarm: 24, ...warm } });
+  return name;
+}
+
+function invoker(client: CaissonClient, name: string, expectCold?: boolean) {
+  return async (): Promise<number> => {
+    const t0 = performance.now();
+    let v = await client.invocations.invoke.mutate({ function: name, payload: { name: 'bench' } });
+    // Seen under load: invoke answered before the workflow closed (PENDING); wait for it.
+    if (v.status === 'PENDING' || v.status === 'RUNNING') v = await client.invocations.wait.query({ id: v.id, waitMs: 60_000 });
+    const ms = performance.now() - t0;
+    if (v.status !== 'SUCCEEDED') throw new Error(`invoke ${v.id} ended ${v.status}: ${JSON.stringify(v.error)}`);
+    if (expectCold !== undefined && v.cold !== expectCold) throw new Error(`expected cold=${expectCold}, got ${v.cold}`);
+    return ms;
+  };
+}
+
+/** p50/p95 of a synchronous warm invoke (after warm-up, so every timed one is warm). */
+export async function benchWarm(opts: { client: CaissonClient; n: number; name?: string }): Promise<Summary> {
+  const name = opts.name ?? (await deployHello(opts.client));
+  const run = invoker(opts.client, name);
+  for (let i = 0; i < 3; i++) await run();
+  const timed = invoker(opts.client, name, false);
+  const samples: number[] = [];
+  for (let i = 0; i < opts.n; i++) samples.push(await timed());
+  return summarize(samples);
+}
+
+/** Completed calls per second with `concurrency` callers looping for durationS. */
+async function throughput(call: () => Promise<unknown>, concurrency: number, durationS: number): Promise<number> {
+  const until = performance.now() + durationS * 1000;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < until) {
+      await call();
+      done++;
+    }
+  }));
+  return Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
+}
+
+/** Warm invocations per second through the api at `concurrency` (the pool grows to it first). */
+export async function benchWarmThroughput(opts: { client: CaissonClient; concurrency: number; durationS: number; name?: string }): Promise<number> {
+  const name = opts.name ?? (await deployHello(opts.client, { minWarm: 0 }));
+  const run = invoker(opts.client, name);
+  await throughput(run, opts.concurrency, 2); // grows the pool
+  return throughput(run, opts.concurrency, opts.durationS);
+}
+
+/** Resident memory (MB) of an idle warm container per runtime, hello handler loaded. */
+export async function idleWarmContainerRssMb(): Promise<Record<string, number>> {
+  const runtime = createDockerRuntime({});
+  const docker = new Dockerode();
+  const root = await mkdtemp(path.join(repo, '.caisson', 'bench-rss-'));
+  const pool = createWarmPool({ runtime, workerId: `bench-rss-${randomBytes(3).toString('hex')}`, ioRoot: path.join(root, 'io'), hostPath: (p) => p, maxContainers: 4 });
+  const code = createCodeCache({ dir: path.join(root, 'code') });
+  const out: Record<string, number> = {};
+  try {
+    await installWarmServers(path.join(root, 'servers'));
+    const cases: Array<{ runtime: Runtime; convention: Convention; dir: string; file: string; entry: string }> = [
+      { runtime: 'python', convention: 'handler', dir: 'examples/handler-python', file: 'main.py', entry: 'main.handler' },
+      { runtime: 'node', convention: 'handler', dir: 'examples/handler-node', file: 'index.mjs', entry: 'index.handler' },
+    ];
+    for (const c of cases) {
+      await runtime.ensureImage(imageFor(c.runtime));
+      const { readFile } = await import('node:fs/promises');
+      const bytes = await readFile(path.join(repo, c.dir, c.file));
+      const { createHash } = await import('node:crypto');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const codeDir = await code.materialize({ sha256, format: 'file', fileName: c.file, sizeBytes: bytes.length }, async () => bytes);
+      const target = warmTarget({
+        spec: { functionId: 'fn', namespace: 'bench', name: c.runtime, version: 1, runtime: c.runtime, convention: c.convention, entry: c.entry,
+          artifact: { sha256, format: 'file', fileName: c.file, sizeBytes: bytes.length }, limits: { timeoutMs: 10_000, memoryMb: 128, cpus: 1, network: false },
+          env: {}, retryPolicy: RetryPolicySchema.parse({}) },
+        codeDir, serverDir: path.join(root, 'servers'), env: { CAISSON_CONVENTION: c.convention, CAISSON_ENTRY: c.entry },
+      })!;
+      const lease = (await pool.acquire(target))!;
+      lease.release(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      const stats = (await docker.getContainer(lease.container.id).stats({ stream: false })) as unknown as {
+        memory_stats: { usage?: number; stats?: Record<string, number> };
+      };
+      const s = stats.memory_stats.stats ?? {};
+      const bytesUsed = s.rss ?? s.anon ?? stats.memory_stats.usage ?? 0;
+      out[c.runtime] = Math.round((bytesUsed / 2 ** 20) * 10) / 10;
+    }
+  } finally {
+    await pool.shutdown();
+    await rm(root, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export interface WarmSectionOptions {
+  client: CaissonClient;
+  n: number;
+  /** The bench stack; its worker is replaced by one with warm pools for this section. */
+  stack: { config: Config; worker: RunningWorker };
+  /** One timed no-op workflow (the Temporal floor) on the same server. */
+  floor: () => Promise<number>;
+  concurrency?: number;
+  durationS?: number;
+}
+
+/** Everything the main bench reports for the warm path, ratios against the floor measured alongside. */
+export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record<string, unknown>> {
+  const { client, stack } = opts;
+  const concurrency = opts.concurrency ?? 20;
+  const durationS = opts.durationS ?? 10;
+  if (!stack.config.worker.warm.enabled || !stack.worker.pool) {
+    // Same api, server and queues; only the worker changes. The stack's own stop() then
+    // stops this one (it holds the original object, whose stop is redirected).
+    const original = stack.worker;
+    await original.stop();
+    const config = { ...stack.config, worker: { ...stack.config.worker, warm: { enabled: true, maxContainers: 32 } } };
+    const warmWorker = await startWorker(config, { log: () => {} });
+    original.stop = () => warmWorker.stop();
+    stack.worker = warmWorker;
+  }
+  const name = await deployHello(client);
+  // Interleaved, so drift between runs affects both alike.
+  const run = invoker(client, name);
+  for (let i = 0; i < 3; i++) await run();
+  const warmSamples: number[] = [];
+  const floorSamples: number[] = [];
+  const timed = invoker(client, name, false);
+  for (let i = 0; i < opts.n; i++) {
+    if (i % 2) floorSamples.push(await opts.floor());
+    warmSamples.push(await timed());
+    if (!(i % 2)) floorSamples.push(await opts.floor());
+  }
+  const warm = summarize(warmSamples);
+  const floor = summarize(floorSamples);
+  const warmTput = await benchWarmThroughput({ client, concurrency, durationS, name });
+  const floorTput = await throughput(opts.floor, concurrency, durationS);
+  return {
+    warm_invoke: warm,
+    warm_temporal_floor: floor,
+    ratio_warm_to_floor_p50: Math.round((warm.p50_ms / floor.p50_ms) * 1000) / 1000,
+    warm_throughput_per_s: warmTput,
+    floor_throughput_per_s: floorTput,
+    ratio_warm_to_floor_throughput: Math.round((warmTput / floorTput) * 1000) / 1000,
+    throughput_concurrency: concurrency,
+    idle_warm_container_rss_mb: await idleWarmContainerRssMb(),
+  };
+}
+
+// Standalone: its own stack (Temporal dev server, api, worker with warm pools).
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
+  const { values } = parseArgs({ options: {
+    out: { type: 'string' }, n: { type: 'string', default: '30' },
+    concurrency: { type: 'string', default: '20' }, seconds: { type: 'string', default: '10' },
+  } });
+  const stack = await startBenchStack({ CAISSON_WARM: 'on' });
+  try {
+    const floor = async () => {
+      const t0 = performance.now();
+      await stack.api.temporal.workflow.execute('floorWorkflow', { taskQueue: stack.floorTaskQueue, workflowId: `floor-${randomBytes(6).toString('hex')}` });
+      return performance.now() - t0;
+    };
+    const report: Record<string, unknown> = await benchWarmSection({
+      client: stack.client, n: Number(values.n), stack, floor,
+      concurrency: Number(values.concurrency), durationS: Number(values.seconds),
+    });
+    // The cold path on the same stack, for comparison (isolation 'fresh' forces it).
+    const fresh = await deployHello(stack.client, { isolation: 'fresh' });
+    const cold = invoker(stack.client, fresh, true);
+    for (let i = 0; i < 2; i++) await cold();
+    const coldSamples: number[] = [];
+    for (let i = 0; i < Math.min(Number(values.n), 15); i++) coldSamples.push(await cold());
+    report.cold_invoke = summarize(coldSamples);
+    report.machine = { cpus: os.cpus().length, node: process.version };
+    const text = JSON.stringify(report, null, 2);
+    console.log(text);
+    if (values.out) await writeFile(values.out, `${text}\n`);
+  } finally {
+    await stack.stop();
+  }
+}
