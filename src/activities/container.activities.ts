@@ -9,6 +9,7 @@ import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-ru
 import type { CodeCache } from '../runtime/code-cache.js';
 import { createIoDir, readResultFile, removeIoDir } from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
+import type { NetnsHolders } from '../runtime/warm-netns.js';
 import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
 import { warmTarget } from '../runtime/warm-target.js';
 import { buildGoFunction } from '../runtime/go-builder.js';
@@ -34,6 +35,8 @@ export interface ContainerActivityDeps {
   pool?: WarmPool;
   /** Where installWarmServers put the runtime servers (under dataDir). */
   warmServerDir?: string;
+  /** Shared empty network namespaces: containers without network join one instead of getting a new one. */
+  netns?: NetnsHolders;
 }
 
 const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024; // FUNCTION_PAYLOAD env only below this (ARG_MAX)
@@ -158,6 +161,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         memoryMb: spec.limits.memoryMb,
         cpus: spec.limits.cpus,
         network: spec.limits.network,
+        joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
       });
       return { containerId: id };
     },
@@ -199,7 +203,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       try {
         let codeDir: string;
         [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
-        const target = warmTarget({ spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec) });
+        const target = warmTarget({ spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns });
         if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
         lease = await pool.acquire(target, { signal: ctx.cancellationSignal });
         if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };

@@ -16,6 +16,8 @@ export interface ContainerSpec {
   pidsLimit?: number;
   /** false → no network namespace interfaces at all (the default for functions). */
   network: boolean;
+  /** With network false: join this running container's (empty) network namespace instead of a new one. */
+  joinNetworkOf?: string;
   tmpfsMb?: number;
   /** Overrides the image entrypoint/cmd (build containers). */
   cmd?: string[];

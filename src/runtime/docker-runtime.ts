@@ -164,7 +164,7 @@ export function containerCreateOptions(
       MemorySwap: memory,
       NanoCpus: Math.round(spec.cpus * 1e9),
       PidsLimit: spec.pidsLimit ?? defaults.pidsLimit,
-      NetworkMode: spec.network ? 'bridge' : 'none',
+      NetworkMode: spec.network ? 'bridge' : spec.joinNetworkOf ? `container:${spec.joinNetworkOf}` : 'none',
       ReadonlyRootfs: true,
       // Compilers exec from /tmp; functions never need to.
       Tmpfs: { '/tmp': `rw,${build ? 'exec' : 'noexec'},nosuid,nodev,size=${tmpfsMb}m` },

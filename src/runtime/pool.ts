@@ -19,6 +19,8 @@ export interface WarmTarget {
   settings: WarmSettings;
   /** The hardened create spec (the pool adds name, io dir and its labels). */
   container: Omit<ContainerSpec, 'name' | 'ioDir'>;
+  /** More of the spec, resolved only when a container is started (e.g. the network to join). */
+  prepare?: () => Promise<Partial<ContainerSpec>>;
 }
 
 export interface WarmLease {
@@ -82,12 +84,14 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     const id = randomBytes(6).toString('hex');
     const localIoDir = path.join(opts.ioRoot, id);
     const { target } = p;
+    const extra = (await target.prepare?.()) ?? {};
     return WarmContainer.start({
       runtime: opts.runtime,
       localIoDir,
       readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
       spec: {
         ...target.container,
+        ...extra,
         name: `caisson-warm-${id}`,
         ioDir: opts.hostPath(localIoDir),
         labels: {

@@ -9,6 +9,8 @@ import type { Config } from '../../config/env.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
+import { createNetnsHolders } from '../../runtime/warm-netns.js';
+import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
 import { startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
@@ -45,12 +47,17 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log });
   const { dataDir, hostDataDir } = config.worker;
   const warmServerDir = join(dataDir, 'warm-servers');
+  const hostPath = (p: string) => join(hostDataDir, relative(dataDir, p));
+  const emptyDir = join(dataDir, 'netns-empty');
+  // Containers without network (cold and warm) join a shared empty namespace: faster starts.
+  const netns = createNetnsHolders({ runtime, workerId: config.worker.id, image: imageFor('go'),
+    emptyDir: { local: emptyDir, host: hostPath(emptyDir) }, log });
   let pool: WarmPool | undefined;
   if (config.worker.warm.enabled) {
     await installWarmServers(warmServerDir);
     pool = createWarmPool({
       runtime, workerId: config.worker.id, ioRoot: join(dataDir, 'warm'), maxContainers: config.worker.warm.maxContainers,
-      hostPath: (p) => join(hostDataDir, relative(dataDir, p)), log,
+      hostPath, log,
     });
   }
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
@@ -66,6 +73,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     limits: config.limits,
     pool,
     warmServerDir,
+    netns,
   });
   const { pullImage, executeWarm, ...containerActivities } = activities;
   const namespace = config.temporal.namespace;
@@ -100,6 +108,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       // After the workers: no attempt is running any more. (Had this process died instead,
       // each warm server would have exited as its socket closed.)
       await pool?.shutdown();
+      await netns.shutdown();
       if (!opts.connection) await connection.close();
     },
   };

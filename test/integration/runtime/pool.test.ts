@@ -12,6 +12,8 @@ import { readResultFile } from '../../../src/runtime/io-dir.js';
 import { createWarmPool, type WarmLease, type WarmPool } from '../../../src/runtime/pool.js';
 import { installWarmServers } from '../../../src/runtime/warm-servers.js';
 import { warmTarget } from '../../../src/runtime/warm-target.js';
+import { createNetnsHolders } from '../../../src/runtime/warm-netns.js';
+import Dockerode from 'dockerode';
 import { imageFor } from '../../../src/runtime/images.js';
 import { RetryPolicySchema, type Convention, type FunctionVersionSpec, type Runtime, type WarmSettings } from '../../../src/shared/types.js';
 import { tgzOfDir } from './helpers.js';
@@ -39,6 +41,7 @@ afterAll(async () => {
 let versions = 0;
 async function target(opts: {
   dir: string; runtime: Runtime; convention: Convention; entry: string; warm?: Partial<WarmSettings>; memoryMb?: number;
+  netns?: ReturnType<typeof createNetnsHolders>;
 }) {
   const bytes = await tgzOfDir(path.join(process.cwd(), opts.dir));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -52,7 +55,7 @@ async function target(opts: {
   };
   const env = { CAISSON_CONVENTION: spec.convention, CAISSON_ENTRY: spec.entry, CAISSON_FUNCTION: spec.name,
     CAISSON_VERSION: String(spec.version), CAISSON_TIMEOUT_MS: '10000', CAISSON_MEMORY_MB: '128' };
-  return warmTarget({ spec, codeDir, serverDir: path.join(root, 'servers'), env })!;
+  return warmTarget({ spec, codeDir, serverDir: path.join(root, 'servers'), env, netns: opts.netns })!;
 }
 
 async function run(lease: WarmLease, payload: unknown, timeoutMs = 10_000) {
@@ -175,5 +178,21 @@ describe('shutdown', () => {
     await other.shutdown();
     expect(await runtime.listManaged({ 'caisson.worker': `${workerId}-b` })).toEqual([]);
     expect(await readFile(path.join(root, 'servers', 'server.mjs'), 'utf8')).toContain('warm runtime server');
+  });
+});
+
+describe('shared empty network namespace', () => {
+  it('containers without network join their namespace holder and still reach nothing', async () => {
+    const netns = createNetnsHolders({ runtime, workerId, image: imageFor('go'), emptyDir: { local: path.join(root, 'empty'), host: path.join(root, 'empty') } });
+    const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', netns, warm: { minWarm: 0 } });
+    const lease = (await pool.acquire(tg))!;
+    const holder = await netns.holderFor('default');
+    const info = await new Dockerode().getContainer(lease.container.id).inspect();
+    expect(info.HostConfig.NetworkMode).toBe(`container:${holder}`);
+    const r = await run(lease, { probe: 'network' });
+    expect(JSON.parse(r.outcome.stdout)).toMatchObject({ connected: false });
+    lease.release(false);
+    await netns.shutdown();
+    expect((await runtime.inspectState(holder!)).running).toBe(false);
   });
 });
