@@ -2,7 +2,8 @@
 // version, one invocation at a time, over a unix socket in the bind-mounted /caisson/io.
 // The protocol and modes are those of runtime-images/python/caisson_server.py:
 //   → {"ready":true,"mode":...} on connect; each request line {"env","stdoutCap","stderrCap"}
-//   ← {"exitCode","stdout","stdoutDropped","stderr","stderrDropped","oomKilled","envelope"?}
+//   ← output frames {"fd":1|2,"b64":...} as the function writes (capped), then
+//     {"exitCode","stdoutDropped","stderrDropped","oomKilled","envelope"?,"stray"?}
 // Functions of the handler, lambda, openwhisk and openfaas conventions run in this process:
 // handler.mjs (the cold path's convention dispatch) loads the function once and is called
 // per invocation. Script-convention functions run /caisson/bin/run (the cold path's
@@ -29,20 +30,26 @@ function oomKills() {
   return undefined;
 }
 
+let send = () => {};
+
+/** Streams the first `cap` bytes of fd 1 or 2 to the worker and counts the rest. */
 class Capped {
-  constructor(cap) { this.cap = cap; this.parts = []; this.kept = 0; this.dropped = 0; }
+  constructor(fd, cap) { this.fd = fd; this.cap = cap; this.kept = 0; this.dropped = 0; }
   push(chunk) {
     const room = this.cap - this.kept;
-    if (room > 0) { this.parts.push(chunk.subarray(0, room)); this.kept += Math.min(room, chunk.length); }
+    if (room > 0) {
+      const part = chunk.subarray(0, room);
+      this.kept += part.length;
+      send({ fd: this.fd, b64: part.toString('base64') });
+    }
     this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
   }
-  text() { return Buffer.concat(this.parts).toString('utf8'); }
 }
 
 function runProcess(req) {
   return new Promise((resolve) => {
-    const out = new Capped(req.stdoutCap ?? 1 << 20);
-    const err = new Capped(req.stderrCap ?? 1 << 20);
+    const out = new Capped(1, req.stdoutCap ?? 1 << 20);
+    const err = new Capped(2, req.stderrCap ?? 1 << 20);
     const before = oomKills();
     const child = spawn('/caisson/bin/run', [], {
       env: { ...BASE_ENV, ...req.env }, cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'], detached: true,
@@ -57,7 +64,7 @@ function runProcess(req) {
       const after = oomKills();
       resolve({
         exitCode: exit.code ?? 128 + (signals[exit.signal] ?? 0),
-        stdout: out.text(), stdoutDropped: out.dropped, stderr: err.text(), stderrDropped: err.dropped,
+        stdoutDropped: out.dropped, stderrDropped: err.dropped,
         oomKilled: before !== undefined && after !== undefined && after > before, stray,
       });
     };
@@ -108,8 +115,8 @@ function readPayload(mod) {
 async function runInProcess({ mod, invoker, loadError }, req) {
   for (const k of Object.keys(process.env)) if (!(k in BASE_ENV)) delete process.env[k];
   Object.assign(process.env, BASE_ENV, req.env);
-  const out = new Capped(req.stdoutCap ?? 1 << 20);
-  const err = new Capped(req.stderrCap ?? 1 << 20);
+  const out = new Capped(1, req.stdoutCap ?? 1 << 20);
+  const err = new Capped(2, req.stderrCap ?? 1 << 20);
   const writes = { out: process.stdout.write, err: process.stderr.write };
   const capture = (buf) => (chunk, enc, cb) => {
     buf.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), typeof enc === 'string' ? enc : 'utf8'));
@@ -142,7 +149,7 @@ async function runInProcess({ mod, invoker, loadError }, req) {
   const after = oomKills();
   return {
     exitCode: failed ? 1 : 0, envelope,
-    stdout: out.text(), stdoutDropped: out.dropped, stderr: err.text(), stderrDropped: err.dropped,
+    stdoutDropped: out.dropped, stderrDropped: err.dropped,
     oomKilled: before !== undefined && after !== undefined && after > before, stray: failed,
   };
 }
@@ -169,7 +176,7 @@ function listen() {
 
 const loaded = await loadInProcess();
 const conn = await listen();
-const send = (obj) => conn.write(`${JSON.stringify(obj)}\n`);
+send = (obj) => conn.write(`${JSON.stringify(obj)}\n`);
 send({ ready: true, mode: loaded ? 'in-process' : 'process', pid: process.pid });
 let buffered = '';
 let queue = Promise.resolve();

@@ -3,8 +3,9 @@ version, one invocation at a time, over a unix socket in the bind-mounted /caiss
 
 Protocol (one JSON object per line). On the worker's connection the server says
 {"ready": true, "mode": ...}; each request {"env": {...}, "stdoutCap": n, "stderrCap": n}
-is answered with {"exitCode", "stdout", "stdoutDropped", "stderr", "stderrDropped",
-"oomKilled", "envelope"?}. The worker writes /caisson/io/payload.json before each request
+is answered by output frames {"fd": 1|2, "b64": ...} as the function writes (capped), so a
+container killed at its deadline has still delivered its output so far, then the reply
+{"exitCode", "stdoutDropped", "stderrDropped", "oomKilled", "envelope"?, "stray"?}. The worker writes /caisson/io/payload.json before each request
 and reads /caisson/io/result.json after it, exactly as on the cold path.
 
 Modes: functions of the handler, lambda, openwhisk and openfaas conventions run in this
@@ -16,6 +17,7 @@ runs. Either way conventions are never duplicated here.
 The worker's connection is the lease: when it closes (the worker stopped or died) this
 server exits, and with it the container. Only one connection is ever accepted.
 """
+import base64
 import json
 import os
 import selectors
@@ -49,28 +51,37 @@ def oom_kills():
     return None
 
 
-class Capped:
-    """Keeps the first `cap` bytes and counts the rest (the cold path's CappedBuffer)."""
+_send_lock = threading.Lock()
+_conn = None
 
-    def __init__(self, cap):
-        self.cap, self.parts, self.kept, self.dropped = cap, [], 0, 0
+
+def send(obj):
+    line = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    with _send_lock:  # output frames come from pump threads too
+        _conn.sendall(line)
+
+
+class Capped:
+    """Streams the first `cap` bytes of fd 1 or 2 to the worker and counts the rest (the
+    cold path's CappedBuffer does the same with the attach stream)."""
+
+    def __init__(self, fd, cap):
+        self.fd, self.cap, self.kept, self.dropped = fd, cap, 0, 0
 
     def push(self, data):
         room = self.cap - self.kept
         if room > 0:
-            self.parts.append(data[:room])
-            self.kept += min(room, len(data))
+            part = data[:room]
+            self.kept += len(part)
+            send({"fd": self.fd, "b64": base64.b64encode(part).decode("ascii")})
         self.dropped += max(0, len(data) - max(room, 0))
-
-    def text(self):
-        return b"".join(self.parts).decode("utf-8", "replace")
 
 
 def run_process(req):
     """The cold path's wrapper as a child: its exit code, capped output, OOM kills."""
     env = dict(BASE_ENV)
     env.update(req.get("env") or {})
-    out, err = Capped(req.get("stdoutCap", 1 << 20)), Capped(req.get("stderrCap", 1 << 20))
+    out, err = Capped(1, req.get("stdoutCap", 1 << 20)), Capped(2, req.get("stderrCap", 1 << 20))
     before = oom_kills()
     proc = subprocess.Popen(["/caisson/bin/run"], env=env, cwd="/tmp", stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
@@ -101,8 +112,7 @@ def run_process(req):
     after = oom_kills()
     return {
         "exitCode": 128 - code if code < 0 else code,
-        "stdout": out.text(), "stdoutDropped": out.dropped,
-        "stderr": err.text(), "stderrDropped": err.dropped,
+        "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
         "oomKilled": before is not None and after is not None and after > before,
         "stray": stray,
     }
@@ -137,7 +147,7 @@ class FdCapture:
     the original streams and child processes alike, as the cold path's attach stream sees them."""
 
     def __init__(self, out_cap, err_cap):
-        self.bufs = (Capped(out_cap), Capped(err_cap))
+        self.bufs = (Capped(1, out_cap), Capped(2, err_cap))
 
     def __enter__(self):
         sys.stdout.flush()
@@ -200,8 +210,7 @@ def run_in_process(loaded, req):
     out, err = cap.bufs
     reply = {
         "exitCode": exit_code,
-        "stdout": out.text(), "stdoutDropped": out.dropped,
-        "stderr": err.text(), "stderrDropped": err.dropped,
+        "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
         "oomKilled": before is not None and after is not None and after > before,
         "stray": cap.stray or exit_code != 0 or load_error is not None,
     }
@@ -236,10 +245,10 @@ def listen():
 
 
 def main():
+    global _conn
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     loaded = load_in_process()
-    conn = listen()
-    send = lambda obj: conn.sendall((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+    conn = _conn = listen()
     send({"ready": True, "mode": "in-process" if loaded else "process", "pid": os.getpid()})
     for line in conn.makefile("rb"):
         req = json.loads(line)

@@ -15,12 +15,10 @@ export const WARM_SOCKET = 'warm.sock';
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
 const EXIT_SETTLE_MS = 2000;
 
-/** What the runtime server answers for one invocation. */
+/** What the runtime server answers for one invocation (its output came before, in frames). */
 interface ServerReply {
   exitCode: number;
-  stdout: string;
   stdoutDropped: number;
-  stderr: string;
   stderrDropped: number;
   oomKilled: boolean;
   stray?: boolean;
@@ -60,6 +58,8 @@ export class WarmContainer {
   readonly createdAt = Date.now();
   private dead = false;
   private buffered = '';
+  /** Output frames of the invocation under way, fd 1 and 2: kept even if the container is killed. */
+  private output: Record<1 | 2, Buffer[]> = { 1: [], 2: [] };
   private pending: ((line: string | undefined) => void) | undefined;
 
   private constructor(
@@ -115,6 +115,7 @@ export class WarmContainer {
   async invoke(opts: WarmInvokeOptions): Promise<WarmInvokeResult> {
     if (this.dead) throw new RuntimeUnavailableError(`warm container ${this.name} is gone`);
     await this.resetIoDir(opts.payload);
+    this.output = { 1: [], 2: [] };
     const startedAt = performance.now();
     const request = { env: opts.env, stdoutCap: opts.stdoutCapBytes, stderrCap: opts.stderrCapBytes };
     let stop: 'timeout' | 'cancel' | undefined;
@@ -137,15 +138,14 @@ export class WarmContainer {
     if (line !== undefined && !stop) {
       const r = JSON.parse(line) as ServerReply;
       const outcome = this.outcome(durationMs, {
-        exitCode: r.exitCode, oomKilled: r.oomKilled,
-        stdout: r.stdout, stdoutDropped: r.stdoutDropped, stderr: r.stderr, stderrDropped: r.stderrDropped,
+        exitCode: r.exitCode, oomKilled: r.oomKilled, stdoutDropped: r.stdoutDropped, stderrDropped: r.stderrDropped,
       });
       return { outcome, envelope: r.envelope, reusable: !r.stray && !r.oomKilled && this.alive };
     }
     // Killed by us, or the server died (a crash, an OOM kill, the handler exiting the process).
     this.dead = true;
     const state = stop ? { exitCode: 137, oomKilled: false } : await this.exitState();
-    const outcome = this.outcome(durationMs, { ...state, stdout: '', stdoutDropped: 0, stderr: '', stderrDropped: 0 });
+    const outcome = this.outcome(durationMs, { ...state, stdoutDropped: 0, stderrDropped: 0 });
     return { outcome: { ...outcome, timedOut: stop === 'timeout', cancelled: stop === 'cancel' }, reusable: false };
   }
 
@@ -159,12 +159,13 @@ export class WarmContainer {
 
   private outcome(
     durationMs: number,
-    r: { exitCode: number | null; oomKilled: boolean; stdout: string; stdoutDropped: number; stderr: string; stderrDropped: number },
+    r: { exitCode: number | null; oomKilled: boolean; stdoutDropped: number; stderrDropped: number },
   ): ExecutionOutcome {
+    const text = (fd: 1 | 2) => Buffer.concat(this.output[fd]).toString('utf8');
     return {
       exitCode: r.exitCode,
-      stdout: truncatedText(r.stdout, r.stdoutDropped),
-      stderr: truncatedText(r.stderr, r.stderrDropped),
+      stdout: truncatedText(text(1), r.stdoutDropped),
+      stderr: truncatedText(text(2), r.stderrDropped),
       stdoutTruncated: r.stdoutDropped > 0,
       stderrTruncated: r.stderrDropped > 0,
       oomKilled: r.oomKilled,
@@ -211,11 +212,16 @@ export class WarmContainer {
   }
 
   private deliver(): void {
-    const nl = this.buffered.indexOf('\n');
-    if (nl < 0 || !this.pending) return;
-    const line = this.buffered.slice(0, nl);
-    this.buffered = this.buffered.slice(nl + 1);
-    this.pending(line);
+    for (let nl = this.buffered.indexOf('\n'); nl >= 0 && this.pending; nl = this.buffered.indexOf('\n')) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line.startsWith('{"fd":')) {
+        const frame = JSON.parse(line) as { fd: 1 | 2; b64: string };
+        this.output[frame.fd === 2 ? 2 : 1].push(Buffer.from(frame.b64, 'base64'));
+      } else {
+        this.pending(line);
+      }
+    }
   }
 }
 

@@ -36,8 +36,15 @@ import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retr
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
 /** Histories recorded before the warm path replay without it. */
 const WARM_PATH_PATCH = 'caisson-warm-path';
-/** ... and those recorded while executeWarm was an ordinary activity, with one. */
+/** ... and those recorded while executeWarm was always an ordinary activity, with one. */
 const WARM_LOCAL_PATCH = 'caisson-warm-local-activity';
+/**
+ * A local activity holds its workflow task open, so a cancel request reaches the workflow
+ * only when the activity ends or the task heartbeats (8 s with the default 10 s task
+ * timeout). Cancellation must stop a function within 2 s, so only attempts that cannot
+ * outlast that (the function's timeout plus the longest queue wait) run as local activities.
+ */
+const LOCAL_ACTIVITY_MAX_MS = 2000;
 
 export async function invokeFunction(input: InvokeFunctionInput): Promise<InvokeFunctionResult> {
   const { spec, invocationId, taskQueues } = input;
@@ -139,21 +146,21 @@ function runsWarm(spec: FunctionVersionSpec): boolean {
 
 /**
  * One activity for the whole warm attempt: no pullImage (the worker checks its image once),
- * no host-queue hop, no separate create and remove. It is a LOCAL activity: it runs on the
+ * no host-queue hop, no separate create and remove. Short ones are LOCAL activities: run on the
  * worker running this workflow task, inside that task, so the attempt costs no activity
  * scheduling, no activity task, no extra workflow task; its result is recorded as a marker
  * when the task completes, so it stays durable. Measured (bench/warm.bench.ts): as an
  * eagerly dispatched ordinary activity one warm invoke took ~2.8× the Temporal floor; as
- * a local activity the schedule → start → complete → next workflow task round goes away.
- * If the worker dies mid-attempt the workflow task times out and the attempt reruns on
- * another worker (its warm containers died with it); cancellation reaches it as for any
- * activity of this worker. Histories from before keep their ordinary activity.
+ * a local activity ~2.1× (the schedule → start → complete → next workflow task round goes
+ * away). If the worker dies mid-attempt the workflow task times out and the attempt reruns
+ * on another worker (its warm containers died with it). Longer attempts stay ordinary
+ * activities (eagerly dispatched to this worker), so a cancel reaches them at once.
  */
 function runWarmAttempt(input: InvokeFunctionInput, attempt: number) {
   const { spec, invocationId, taskQueues } = input;
   const settings = WarmSettingsSchema.parse(spec.warm ?? {});
   const args = { invocationId, attempt, spec, payload: input.payload };
-  if (patched(WARM_LOCAL_PATCH)) {
+  if (spec.limits.timeoutMs + settings.queueTimeoutMs <= LOCAL_ACTIVITY_MAX_MS && patched(WARM_LOCAL_PATCH)) {
     const local = proxyLocalActivities<WarmActivities>({
       startToCloseTimeout: settings.queueTimeoutMs + spec.limits.timeoutMs + 120_000,
       retry: { maximumAttempts: 1 }, // re-executing a function that may have run is never right
