@@ -1,12 +1,16 @@
 // invokeFunction's semantics on the real Temporal server, with the container activities
 // replaced by scripted fakes: attempt counting, retry policy, infrastructure reruns,
 // dead letters, and the container always removed.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { findTemporalCli } from '../../../src/cli/processes/temporal-cli.js';
 import { connectClient, connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
 import type { AttemptOutcome, InvokeFunctionInput, WarmAttemptResult } from '../../../src/shared/invocation.js';
@@ -82,7 +86,28 @@ async function run(opts: {
   const execution = client.workflow.execute('invokeFunction', { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] })
     .then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
   const [result] = await Promise.all([worker, host, control].map((w) => w.runUntil(execution)));
-  return { result: result!, calls };
+  const history = await client.workflow.getHandle(input.invocationId).fetchHistory();
+  return { result: result!, calls, history, workflowId: input.invocationId };
+}
+
+/**
+ * Histories recorded by earlier versions of invokeFunction (test/fixtures/histories) must
+ * replay against today's code: a change that is not deterministic for them fails here and
+ * needs a patch (workflow.patched). Record new ones with RECORD_HISTORIES=1.
+ */
+const HISTORY_DIR = join(process.cwd(), 'test', 'fixtures', 'histories');
+async function recordOrReplay(name: string, history: Awaited<ReturnType<typeof run>>['history'], workflowId: string) {
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history); // today's run, today's code
+  const file = join(HISTORY_DIR, `invoke-function-${name}.json`);
+  if (process.env.RECORD_HISTORIES === '1') {
+    // The CLI's JSON is the format historyFromJSON (and the Web UI's download) uses.
+    const json = execFileSync(findTemporalCli(join(process.cwd(), '.caisson')),
+      ['workflow', 'show', '--workflow-id', workflowId, '--address', inject('temporalAddress'), '--output', 'json'], { encoding: 'utf8' });
+    await mkdir(HISTORY_DIR, { recursive: true });
+    await writeFile(file, json);
+  }
+  // runReplayHistory takes the CLI's JSON as it is.
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, JSON.parse(await readFile(file, 'utf8')));
 }
 
 describe('invokeFunction', () => {
@@ -96,7 +121,8 @@ describe('invokeFunction', () => {
   });
 
   it('fails on attempts 1 and 2, succeeds on 3: exactly three clean containers', async () => {
-    const { result, calls } = await run({ script: (n) => (n < 3 ? fail('FunctionError') : ok('third')), maxAttempts: 3 });
+    const { result, calls, history, workflowId } = await run({ script: (n) => (n < 3 ? fail('FunctionError') : ok('third')), maxAttempts: 3 });
+    await recordOrReplay('cold-retries', history, workflowId);
     expect(result.ok).toBe(true);
     expect(calls).toMatchObject({ create: 3, execute: 3, remove: 3 });
     expect(calls.outcomes[0]!.attempts.map((a) => a.failure?.kind ?? 'ok')).toEqual(['FunctionError', 'FunctionError', 'ok']);
@@ -148,15 +174,16 @@ describe('invokeFunction, warm path', () => {
   });
 
   it('retries a warm failure in another attempt; an infrastructure failure reruns cold', async () => {
-    const { result, calls } = await run({
+    const { result, calls, history, workflowId } = await run({
       script: () => ok('cold rerun'),
       warm: (n) => (n === 1 ? { ran: true, outcome: { ...fail('FunctionError'), cold: false, containerId: 'w1' } } : 'infra'),
       maxAttempts: 2,
     });
+    await recordOrReplay('warm-then-cold', history, workflowId);
     expect(result.ok && result.r.result).toEqual({ inline: 'cold rerun' });
     expect(calls).toMatchObject({ warm: 2, create: 1, execute: 1 });
     expect(calls.outcomes[0]!.attempts.map((a) => [a.attempt, a.infrastructure ?? false, a.cold])).toEqual([
-      [1, false, false], [2, true, undefined], [2, false, undefined],
+      [1, false, false], [2, true, undefined], [2, false, true], // the cold rerun says it ran cold
     ]);
   });
 

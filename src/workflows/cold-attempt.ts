@@ -1,0 +1,68 @@
+// One cold attempt: pullImage as a LOCAL activity on the worker running this workflow task
+// (it names that worker's host queue), then createContainer → executeWithTimeout →
+// removeContainer on that host queue, so all three share one Docker engine.
+//
+// Round trips, measured with bench/invoke.bench.ts: a local pullImage needs no activity
+// task and no extra workflow task (its result is a marker in the task that scheduled
+// createContainer). Removal is not awaited on success: the caller awaits it together with
+// the outcome record, so removing the container and recording the result overlap.
+import { CancellationScope, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
+import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
+
+const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
+
+export interface ColdAttempt {
+  outcome: AttemptOutcome;
+  /** The container's removal, started but not awaited; it never rejects. */
+  removal: Promise<void>;
+}
+
+export async function runColdAttempt(input: InvokeFunctionInput, attempt: number, infraRerun: number): Promise<ColdAttempt> {
+  const { spec, invocationId } = input;
+  const local = proxyLocalActivities<PullImageActivities>({
+    startToCloseTimeout: '10m', // a first pull of a large image is slow
+    retry: INFRA_RETRY,
+  });
+  const { hostTaskQueue } = await local.pullImage({ runtime: spec.runtime });
+
+  // scheduleToStart bounds how long we wait for that worker: if it died, we rerun elsewhere.
+  const host = proxyActivities<ContainerActivities>({
+    taskQueue: hostTaskQueue,
+    scheduleToStartTimeout: '15s',
+    startToCloseTimeout: '5m', // code fetch
+    heartbeatTimeout: '30s',
+    retry: INFRA_RETRY,
+  });
+  const execute = proxyActivities<ContainerActivities>({
+    taskQueue: hostTaskQueue,
+    scheduleToStartTimeout: '15s',
+    // The activity enforces the function's own deadline; these only catch a lost worker.
+    startToCloseTimeout: spec.limits.timeoutMs + 60_000,
+    heartbeatTimeout: '6s',
+    retry: { maximumAttempts: 1 }, // re-executing in a used container is never right
+    // TRY_CANCEL (default): on cancel the workflow moves on at once and removes the
+    // container (force remove kills it), which is what stops the function within 2 s.
+  });
+  // Docker names allow [a-zA-Z0-9_.-]; chain children's ids carry dots.
+  const containerName = `caisson-${invocationId}-${attempt}${infraRerun ? `-r${infraRerun}` : ''}`.replace(/[^a-zA-Z0-9.-]/g, '-');
+  const remove = () =>
+    // Always, also after failure or cancellation. A dead worker's container is left to the reaper.
+    CancellationScope.nonCancellable(async () => {
+      try {
+        await host.removeContainer({ containerName, invocationId });
+      } catch {
+        /* the reaper removes it: containers carry a deadline label */
+      }
+    });
+  try {
+    const { containerId } = await host.createContainer({
+      containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId,
+    });
+    const outcome = await execute.executeWithTimeout({ containerId, containerName, invocationId, spec });
+    return { outcome: { ...outcome, cold: true }, removal: remove() };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}
