@@ -56,6 +56,7 @@ content_hash() {
     (function walk(d) {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
+        if (e.name === "__pycache__" || e.name.endsWith(".pyc")) continue; // made by running the wrappers on the host, not sources
         if (e.isDirectory()) walk(p); else if (e.isFile()) files.push(path.relative(dir, p).split(path.sep).join("/"));
       }
     })(dir);
