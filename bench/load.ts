@@ -62,6 +62,13 @@ async function spawnWorker(): Promise<ChildProcess> {
   return child;
 }
 
+async function stopWorker(): Promise<void> {
+  if (!worker || worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = once(worker, 'exit');
+  worker.kill('SIGTERM');
+  await exited;
+}
+
 const report: Record<string, unknown> = {};
 const t0 = performance.now();
 try {
@@ -139,7 +146,9 @@ try {
     duplicates += Math.max(0, seen.size - expected);
   }
   const durationS = (performance.now() - t0) / 1000;
-  // Containers of killed attempts are removed by the restarted worker's reaper.
+  // Leaked = still there once the worker has stopped: a stopping worker removes its warm
+  // pools, and a restarted one reaps what its killed predecessors left.
+  await stopWorker();
   await new Promise((r) => setTimeout(r, 2000));
   const leaked = (await docker.listManaged({ 'caisson.worker': workerId })).length;
   Object.assign(report, {
@@ -153,11 +162,7 @@ try {
   console.log(text);
   if (values.out) await writeFile(values.out, `${text}\n`);
 } finally {
-  if (worker && worker.exitCode === null) {
-    const exited = once(worker, 'exit');
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await stopWorker();
   await api.stop();
   await server.stop();
   await rm(home, { recursive: true, force: true });

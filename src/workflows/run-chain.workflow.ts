@@ -42,15 +42,19 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   });
   const outputs: Record<string, PayloadRef> = { ...input.done?.steps };
   const startedAt = nowIso();
+  // Step-finished records are not awaited one by one: each overlaps the next step's start
+  // (a round trip less per step); all of them land before the chain's own outcome.
+  const records: Promise<unknown>[] = [];
   try {
     for (let i = 0; i < def.steps.length; i++) {
       const step = def.steps[i]!;
       if (outputs[step.name]) continue; // finished in an earlier run
-      const outcome = await runStep({ input, control, outputs, index: i });
+      const outcome = await runStep({ input, control, outputs, index: i, records });
       if (outcome.ok) {
         outputs[step.name] = outcome.output;
         continue;
       }
+      await Promise.all(records);
       await control.recordChainOutcome({
         chainInvocationId: id, status: 'FAILED', acceptedAt: input.acceptedAt, failedStep: step.name, error: outcome.error,
         deadLetter: { chain: input.chain, input: input.input, startedAt },
@@ -65,13 +69,17 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
     const result = def.output === undefined
       ? outputs[last]!
       : await mapRef({ control, mapping: def.output, context: { input: input.input, steps: outputs }, inlineBytes: input.inlineBytes, blobId: `${id}/output/${input.run}` });
+    await Promise.all(records);
     await control.recordChainOutcome({ chainInvocationId: id, status: 'SUCCEEDED', acceptedAt: input.acceptedAt, result });
     return { chainInvocationId: id, result };
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    await CancellationScope.nonCancellable(() => control.recordChainOutcome({
-      chainInvocationId: id, status: 'CANCELLED', acceptedAt: input.acceptedAt, error: { kind: 'Cancelled', message: 'cancelled by request' },
-    }));
+    await CancellationScope.nonCancellable(async () => {
+      await Promise.all(records);
+      await control.recordChainOutcome({
+        chainInvocationId: id, status: 'CANCELLED', acceptedAt: input.acceptedAt, error: { kind: 'Cancelled', message: 'cancelled by request' },
+      });
+    });
     throw err;
   }
 }
@@ -81,6 +89,8 @@ interface StepRun {
   control: ChainActivities;
   outputs: Record<string, PayloadRef>;
   index: number;
+  /** Records started and not yet awaited. */
+  records: Promise<unknown>[];
 }
 
 async function runStep(run: StepRun): Promise<StepOutcome> {
@@ -137,10 +147,11 @@ async function finishStep(
   outcome: StepOutcome, units: Record<string, ChainUnitRecord>, continuedError?: ChainStepError,
 ): Promise<StepOutcome> {
   const error = outcome.ok ? continuedError : outcome.error;
-  await run.control.chainStepFinished({
+  // Not cancellable: a step that finished is recorded as finished, whatever comes next.
+  run.records.push(CancellationScope.nonCancellable(() => run.control.chainStepFinished({
     ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt: nowIso(), units,
     ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
-  });
+  })));
   return outcome;
 }
 

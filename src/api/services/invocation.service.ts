@@ -3,7 +3,7 @@
 // before it completes, so once the workflow is closed the database row is final.
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ConflictError, LimitExceededError, NotFoundError } from '../../shared/errors.js';
 import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
 import type { InvokeFunctionInput, TaskQueues } from '../../shared/invocation.js';
@@ -105,13 +105,23 @@ export function createInvocationService(deps: InvocationServiceDeps) {
 
   /** Waits up to waitMs for the workflow to close; answers the record either way. */
   async function wait(id: string, waitMs: number): Promise<InvocationView> {
+    const deadline = Date.now() + waitMs;
     const handle = temporal.workflow.getHandle(id);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      handle.result().catch(() => undefined), // failure details are in the record
-      new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
-    ]);
-    clearTimeout(timer);
+    while (Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        handle.result().then(
+          () => true,
+          // A failed, cancelled or terminated run is closed (its details are in the record);
+          // anything else (a long poll cut short, a connection hiccup) means wait on.
+          (err: unknown) => err instanceof WorkflowFailedError,
+        ),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+      if (closed) break;
+      if (Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    }
     return get(id);
   }
 
