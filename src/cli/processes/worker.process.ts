@@ -12,7 +12,7 @@ import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
 import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
-import { startReaper } from '../../runtime/reaper.js';
+import { reapOnce, startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
@@ -109,6 +109,9 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       // each warm server would have exited as its socket closed.)
       await pool?.shutdown();
       await netns.shutdown();
+      // A last sweep of everything labelled with this worker: the engine sometimes leaves a
+      // removal stuck ("Removal In Progress"), and a second force-remove clears it.
+      await reapOnce(runtime, { workerId: config.worker.id }).catch(() => undefined);
       if (!opts.connection) await connection.close();
     },
   };
