@@ -6,10 +6,17 @@ export function shutdownQuietly(worker: Worker): void {
   if (worker.getState() === 'RUNNING') worker.shutdown();
 }
 
+/** Expected, not a problem: the control and host-queue workers run activities only. */
+const EXPECTED = /^No workflows registered, not polling for workflow tasks/;
+
 /** Caisson's processes own SIGINT/SIGTERM (to stop in order) and log Temporal at WARN. */
 export function installTemporalRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'WARN'): void {
+  const print = new DefaultLogger(level);
+  const logger = new DefaultLogger(level, (entry) => {
+    if (!EXPECTED.test(entry.message)) print.log(entry.level, entry.message, entry.meta);
+  });
   try {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(level) });
+    Runtime.install({ shutdownSignals: [], logger });
   } catch {
     // already installed (tests, or a second process role in one process)
   }
