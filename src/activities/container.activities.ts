@@ -3,7 +3,6 @@
 // remove run on that host queue. executeWarm runs on the data queue: one activity does a
 // whole warm attempt on whichever worker took it, so it needs no host affinity.
 import { Context } from '@temporalio/activity';
-import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
@@ -11,13 +10,12 @@ import { createIoDir, readResultFile, removeIoDir } from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
 import type { NetnsHolders } from '../runtime/warm-netns.js';
 import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
+import { truncatedText } from '../runtime/output-capture.js';
 import { warmTarget } from '../runtime/warm-target.js';
-import { buildGoFunction } from '../runtime/go-builder.js';
-import { goBuildImage, imageFor } from '../runtime/images.js';
+import { imageFor } from '../runtime/images.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
 import type { AttemptOutcome, WarmAttemptResult } from '../shared/invocation.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
-import { FunctionExecutionError } from '../shared/errors.js';
 import type { BlobClient } from './blob-client.js';
 import { typedActivities } from './to-failure.js';
 
@@ -44,45 +42,14 @@ const GRACE_MS = 2000;
 
 export function createContainerActivities(deps: ContainerActivityDeps) {
   const ioRoot = join(deps.dataDir, 'io');
-  const goBinRoot = join(deps.dataDir, 'go-bin');
   const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
-  const goBuilds = new Map<string, Promise<string>>();
+  // Function output is captured up to the larger of the log and result limits: in the
+  // script convention stdout is the result.
+  const outputCaps = { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes };
 
-  async function codeDirFor(spec: FunctionVersionSpec): Promise<string> {
-    const source = await deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
-    if (spec.runtime !== 'go' || (await isPrebuiltGo(source))) return source;
-    // Versions deployed before deploy-time builds hold Go source: compiled once per content hash here.
-    const sha = spec.artifact.sha256;
-    let build = goBuilds.get(sha);
-    if (!build) {
-      build = buildGo(source, sha);
-      goBuilds.set(sha, build);
-      build.catch(() => goBuilds.delete(sha));
-    }
-    return build;
-  }
-
-  async function buildGo(sourceDir: string, sha: string): Promise<string> {
-    const outDir = join(goBinRoot, sha);
-    const done = join(outDir, 'handler');
-    const { existsSync } = await import('node:fs');
-    if (existsSync(done)) return outDir;
-    await deps.runtime.ensureImage(goBuildImage());
-    const tmpOut = `${outDir}.tmp-${process.pid}`;
-    await rm(tmpOut, { recursive: true, force: true });
-    await mkdir(tmpOut, { recursive: true, mode: 0o777 });
-    const built = await buildGoFunction({
-      runtime: deps.runtime, sourceDir: hostPath(sourceDir), outDir: hostPath(tmpOut), localOutDir: tmpOut,
-      buildImage: goBuildImage(), labels: { 'caisson.build': sha, 'caisson.worker': deps.workerId },
-    });
-    if (!built.ok) {
-      await rm(tmpOut, { recursive: true, force: true });
-      throw new FunctionExecutionError(`Go build failed:\n${built.compilerOutput}`);
-    }
-    const { rename } = await import('node:fs/promises');
-    await rm(outDir, { recursive: true, force: true });
-    await rename(tmpOut, outDir);
-    return outDir;
+  /** The version's code as a host dir. Go arrives prebuilt: deployFunction compiles it at deploy time. */
+  function codeDirFor(spec: FunctionVersionSpec): Promise<string> {
+    return deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
   }
 
   const imagesPresent = new Set<Runtime>();
@@ -99,7 +66,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     });
     // In the script convention stdout is the result; keep it as a log too, capped.
     const logs = {
-      stdout: await toRef(capText(outcome.stdout, deps.limits.logBytes)),
+      stdout: await toRef(outcome.stdout.length <= deps.limits.logBytes ? outcome.stdout
+        : truncatedText(outcome.stdout.slice(0, deps.limits.logBytes), outcome.stdout.length - deps.limits.logBytes)),
       stderr: await toRef(outcome.stderr),
     };
     if (interpreted.ok) {
@@ -174,8 +142,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const outcome = await deps.runtime.execute(input.containerId, {
         timeoutMs: spec.limits.timeoutMs,
         graceMs: GRACE_MS,
-        stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes),
-        stderrCapBytes: deps.limits.logBytes,
+        ...outputCaps,
         onProgress: () => ctx.heartbeat(),
         signal: ctx.cancellationSignal,
       });
@@ -214,7 +181,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       try {
         const run = await lease.container.invoke({
           env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-          stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes,
+          ...outputCaps,
           onProgress: heartbeat, signal: ctx.cancellationSignal,
         });
         const resultFile = run.envelope !== undefined
@@ -259,17 +226,6 @@ function invocationEnv(input: { invocationId: string; attempt: number }, payload
 function envelopeFile(text: string, capBytes: number): ResultFile {
   const size = Buffer.byteLength(text);
   return size > capBytes ? { kind: 'too-large', sizeBytes: size, capBytes } : { kind: 'present', text };
-}
-
-/** A deploy-time build's artifact: the binary, no Go source. */
-async function isPrebuiltGo(dir: string): Promise<boolean> {
-  const { readdir } = await import('node:fs/promises');
-  const names = await readdir(dir);
-  return names.includes('handler') && !names.some((n) => n === 'go.mod' || n.endsWith('.go'));
-}
-
-function capText(text: string, cap: number): string {
-  return text.length <= cap ? text : `${text.slice(0, cap)}\n…[truncated ${text.length - cap} bytes]`;
 }
 
 export type ContainerActivities = ReturnType<typeof createContainerActivities>;
