@@ -1,13 +1,11 @@
 // Invocations that failed for good, kept for inspection and replay. One per invocation:
 // recording is an upsert keyed by invocationId, and a replay can be claimed only once.
-import { ValidationError } from '../shared/errors.js';
 import type { AttemptRecord } from '../shared/types.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import {
-  afterTimeCursor,
-  decodeTimeCursor,
-  encodeTimeCursor,
   pageSize,
+  timeCursorWhere,
+  timePage,
   toJsonInput,
 } from './prisma-helpers.js';
 
@@ -98,22 +96,18 @@ export function createDeadLettersRepository(prisma: PrismaClient) {
     /** Newest first (createdAt desc, id desc). */
     async list(options: ListDeadLettersOptions): Promise<{ items: DeadLetterRow[]; nextCursor: string | null }> {
       const take = pageSize(options.limit);
-      const cursor = options.cursor ? decodeTimeCursor(options.cursor) : null;
-      if (options.cursor && !cursor) throw new ValidationError('malformed cursor', 'cursor');
       const rows = await prisma.deadLetter.findMany({
         where: {
           namespace: options.namespace,
           ...(options.functionName ? { functionName: options.functionName } : {}),
           ...(options.includeReplayed === false ? { replayedAs: null } : {}),
-          ...(cursor ? afterTimeCursor(cursor) : {}),
+          ...timeCursorWhere(options.cursor),
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: take + 1,
         select: deadLetterSelect,
       });
-      const items = rows.slice(0, take).map(toRow);
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > take && last ? encodeTimeCursor(last) : null };
+      return timePage(rows, take, toRow);
     },
 
     /**

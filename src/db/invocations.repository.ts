@@ -1,14 +1,12 @@
 // Invocation records. The api writes the PENDING row; activities move it on with writes
 // keyed by the invocation id, so a retried activity writes the same row again.
-import { ValidationError } from '../shared/errors.js';
 import type { AttemptRecord, FailureKind, InvocationStatus } from '../shared/types.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import {
-  afterTimeCursor,
-  decodeTimeCursor,
-  encodeTimeCursor,
   isUniqueViolation,
   pageSize,
+  timeCursorWhere,
+  timePage,
   toJsonInput,
   toNullableJson,
 } from './prisma-helpers.js';
@@ -205,23 +203,19 @@ export function createInvocationsRepository(prisma: PrismaClient) {
     /** Newest first (createdAt desc, id desc); `cursor` is the previous page's nextCursor. */
     async list(options: ListInvocationsOptions): Promise<InvocationPage> {
       const take = pageSize(options.limit);
-      const cursor = options.cursor ? decodeTimeCursor(options.cursor) : null;
-      if (options.cursor && !cursor) throw new ValidationError('malformed cursor', 'cursor');
       const functionName = options.functionName ?? options.function;
       const rows = await prisma.invocation.findMany({
         where: {
           namespace: options.namespace,
           ...(functionName ? { functionName } : {}),
           ...(options.status ? { status: options.status } : {}),
-          ...(cursor ? afterTimeCursor(cursor) : {}),
+          ...timeCursorWhere(options.cursor),
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: take + 1,
         select: invocationSelect,
       });
-      const items = rows.slice(0, take).map(toRow);
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > take && last ? encodeTimeCursor(last) : null };
+      return timePage(rows, take, toRow);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Small helpers shared by the repositories: Prisma error codes, JSON values, cursors.
 import { createHash } from 'node:crypto';
+import { ValidationError } from '../shared/errors.js';
 import { Prisma } from './generated/client.js';
 
 /** A unique constraint was violated (P2002), optionally on the given columns. */
@@ -70,4 +71,19 @@ export function afterTimeCursor(cursor: TimeCursor): {
 export function pageSize(limit: number | undefined, fallback = 50, max = 500): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;
   return Math.min(Math.max(Math.trunc(limit), 1), max);
+}
+
+/** The `where` fragment for a page after `cursor` (none → {}); a malformed cursor is a ValidationError. */
+export function timeCursorWhere(cursor: string | undefined): ReturnType<typeof afterTimeCursor> | Record<string, never> {
+  if (!cursor) return {};
+  const decoded = decodeTimeCursor(cursor);
+  if (!decoded) throw new ValidationError('malformed cursor', 'cursor');
+  return afterTimeCursor(decoded);
+}
+
+/** One page from `take + 1` rows fetched in (createdAt desc, id desc) order. */
+export function timePage<R extends TimeCursor, T>(rows: R[], take: number, toItem: (row: R) => T): { items: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, take);
+  const last = page.at(-1);
+  return { items: page.map(toItem), nextCursor: rows.length > take && last ? encodeTimeCursor(last) : null };
 }
