@@ -1,22 +1,12 @@
 // Control-plane activities: they write Caisson's own records and run only in the api
 // process (the control task queue), which owns the database. Every write is an upsert
 // keyed by the invocation id, so a retried activity changes nothing twice.
-import type { AttemptFailure, Logs } from '../shared/invocation.js';
+import type { InvocationOutcomeRecord } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
-import type { AttemptRecord, FunctionVersionSpec, InvocationStatus } from '../shared/types.js';
+import type { AttemptRecord, FunctionVersionSpec } from '../shared/types.js';
 import { typedActivities } from './to-failure.js';
 
-export interface InvocationOutcomeRecord {
-  invocationId: string;
-  status: Extract<InvocationStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
-  attempts: AttemptRecord[];
-  acceptedAt: string;
-  result?: PayloadRef;
-  failure?: AttemptFailure;
-  logs?: Logs;
-  /** Whether the last attempt ran in a container started for it (absent: no attempt ran). */
-  cold?: boolean;
-}
+export type { InvocationOutcomeRecord };
 
 export interface DeadLetterRecord {
   invocationId: string;

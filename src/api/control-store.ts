@@ -15,7 +15,7 @@ export function createControlStore(db: Repositories): ControlStore {
 
   return {
     async recordInvocationOutcome(r) {
-      const endedAt = new Date();
+      const endedAt = r.endedAt ? new Date(r.endedAt) : new Date();
       const first = r.attempts[0];
       await db.invocations.complete({
         id: r.invocationId,

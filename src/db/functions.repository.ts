@@ -167,8 +167,17 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
   });
 }
 
+const VERSION_CACHE_SIZE = 1000;
+
 export function createFunctionsRepository(prisma: PrismaClient) {
   const live = (namespace: string, name: string) => ({ namespace, name, deletedAt: null });
+  // Versions are immutable once written, so their specs are cached (every invocation reads
+  // one); which version is the latest, and whether the function still exists, is always read.
+  const versionSpecs = new Map<string, FunctionVersionSpec>();
+  const cacheSpec = (key: string, spec: FunctionVersionSpec) => {
+    if (versionSpecs.size >= VERSION_CACHE_SIZE) versionSpecs.delete(versionSpecs.keys().next().value!);
+    versionSpecs.set(key, spec);
+  };
 
   return {
     /** Creates the function with version 1. ConflictError if the name is taken in the namespace. */
@@ -258,12 +267,17 @@ export function createFunctionsRepository(prisma: PrismaClient) {
       });
       if (!fn) throw new NotFoundError('function', `${namespace}/${name}`);
       const wanted = version === 'latest' ? fn.latestVersion : version;
+      const key = `${fn.id}@${wanted}`;
+      const cached = versionSpecs.get(key);
+      if (cached) return cached;
       const row = await prisma.functionVersion.findUnique({
         where: { functionId_version: { functionId: fn.id, version: wanted } },
         select: functionVersionSelect,
       });
       if (!row) throw new NotFoundError('function version', `${namespace}/${name}@${wanted}`);
-      return toSpec(toVersionRecord(row));
+      const spec = toSpec(toVersionRecord(row));
+      cacheSpec(key, spec);
+      return spec;
     },
 
     /** Soft delete. Returns false when there was nothing to delete. */

@@ -172,6 +172,17 @@ export function createInvocationsRepository(prisma: PrismaClient) {
       }
     },
 
+    /** Ids of rows not yet final (PENDING or RUNNING), oldest first, at most `limit`. */
+    async unfinishedIds(limit = 10_000): Promise<string[]> {
+      const rows = await prisma.invocation.findMany({
+        where: { status: { in: ['PENDING', 'RUNNING'] } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: limit,
+        select: { id: true },
+      });
+      return rows.map((r) => r.id);
+    },
+
     /** PENDING → RUNNING (never moves a finished invocation back). Returns whether it changed. */
     async markRunning(id: string, startedAt: Date = new Date()): Promise<boolean> {
       const { count } = await prisma.invocation.updateMany({

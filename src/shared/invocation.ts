@@ -1,5 +1,5 @@
 // The contract between the invokeFunction workflow, its activities and the api.
-import type { FailureKind, FunctionVersionSpec } from './types.js';
+import type { AttemptRecord, FailureKind, FunctionVersionSpec, InvocationStatus } from './types.js';
 import type { PayloadRef } from './payload-ref.js';
 
 export interface TaskQueues {
@@ -47,6 +47,23 @@ export interface InvokeFunctionResult {
   invocationId: string;
   result: PayloadRef;
   attempts: number;
+  /** Present when the synchronous caller took over writing the record (see OUTCOME_UPDATE): what to write. */
+  record?: InvocationOutcomeRecord;
+}
+
+/** An invocation's final outcome, as the invocation record stores it. */
+export interface InvocationOutcomeRecord {
+  invocationId: string;
+  status: Extract<InvocationStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
+  attempts: AttemptRecord[];
+  acceptedAt: string;
+  result?: PayloadRef;
+  failure?: AttemptFailure;
+  logs?: Logs;
+  /** Whether the last attempt ran in a container started for it (absent: no attempt ran). */
+  cold?: boolean;
+  /** When the outcome was known (workflow time); absent in records of older runs → time of recording. */
+  endedAt?: string;
 }
 
 /** Details carried by the ApplicationFailure a failed invocation ends with. */
@@ -58,3 +75,15 @@ export interface InvocationFailureDetails {
 }
 
 export const INVOCATION_FAILED_TYPE = 'InvocationFailed';
+
+/**
+ * The update a synchronous caller starts the workflow with (update-with-start): it completes
+ * with the invocation's outcome as soon as that is known, before the container's removal, so
+ * the caller does not wait for it. Whoever sends it takes over writing the record of a
+ * success (the workflow then skips its record activity and returns the record in its result,
+ * from which any reader repairs a row the caller failed to write); failures and cancellations
+ * are always recorded by the workflow, dead letter included, before the update answers. The
+ * query of the same name answers the outcome (or null) while the workflow finishes.
+ */
+export const OUTCOME_UPDATE = 'outcome';
+export const OUTCOME_QUERY = 'outcome';

@@ -3,10 +3,7 @@ import { InvocationIdInput, InvokeInput, ListInvocationsInput, StartInvocationIn
 import { publicProcedure, router } from '../trpc.js';
 
 export const invocationsRouter = router({
-  invoke: publicProcedure.input(InvokeInput).mutation(async ({ ctx, input }) => {
-    const { invocationId } = await ctx.invocations.start(input);
-    return ctx.invocations.wait(invocationId, input.waitMs);
-  }),
+  invoke: publicProcedure.input(InvokeInput).mutation(({ ctx, input }) => ctx.invocations.invoke(input, input.waitMs)),
   start: publicProcedure.input(StartInvocationInput).mutation(async ({ ctx, input }) => {
     const { invocationId, deduplicated } = await ctx.invocations.start(input);
     return { id: invocationId, deduplicated };

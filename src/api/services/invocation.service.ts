@@ -1,14 +1,30 @@
 // Starting, awaiting, reading and cancelling invocations. The api resolves the function
 // version and writes the PENDING record; the workflow does the rest and records the outcome
 // before it completes, so once the workflow is closed the database row is final.
+//
+// A synchronous invoke starts the workflow with the `outcome` update (update-with-start) and
+// answers from the outcome the update returns, without waiting for the container's removal
+// and the workflow's last task. It writes the record of a success itself (the workflow then
+// runs no record activity: one activity task and one workflow task less per invocation,
+// which is what bounds warm throughput). Should this process die before writing it, the
+// workflow's result carries the record: get() repairs the row from it, and so does the
+// sweep at api start (repairUnrecorded).
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+
 import { ConflictError, LimitExceededError, NotFoundError } from '../../shared/errors.js';
 import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
-import type { InvokeFunctionInput, TaskQueues } from '../../shared/invocation.js';
-import type { PayloadRef } from '../../shared/payload-ref.js';
-import type { InvocationStatus } from '../../shared/types.js';
+import {
+  OUTCOME_QUERY,
+  OUTCOME_UPDATE,
+  type InvocationOutcomeRecord,
+  type InvokeFunctionInput,
+  type InvokeFunctionResult,
+  type TaskQueues,
+} from '../../shared/invocation.js';
+import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
+import { countFunctionAttempts, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
 import type { Repositories, InvocationRow } from '../../db/index.js';
 
@@ -17,6 +33,9 @@ export interface InvocationServiceDeps {
   temporal: Client;
   taskQueues: TaskQueues;
   limits: { payloadBytes: number; inlineBytes: number };
+  /** Writes an invocation's final record (the control store's, shared with the control activities). */
+  recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
+  log?: (message: string) => void;
 }
 
 export interface StartRequest {
@@ -48,9 +67,21 @@ export interface InvocationView {
 const TERMINAL: InvocationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function createInvocationService(deps: InvocationServiceDeps) {
-  const { db, temporal, taskQueues, limits } = deps;
+  const { db, temporal, taskQueues, limits, recordOutcome } = deps;
+  const log = deps.log ?? (() => {});
 
-  async function start(req: StartRequest & { replayOf?: string }): Promise<{ invocationId: string; deduplicated: boolean }> {
+  /** Writes a success the workflow left to its synchronous caller; a failure is only logged (repaired later). */
+  async function recordForCaller(outcome: InvocationOutcomeRecord): Promise<void> {
+    if (outcome.status !== 'SUCCEEDED') return; // the workflow recorded it before answering
+    try {
+      await recordOutcome(outcome);
+    } catch (err) {
+      log(`could not record invocation ${outcome.invocationId} (repaired on the next read): ${(err as Error).message}`);
+    }
+  }
+
+  /** Resolves the version, checks limits and writes the PENDING row (or finds the key's row). */
+  async function prepare(req: StartRequest & { replayOf?: string }) {
     const spec = await db.functions.getVersionSpec(req.namespace, req.function, req.version);
     const payloadText = JSON.stringify(req.payload ?? null);
     const payloadBytes = Buffer.byteLength(payloadText);
@@ -79,28 +110,96 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     if (!created && row.inputHash !== inputHash) {
       throw new ConflictError(`idempotency key '${req.idempotencyKey}' was used with a different function version or input (invocation ${row.id})`);
     }
-
     const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: row.createdAt.toISOString() };
+    return { invocationId, row, created, options: workflowOptions(spec, input) };
+  }
+
+  function workflowOptions(spec: FunctionVersionSpec, input: InvokeFunctionInput) {
+    // Starting again with the same id is harmless: a running workflow is reused and a
+    // closed one is never re-run, so one key never runs the function twice.
+    return {
+      workflowId: input.invocationId,
+      taskQueue: taskQueues.data,
+      args: [input] as [InvokeFunctionInput],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CaissonFunction, value: spec.name },
+        { key: CaissonVersion, value: spec.version },
+        { key: CaissonNamespace, value: spec.namespace },
+      ],
+      staticSummary: `${spec.namespace}/${spec.name} v${spec.version}`,
+    } satisfies WorkflowStartOptions;
+  }
+
+  async function start(req: StartRequest & { replayOf?: string }): Promise<{ invocationId: string; deduplicated: boolean }> {
+    const { invocationId, created, options } = await prepare(req);
     try {
-      // Starting again with the same id is harmless: a running workflow is reused and a
-      // closed one is never re-run, so one key never runs the function twice.
-      await temporal.workflow.start('invokeFunction', {
-        workflowId: invocationId,
-        taskQueue: taskQueues.data,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: CaissonFunction, value: spec.name },
-          { key: CaissonVersion, value: spec.version },
-          { key: CaissonNamespace, value: spec.namespace },
-        ],
-        staticSummary: `${spec.namespace}/${spec.name} v${spec.version}`,
-      });
+      await temporal.workflow.start('invokeFunction', options);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return { invocationId, deduplicated: !created };
+  }
+
+  /** Starts the invocation and waits up to waitMs for its outcome. */
+  async function invoke(req: StartRequest, waitMs: number): Promise<InvocationView> {
+    const deadline = Date.now() + waitMs;
+    const { invocationId, row, created, options } = await prepare(req);
+    if (created) {
+      const op = new WithStartWorkflowOperation('invokeFunction', options);
+      // The record is written whenever the outcome arrives, even after waitMs ran out.
+      const outcome = (temporal.workflow.executeUpdateWithStart(OUTCOME_UPDATE, { startWorkflowOperation: op }) as Promise<InvocationOutcomeRecord>)
+        .then(async (o) => {
+          await recordForCaller(o);
+          return o;
+        });
+      try {
+        const answered = await withinMs(outcome, waitMs);
+        if (answered) return viewFromOutcome(row, answered);
+      } catch (err) {
+        // The workflow could not be started at all: nothing runs, say why.
+        if (!(await op.workflowHandle().then(() => true, () => false))) throw err;
+        // Otherwise the update was not answered (e.g. the run ended by cancellation first): read the record.
+      }
+    } else {
+      try {
+        await temporal.workflow.start('invokeFunction', options);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    return wait(invocationId, Math.max(0, deadline - Date.now()));
+  }
+
+  /** The view a finished outcome gives, before (or without) reading its record back. */
+  async function viewFromOutcome(row: InvocationRow, o: InvocationOutcomeRecord): Promise<InvocationView> {
+    const endedAt = o.endedAt ? new Date(o.endedAt) : new Date();
+    const failure = o.failure;
+    const view: InvocationView = {
+      id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status: o.status,
+      attempts: countFunctionAttempts(o.attempts), attemptLog: o.attempts, cold: o.cold ?? null, replayOf: row.replayOf,
+      createdAt: row.createdAt.toISOString(), endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - new Date(o.acceptedAt).getTime(),
+      logs: { stdout: await logText(o.logs?.stdout), stderr: await logText(o.logs?.stderr) },
+    };
+    if (o.status === 'SUCCEEDED' && o.result) view.result = await refValue(o.result);
+    if (failure) {
+      const last = o.attempts.at(-1);
+      view.error = { kind: failure.kind, message: failure.message, attempts: view.attempts, stderrTail: last?.failure?.stderrTail };
+    }
+    return view;
+  }
+
+  async function refValue(ref: PayloadRef): Promise<unknown> {
+    if (isInline(ref)) return ref.inline;
+    return JSON.parse((await db.blobs.get(ref.ref))?.toString('utf8') ?? 'null');
+  }
+
+  async function logText(ref: PayloadRef | undefined): Promise<string> {
+    if (!ref) return '';
+    const value = await refValue(ref);
+    return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
   /** Waits up to waitMs for the workflow to close; answers the record either way. */
@@ -129,16 +228,33 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const row = await db.invocations.get(id);
     if (!row) throw new NotFoundError('invocation', id);
     let status = row.status as InvocationStatus;
-    if (!TERMINAL.includes(status)) status = await liveStatus(id, status);
+    if (!TERMINAL.includes(status)) {
+      const live = await liveState(id, status);
+      if (live.outcome) return viewFromOutcome(row, live.outcome);
+      status = live.status;
+    }
     return toView(row, status, row.resultRef ? JSON.parse((await db.blobs.get(row.resultRef))?.toString('utf8') ?? 'null') : row.result);
   }
 
-  async function liveStatus(id: string, recorded: InvocationStatus): Promise<InvocationStatus> {
+  /**
+   * A row not yet final: is the run going, and is its outcome already known? A completed run
+   * whose caller did not write the record (it died) is repaired here from the run's result.
+   */
+  async function liveState(id: string, recorded: InvocationStatus): Promise<{ status: InvocationStatus; outcome?: InvocationOutcomeRecord }> {
     try {
-      const d = await temporal.workflow.getHandle(id).describe();
-      return d.status.name === 'RUNNING' ? 'RUNNING' : recorded;
+      const handle = temporal.workflow.getHandle(id);
+      const d = await handle.describe();
+      if (d.status.name === 'COMPLETED') {
+        const { record } = (await handle.result()) as InvokeFunctionResult;
+        if (!record) return { status: recorded };
+        await recordOutcome(record);
+        return { status: record.status, outcome: record };
+      }
+      if (d.status.name !== 'RUNNING') return { status: recorded };
+      const outcome = await handle.query<InvocationOutcomeRecord | null>(OUTCOME_QUERY).catch(() => null);
+      return outcome ? { status: outcome.status, outcome } : { status: 'RUNNING' };
     } catch {
-      return recorded;
+      return { status: recorded };
     }
   }
 
@@ -152,7 +268,30 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     return get(id);
   }
 
-  return { start, wait, get, cancel };
+  /** At api start: repairs rows whose run completed while no one wrote the record. Returns how many. */
+  async function repairUnrecorded(): Promise<number> {
+    let repaired = 0;
+    for (const id of await db.invocations.unfinishedIds()) {
+      const row = await db.invocations.get(id);
+      if (!row || TERMINAL.includes(row.status as InvocationStatus)) continue;
+      const live = await liveState(id, row.status as InvocationStatus);
+      if (live.outcome && TERMINAL.includes(live.status)) repaired++;
+    }
+    return repaired;
+  }
+
+  return { start, invoke, wait, get, cancel, repairUnrecorded };
+}
+
+/** The promise's value, or undefined when it has not settled within ms (it is left to settle unobserved). */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toView(row: InvocationRow, status: InvocationStatus, result: unknown): InvocationView {

@@ -12,10 +12,10 @@ import { createApiServer, type HealthCheck } from '../../api/http-server.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
 import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
-import { createInvocationService } from '../../api/services/invocation.service.js';
+import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
-import { createRepositories } from '../../db/index.js';
+import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
@@ -23,6 +23,9 @@ import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 export interface RunningApi {
   url: string;
   temporal: Client;
+  /** The repositories and the invocation service this api runs (tests and benches look inside). */
+  db: Repositories;
+  invocations: InvocationService;
   stop(): Promise<void>;
   done: Promise<void>;
 }
@@ -38,7 +41,10 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
   const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues });
-  const invocations = createInvocationService({ db, temporal, taskQueues, limits: config.limits });
+  const controlStore = createControlStore(db);
+  const invocations = createInvocationService({
+    db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
+  });
   const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
   const context = {
     db,
@@ -78,14 +84,21 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
   const workerConnection = await connectWorker(config.temporal);
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
-    activities: { ...createControlActivities(createControlStore(db)), ...createChainActivities(createChainStore(db, config.limits)),
+    activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
       ...createDeployControlActivities(functions.registry) },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);
+  // Successes whose synchronous caller died before writing their record (see invocation.service.ts).
+  void invocations.repairUnrecorded().then(
+    (n) => n > 0 && log(`repaired ${n} invocation record(s) left unwritten by a stopped api`),
+    (err: Error) => log(`warning: could not check unfinished invocation records: ${err.message}`),
+  );
   return {
     url,
     temporal,
+    db,
+    invocations,
     done,
     async stop() {
       shutdownQuietly(controlWorker);

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findTemporalCli } from '../../../src/cli/processes/temporal-cli.js';
 import { connectClient, connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
-import type { AttemptOutcome, InvokeFunctionInput, WarmAttemptResult } from '../../../src/shared/invocation.js';
+import {
+  OUTCOME_UPDATE, type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
+} from '../../../src/shared/invocation.js';
 import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
 import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 
@@ -38,9 +40,15 @@ const fail = (kind: 'FunctionError' | 'InvalidOutput'): AttemptOutcome =>
 async function run(opts: {
   script: (call: number) => AttemptOutcome | 'infra'; maxAttempts: number; retryOn?: string[];
   warm?: (call: number) => WarmAttemptResult | 'infra'; warmSettings?: Partial<WarmSettings>;
+  /** Start as a synchronous caller does: with the outcome update (update-with-start). */
+  sync?: boolean; removeDelayMs?: number;
 }) {
   const q = `wf-test-${randomUUID()}`;
-  const calls = { create: 0, execute: 0, remove: 0, warm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[] };
+  const calls = {
+    create: 0, execute: 0, remove: 0, warm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[],
+    /** When the update answered: how many removals and dead letters had completed by then. */
+    answered: undefined as undefined | { removed: number; deadLetters: number; outcome: InvocationOutcomeRecord },
+  };
   const worker = await Worker.create({
     connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
     activities: {
@@ -62,7 +70,10 @@ async function run(opts: {
         if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'docker hiccup', nonRetryable: true });
         return r;
       },
-      removeContainer: async () => { calls.remove++; },
+      removeContainer: async () => {
+        if (opts.removeDelayMs) await new Promise((r) => setTimeout(r, opts.removeDelayMs));
+        calls.remove++;
+      },
     },
   });
   const control = await Worker.create({
@@ -83,8 +94,16 @@ async function run(opts: {
     invocationId: `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`, spec, payload: { inline: { x: 1 } },
     taskQueues: { control: `${q}-control`, data: `${q}-data` }, acceptedAt: new Date().toISOString(),
   };
-  const execution = client.workflow.execute('invokeFunction', { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] })
-    .then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+  const options = { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] as [InvokeFunctionInput] };
+  const started = opts.sync
+    ? client.workflow.executeUpdateWithStart(OUTCOME_UPDATE, {
+      startWorkflowOperation: new WithStartWorkflowOperation('invokeFunction', { ...options, workflowIdConflictPolicy: 'USE_EXISTING' }),
+    }).then((outcome) => {
+      calls.answered = { removed: calls.remove, deadLetters: calls.deadLetters.length, outcome: outcome as InvocationOutcomeRecord };
+      return client.workflow.getHandle(input.invocationId).result();
+    })
+    : client.workflow.execute('invokeFunction', options);
+  const execution = started.then((r) => ({ ok: true as const, r: r as InvokeFunctionResult }), (e: unknown) => ({ ok: false as const, e }));
   const [result] = await Promise.all([worker, host, control].map((w) => w.runUntil(execution)));
   const history = await client.workflow.getHandle(input.invocationId).fetchHistory();
   return { result: result!, calls, history, workflowId: input.invocationId };
@@ -153,6 +172,25 @@ describe('invokeFunction', () => {
     // maxAttempts 1 and still succeeded: the infrastructure failure is logged, not counted.
     expect(calls.outcomes[0]!.attempts.map((a) => a.infrastructure ?? false)).toEqual([true, false]);
     expect(result.ok && result.r.attempts).toBe(1);
+  });
+});
+
+describe('invokeFunction, synchronous caller (outcome update)', () => {
+  it('answers before the container is removed; the caller writes the record, which the result carries', async () => {
+    const { result, calls, history, workflowId } = await run({ script: () => ok({ hi: 2 }), maxAttempts: 1, sync: true, removeDelayMs: 500 });
+    await recordOrReplay('sync-success', history, workflowId);
+    expect(calls.answered).toMatchObject({ removed: 0, outcome: { status: 'SUCCEEDED', result: { inline: { hi: 2 } } } });
+    expect(calls.remove).toBe(1); // and still removed before the workflow closed
+    expect(calls.outcomes).toHaveLength(0); // no record activity: the caller writes it
+    expect(result.ok && result.r.record).toEqual(calls.answered!.outcome);
+  });
+
+  it('a failure answers only after its dead letter and record are written', async () => {
+    const { result, calls } = await run({ script: () => fail('FunctionError'), maxAttempts: 2, sync: true });
+    expect(result.ok).toBe(false);
+    expect(calls.answered).toMatchObject({ deadLetters: 1, outcome: { status: 'FAILED', failure: { kind: 'FunctionError' } } });
+    expect(calls.outcomes).toHaveLength(1);
+    expect(calls.answered!.outcome.attempts).toHaveLength(2);
   });
 });
 
