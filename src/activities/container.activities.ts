@@ -1,6 +1,6 @@
-// Data-plane activities: everything that touches the Docker engine. pullImage runs on the
-// shared data queue and names this worker's host queue; the cold path's create, execute and
-// remove run on that host queue. executeWarm runs on the data queue: one activity does a
+// Data-plane activities: everything that touches the Docker engine. pullImage and
+// createContainer run as local activities of the workflow task (createContainer names this
+// worker's host queue); the cold path's execute and remove run on that host queue. executeWarm runs on the data queue: one activity does a
 // whole warm attempt on whichever worker took it, so it needs no host affinity.
 import { Context } from '@temporalio/activity';
 import { join, relative } from 'node:path';
@@ -105,7 +105,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     async createContainer(input: {
       containerName: string; invocationId: string; attempt: number; spec: FunctionVersionSpec;
       payload: PayloadRef; workflowId: string;
-    }): Promise<{ containerId: string }> {
+    }): Promise<{ containerId: string; hostTaskQueue: string }> {
       const { spec } = input;
       const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload)]);
       const ioDir = await createIoDir(ioRoot, input.containerName, payload);
@@ -131,7 +131,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         network: spec.limits.network,
         joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
       });
-      return { containerId: id };
+      // The queue of this worker: the container's other steps must run where it exists.
+      return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
     },
 
     async executeWithTimeout(input: {

@@ -1,12 +1,15 @@
-// One cold attempt: pullImage as a LOCAL activity on the worker running this workflow task
-// (it names that worker's host queue), then createContainer → executeWithTimeout →
-// removeContainer on that host queue, so all three share one Docker engine.
+// One cold attempt: pullImage and createContainer as LOCAL activities on the worker running
+// this workflow task (createContainer names that worker's host queue), then
+// executeWithTimeout → removeContainer on that host queue, so all three container steps
+// share one Docker engine.
 //
-// Round trips, measured with bench/invoke.bench.ts: a local pullImage needs no activity
-// task and no extra workflow task (its result is a marker in the task that scheduled
-// createContainer). Removal is not awaited on success: the caller awaits it together with
-// the outcome record, so removing the container and recording the result overlap.
-import { CancellationScope, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+// Round trips, measured with bench/invoke.bench.ts: local activities need no activity task
+// and no extra workflow task (their results are markers in the task that scheduled
+// executeWithTimeout); both are short, idempotent Docker calls (the container name is
+// deterministic, so a rerun finds its own container). Removal is not awaited on success:
+// the caller awaits it together with the outcome record, so removing the container and
+// recording the result overlap.
+import { CancellationScope, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
 import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
 
@@ -20,21 +23,24 @@ export interface ColdAttempt {
 
 export async function runColdAttempt(input: InvokeFunctionInput, attempt: number, infraRerun: number): Promise<ColdAttempt> {
   const { spec, invocationId } = input;
-  const local = proxyLocalActivities<PullImageActivities>({
-    startToCloseTimeout: '10m', // a first pull of a large image is slow
+  const local = proxyLocalActivities<PullImageActivities & Pick<ContainerActivities, 'createContainer'>>({
+    startToCloseTimeout: '10m', // a first pull of a large image is slow; so is a first code fetch
     retry: INFRA_RETRY,
   });
-  const { hostTaskQueue } = await local.pullImage({ runtime: spec.runtime });
+  const pulled = await local.pullImage({ runtime: spec.runtime });
+  let hostTaskQueue = pulled.hostTaskQueue;
+  // Runs before createContainer was local kept it an ordinary activity on the host queue.
+  const localCreate = patched('local-create-container');
 
   // scheduleToStart bounds how long we wait for that worker: if it died, we rerun elsewhere.
-  const host = proxyActivities<ContainerActivities>({
+  const host = () => proxyActivities<ContainerActivities>({
     taskQueue: hostTaskQueue,
     scheduleToStartTimeout: '15s',
     startToCloseTimeout: '5m', // code fetch
     heartbeatTimeout: '30s',
     retry: INFRA_RETRY,
   });
-  const execute = proxyActivities<ContainerActivities>({
+  const execute = () => proxyActivities<ContainerActivities>({
     taskQueue: hostTaskQueue,
     scheduleToStartTimeout: '15s',
     // The activity enforces the function's own deadline; these only catch a lost worker.
@@ -50,16 +56,24 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     // Always, also after failure or cancellation. A dead worker's container is left to the reaper.
     CancellationScope.nonCancellable(async () => {
       try {
-        await host.removeContainer({ containerName, invocationId });
+        await host().removeContainer({ containerName, invocationId });
       } catch {
         /* the reaper removes it: containers carry a deadline label */
       }
     });
   try {
-    const { containerId } = await host.createContainer({
-      containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId,
-    });
-    const outcome = await execute.executeWithTimeout({ containerId, containerName, invocationId, spec });
+    const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId };
+    let containerId: string;
+    if (localCreate) {
+      // The worker that created it may differ from the one that pulled (a new workflow task
+      // after a worker loss): execute and remove go to the creator's host queue.
+      const created = await local.createContainer(createArgs);
+      containerId = created.containerId;
+      hostTaskQueue = created.hostTaskQueue;
+    } else {
+      ({ containerId } = await host().createContainer(createArgs));
+    }
+    const outcome = await execute().executeWithTimeout({ containerId, containerName, invocationId, spec });
     return { outcome: { ...outcome, cold: true }, removal: remove() };
   } catch (err) {
     await remove();

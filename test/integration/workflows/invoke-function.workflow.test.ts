@@ -53,6 +53,8 @@ async function run(opts: {
     connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
     activities: {
       pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }),
+      // A local activity of the cold path (histories from before run it on the host queue).
+      createContainer: async () => { calls.create++; return { containerId: `c${calls.create}`, hostTaskQueue: `${q}-host` }; },
       executeWarm: async () => {
         calls.warm++;
         const r = opts.warm?.(calls.warm) ?? { ran: false, reason: 'no warm pool in this test' };
@@ -64,7 +66,7 @@ async function run(opts: {
   const host = await Worker.create({
     connection, taskQueue: `${q}-host`,
     activities: {
-      createContainer: async () => { calls.create++; return { containerId: `c${calls.create}` }; },
+      createContainer: async () => { calls.create++; return { containerId: `c${calls.create}`, hostTaskQueue: `${q}-host` }; },
       executeWithTimeout: async () => {
         const r = opts.script(++calls.execute);
         if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'docker hiccup', nonRetryable: true });
@@ -131,7 +133,8 @@ async function recordOrReplay(name: string, history: Awaited<ReturnType<typeof r
 
 describe('invokeFunction', () => {
   it('succeeds on the first attempt: one container, removed, outcome recorded', async () => {
-    const { result, calls } = await run({ script: () => ok({ hi: 1 }), maxAttempts: 3 });
+    const { result, calls, history, workflowId } = await run({ script: () => ok({ hi: 1 }), maxAttempts: 3 });
+    await recordOrReplay('cold-local-create', history, workflowId);
     expect(result.ok && result.r.result).toEqual({ inline: { hi: 1 } });
     expect(calls).toMatchObject({ create: 1, execute: 1, remove: 1 });
     expect(calls.outcomes).toHaveLength(1);
