@@ -1,7 +1,8 @@
 // Data-plane activities: everything that touches the Docker engine. pullImage and
 // createContainer run as local activities of the workflow task (createContainer names this
-// worker's host queue); the cold path's execute and remove run on that host queue. executeWarm runs on the data queue: one activity does a
-// whole warm attempt on whichever worker took it, so it needs no host affinity.
+// worker's host queue); the cold path's execute and remove run on that host queue.
+// executeWarm runs on the data queue: one activity does a whole warm attempt on whichever
+// worker took it, so it needs no host affinity.
 import { Context } from '@temporalio/activity';
 import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
@@ -152,6 +153,14 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     },
 
     /**
+     * Whether this worker runs warm containers at all (a local activity: when it does not,
+     * the workflow goes cold at once instead of spending a round trip on executeWarm).
+     */
+    async warmEnabled(): Promise<boolean> {
+      return Boolean(deps.pool && deps.warmServerDir);
+    },
+
+    /**
      * A whole attempt in a warm container of this worker's pool: acquire (free, newly
      * started, or after a bounded wait), run, release (retired after any failure). Answers
      * ran=false when no container can be had, and the workflow takes the cold path.
@@ -231,4 +240,4 @@ function envelopeFile(text: string, capBytes: number): ResultFile {
 
 export type ContainerActivities = ReturnType<typeof createContainerActivities>;
 export type PullImageActivities = Pick<ContainerActivities, 'pullImage'>;
-export type WarmActivities = Pick<ContainerActivities, 'executeWarm'>;
+export type WarmActivities = Pick<ContainerActivities, 'executeWarm' | 'warmEnabled'>;

@@ -9,10 +9,12 @@
 // request reaches the workflow only when the activity ends or the task heartbeats (8 s with
 // the default 10 s task timeout); cancellation must stop a function within 2 s, so only
 // attempts that cannot outlast that (timeout + longest queue wait) run locally. Longer ones
-// are ordinary activities on the data queue, dispatched eagerly to this worker.
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+// are ordinary activities on the data queue, dispatched eagerly to this worker; before one is
+// scheduled, a local activity asks whether this worker runs warm containers at all, so a
+// worker with warm containers off (CAISSON_WARM=off) costs the cold path no workflow task.
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarmActivities } from '../activities/container.activities.js';
-import type { InvokeFunctionInput } from '../shared/invocation.js';
+import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
 import { WARM_RUNTIMES, WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
 
 const LOCAL_ACTIVITY_MAX_MS = 2000;
@@ -21,7 +23,7 @@ export function runsWarm(spec: FunctionVersionSpec): boolean {
   return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
 }
 
-export function runWarmAttempt(input: InvokeFunctionInput, attempt: number) {
+export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;
   const settings = WarmSettingsSchema.parse(spec.warm ?? {});
   const args = { invocationId, attempt, spec, payload: input.payload };
@@ -31,6 +33,10 @@ export function runWarmAttempt(input: InvokeFunctionInput, attempt: number) {
   const summary = `warm attempt ${attempt}`;
   if (spec.limits.timeoutMs + settings.queueTimeoutMs <= LOCAL_ACTIVITY_MAX_MS) {
     return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry, summary }).executeWarm(args);
+  }
+  if (patched('warm-enabled-probe')) {
+    const probe = proxyLocalActivities<WarmActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
+    if (!(await probe.warmEnabled())) return { ran: false, reason: 'warm containers are off on this worker' };
   }
   // The heartbeat timeout catches a lost worker within seconds.
   return proxyActivities<WarmActivities>({ taskQueue: taskQueues.data, startToCloseTimeout, heartbeatTimeout: '6s', retry, summary })

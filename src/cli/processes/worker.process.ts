@@ -75,7 +75,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     warmServerDir,
     netns,
   });
-  const { pullImage, executeWarm, ...containerActivities } = activities;
+  const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
@@ -84,7 +84,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
-    activities: { pullImage, createContainer, executeWarm, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id,
+    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir }) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,

@@ -42,6 +42,8 @@ async function run(opts: {
   warm?: (call: number) => WarmAttemptResult | 'infra'; warmSettings?: Partial<WarmSettings>;
   /** Start as a synchronous caller does: with the outcome update (update-with-start). */
   sync?: boolean; removeDelayMs?: number;
+  /** What the worker says when asked whether it runs warm containers (default: it does). */
+  warmEnabled?: boolean;
 }) {
   const q = `wf-test-${randomUUID()}`;
   const calls = {
@@ -55,6 +57,7 @@ async function run(opts: {
       pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }),
       // A local activity of the cold path (histories from before run it on the host queue).
       createContainer: async () => { calls.create++; return { containerId: `c${calls.create}`, hostTaskQueue: `${q}-host` }; },
+      warmEnabled: async () => opts.warmEnabled ?? true,
       executeWarm: async () => {
         calls.warm++;
         const r = opts.warm?.(calls.warm) ?? { ran: false, reason: 'no warm pool in this test' };
@@ -226,6 +229,13 @@ describe('invokeFunction, warm path', () => {
     expect(calls.outcomes[0]!.attempts.map((a) => [a.attempt, a.infrastructure ?? false, a.cold])).toEqual([
       [1, false, false], [2, true, undefined], [2, false, true], // the cold rerun says it ran cold
     ]);
+  });
+
+  it('a worker with warm containers off: straight to the cold path, no executeWarm', async () => {
+    const { result, calls, history, workflowId } = await run({ script: () => ok('cold'), warm: () => warmOk('warm', 'w1'), maxAttempts: 1, warmEnabled: false });
+    await recordOrReplay('warm-off-probe', history, workflowId);
+    expect(result.ok && result.r.result).toEqual({ inline: 'cold' });
+    expect(calls).toMatchObject({ warm: 0, create: 1, execute: 1, remove: 1 });
   });
 
   it("isolation 'fresh' never asks for a warm container", async () => {
