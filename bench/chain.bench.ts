@@ -1,6 +1,7 @@
 // chain5_invoke: a synchronous chains.invoke of five Python hello steps in sequence
-// (examples/chains/hello-five.yaml), through the tRPC HTTP api; called by invoke.bench.ts,
-// which derives chain_overhead_per_step_ms from it and a single cold invoke.
+// (examples/chains/hello-five.yaml), through the tRPC HTTP api, alternating with single cold
+// invokes of the same function (chain_cold_invoke), so the two are measured under the same
+// load; called by invoke.bench.ts, which derives chain_overhead_per_step_ms from the pair.
 import path from 'node:path';
 import type { CaissonClient } from '../src/client/index.js';
 import { describeClientError } from '../src/client/index.js';
@@ -26,15 +27,22 @@ async function deploy(client: CaissonClient): Promise<void> {
   }
 }
 
-export async function benchChain5({ client, n }: { client: CaissonClient; n: number }): Promise<Summary> {
+export async function benchChain5({ client, n }: { client: CaissonClient; n: number }): Promise<{ chain5: Summary; cold: Summary }> {
   await deploy(client);
-  const samples: number[] = [];
+  const chains: number[] = [];
+  const colds: number[] = [];
   for (let i = 0; i < WARMUP + n; i++) {
-    const t0 = performance.now();
+    let t0 = performance.now();
     const v = await client.chains.invoke.mutate({ name: 'hello-five', input: { name: `bench-${i}` }, waitMs: 300_000 });
     const ms = performance.now() - t0;
     if (v.status !== 'SUCCEEDED') throw new Error(`chain5 run ${i} ended ${v.status}: ${v.error?.message ?? ''}`);
-    if (i >= WARMUP) samples.push(ms);
+    if (i >= WARMUP) chains.push(ms);
+    for (let k = 0; k < 2; k++) {
+      t0 = performance.now();
+      const one = await client.invocations.invoke.mutate({ function: 'hello', payload: { name: `bench-${i}` } });
+      if (one.status !== 'SUCCEEDED') throw new Error(`cold invoke ended ${one.status}`);
+      if (i >= WARMUP) colds.push(performance.now() - t0);
+    }
   }
-  return summarize(samples);
+  return { chain5: summarize(chains), cold: summarize(colds) };
 }

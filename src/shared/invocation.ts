@@ -64,6 +64,19 @@ export interface InvocationOutcomeRecord {
   cold?: boolean;
   /** When the outcome was known (workflow time); absent in records of older runs → time of recording. */
   endedAt?: string;
+  /** Whose invocation: lets the record create its row when none exists yet (a chain step's row is written alongside). */
+  identity?: { namespace: string; functionName: string; functionId: string; version: number };
+}
+
+/**
+ * Sent by an invokeFunction child to its parent (a chain) as soon as it succeeded, before its
+ * container's removal and its record: the chain moves on to its next step without waiting for
+ * them (it still awaits every child before it completes).
+ */
+export const CHILD_SUCCEEDED_SIGNAL = 'childSucceeded';
+export interface ChildSucceeded {
+  workflowId: string;
+  result: PayloadRef;
 }
 
 /** Details carried by the ApplicationFailure a failed invocation ends with. */

@@ -17,17 +17,23 @@ import {
   allHandlersFinished,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   upsertMemo,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities, InvocationOutcomeRecord } from '../activities/control.activities.js';
 import {
+  CHILD_SUCCEEDED_SIGNAL,
   INVOCATION_FAILED_TYPE,
   OUTCOME_QUERY,
+  type ChildSucceeded,
   OUTCOME_UPDATE,
   type AttemptFailure,
   type AttemptOutcome,
@@ -42,9 +48,11 @@ import { runWarmAttempt, runsWarm } from './warm-attempt.js';
 
 export const outcomeUpdate = defineUpdate<InvocationOutcomeRecord>(OUTCOME_UPDATE);
 export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>(OUTCOME_QUERY);
+export const childSucceededSignal = defineSignal<[ChildSucceeded]>(CHILD_SUCCEEDED_SIGNAL);
 
 export async function invokeFunction(input: InvokeFunctionInput): Promise<InvokeFunctionResult> {
   const { spec, invocationId, taskQueues } = input;
+  const identity = { namespace: spec.namespace, functionName: spec.name, functionId: spec.functionId, version: spec.version };
   let final: InvocationOutcomeRecord | undefined;
   /** A synchronous caller asked for the outcome: it writes the record of a success itself. */
   let callerRecords = false;
@@ -100,7 +108,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
     // Cancelled: the attempt's container was removed before the cancellation got here.
     await CancellationScope.nonCancellable(async () => {
       const record: InvocationOutcomeRecord = { invocationId, status: 'CANCELLED', attempts, acceptedAt: input.acceptedAt,
-        failure: { kind: 'Cancelled', message: 'cancelled by request' }, endedAt: nowIso() };
+        failure: { kind: 'Cancelled', message: 'cancelled by request' }, endedAt: nowIso(), identity };
       await Promise.all([control.recordInvocationOutcome(record), ...removals]);
       settle(record);
       await condition(allHandlersFinished);
@@ -111,8 +119,16 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   if (last?.ok) {
     const record = settle({
       invocationId, status: 'SUCCEEDED', attempts, acceptedAt: input.acceptedAt, result: last.result, logs: last.logs,
-      cold: last.cold, endedAt: nowIso(),
+      cold: last.cold, endedAt: nowIso(), identity,
     });
+    const parent = workflowInfo().parent;
+    if (parent && patched('child-succeeded-signal')) {
+      // A chain step: the chain goes on now; removal and record follow here. Not awaited: the
+      // command leaves with this task, whatever the chain does with it.
+      void getExternalWorkflowHandle(parent.workflowId, parent.runId)
+        .signal(childSucceededSignal, { workflowId: workflowInfo().workflowId, result: last.result })
+        .catch(() => undefined);
+    }
     // With a synchronous caller this is one activity (and one workflow task) less per
     // invocation: the caller writes the record; the result carries it for any repair.
     if (callerRecords) {
@@ -128,7 +144,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   const failure: AttemptFailure = last?.ok === false ? last.failure : { kind: 'InfrastructureError', message: 'no attempt ran' };
   const record: InvocationOutcomeRecord = {
     invocationId, status: 'FAILED', attempts, acceptedAt: input.acceptedAt, failure, logs: last?.logs, cold: last?.cold,
-    endedAt: nowIso(),
+    endedAt: nowIso(), identity,
   };
   await Promise.all([
     control.recordDeadLetter({ invocationId, spec, payload: input.payload, attempts }),

@@ -5,9 +5,12 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  executeChild,
+  condition,
   isCancellation,
+  patched,
   proxyActivities,
+  setHandler,
+  startChild,
 } from '@temporalio/workflow';
 import type { ChainActivities } from '../activities/chain.activities.js';
 import {
@@ -26,7 +29,7 @@ import type { PayloadRef } from '../shared/payload-ref.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
 import { mapRef, runLimited, stepCalls, type UnitCall } from './chain-steps.js';
-import { invokeFunction } from './invoke-function.workflow.js';
+import { childSucceededSignal, invokeFunction } from './invoke-function.workflow.js';
 
 type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
 type StepOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
@@ -42,14 +45,18 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   });
   const outputs: Record<string, PayloadRef> = { ...input.done?.steps };
   const startedAt = nowIso();
-  // Step-finished records are not awaited one by one: each overlaps the next step's start
-  // (a round trip less per step); all of them land before the chain's own outcome.
+  // Step records are not awaited one by one: a step's started record overlaps its children's
+  // start, its finished record the next step (two round trips less per step). Children that
+  // signalled success finish their removal and record while the chain goes on. All of them
+  // land before the chain's own outcome.
   const records: Promise<unknown>[] = [];
+  const succeeded = new Map<string, PayloadRef>();
+  setHandler(childSucceededSignal, ({ workflowId, result }) => void succeeded.set(workflowId, result));
   try {
     for (let i = 0; i < def.steps.length; i++) {
       const step = def.steps[i]!;
       if (outputs[step.name]) continue; // finished in an earlier run
-      const outcome = await runStep({ input, control, outputs, index: i, records });
+      const outcome = await runStep({ input, control, outputs, index: i, records, succeeded });
       if (outcome.ok) {
         outputs[step.name] = outcome.output;
         continue;
@@ -89,8 +96,10 @@ interface StepRun {
   control: ChainActivities;
   outputs: Record<string, PayloadRef>;
   index: number;
-  /** Records started and not yet awaited. */
+  /** Records started and not yet awaited (and children still finishing). */
   records: Promise<unknown>[];
+  /** Children that signalled their success (before completing), by workflow id. */
+  succeeded: Map<string, PayloadRef>;
 }
 
 async function runStep(run: StepRun): Promise<StepOutcome> {
@@ -111,10 +120,13 @@ async function runStep(run: StepRun): Promise<StepOutcome> {
   }
   const done = input.done?.units ?? {};
   const pending = calls.filter((c) => !done[c.key]);
-  await control.chainStepStarted({
+  const startedRecord = CancellationScope.nonCancellable(() => control.chainStepStarted({
     ...base,
     children: pending.map((c) => ({ invocationId: childInvocationId(c.workflowId), spec: input.specs[c.call.function]!, input: c.payload })),
-  });
+  }));
+  // Runs from before the overlap awaited the record before starting the children.
+  if (patched('overlap-step-started')) run.records.push(startedRecord);
+  else await startedRecord;
 
   const units: Record<string, ChainUnitRecord> = {};
   let failed = false;
@@ -122,7 +134,7 @@ async function runStep(run: StepRun): Promise<StepOutcome> {
   const results = await runLimited(calls.length, limit, () => failed && !step.continueOnError, async (i) => {
     const c = calls[i]!;
     const stored = done[c.key];
-    const outcome: UnitOutcome = stored ? { ok: true, output: stored } : await runUnit(input, c);
+    const outcome: UnitOutcome = stored ? { ok: true, output: stored } : await runUnit(run, c);
     units[c.unit ?? step.name] = {
       status: outcome.ok ? 'SUCCEEDED' : 'FAILED', workflowId: c.workflowId, invocationId: childInvocationId(c.workflowId),
       ...(outcome.ok ? { output: outcome.output } : { error: outcome.error }),
@@ -139,19 +151,25 @@ async function runStep(run: StepRun): Promise<StepOutcome> {
   const output = step.type === 'function'
     ? parts[0]!
     : await combine(run, step.type === 'map' ? parts : Object.fromEntries(calls.map((c, i) => [c.unit!, parts[i]!])), step.name);
-  return finishStep(run, base, { ok: true, output }, units, error);
+  return finishStep(run, base, { ok: true, output }, units, error, startedRecord);
 }
 
 async function finishStep(
   run: StepRun, base: Omit<Parameters<ChainActivities['chainStepFinished']>[0], 'status' | 'endedAt' | 'units'>,
   outcome: StepOutcome, units: Record<string, ChainUnitRecord>, continuedError?: ChainStepError,
+  startedRecord?: Promise<unknown>,
 ): Promise<StepOutcome> {
   const error = outcome.ok ? continuedError : outcome.error;
-  // Not cancellable: a step that finished is recorded as finished, whatever comes next.
-  run.records.push(CancellationScope.nonCancellable(() => run.control.chainStepFinished({
-    ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt: nowIso(), units,
-    ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
-  })));
+  const endedAt = nowIso();
+  // Not cancellable: a step that finished is recorded as finished, whatever comes next. After
+  // its started record, which it must not be overwritten by.
+  run.records.push(CancellationScope.nonCancellable(async () => {
+    await startedRecord;
+    await run.control.chainStepFinished({
+      ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt, units,
+      ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
+    });
+  }));
   return outcome;
 }
 
@@ -167,16 +185,17 @@ async function combine(run: StepRun, parts: PayloadRef[] | Record<string, Payloa
   return run.control.combineChainOutputs({ parts, blobId: `${run.input.chainInvocationId}/${step}/${run.input.run}` });
 }
 
-async function runUnit(input: RunChainInput, c: UnitCall): Promise<UnitOutcome> {
+async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
+  const { input } = run;
   const spec = effectiveSpec(input.specs[c.call.function]!, c.call);
-  const child: InvokeFunctionInput = {
+  const childInput: InvokeFunctionInput = {
     invocationId: childInvocationId(c.workflowId), spec, payload: c.payload, taskQueues: input.taskQueues, acceptedAt: nowIso(),
   };
   try {
-    const r = await executeChild(invokeFunction, {
+    const child = await startChild(invokeFunction, {
       workflowId: c.workflowId,
       taskQueue: input.taskQueues.data,
-      args: [child],
+      args: [childInput],
       // A resumed chain reruns a failed step under the same id; a finished one is never rerun.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
@@ -186,7 +205,19 @@ async function runUnit(input: RunChainInput, c: UnitCall): Promise<UnitOutcome> 
       ],
       staticSummary: `${input.chain.name} › ${c.workflowId.slice(input.chainInvocationId.length + 1)}: ${spec.name} v${spec.version}`,
     });
-    return { ok: true, output: r.result };
+    // Whichever comes first: the child's success signal, or its completion (a failure, or a
+    // child from before the signal). A child that signalled is awaited with the records.
+    let closed = false;
+    const completion = child.result().finally(() => void (closed = true));
+    const signalled = condition(() => closed || run.succeeded.has(c.workflowId));
+    const r = await Promise.race([completion, signalled.then(() => undefined)]);
+    if (r) return { ok: true, output: r.result };
+    const early = run.succeeded.get(c.workflowId);
+    if (early && !closed) {
+      run.records.push(completion.catch(() => undefined));
+      return { ok: true, output: early };
+    }
+    return { ok: true, output: (await completion).result };
   } catch (err) {
     if (isCancellation(err)) throw err;
     if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVOCATION_FAILED_TYPE) {
