@@ -10,14 +10,54 @@ and reads /caisson/io/result.json after it, exactly as on the cold path.
 
 Modes: functions of the handler, lambda, openwhisk and openfaas conventions run in this
 process: /caisson/lib/caisson_handler.py (the cold path's convention dispatch) loads the
-function once and is called per invocation. Script-convention functions run
-/caisson/bin/run as a child process per invocation, the very wrapper a cold container
-runs. Either way conventions are never duplicated here.
+function once and is called per invocation. Script-convention functions run in a child
+process per invocation ("mode": "process"), made one of two ways (hello "child"):
+
+- "fork" (the default): this server os.fork()s and the child becomes what
+  `python3 /app/function/<entry>` started by /caisson/bin/run would be, without starting an
+  interpreter (~30 ms saved per invocation). The entry is resolved as the wrapper does
+  (same error, exit 127). The child calls setsid(), restores a fresh interpreter's signal
+  dispositions (this server's SIGTERM handler goes), closes the worker's socket, takes the
+  wrapper's environment (this container's plus the request's, PWD=/tmp as its sh exports
+  it; os.environ replaced), cwd /tmp, stdin payload.json (else /dev/null), fds 1 and 2 on
+  pipes this server reads, new sys.stdin/stdout/stderr made as python3 makes them for
+  pipes, the script's sys.argv, sys.orig_argv and sys.path[0], and a new __main__ module
+  (__file__, a SourceFileLoader, the builtins module). It then leaves the server's loop
+  (main() returns to this file's top level) and compiles and execs the script in that
+  module, as python3 does. Not runpy.run_path: it puts the server's __main__ back into
+  sys.modules when the body ends, where atexit handlers and still running threads would
+  find it. Exit as python3's: SystemExit's status (None: 0, an int, anything else printed
+  and 1); an uncaught exception printed through sys.excepthook without this file's frames,
+  status 1 (a KeyboardInterrupt: death by SIGINT); non-daemon threads joined, atexit
+  handlers run, sys.stdout/stderr and files left open in the script's globals flushed, then
+  os._exit: no other object is finalised at exit (no __del__).
+- "exec" (CAISSON_WARM_MODE=process, or whatever the fork path would not mirror exactly: a
+  missing, unreadable, compiled or zip entry, a request that changes PYTHON*/LANG/LC_*
+  variables, a thread running in the server): /caisson/bin/run as a child, the very
+  wrapper a cold container runs.
+
+Why forking carries no state from one invocation to the next: every child is forked from
+this server, which never runs function code and has no other thread when it forks (it
+checks; else "exec"), and no child ever returns into the server's loop. So no invocation
+sees the module state, environment, cwd, signal handlers or imports of an earlier one, nor
+processes it left (killed with its process group). What a child can see of the server,
+plainly: the modules this file imported are already in sys.modules (json, socket,
+subprocess, selectors, threading, traceback, ...; a fresh python3 imports them on first
+use); this file's code and globals, through gc or the frames below the script's (this
+file's top level and run_script); nothing secret there: the worker's socket is closed in
+the child and the server holds no credentials. Also the server's hash seed: str hashes,
+hence set order, are the same in every invocation of one container, where python3 draws a
+new seed per run. And memory the server freed may still hold bytes of earlier requests of
+the same function version (env, small payloads, output) for code that reads raw memory.
+Files under /tmp persist for every convention, as documented.
 
 The worker's connection is the lease: when it closes (the worker stopped or died) this
 server exits, and with it the container. Only one connection is ever accepted.
 """
+import atexit
 import base64
+import builtins
+import io
 import json
 import os
 import selectors
@@ -28,13 +68,27 @@ import sys
 import threading
 import time
 import traceback
+import types
+import zipimport
+from importlib.machinery import SourceFileLoader
+from importlib.util import MAGIC_NUMBER
 
 IO_DIR = "/caisson/io"
 SOCKET = IO_DIR + "/warm.sock"
+PAYLOAD = IO_DIR + "/payload.json"
+FUNCTION_DIR = "/app/function"
 HANDLER_MODULE = "/caisson/lib/caisson_handler.py"
 ACCEPT_TIMEOUT_S = 60
 DRAIN_S = 0.2
 BASE_ENV = dict(os.environ)
+# What a fresh interpreter has, taken before main() changes anything: signal dispositions
+# (SIGINT raises KeyboardInterrupt, SIGPIPE and SIGXFSZ ignored, the rest default), the
+# codecs of its standard streams, sys.path[0] (this file's directory, unless -P).
+FRESH_SIGNALS = {s: h for s in signal.valid_signals() if (h := signal.getsignal(s)) is not None}
+STDIO_CODECS = [(f.encoding, f.errors) if f is not None else ("utf-8", errors)
+                for f, errors in ((sys.__stdin__, "strict"), (sys.__stdout__, "strict"), (sys.__stderr__, "backslashreplace"))]
+BUFFERED_STDIO = not (sys.__stdout__.write_through if sys.__stdout__ is not None else os.environ.get("PYTHONUNBUFFERED"))
+SERVER_PATH0 = None if sys.flags.safe_path or not sys.path else sys.path[0]
 
 
 def oom_kills():
@@ -77,6 +131,45 @@ class Capped:
         self.dropped += max(0, len(data) - max(room, 0))
 
 
+def pump(pipes, exited):
+    """Streams a child's stdout/stderr pipes (fd, Capped) until both close. After the child
+    exits (exited() is true), stray descendants may hold them: drain briefly, then stop.
+    True when a pipe was still held (stray)."""
+    sel = selectors.DefaultSelector()
+    for fd, capped in pipes:
+        sel.register(fd, selectors.EVENT_READ, capped)
+    exited_at = None
+    try:
+        while sel.get_map():
+            if exited_at is None and exited():
+                exited_at = time.monotonic()
+            if exited_at is not None and time.monotonic() - exited_at > DRAIN_S:
+                break
+            for key, _ in sel.select(timeout=0.05):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    key.data.push(chunk)
+                else:
+                    sel.unregister(key.fd)
+        return bool(sel.get_map())
+    finally:
+        sel.close()
+
+
+def process_reply(pid, code, out, err, before):
+    """The reply for a finished child (code as Popen gives it: -N for signal N)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever the function left running
+    except OSError:
+        pass
+    after = oom_kills()
+    return {
+        "exitCode": 128 - code if code < 0 else code,
+        "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
+        "oomKilled": before is not None and after is not None and after > before,
+    }
+
+
 def run_process(req):
     """The cold path's wrapper as a child: its exit code, capped output, OOM kills."""
     env = dict(BASE_ENV)
@@ -85,37 +178,261 @@ def run_process(req):
     before = oom_kills()
     proc = subprocess.Popen(["/caisson/bin/run"], env=env, cwd="/tmp", stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ, out)
-    sel.register(proc.stderr, selectors.EVENT_READ, err)
-    exited_at = None
-    while sel.get_map():
-        # After the child exits, stray descendants may hold the pipes: drain briefly, then stop.
-        if exited_at is None and proc.poll() is not None:
-            exited_at = time.monotonic()
-        if exited_at is not None and time.monotonic() - exited_at > DRAIN_S:
-            break
-        for key, _ in sel.select(timeout=0.05):
-            chunk = os.read(key.fd, 65536)
-            if chunk:
-                key.data.push(chunk)
-            else:
-                sel.unregister(key.fileobj)
+    stray = pump([(proc.stdout.fileno(), out), (proc.stderr.fileno(), err)], lambda: proc.poll() is not None)
     code = proc.wait()
-    stray = bool(sel.get_map())
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # whatever the function left running
-    except OSError:
-        pass
+    reply = process_reply(proc.pid, code, out, err, before)
     for f in (proc.stdout, proc.stderr):
         f.close()
-    after = oom_kills()
-    return {
-        "exitCode": 128 - code if code < 0 else code,
-        "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
-        "oomKilled": before is not None and after is not None and after > before,
-        "stray": stray,
-    }
+    return {**reply, "stray": stray}
+
+
+# ---- Script convention, fork path (see the module docstring) ----
+
+class Script:
+    """run_fork's answer in the forked child: the script to become, at this file's top level."""
+
+    def __init__(self, path):
+        self.path = path
+
+
+def startup_env(env):
+    """The variables python3 reads at start-up: a fork cannot apply a change to them."""
+    return {k: v for k, v in env.items() if k.startswith(("PYTHON", "LC_")) or k == "LANG"}
+
+
+def script_entry(env):
+    """The entry file as /caisson/bin/run resolves it, or None (there is none). Sets
+    CAISSON_ENTRY in env when the wrapper's sh would export the default it picked."""
+    entry = env.get("CAISSON_ENTRY") or ""
+    if entry:
+        return entry
+    for name in ("main.py", "handler.py", "function.py"):
+        if os.path.isfile(FUNCTION_DIR + "/" + name):
+            entry = name
+            break
+    else:
+        try:  # sh's /app/function/*.py: no dot files
+            found = [n for n in os.listdir(FUNCTION_DIR) if n.endswith(".py") and not n.startswith(".")]
+        except OSError:
+            found = []
+        if len(found) != 1 or not os.path.isfile(FUNCTION_DIR + "/" + found[0]):
+            return None
+        entry = found[0]
+    if "CAISSON_ENTRY" in env:  # an exported variable the wrapper assigned to
+        env["CAISSON_ENTRY"] = entry
+    return entry
+
+
+def plain_source(path):
+    """True when python3 would run path as a source file; anything else (missing,
+    unreadable, a directory, a .pyc, a zip) is left to python3 itself, through the wrapper."""
+    if path.endswith(".pyc"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) == MAGIC_NUMBER[:2]:
+                return False
+        zipimport.zipimporter(path)
+    except zipimport.ZipImportError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False  # a zip archive: python3 runs its __main__.py
+
+
+NO_ENTRY = ("caisson: no entry file in /app/function (main.py, handler.py, function.py or a single .py); "
+            "set CAISSON_ENTRY\n")
+
+
+def run_fork(req):
+    """The script in a fork of this server; the reply exactly as run_process gives it. In the
+    child this returns a Script (main() hands it to the top level), never a reply."""
+    env = dict(BASE_ENV)
+    env.update(req.get("env") or {})
+    if threading.active_count() != 1 or startup_env(env) != startup_env(BASE_ENV):
+        return run_process(req)
+    entry = script_entry(env)
+    path = entry and FUNCTION_DIR + "/" + entry
+    if path and not plain_source(path):
+        return run_process(req)
+    env["PWD"] = "/tmp"  # the wrapper's sh exports it
+    try:
+        stdin = os.open(PAYLOAD if os.path.isfile(PAYLOAD) else os.devnull, os.O_RDONLY)
+    except OSError:
+        return run_process(req)  # the wrapper's sh reports it
+    out, err = Capped(1, req.get("stdoutCap", 1 << 20)), Capped(2, req.get("stderrCap", 1 << 20))
+    (r1, w1), (r2, w2) = os.pipe(), os.pipe()
+    for stream in (sys.stdout, sys.stderr):  # nothing of the server's may be written twice
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    before = oom_kills()
+    pid = os.fork()
+    if pid == 0:
+        become_script(path, env, stdin, (r1, w1), (r2, w2))
+        return Script(path)
+    for fd in (stdin, w1, w2):
+        os.close(fd)
+    status = []
+
+    def exited():
+        if not status:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status.append(st)
+        return bool(status)
+
+    try:
+        stray = pump([(r1, out), (r2, err)], exited)
+    finally:
+        os.close(r1)
+        os.close(r2)
+    code = os.waitstatus_to_exitcode(status[0] if status else os.waitpid(pid, 0)[1])
+    return {**process_reply(pid, code, out, err, before), "stray": stray}
+
+
+def become_script(path, env, stdin, out_pipe, err_pipe):
+    """In the forked child: the process python3 would be when the wrapper execs it. Any
+    failure here is the server's, not the function's: exit 70."""
+    try:
+        os.setsid()  # its own process group: process_reply kills what it leaves running
+        for sig, handler in FRESH_SIGNALS.items():
+            if signal.getsignal(sig) != handler:
+                signal.signal(sig, handler)
+        os.close(_conn.detach())  # the worker's connection is the server's alone
+        for fd, target in ((stdin, 0), (out_pipe[1], 1), (err_pipe[1], 2)):
+            os.dup2(fd, target)
+        for fd in (stdin, *out_pipe, *err_pipe):
+            os.close(fd)
+        os.chdir("/tmp")
+        os.environ.clear()
+        os.environ.update(env)
+        if path is None:
+            os.write(2, NO_ENTRY.encode())
+            os._exit(127)
+        sys.argv = [path]
+        sys.orig_argv = [sys.orig_argv[0] if sys.orig_argv else "python3", path]
+        if SERVER_PATH0 is not None:
+            sys.path_importer_cache.pop(SERVER_PATH0, None)
+            sys.path[0] = os.path.dirname(os.path.realpath(path))
+        fresh_stdio()
+    except BaseException:  # noqa: BLE001
+        try:
+            os.write(2, ("caisson: preparing the script's process failed\n" + traceback.format_exc()).encode())
+        finally:
+            os._exit(70)
+
+
+def fresh_stdio():
+    """sys.stdin/stdout/stderr on fds 0-2 as a fresh interpreter makes them (pipes, no tty):
+    block-buffered stdout, line-buffered stderr; -u / PYTHONUNBUFFERED: unbuffered writes."""
+    buffered = BUFFERED_STDIO
+    streams = []
+    for fd, (encoding, errors) in enumerate(STDIO_CODECS):
+        write = fd > 0
+        buf = io.open(fd, "wb" if write else "rb", -1 if buffered or not write else 0, closefd=False)
+        raw = getattr(buf, "raw", buf)
+        raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
+        stream = io.TextIOWrapper(buf, encoding, errors, "\n", buffered and (raw.isatty() or fd == 2), not buffered)
+        stream.mode = "w" if write else "r"
+        streams.append(stream)
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
+
+
+def run_script(path):
+    """In the forked child, at this file's top level: what python3 does with a script file,
+    then its exit work (finish). Never returns."""
+    atexit._clear()  # the server registers none; a fresh interpreter has none
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__loader__=SourceFileLoader("__main__", path), __annotations__={},
+                         __builtins__=builtins, __file__=path, __cached__=None)
+    sys.modules["__main__"] = main
+    code, interrupted = 0, False
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+        exec(compile(source, path, "exec", dont_inherit=True), main.__dict__)
+    except SystemExit as e:
+        code = exit_status(e)
+    except BaseException as e:  # noqa: BLE001 - what the interpreter would print, then exit 1
+        print_uncaught(e)
+        code, interrupted = 1, isinstance(e, KeyboardInterrupt)
+    finish(code, main, interrupted)
+
+
+def exit_status(e):
+    """python3's exit status for an uncaught SystemExit (a code that is not an int is printed)."""
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if -(1 << 63) <= code < (1 << 63) else 255
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:  # noqa: BLE001
+        pass
+    return 1
+
+
+def finish(code, main, interrupted):
+    """python3's exit work that a script can tell: non-daemon threads joined, atexit handlers,
+    sys.stdout/stderr flushed (a failure: status 120), files left open in the script's
+    globals flushed; then os._exit, which finalises no other object (no __del__ at exit).
+    After an uncaught KeyboardInterrupt python3 kills itself with SIGINT, so does this."""
+    try:
+        try:
+            threading._shutdown()
+        except BaseException:  # noqa: BLE001 - e.g. a KeyboardInterrupt while joining
+            traceback.print_exc()
+        atexit._run_exitfuncs()
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name, None)
+            try:
+                if stream is not None and not getattr(stream, "closed", False):
+                    stream.flush()
+            except Exception as e:  # noqa: BLE001
+                code = 120
+                if name == "stdout":
+                    try:
+                        sys.stderr.write("Exception ignored in: %r\n" % (stream,))
+                        traceback.print_exception(e)
+                    except Exception:  # noqa: BLE001
+                        pass
+        for value in list(main.__dict__.values()):  # python3 would close them as it tears down
+            if isinstance(value, io.IOBase):
+                try:
+                    if not value.closed and value.writable():
+                        value.flush()
+                except Exception:  # noqa: BLE001
+                    pass
+        if interrupted:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        os._exit(code)
+
+
+def print_uncaught(e):
+    """As the interpreter reports an uncaught exception: sys.excepthook, without this file's frames."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    e.__traceback__ = tb  # a SyntaxError of the script itself: no frames, no "Traceback" line
+    sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+    hook = getattr(sys, "excepthook", None)
+    if hook is None:
+        sys.__stderr__.write("sys.excepthook is missing\n")
+        sys.__excepthook__(type(e), e, tb)
+        return
+    try:
+        hook(type(e), e, tb)
+    except BaseException as hook_error:  # noqa: BLE001
+        stderr = getattr(sys, "stderr", None) or sys.__stderr__
+        stderr.write("Error in sys.excepthook:\n")
+        sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
+        stderr.write("\nOriginal exception was:\n")
+        sys.__excepthook__(type(e), e, tb)
 
 
 def load_in_process():
@@ -245,15 +562,27 @@ def listen():
 
 
 def main():
+    """Serves the worker until its connection closes (returns None), or, in a forked child,
+    returns the Script that child is to become."""
     global _conn
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     loaded = load_in_process()
+    fork = (not loaded and os.environ.get("CAISSON_CONVENTION", "script") == "script"
+            and os.environ.get("CAISSON_WARM_MODE") != "process" and hasattr(os, "fork"))
     conn = _conn = listen()
-    send({"ready": True, "mode": "in-process" if loaded else "process", "pid": os.getpid()})
+    hello = {"ready": True, "mode": "in-process" if loaded else "process", "pid": os.getpid()}
+    if not loaded:
+        hello["child"] = "fork" if fork else "exec"
+    send(hello)
+    run = (lambda req: run_in_process(loaded, req)) if loaded else run_fork if fork else run_process
     for line in conn.makefile("rb"):
-        req = json.loads(line)
-        send(run_in_process(loaded, req) if loaded else run_process(req))
-    # EOF: the worker is gone; a warm container never outlives it.
+        reply = run(json.loads(line))
+        if isinstance(reply, Script):
+            return reply  # a forked child leaves the server's loop and frames for good
+        send(reply)
+    return None  # EOF: the worker is gone; a warm container never outlives it.
 
 
-main()
+script = main()
+if script is not None:
+    run_script(script.path)

@@ -77,6 +77,84 @@ describe('warm and cold give the same results', () => {
   });
 });
 
+// A script-convention Python function runs in a fresh fork of the warm server per invocation:
+// nothing one invocation does to its process reaches the next in the same container (files in
+// /tmp do, as documented), and it fails exactly as it does cold.
+const STATEFUL_SCRIPT = `
+import builtins, json, os, signal, sys
+payload = json.loads(sys.stdin.read() or "{}")
+if payload.get("mode") == "exit":
+    print("exiting on purpose", file=sys.stderr)
+    sys.exit(3)
+if payload.get("mode") == "raise":
+    raise ValueError("raised on purpose")
+counter = 0
+counter += 1
+builtins.caisson_hits = getattr(builtins, "caisson_hits", 0) + 1  # process-wide
+json.caisson_hits = getattr(json, "caisson_hits", 0) + 1  # a module the warm server imported too
+seen = {
+    "counter": counter, "builtinsHits": builtins.caisson_hits, "jsonHits": json.caisson_hits,
+    "leak": os.environ.get("CAISSON_TEST_LEAK"), "cwd": os.getcwd(), "decimal": "decimal" in sys.modules,
+    "sigtermDefault": signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, "argv": sys.argv, "name": __name__,
+    "invocation": os.environ.get("CAISSON_INVOCATION_ID"), "payload": os.environ.get("FUNCTION_PAYLOAD"),
+    "tmp": open("/tmp/caisson-state").read() if os.path.exists("/tmp/caisson-state") else None,
+}
+os.environ["CAISSON_TEST_LEAK"] = payload["tag"]
+os.chdir("/")
+import decimal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open("/tmp/caisson-state", "a") as f:
+    f.write(payload["tag"])
+print(json.dumps(seen))
+`;
+
+describe('script convention: a fresh process per warm invocation', () => {
+  beforeAll(async () => {
+    const code = Buffer.from(STATEFUL_SCRIPT).toString('base64');
+    for (const s of [warm, cold]) {
+      await s.client.functions.create.mutate({
+        name: 'py-stateful', runtime: 'python', code, fileName: 'main.py', retryPolicy: { maxAttempts: 1, initialIntervalMs: 100 },
+      });
+    }
+  });
+
+  it('carries no process state from one invocation to the next in the same container', async () => {
+    const first = await invoke(warm, 'py-stateful', { tag: 'one' });
+    const second = await invoke(warm, 'py-stateful', { tag: 'two' });
+    const coldRun = await invoke(cold, 'py-stateful', { tag: 'cold' });
+    expect([first.status, second.status, coldRun.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(placement(second)).toMatchObject({ cold: false, containerId: placement(first).containerId });
+    const fresh = {
+      counter: 1, builtinsHits: 1, jsonHits: 1, leak: null, cwd: '/tmp', decimal: false,
+      sigtermDefault: true, argv: ['/app/function/main.py'], name: '__main__',
+    };
+    expect(first.result).toEqual({ ...fresh, invocation: first.id, payload: JSON.stringify({ tag: 'one' }), tmp: null });
+    // Only /tmp carries over (documented); the process is a new one, as on the cold path.
+    expect(second.result).toEqual({ ...fresh, invocation: second.id, payload: JSON.stringify({ tag: 'two' }), tmp: 'one' });
+    expect(coldRun.result).toEqual({ ...fresh, invocation: coldRun.id, payload: JSON.stringify({ tag: 'cold' }), tmp: null });
+  });
+
+  it('sys.exit(3) and an uncaught exception fail as they do cold, with the same message and traceback', async () => {
+    const warmViews: View[] = [];
+    for (const payload of [{ mode: 'exit' }, { mode: 'raise' }]) {
+      await invoke(warm, 'py-stateful', { tag: 'before' }); // a failure retires its container: have an idle one
+      const [w, c] = await Promise.all([invoke(warm, 'py-stateful', payload), invoke(cold, 'py-stateful', payload)]);
+      expect(placement(w).cold).toBe(false);
+      expect(w.error?.kind).toBe('FunctionError');
+      expect(comparable(w)).toEqual(comparable(c));
+      expect(w.error?.stderrTail).toBe(c.error?.stderrTail);
+      warmViews.push(w);
+    }
+    const [exited, raised] = warmViews.map((v) => v.error?.stderrTail);
+    expect(exited).toContain('exiting on purpose');
+    expect(raised).toContain(
+      'Traceback (most recent call last):\n  File "/app/function/main.py", line 8, in <module>\n    raise ValueError("raised on purpose")\n',
+    );
+    expect(raised).toContain('ValueError: raised on purpose');
+    expect(raised).not.toContain('caisson_server');
+  });
+});
+
 describe('replacement', () => {
   it('a container that timed out or failed is never reused', async () => {
     const ok = await invoke(warm, 'py-probe', { probe: 'echo' });
