@@ -30,7 +30,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Eager activity dispatch (off by default in the server): an activity scheduled on the
     // workflow's own task queue comes back with the workflow task's completion, saving a
     // matching round trip (the warm path's executeWarm, the cold path's pullImage).
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // One partition per task queue (the server's default is 4). With a handful of pollers a
+    // task often lands in a partition nobody is polling and waits to be forwarded: measured in
+    // chain histories as ~50 ms between a child's first workflow task being scheduled and
+    // started. Partitions only pay off for queues with many pollers and a high task rate.
+    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+    // The dev server has one history shard, whose transfer queue (the tasks that hand a child
+    // workflow's or another queue's work to matching) is read at most 20 times a second by
+    // default: such tasks waited for the next read, up to 50 ms each, several times per chain
+    // step. Same for the timer queue (retry backoffs, timeouts).
+    '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
+    '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) {
