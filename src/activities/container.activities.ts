@@ -53,11 +53,16 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     return deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
   }
 
-  const imagesPresent = new Set<Runtime>();
-  async function ensureImageOnce(runtime: Runtime): Promise<void> {
-    if (imagesPresent.has(runtime)) return;
-    await deps.runtime.ensureImage(imageFor(runtime));
-    imagesPresent.add(runtime);
+  /** Per runtime: the image is known present, or being checked/pulled (concurrent callers share it). */
+  const imageReady = new Map<Runtime, Promise<void>>();
+  function ensureImageOnce(runtime: Runtime): Promise<void> {
+    let ready = imageReady.get(runtime);
+    if (!ready) {
+      ready = deps.runtime.ensureImage(imageFor(runtime)).then(() => undefined);
+      ready.catch(() => imageReady.delete(runtime)); // a failed pull is tried again next time
+      imageReady.set(runtime, ready);
+    }
+    return ready;
   }
 
   /** Interprets what ran (cold or warm alike) into the attempt's result or typed failure. */
@@ -98,9 +103,9 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   }
 
   return typedActivities({
-    async pullImage(input: { runtime: Runtime }): Promise<{ hostTaskQueue: string; pulled: boolean }> {
-      const { pulled } = await deps.runtime.ensureImage(imageFor(input.runtime));
-      return { hostTaskQueue: deps.hostTaskQueue, pulled };
+    async pullImage(input: { runtime: Runtime }): Promise<{ hostTaskQueue: string }> {
+      await ensureImageOnce(input.runtime);
+      return { hostTaskQueue: deps.hostTaskQueue };
     },
 
     async createContainer(input: {
@@ -108,7 +113,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       payload: PayloadRef; workflowId: string;
     }): Promise<{ containerId: string; hostTaskQueue: string }> {
       const { spec } = input;
-      const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload)]);
+      // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.
+      const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
       const ioDir = await createIoDir(ioRoot, input.containerName, payload);
       const env = { ...functionEnv(spec), ...invocationEnv(input, payload) };
       const deadline = Date.now() + spec.limits.timeoutMs + 120_000;
@@ -131,6 +137,9 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         cpus: spec.limits.cpus,
         network: spec.limits.network,
         joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
+      }).catch((err: unknown) => {
+        imageReady.delete(spec.runtime); // the image may have been removed since: check again next time
+        throw err;
       });
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
