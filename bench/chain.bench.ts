@@ -16,7 +16,7 @@ const WARMUP = 2;
 async function deploy(client: CaissonClient): Promise<void> {
   if (!(await client.functions.get.query({ name: 'hello' }))) {
     const packed = await packCode(path.join(repo, 'examples/hello-python'));
-    await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName });
+    await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName, warm: { isolation: 'fresh' } });
   }
   const definition = await readDefinition(path.join(repo, 'examples/chains/hello-five.yaml'));
   try {

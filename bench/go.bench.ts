@@ -29,7 +29,7 @@ export async function benchGoCold(opts: GoBenchOptions): Promise<Record<string, 
   const name = `bench-go-${randomBytes(3).toString('hex')}`;
   const packed = await packCode(path.join(repo, 'examples/hello-go'));
   // Built here, once (deploy time); every timed invocation runs the same binary.
-  const spec = await client.functions.create.mutate({ name, runtime: 'go', code: packed.code, convention: 'script' });
+  const spec = await client.functions.create.mutate({ name, runtime: 'go', code: packed.code, convention: 'script', warm: { isolation: 'fresh' } });
   const invoke = async () => {
     const t0 = performance.now();
     const v = await client.invocations.invoke.mutate({ function: name, payload: { name: 'bench' } });

@@ -2,7 +2,9 @@
 // between runs; only ratios measured together mean anything):
 //   raw_docker_run  `docker run --rm` of the Python hello function, same image and flags
 //   temporal_floor  a no-op workflow with one no-op activity on the same Temporal server
-//   cold_invoke     a synchronous invoke through the tRPC HTTP api (one workflow, a fresh container)
+//   cold_invoke     a synchronous invoke through the tRPC HTTP api (one workflow, a fresh container:
+//                   the function is deployed with isolation 'fresh' on a worker that runs warm
+//                   pools, as in production, so it always takes the cold path)
 // Further sections (Go, chains, warm path) join when their modules exist.
 //   npm run bench -- --out FILE [--n 20]
 import { randomBytes } from 'node:crypto';
@@ -46,12 +48,14 @@ async function interleave(timers: Record<string, () => Promise<number>>, rounds:
   return Object.fromEntries(names.map((k) => [k, summarize(samples[k]!)]));
 }
 
-const stack = await startBenchStack({ CAISSON_WARM: 'off' });
+// One worker with warm pools for every section (the default configuration); the cold
+// sections' functions are deployed with isolation 'fresh'.
+const stack = await startBenchStack({ CAISSON_WARM: 'on', CAISSON_WARM_MAX_CONTAINERS: '32' });
 const report: Record<string, unknown> = {};
 try {
   const { client } = stack;
   const packed = await packCode(path.join(repo, 'examples/hello-python'));
-  await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName });
+  await client.functions.create.mutate({ name: 'hello', runtime: 'python', code: packed.code, fileName: packed.fileName, warm: { isolation: 'fresh' } });
 
   const payload = JSON.stringify({ name: 'bench' });
   const { codeDir, ioDir } = await materializeSingleFile({
