@@ -7,6 +7,7 @@ import { createInvocationService } from '../../src/api/services/invocation.servi
 import { controlTaskQueue, dataTaskQueue } from '../../src/shared/task-queues.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
+import { waitFor } from '../support/containers.js';
 
 let stack: TestStack;
 
@@ -34,11 +35,16 @@ describe('synchronous invoke', () => {
     const v = await stack.client.invocations.invoke.mutate({ function: 'hello', payload: { name: 'Now' } });
     expect(v.status).toBe('SUCCEEDED');
     expect(v.result).toEqual({ message: 'Hello, Now!' });
-    const row = await stack.api.db.invocations.get(v.id);
-    expect(row?.status).toBe('SUCCEEDED');
+    // Read at once: answered from the workflow until the record lands, then from the record.
     const got = await stack.client.invocations.get.query({ id: v.id });
     expect(got).toMatchObject({ status: 'SUCCEEDED', result: v.result, attempts: 1, cold: v.cold, endedAt: v.endedAt });
     expect(got.logs.stdout).toBe(v.logs.stdout);
+    const row = await waitFor('the record', async () => {
+      const r = await stack.api.db.invocations.get(v.id);
+      return r?.status === 'SUCCEEDED' ? r : undefined;
+    }, 10_000, 20);
+    expect(row.result).toEqual(v.result);
+    expect(row.endedAt?.toISOString()).toBe(v.endedAt);
   });
 
   it('a record the caller never wrote is repaired from the workflow on the next read', async () => {

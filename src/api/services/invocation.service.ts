@@ -148,12 +148,11 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const { invocationId, row, created, options } = await prepare(req);
     if (created) {
       const op = new WithStartWorkflowOperation('invokeFunction', options);
-      // The record is written whenever the outcome arrives, even after waitMs ran out.
-      const outcome = (temporal.workflow.executeUpdateWithStart(OUTCOME_UPDATE, { startWorkflowOperation: op }) as Promise<InvocationOutcomeRecord>)
-        .then(async (o) => {
-          await recordForCaller(o);
-          return o;
-        });
+      const outcome = temporal.workflow.executeUpdateWithStart(OUTCOME_UPDATE, { startWorkflowOperation: op }) as Promise<InvocationOutcomeRecord>;
+      // The record is written whenever the outcome arrives (even after waitMs ran out), and
+      // the caller is not kept waiting for it: until it lands, get() answers from the
+      // workflow (its outcome query, or its result, which also repairs the row).
+      outcome.then(recordForCaller, () => undefined);
       try {
         const answered = await withinMs(outcome, waitMs);
         if (answered) return viewFromOutcome(row, answered);
