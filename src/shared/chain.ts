@@ -130,18 +130,7 @@ export interface ChainFailureDetails {
   error: ChainStepError;
 }
 
-export const CHAIN_FAILED_TYPE = 'ChainFailed';
-
-/** Workflow id of a step's child: `<chain invocation id>/<step>[/<unit>]` (Web UI tree). */
-export function childWorkflowId(chainInvocationId: string, step: string, unit?: string | number): string {
-  return unit === undefined ? `${chainInvocationId}/${step}` : `${chainInvocationId}/${step}/${unit}`;
-}
-
-/** The child's invocation id: its workflow id with `.` for `/`, as container names allow no `/`
- * (step and branch names contain no `.`, so this stays unique). */
-export function childInvocationId(workflowId: string): string {
-  return workflowId.replaceAll('/', '.');
-}
+export { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from './workflow-values.js';
 
 /** Every `name@version` a definition calls, in step order. */
 export function callsOf(step: Step): Array<{ unit?: string; call: Call }> {

@@ -1,6 +1,7 @@
 // Domain types shared by workflows, activities, runtime, db and api. Pure data and zod
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 
 export const RUNTIMES = ['python', 'node', 'go'] as const;
 export const RuntimeSchema = z.enum(RUNTIMES);
@@ -60,7 +61,7 @@ export const WarmSettingsSchema = z.object({
   /** Invocations that may wait for a busy container; beyond this they run cold. 0: never wait. */
   maxQueued: z.number().int().min(0).max(1000).default(32),
   /** How long one may wait for a container before running cold instead. */
-  queueTimeoutMs: z.number().int().min(0).max(300_000).default(10_000),
+  queueTimeoutMs: z.number().int().min(0).max(300_000).default(DEFAULT_WARM_QUEUE_TIMEOUT_MS),
   /** A container unused this long is removed (and the version's pool drains to zero). */
   idleTtlMs: z.number().int().min(1000).max(86_400_000).default(300_000),
   /** A container is replaced after this many invocations. */
@@ -68,7 +69,7 @@ export const WarmSettingsSchema = z.object({
 });
 export type WarmSettings = z.infer<typeof WarmSettingsSchema>;
 /** Runtimes with a warm runtime server (Go functions always run cold). */
-export const WARM_RUNTIMES: readonly Runtime[] = ['python', 'node'];
+export { WARM_RUNTIMES } from './workflow-values.js';
 export const DEFAULT_WARM_SETTINGS: WarmSettings = WarmSettingsSchema.parse({});
 
 /** How a version's code is stored: one file (named) or a tar.gz of a folder. */
@@ -114,5 +115,4 @@ export interface AttemptRecord {
   containerId?: string;
 }
 
-/** Function attempts only: infrastructure reruns never count against maxAttempts. */
-export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => log.filter((a) => !a.infrastructure).length;
+export { countFunctionAttempts } from './workflow-values.js';

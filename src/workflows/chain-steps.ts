@@ -1,7 +1,8 @@
 // Deterministic helpers of runChain: the calls a step makes (with their inputs), mappings over
 // values that may be stored by reference, and a concurrency-limited runner.
 import type { ChainActivities, MappingContextRefs } from '../activities/chain.activities.js';
-import { childWorkflowId, type Call, type RunChainInput, type Step } from '../shared/chain.js';
+import type { Call, RunChainInput, Step } from '../shared/chain.js';
+import { childWorkflowId } from '../shared/workflow-values.js';
 import { evaluateMapping, inputMappings, isPath, parsePath, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 

@@ -41,7 +41,8 @@ import {
   type InvokeFunctionInput,
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
-import { countFunctionAttempts, type AttemptRecord } from '../shared/types.js';
+import type { AttemptRecord } from '../shared/types.js';
+import { countFunctionAttempts } from '../shared/workflow-values.js';
 import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 import { runWarmAttempt, runsWarm } from './warm-attempt.js';

@@ -13,17 +13,16 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { ChainActivities } from '../activities/chain.activities.js';
-import {
-  CHAIN_FAILED_TYPE,
-  childInvocationId,
-  type Call,
-  type ChainFailureDetails,
-  type ChainStepError,
-  type ChainUnitRecord,
-  type RunChainInput,
-  type RunChainResult,
-  type Step,
+import type {
+  Call,
+  ChainFailureDetails,
+  ChainStepError,
+  ChainUnitRecord,
+  RunChainInput,
+  RunChainResult,
+  Step,
 } from '../shared/chain.js';
+import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/workflow-values.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { FunctionVersionSpec } from '../shared/types.js';

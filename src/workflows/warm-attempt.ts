@@ -15,7 +15,8 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
-import { WARM_RUNTIMES, WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
+import type { FunctionVersionSpec } from '../shared/types.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_RUNTIMES } from '../shared/workflow-values.js';
 
 const LOCAL_ACTIVITY_MAX_MS = 2000;
 
@@ -25,13 +26,13 @@ export function runsWarm(spec: FunctionVersionSpec): boolean {
 
 export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;
-  const settings = WarmSettingsSchema.parse(spec.warm ?? {});
+  const queueTimeoutMs = spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS;
   const args = { invocationId, attempt, spec, payload: input.payload };
   // Queue wait + a container start + the function's deadline, all enforced by the activity.
-  const startToCloseTimeout = settings.queueTimeoutMs + spec.limits.timeoutMs + 120_000;
+  const startToCloseTimeout = queueTimeoutMs + spec.limits.timeoutMs + 120_000;
   const retry = { maximumAttempts: 1 }; // re-executing a function that may have run is never right
   const summary = `warm attempt ${attempt}`;
-  if (spec.limits.timeoutMs + settings.queueTimeoutMs <= LOCAL_ACTIVITY_MAX_MS) {
+  if (spec.limits.timeoutMs + queueTimeoutMs <= LOCAL_ACTIVITY_MAX_MS) {
     return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry, summary }).executeWarm(args);
   }
   if (patched('warm-enabled-probe')) {

@@ -1,0 +1,24 @@
+// Plain values the workflow code needs from the domain modules, kept free of zod so the
+// workflow bundle does not carry the schema library (the domain modules re-export these).
+import type { AttemptRecord, Runtime } from './types.js';
+
+export const WARM_RUNTIMES: readonly Runtime[] = ['python', 'node'];
+
+/** Function attempts only: infrastructure reruns never count against maxAttempts. */
+export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => log.filter((a) => !a.infrastructure).length;
+
+/** A warm attempt waits at most this long for a container unless the version says otherwise (WarmSettingsSchema's default). */
+export const DEFAULT_WARM_QUEUE_TIMEOUT_MS = 10_000;
+
+export const CHAIN_FAILED_TYPE = 'ChainFailed';
+
+/** Workflow id of a step's child: `<chain invocation id>/<step>[/<unit>]` (Web UI tree). */
+export function childWorkflowId(chainInvocationId: string, step: string, unit?: string | number): string {
+  return unit === undefined ? `${chainInvocationId}/${step}` : `${chainInvocationId}/${step}/${unit}`;
+}
+
+/** The child's invocation id: its workflow id with `.` for `/`, as container names allow no `/`
+ * (step and branch names contain no `.`, so this stays unique). */
+export function childInvocationId(workflowId: string): string {
+  return workflowId.replaceAll('/', '.');
+}
