@@ -56,6 +56,7 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
   const remove = () =>
     // Always, also after failure or cancellation. A dead worker's container is left to the reaper.
     CancellationScope.nonCancellable(async () => {
+      if (!hostTaskQueue) return; // the pull failed: nothing was created
       try {
         await host().removeContainer({ containerName, invocationId });
       } catch {
@@ -66,12 +67,15 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId };
     let containerId: string;
     if (localCreate) {
-      // Both in one go (one workflow activation, not two: each costs ~7-15 ms here):
-      // createContainer waits for its worker's pull of the image before `docker create`.
-      // Execute and remove go to the creator's host queue.
-      const [, created] = await Promise.all([local.pullImage({ runtime: spec.runtime }), local.createContainer(createArgs)]);
-      containerId = created.containerId;
-      hostTaskQueue = created.hostTaskQueue;
+      // Both scheduled in one go (one workflow activation, not two: each costs ~7-15 ms
+      // here); createContainer waits for its worker's pull of the image before `docker
+      // create`. Both run on this task's worker, whose host queue the pull names, so a
+      // failed create is still removed there; execute and remove go to that queue.
+      const pulling = local.pullImage({ runtime: spec.runtime });
+      const creating = local.createContainer(createArgs);
+      creating.catch(() => undefined); // awaited below; not an unhandled rejection if the pull fails first
+      ({ hostTaskQueue } = await pulling);
+      ({ containerId, hostTaskQueue } = await creating);
     } else {
       ({ containerId } = await host().createContainer(createArgs));
     }
