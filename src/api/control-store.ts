@@ -9,8 +9,7 @@ export function createControlStore(db: Repositories): ControlStore {
   async function text(ref: PayloadRef | undefined): Promise<string | null> {
     if (!ref) return null;
     if (isInline(ref)) return typeof ref.inline === 'string' ? ref.inline : JSON.stringify(ref.inline);
-    const bytes = await db.blobs.get(ref.ref);
-    return bytes ? (JSON.parse(bytes.toString('utf8')) as string) : null;
+    return (await db.blobs.getJson(ref.ref)) as string | null;
   }
 
   return {

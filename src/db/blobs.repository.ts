@@ -7,6 +7,11 @@ import { toBytes } from './artifacts.repository.js';
 export const blobBytesSelect = { bytes: true } satisfies Prisma.BlobSelect;
 
 export function createBlobsRepository(prisma: PrismaClient) {
+  async function get(id: string): Promise<Buffer | null> {
+    const row = await prisma.blob.findUnique({ where: { id }, select: blobBytesSelect });
+    return row ? Buffer.from(row.bytes) : null;
+  }
+
   return {
     /**
      * Stores the bytes and returns the blob id. With `id`, writing again is a no-op
@@ -21,9 +26,12 @@ export function createBlobsRepository(prisma: PrismaClient) {
       return id;
     },
 
-    async get(id: string): Promise<Buffer | null> {
-      const row = await prisma.blob.findUnique({ where: { id }, select: blobBytesSelect });
-      return row ? Buffer.from(row.bytes) : null;
+    get,
+
+    /** The JSON value stored in a blob (payloads, results and outputs are stored as JSON text); null when missing. */
+    async getJson(id: string): Promise<unknown> {
+      const bytes = await get(id);
+      return bytes ? JSON.parse(bytes.toString('utf8')) : null;
     },
   };
 }

@@ -13,6 +13,7 @@ import type { PayloadRef } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
+import { withinMs } from '../../shared/promises.js';
 
 export interface ChainServiceDeps {
   db: Repositories;
@@ -153,19 +154,13 @@ export function createChainService(deps: ChainServiceDeps) {
     if (!TERMINAL.includes(status)) {
       status = await temporal.workflow.getHandle(id).describe().then((d) => (d.status.name === 'RUNNING' ? 'RUNNING' : status), () => status);
     }
-    const result = row.resultRef ? JSON.parse((await db.blobs.get(row.resultRef))?.toString('utf8') ?? 'null') : row.result;
+    const result = row.resultRef ? await db.blobs.getJson(row.resultRef) : row.result;
     return chainInvocationView(row, status, result);
   }
 
   async function wait(id: string, waitMs: number): Promise<ChainInvocationView> {
-    let timer: NodeJS.Timeout | undefined;
-    if (waitMs > 0) {
-      await Promise.race([
-        temporal.workflow.getHandle(id).result().catch(() => undefined), // failure details are in the record
-        new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
-      ]);
-    }
-    clearTimeout(timer);
+    // A failed run's details are in the record.
+    if (waitMs > 0) await withinMs(temporal.workflow.getHandle(id).result().catch(() => undefined), waitMs);
     const v = await view(id);
     if (!v) throw new NotFoundError('chain invocation', id);
     return v;

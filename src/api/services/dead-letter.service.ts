@@ -17,9 +17,7 @@ export function createDeadLetterService(deps: { db: Repositories; invocations: I
   async function replay(input: { id: string; latest: boolean }): Promise<{ invocationId: string; deadLetterId: string }> {
     const dl = await get(input.id);
     if (dl.replayedAs) return { invocationId: dl.replayedAs, deadLetterId: dl.id };
-    const payload = dl.inputRef
-      ? JSON.parse((await db.blobs.get(dl.inputRef))?.toString('utf8') ?? 'null')
-      : dl.input;
+    const payload = dl.inputRef ? await db.blobs.getJson(dl.inputRef) : dl.input;
     const { invocationId } = await invocations.start({
       namespace: dl.namespace,
       function: dl.functionName,

@@ -14,6 +14,7 @@ import type { TaskQueues } from '../../shared/invocation.js';
 import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec } from '../../shared/types.js';
 import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
 import { decodeCode, resolveEntry } from './function-code.js';
+import { withinMs } from '../../shared/promises.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
@@ -77,13 +78,10 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
   /** The deploy's steps, and its outcome once it is over (waits up to waitMs for that). */
   async function deployment(id: string, waitMs = 0): Promise<DeploymentView> {
     const handle = temporal.workflow.getHandle(id);
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = handle.result().then(
+    const settled = await withinMs(handle.result().then(
       (spec: FunctionVersionSpec) => ({ spec }),
       (err: unknown) => ({ err }),
-    );
-    const settled = await Promise.race([outcome, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs)))]);
-    clearTimeout(timer);
+    ), waitMs);
     const progress = await handle.query<DeployProgress>('deployProgress').catch(() => ({ deploymentId: id, steps: [] }));
     if (!settled) return { ...progress, status: 'RUNNING' };
     if ('spec' in settled) return { ...progress, status: 'SUCCEEDED', spec: settled.spec };

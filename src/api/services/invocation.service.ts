@@ -24,6 +24,7 @@ import {
   type TaskQueues,
 } from '../../shared/invocation.js';
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
+import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
 import type { Repositories, InvocationRow } from '../../db/index.js';
@@ -191,8 +192,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   async function refValue(ref: PayloadRef): Promise<unknown> {
-    if (isInline(ref)) return ref.inline;
-    return JSON.parse((await db.blobs.get(ref.ref))?.toString('utf8') ?? 'null');
+    return isInline(ref) ? ref.inline : db.blobs.getJson(ref.ref);
   }
 
   async function logText(ref: PayloadRef | undefined): Promise<string> {
@@ -206,17 +206,12 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const deadline = Date.now() + waitMs;
     const handle = temporal.workflow.getHandle(id);
     while (Date.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
-      const closed = await Promise.race([
-        handle.result().then(
-          () => true,
-          // A failed, cancelled or terminated run is closed (its details are in the record);
-          // anything else (a long poll cut short, a connection hiccup) means wait on.
-          (err: unknown) => err instanceof WorkflowFailedError,
-        ),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline - Date.now()))),
-      ]);
-      clearTimeout(timer);
+      const closed = await withinMs(handle.result().then(
+        () => true,
+        // A failed, cancelled or terminated run is closed (its details are in the record);
+        // anything else (a long poll cut short, a connection hiccup) means wait on.
+        (err: unknown) => err instanceof WorkflowFailedError,
+      ), deadline - Date.now());
       if (closed) break;
       if (Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     }
@@ -232,7 +227,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
       if (live.outcome) return viewFromOutcome(row, live.outcome);
       status = live.status;
     }
-    return toView(row, status, row.resultRef ? JSON.parse((await db.blobs.get(row.resultRef))?.toString('utf8') ?? 'null') : row.result);
+    return toView(row, status, row.resultRef ? await db.blobs.getJson(row.resultRef) : row.result);
   }
 
   /**
@@ -280,17 +275,6 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   return { start, invoke, wait, get, cancel, repairUnrecorded };
-}
-
-/** The promise's value, or undefined when it has not settled within ms (it is left to settle unobserved). */
-async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  promise.catch(() => undefined);
-  try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function toView(row: InvocationRow, status: InvocationStatus, result: unknown): InvocationView {

@@ -83,13 +83,7 @@ export function registerChainCommands(program: Command, ctx: Ctx): void {
         out.print(r.id, r);
         return;
       }
-      const spin = out.spinner(`running chain ${name}`);
-      let v: ChainRun;
-      try {
-        v = await client.chains.invoke.mutate({ ...req, waitMs: o.wait });
-      } finally {
-        spin.stop();
-      }
+      const v: ChainRun = await out.during(`running chain ${name}`, () => client.chains.invoke.mutate({ ...req, waitMs: o.wait }));
       out.print(formatChainRun(v), v);
       process.exitCode = exitCodeFor(v);
     });

@@ -48,13 +48,7 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
         out.print(r.id, r);
         return;
       }
-      const spin = out.spinner(`invoking ${fn}`);
-      let v: View;
-      try {
-        v = await client.invocations.invoke.mutate({ ...input, waitMs: o.wait });
-      } finally {
-        spin.stop();
-      }
+      const v: View = await out.during(`invoking ${fn}`, () => client.invocations.invoke.mutate({ ...input, waitMs: o.wait }));
       out.print(summary(v), v);
       process.exitCode = exitCodeFor(v);
     });
