@@ -30,6 +30,19 @@ export default tseslint.config(
     },
   },
   {
+    // The workflow bundle's modules are evaluated once per worker thread and shared by every
+    // run (preloadModules in worker.process.ts): module scope must hold no mutable state.
+    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts', 'src/temporal/search-attributes.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: 'Program > VariableDeclaration[kind!="const"], Program > ExportNamedDeclaration > VariableDeclaration[kind!="const"]',
+          message: 'no module-level let/var here: workflow modules are shared by every run' },
+        { selector: 'Program VariableDeclarator > Literal[regex.flags=/[gy]/]',
+          message: 'a g or y regex has state (lastIndex): make it where it is used' },
+      ],
+    },
+  },
+  {
     files: ['src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../shared/*'], message: 'shared/ imports nothing else in src/' }] }],

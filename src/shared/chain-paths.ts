@@ -34,17 +34,19 @@ export class MappingError extends Error {
 
 export const isPath = (v: unknown): v is string => typeof v === 'string' && v.startsWith('$') && !v.startsWith('$$');
 
-const SEGMENT = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d{1,9})\]/y;
+/** One segment; a sticky regex has state (lastIndex), so each parse makes its own. */
+const SEGMENT_SOURCE = String.raw`\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d{1,9})\]`;
 const ROOT_HINT = 'a path starts with $.input, $.steps.<step>.output, $.item or $.index';
 
 /** Parses one path; throws MappingError saying what is wrong. */
 export function parsePath(text: string): ParsedPath {
   if (!text.startsWith('$')) throw new MappingError(`'${text}' is not a path (${ROOT_HINT})`);
   const segments: Array<string | number> = [];
-  SEGMENT.lastIndex = 1;
-  while (SEGMENT.lastIndex < text.length) {
-    const at = SEGMENT.lastIndex;
-    const m = SEGMENT.exec(text);
+  const segment = new RegExp(SEGMENT_SOURCE, 'y');
+  segment.lastIndex = 1;
+  while (segment.lastIndex < text.length) {
+    const at = segment.lastIndex;
+    const m = segment.exec(text);
     if (!m) throw new MappingError(`'${text}': cannot read '${text.slice(at)}' (use .name or [index])`);
     segments.push(m[1] ?? Number(m[2]));
   }
