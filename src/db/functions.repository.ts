@@ -168,58 +168,92 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
 }
 
 const VERSION_CACHE_SIZE = 1000;
+const HEAD_TTL_MS = 1000;
 
 export function createFunctionsRepository(prisma: PrismaClient) {
   const live = (namespace: string, name: string) => ({ namespace, name, deletedAt: null });
   // Versions are immutable once written, so their specs are cached (every invocation reads
-  // one); which version is the latest, and whether the function still exists, is always read.
+  // one). Which version is the latest, and whether the function still exists (its head), is
+  // kept for HEAD_TTL_MS: this process's own deploys and deletes drop it at once, another
+  // process's are seen within the TTL. One query less per invocation (~1.3 ms of the api's
+  // CPU with PGlite, measured in bench/warm.bench.ts).
   const versionSpecs = new Map<string, FunctionVersionSpec>();
-  const cacheSpec = (key: string, spec: FunctionVersionSpec) => {
-    if (versionSpecs.size >= VERSION_CACHE_SIZE) versionSpecs.delete(versionSpecs.keys().next().value!);
-    versionSpecs.set(key, spec);
+  const heads = new Map<string, { id: string; latestVersion: number; readAt: number }>();
+  /** Bumped by every write here: a head read that overlapped a write is not kept. */
+  let writes = 0;
+  const remember = <V>(cache: Map<string, V>, key: string, value: V) => {
+    if (cache.size >= VERSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
   };
+  const headKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
+  /** Runs a write of this function; a head read overlapping it any way is not kept. */
+  async function writing<T>(namespace: string, name: string, write: () => Promise<T>): Promise<T> {
+    const drop = () => {
+      writes++;
+      heads.delete(headKey(namespace, name));
+    };
+    drop();
+    try {
+      return await write();
+    } finally {
+      drop();
+    }
+  }
+  async function head(namespace: string, name: string): Promise<{ id: string; latestVersion: number } | null> {
+    const key = headKey(namespace, name);
+    const cached = heads.get(key);
+    if (cached && performance.now() - cached.readAt < HEAD_TTL_MS) return cached;
+    const before = writes;
+    const fn = await prisma.function.findFirst({ where: live(namespace, name), select: { id: true, latestVersion: true } });
+    if (fn && writes === before) remember(heads, key, { ...fn, readAt: performance.now() });
+    return fn;
+  }
 
   return {
     /** Creates the function with version 1. ConflictError if the name is taken in the namespace. */
-    async create(input: FunctionVersionInput): Promise<FunctionVersionSpec> {
-      try {
-        const row = await prisma.$transaction(async (tx) => {
-          const existing = await tx.function.findUnique({
-            where: { namespace_name: { namespace: input.namespace, name: input.name } },
-            select: { id: true, deletedAt: true },
+    create(input: FunctionVersionInput): Promise<FunctionVersionSpec> {
+      return writing(input.namespace, input.name, async () => {
+        try {
+          const row = await prisma.$transaction(async (tx) => {
+            const existing = await tx.function.findUnique({
+              where: { namespace_name: { namespace: input.namespace, name: input.name } },
+              select: { id: true, deletedAt: true },
+            });
+            if (existing && existing.deletedAt === null) throw functionExists(input);
+            if (existing) await tx.function.delete({ where: { id: existing.id } });
+            const fn = await tx.function.create({
+              data: { id: `fn_${randomUUID()}`, namespace: input.namespace, name: input.name, runtime: input.runtime, latestVersion: 1 },
+              select: { id: true },
+            });
+            return writeVersion(tx, fn.id, 1, input);
           });
-          if (existing && existing.deletedAt === null) throw functionExists(input);
-          if (existing) await tx.function.delete({ where: { id: existing.id } });
-          const fn = await tx.function.create({
-            data: { id: `fn_${randomUUID()}`, namespace: input.namespace, name: input.name, runtime: input.runtime, latestVersion: 1 },
-            select: { id: true },
-          });
-          return writeVersion(tx, fn.id, 1, input);
-        });
-        return toSpec(toVersionRecord(row));
-      } catch (err) {
-        if (isUniqueViolation(err)) throw functionExists(input);
-        throw err;
-      }
+          return toSpec(toVersionRecord(row));
+        } catch (err) {
+          if (isUniqueViolation(err)) throw functionExists(input);
+          throw err;
+        }
+      });
     },
 
     /** Adds the next version (latestVersion is incremented under the row lock). */
-    async addVersion(input: FunctionVersionInput): Promise<FunctionVersionSpec> {
+    addVersion(input: FunctionVersionInput): Promise<FunctionVersionSpec> {
       const { namespace, name } = input;
-      try {
-        const row = await prisma.$transaction(async (tx) => {
-          const fn = await tx.function.update({
-            where: { namespace_name: { namespace, name }, deletedAt: null },
-            data: { latestVersion: { increment: 1 }, runtime: input.runtime },
-            select: { id: true, latestVersion: true },
+      return writing(namespace, name, async () => {
+        try {
+          const row = await prisma.$transaction(async (tx) => {
+            const fn = await tx.function.update({
+              where: { namespace_name: { namespace, name }, deletedAt: null },
+              data: { latestVersion: { increment: 1 }, runtime: input.runtime },
+              select: { id: true, latestVersion: true },
+            });
+            return writeVersion(tx, fn.id, fn.latestVersion, input);
           });
-          return writeVersion(tx, fn.id, fn.latestVersion, input);
-        });
-        return toSpec(toVersionRecord(row));
-      } catch (err) {
-        if (isRecordNotFound(err)) throw new NotFoundError('function', `${namespace}/${name}`);
-        throw err;
-      }
+          return toSpec(toVersionRecord(row));
+        } catch (err) {
+          if (isRecordNotFound(err)) throw new NotFoundError('function', `${namespace}/${name}`);
+          throw err;
+        }
+      });
     },
 
     async get(namespace: string, name: string): Promise<FunctionSummary | null> {
@@ -261,10 +295,7 @@ export function createFunctionsRepository(prisma: PrismaClient) {
       if (version !== 'latest' && (!Number.isInteger(version) || version < 1)) {
         throw new ValidationError(`version must be a positive integer or 'latest', got ${version}`, 'version');
       }
-      const fn = await prisma.function.findFirst({
-        where: live(namespace, name),
-        select: { id: true, latestVersion: true },
-      });
+      const fn = await head(namespace, name);
       if (!fn) throw new NotFoundError('function', `${namespace}/${name}`);
       const wanted = version === 'latest' ? fn.latestVersion : version;
       const key = `${fn.id}@${wanted}`;
@@ -276,17 +307,19 @@ export function createFunctionsRepository(prisma: PrismaClient) {
       });
       if (!row) throw new NotFoundError('function version', `${namespace}/${name}@${wanted}`);
       const spec = toSpec(toVersionRecord(row));
-      cacheSpec(key, spec);
+      remember(versionSpecs, key, spec);
       return spec;
     },
 
     /** Soft delete. Returns false when there was nothing to delete. */
-    async delete(namespace: string, name: string): Promise<boolean> {
-      const { count } = await prisma.function.updateMany({
-        where: live(namespace, name),
-        data: { deletedAt: new Date() },
+    delete(namespace: string, name: string): Promise<boolean> {
+      return writing(namespace, name, async () => {
+        const { count } = await prisma.function.updateMany({
+          where: live(namespace, name),
+          data: { deletedAt: new Date() },
+        });
+        return count > 0;
       });
-      return count > 0;
     },
   };
 }

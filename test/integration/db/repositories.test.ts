@@ -99,6 +99,19 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect(await repos.functions.get('ns1', 'missing')).toBeNull();
     });
 
+    it("sees its own deploys and deletes at once, another process's within a second", async () => {
+      const other = createRepositories(target.db.prisma); // another api process on the same database
+      await repos.functions.create(versionInput('heads', 'f', 'v1'));
+      expect((await repos.functions.getVersionSpec('heads', 'f', 'latest')).version).toBe(1);
+      expect((await other.functions.getVersionSpec('heads', 'f', 'latest')).version).toBe(1);
+      await repos.functions.addVersion(versionInput('heads', 'f', 'v2'));
+      expect((await repos.functions.getVersionSpec('heads', 'f', 'latest')).version).toBe(2);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await other.functions.getVersionSpec('heads', 'f', 'latest')).version).toBe(2);
+      expect(await repos.functions.delete('heads', 'f')).toBe(true);
+      await expect(repos.functions.getVersionSpec('heads', 'f', 'latest')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
     it('answers NotFoundError for unknown functions and versions', async () => {
       await expect(repos.functions.getVersionSpec('ns1', 'nope', 'latest')).rejects.toBeInstanceOf(NotFoundError);
       await expect(repos.functions.getVersionSpec('ns1', 'hello', 9)).rejects.toBeInstanceOf(NotFoundError);
