@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Dockerode from 'dockerode';
+import type { NativeConnection } from '@temporalio/worker';
 import type { CaissonClient } from '../src/client/index.js';
 import { packCode } from '../src/cli/code-package.js';
 import { startWorker, type RunningWorker } from '../src/cli/processes/worker.process.js';
@@ -138,7 +139,7 @@ export interface WarmSectionOptions {
   client: CaissonClient;
   n: number;
   /** The bench stack; its worker is replaced by one with warm pools for this section. */
-  stack: { config: Config; worker: RunningWorker };
+  stack: { config: Config; worker: RunningWorker; connection: NativeConnection };
   /** One timed no-op workflow (the Temporal floor) on the same server. */
   floor: () => Promise<number>;
   concurrency?: number;
@@ -156,7 +157,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     const original = stack.worker;
     await original.stop();
     const config = { ...stack.config, worker: { ...stack.config.worker, warm: { enabled: true, maxContainers: 32 } } };
-    const warmWorker = await startWorker(config, { log: () => {} });
+    const warmWorker = await startWorker(config, { log: () => {}, connection: stack.connection });
     original.stop = () => warmWorker.stop();
     stack.worker = warmWorker;
   }

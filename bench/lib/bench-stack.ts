@@ -2,7 +2,7 @@
 // api with PGlite in a temp dir and a worker, plus a worker for the floor workflow.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createClient } from '../../src/client/index.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
@@ -15,6 +15,8 @@ import { freePort } from '../../test/support/ports.js';
 
 export interface BenchStack {
   config: Config;
+  /** Shared by the api's client and the data-plane worker, as `caisson dev` does (eager starts). */
+  connection: NativeConnection;
   api: RunningApi;
   worker: RunningWorker;
   client: ReturnType<typeof createClient>;
@@ -35,9 +37,10 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     CAISSON_WORKER_CONCURRENCY: '20', ...env,
   });
   const quiet = () => {};
-  const api = await startApi(config, { log: quiet });
+  const connection = await connectWorker(config.temporal);
+  const api = await startApi(config, { log: quiet, connection });
   const workerConfig = { ...config, api: { ...config.api, url: api.url } };
-  const worker = await startWorker(workerConfig, { log: quiet });
+  const worker = await startWorker(workerConfig, { log: quiet, connection });
   const floorTaskQueue = 'bench-floor';
   const floorConnection = await connectWorker(config.temporal);
   const floorWorker = await Worker.create({
@@ -48,13 +51,14 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   const floorRun = floorWorker.run();
   return {
-    config: workerConfig, api, worker, client: createClient(api.url), floorTaskQueue,
+    config: workerConfig, connection, api, worker, client: createClient(api.url), floorTaskQueue,
     async stop() {
       shutdownQuietly(floorWorker);
       await floorRun.catch(() => undefined);
       await floorConnection.close();
       await worker.stop();
       await api.stop();
+      await connection.close();
       await server.stop();
       await rm(home, { recursive: true, force: true });
     },

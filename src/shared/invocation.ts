@@ -14,6 +14,11 @@ export interface InvokeFunctionInput {
   taskQueues: TaskQueues;
   /** ISO time the api accepted the invocation (for timings). */
   acceptedAt: string;
+  /**
+   * A synchronous caller awaits the result and writes the record of a success itself (the
+   * result carries it). Set at start by a caller that does not use the outcome update.
+   */
+  callerRecords?: boolean;
 }
 
 export interface AttemptFailure {

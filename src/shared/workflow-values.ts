@@ -1,6 +1,6 @@
 // Plain values the workflow code needs from the domain modules, kept free of zod so the
 // workflow bundle does not carry the schema library (the domain modules re-export these).
-import type { AttemptRecord, Runtime } from './types.js';
+import type { AttemptRecord, FunctionVersionSpec, Runtime } from './types.js';
 
 export const WARM_RUNTIMES: readonly Runtime[] = ['python', 'node'];
 
@@ -9,6 +9,22 @@ export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => 
 
 /** A warm attempt waits at most this long for a container unless the version says otherwise (WarmSettingsSchema's default). */
 export const DEFAULT_WARM_QUEUE_TIMEOUT_MS = 10_000;
+
+/** Warm attempts that cannot outlast this (deadline + queue wait) run as local activities. */
+export const LOCAL_WARM_ATTEMPT_MAX_MS = 2000;
+
+/** Whether a version's attempts try a warm container first. */
+export function runsWarm(spec: FunctionVersionSpec): boolean {
+  return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
+}
+
+/**
+ * Whether its warm attempts are local activities: then a successful warm invocation ends in
+ * its first workflow task, with no container to remove (warm-attempt.ts).
+ */
+export function warmAttemptIsLocal(spec: FunctionVersionSpec): boolean {
+  return runsWarm(spec) && spec.limits.timeoutMs + (spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS) <= LOCAL_WARM_ATTEMPT_MAX_MS;
+}
 
 export const CHAIN_FAILED_TYPE = 'ChainFailed';
 

@@ -55,8 +55,8 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   const { spec, invocationId, taskQueues } = input;
   const identity = { namespace: spec.namespace, functionName: spec.name, functionId: spec.functionId, version: spec.version };
   let final: InvocationOutcomeRecord | undefined;
-  /** A synchronous caller asked for the outcome: it writes the record of a success itself. */
-  let callerRecords = false;
+  /** A synchronous caller asked for the outcome (update, or at start): it writes the record of a success itself. */
+  let callerRecords = input.callerRecords === true;
   setHandler(outcomeUpdate, async () => {
     callerRecords = true;
     await condition(() => final !== undefined);

@@ -15,14 +15,9 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
-import type { FunctionVersionSpec } from '../shared/types.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_RUNTIMES } from '../shared/workflow-values.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, runsWarm, warmAttemptIsLocal } from '../shared/workflow-values.js';
 
-const LOCAL_ACTIVITY_MAX_MS = 2000;
-
-export function runsWarm(spec: FunctionVersionSpec): boolean {
-  return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
-}
+export { runsWarm };
 
 export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;
@@ -32,7 +27,7 @@ export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number
   const startToCloseTimeout = queueTimeoutMs + spec.limits.timeoutMs + 120_000;
   const retry = { maximumAttempts: 1 }; // re-executing a function that may have run is never right
   const summary = `warm attempt ${attempt}`;
-  if (spec.limits.timeoutMs + queueTimeoutMs <= LOCAL_ACTIVITY_MAX_MS) {
+  if (warmAttemptIsLocal(spec)) {
     return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry, summary }).executeWarm(args);
   }
   if (patched('warm-enabled-probe')) {

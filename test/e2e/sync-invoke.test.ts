@@ -1,19 +1,46 @@
-// A synchronous invoke answers from the workflow's `outcome` update and writes the record of
-// a success itself (the workflow runs no record activity then). These tests show the record
-// is never lost: read right after the answer, and repaired from the workflow's result when
-// the caller died between the answer and the write. Real Temporal, Docker and database.
+// A synchronous invoke answers from the workflow's `outcome` update, or, for a version whose
+// warm attempts are local activities, from the workflow's result (a plain start, eager on the
+// worker sharing the api's connection). Either way the caller writes the record of a success
+// itself (the workflow runs no record activity then). These tests show, on both paths, that
+// the record is never lost: read right after the answer, and repaired from the workflow's
+// result when the caller died between the answer and the write. Real Temporal, Docker and
+// database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvocationService } from '../../src/api/services/invocation.service.js';
 import { controlTaskQueue, dataTaskQueue } from '../../src/shared/task-queues.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { waitFor } from '../support/containers.js';
+import { join } from 'node:path';
+import { packCode } from '../../src/cli/code-package.js';
+import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
+
+/** The version with default limits answers through the update; the short one from the result. */
+const PATHS = [
+  { fn: 'hello', path: 'the outcome update', callerRecordsAtStart: false },
+  { fn: 'hello-local', path: 'the result of an eager start', callerRecordsAtStart: true },
+];
+
+/** What the run's history shows: whether the input asked the caller to record, and which activities ran. */
+async function runShape(id: string) {
+  const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
+  const events = history.events ?? [];
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString()) as InvokeFunctionInput;
+  const activities = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  return { callerRecords: input.callerRecords === true, activities };
+}
 
 let stack: TestStack;
 
 beforeAll(async () => {
   stack = await startTestStack({ name: 'sync' });
   await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello', runtime: 'python' });
+  const packed = await packCode(join(process.cwd(), 'examples/hello-python'));
+  await stack.client.functions.create.mutate({
+    name: 'hello-local', runtime: 'python', code: packed.code, fileName: packed.fileName,
+    limits: { timeoutMs: 1000 }, warm: { queueTimeoutMs: 1000 },
+  });
 });
 
 afterAll(async () => {
@@ -30,9 +57,9 @@ function callerThatDiesBeforeRecording() {
   });
 }
 
-describe('synchronous invoke', () => {
+describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, callerRecordsAtStart }) => {
   it('answers with the outcome, and the record reads the same right away', async () => {
-    const v = await stack.client.invocations.invoke.mutate({ function: 'hello', payload: { name: 'Now' } });
+    const v = await stack.client.invocations.invoke.mutate({ function: fn, payload: { name: 'Now' } });
     expect(v.status).toBe('SUCCEEDED');
     expect(v.result).toEqual({ message: 'Hello, Now!' });
     // Read at once: answered from the workflow until the record lands, then from the record.
@@ -45,10 +72,14 @@ describe('synchronous invoke', () => {
     }, 10_000, 20);
     expect(row.result).toEqual(v.result);
     expect(row.endedAt?.toISOString()).toBe(v.endedAt);
+    // The caller wrote it: the run scheduled no record activity.
+    const shape = await runShape(v.id);
+    expect(shape.callerRecords).toBe(callerRecordsAtStart);
+    expect(shape.activities).not.toContain('recordInvocationOutcome');
   });
 
   it('a record the caller never wrote is repaired from the workflow on the next read', async () => {
-    const v = await callerThatDiesBeforeRecording().invoke({ namespace: 'default', function: 'hello', version: 'latest', payload: { name: 'Lost' } }, 60_000);
+    const v = await callerThatDiesBeforeRecording().invoke({ namespace: 'default', function: fn, version: 'latest', payload: { name: 'Lost' } }, 60_000);
     expect(v.status).toBe('SUCCEEDED');
     // The caller answered but wrote nothing; the workflow closes without writing either.
     await stack.api.temporal.workflow.getHandle(v.id).result();
@@ -60,7 +91,7 @@ describe('synchronous invoke', () => {
   });
 
   it('the sweep at api start repairs records no one read', async () => {
-    const v = await callerThatDiesBeforeRecording().invoke({ namespace: 'default', function: 'hello', version: 'latest', payload: { name: 'Swept' } }, 60_000);
+    const v = await callerThatDiesBeforeRecording().invoke({ namespace: 'default', function: fn, version: 'latest', payload: { name: 'Swept' } }, 60_000);
     await stack.api.temporal.workflow.getHandle(v.id).result();
     expect((await stack.api.db.invocations.get(v.id))?.status).not.toBe('SUCCEEDED');
 
@@ -72,11 +103,13 @@ describe('synchronous invoke', () => {
 
   it('a failure answers after its dead letter is recorded', async () => {
     const code = Buffer.from('import sys\nsys.exit(3)\n').toString('base64');
-    await stack.client.functions.create.mutate({ name: 'exits', runtime: 'python', code, fileName: 'main.py', retryPolicy: { maxAttempts: 1 } });
-    const v = await stack.client.invocations.invoke.mutate({ function: 'exits', payload: {} });
+    const name = `exits-${fn}`;
+    await stack.client.functions.create.mutate({ name, runtime: 'python', code, fileName: 'main.py', retryPolicy: { maxAttempts: 1 },
+      ...(callerRecordsAtStart ? { limits: { timeoutMs: 1000 }, warm: { queueTimeoutMs: 1000 } } : {}) });
+    const v = await stack.client.invocations.invoke.mutate({ function: name, payload: {} });
     expect(v.status).toBe('FAILED');
     expect(v.error?.kind).toBe('FunctionError');
-    const letters = await stack.client.deadLetters.list.query({ function: 'exits' });
+    const letters = await stack.client.deadLetters.list.query({ function: name });
     expect(letters.items.map((d) => d.invocationId)).toContain(v.id);
     expect((await stack.api.db.invocations.get(v.id))?.status).toBe('FAILED');
   });

@@ -10,6 +10,7 @@ import { createClient } from '../../src/client/index.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
 import { startWorker, type RunningWorker } from '../../src/cli/processes/worker.process.js';
+import { connectWorker } from '../../src/temporal/connection.js';
 
 export interface TestStack {
   config: Config;
@@ -40,7 +41,9 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
     ...opts.env,
   });
   const quiet = () => {};
-  const api = await startApi(config, { log: quiet });
+  // Shared by the api's client and the in-process worker, as `caisson dev` does (eager starts).
+  const connection = await connectWorker(config.temporal);
+  const api = await startApi(config, { log: quiet, connection });
   const workerConfig: Config = { ...config, api: { ...config.api, url: api.url } };
   const stack: TestStack = {
     config: workerConfig,
@@ -49,12 +52,13 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
     client: createClient(api.url),
     workerId,
     async startWorker() {
-      stack.worker = await startWorker(workerConfig, { log: quiet });
+      stack.worker = await startWorker(workerConfig, { log: quiet, connection });
       return stack.worker;
     },
     async stop() {
       await stack.worker?.stop();
       await api.stop();
+      await connection.close();
     },
   };
   if (opts.withWorker !== false) await stack.startWorker();

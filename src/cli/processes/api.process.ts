@@ -1,8 +1,8 @@
 // The control plane: owns the database, serves the api over HTTP and runs the small
 // Temporal worker for the activities that write Caisson's records.
 import type { AddressInfo } from 'node:net';
-import { Worker } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createChainActivities } from '../../activities/chain.activities.js';
 import { createDeployControlActivities } from '../../activities/build.activities.js';
 import { createControlActivities } from '../../activities/control.activities.js';
@@ -30,12 +30,24 @@ export interface RunningApi {
   done: Promise<void>;
 }
 
-export async function startApi(config: Config, opts: { checks?: Record<string, HealthCheck>; log?: (m: string) => void } = {}): Promise<RunningApi> {
+export interface StartApiOptions {
+  checks?: Record<string, HealthCheck>;
+  log?: (m: string) => void;
+  /**
+   * A connection shared with the data-plane worker of this process (`caisson dev`): the
+   * client then starts warm invocations eagerly on that worker. The caller closes it.
+   */
+  connection?: NativeConnection;
+}
+
+export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
   const log = opts.log ?? ((m: string) => console.log(`[caisson api] ${m}`));
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
   log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   const db = createRepositories(database.prisma);
-  const temporal = await connectClient(config.temporal);
+  const temporal = opts.connection
+    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace })
+    : await connectClient(config.temporal);
   await ensureSearchAttributes(temporal, config.temporal.namespace).catch((err) =>
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
@@ -44,6 +56,7 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
   const controlStore = createControlStore(db);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
+    eagerStart: opts.connection !== undefined,
   });
   const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
   const context = {
@@ -81,7 +94,7 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.api.host}:${port}`;
 
-  const workerConnection = await connectWorker(config.temporal);
+  const workerConnection = opts.connection ?? (await connectWorker(config.temporal));
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
@@ -105,8 +118,10 @@ export async function startApi(config: Config, opts: { checks?: Record<string, H
       await done.catch(() => undefined);
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
-      await workerConnection.close();
-      await temporal.connection.close();
+      if (!opts.connection) {
+        await workerConnection.close();
+        await temporal.connection.close();
+      }
       await database.close();
     },
   };

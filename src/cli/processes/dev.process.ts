@@ -2,7 +2,9 @@
 // .caisson/temporal.db, Web UI), the api with its embedded database, and a worker.
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../config/env.js';
+import { connectWorker } from '../../temporal/connection.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { startApi, type RunningApi } from './api.process.js';
 import { startWorker, type RunningWorker } from './worker.process.js';
@@ -41,11 +43,15 @@ export async function startDev(config: Config, log: (m: string) => void = (m) =>
   }
   let api: RunningApi | undefined;
   let worker: RunningWorker | undefined;
+  let connection: NativeConnection | undefined;
   try {
-    api = await startApi(config);
-    worker = await startWorker({ ...config, api: { ...config.api, url: api.url } });
+    // One connection for both: the api then starts warm invocations eagerly on this worker.
+    connection = await connectWorker(config.temporal);
+    api = await startApi(config, { connection });
+    worker = await startWorker({ ...config, api: { ...config.api, url: api.url } }, { connection });
   } catch (err) {
     await api?.stop();
+    await connection?.close();
     await server?.stop();
     throw err;
   }
@@ -55,6 +61,7 @@ export async function startDev(config: Config, log: (m: string) => void = (m) =>
     async stop() {
       await worker?.stop();
       await api?.stop();
+      await connection?.close();
       await server?.stop();
     },
   };
