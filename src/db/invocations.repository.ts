@@ -138,24 +138,35 @@ export function createInvocationsRepository(prisma: PrismaClient) {
      * returns that row with created=false so the caller can compare inputHash.
      */
     async create(input: CreateInvocationInput): Promise<{ row: InvocationRow; created: boolean }> {
+      // The new row is known without reading it back (every invocation writes one: the
+      // smallest statement Prisma makes, ~0.4 ms less of the api's thread with PGlite).
+      const row: InvocationRow = {
+        id: input.id, namespace: input.namespace, functionName: input.functionName, functionId: input.functionId,
+        version: input.version, status: 'PENDING', idempotencyKey: input.idempotencyKey ?? null,
+        inputHash: input.inputHash ?? null, input: input.input ?? null, inputRef: input.inputRef ?? null,
+        result: null, resultRef: null, errorKind: null, errorMessage: null, attempts: 0, attemptLog: null,
+        stdout: null, stderr: null, cold: null, replayOf: input.replayOf ?? null,
+        createdAt: new Date(), startedAt: null, endedAt: null, durationMs: null,
+      };
       try {
-        const row = await prisma.invocation.create({
+        await prisma.invocation.create({
           data: {
-            id: input.id,
-            namespace: input.namespace,
-            functionName: input.functionName,
-            functionId: input.functionId,
-            version: input.version,
-            status: 'PENDING',
-            idempotencyKey: input.idempotencyKey ?? null,
-            inputHash: input.inputHash ?? null,
+            id: row.id,
+            namespace: row.namespace,
+            functionName: row.functionName,
+            functionId: row.functionId,
+            version: row.version,
+            status: row.status,
+            idempotencyKey: row.idempotencyKey,
+            inputHash: row.inputHash,
             input: toJsonInput(input.input),
-            inputRef: input.inputRef ?? null,
-            replayOf: input.replayOf ?? null,
+            inputRef: row.inputRef,
+            replayOf: row.replayOf,
+            createdAt: row.createdAt,
           },
-          select: invocationSelect,
+          select: { id: true },
         });
-        return { row: toRow(row), created: true };
+        return { row, created: true };
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         const existing = await prisma.invocation.findFirst({

@@ -171,6 +171,8 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect(first.created).toBe(true);
       expect(first.row).toMatchObject({ id: 'inv_1', status: 'PENDING', input: { a: 1 }, attempts: 0, attemptLog: null });
       expect(first.row.createdAt).toBeInstanceOf(Date);
+      // The row create answers (built, not read back) is the row stored.
+      expect(await repos.invocations.get('inv_1')).toEqual(first.row);
       const sameKey = await repos.invocations.create({ ...base, id: 'inv_2', idempotencyKey: 'k1', inputHash: 'h2' });
       expect(sameKey).toMatchObject({ created: false, row: { id: 'inv_1', inputHash: 'h1' } });
       const sameId = await repos.invocations.create({ ...base, id: 'inv_1' });
@@ -184,6 +186,8 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect(nullInput.row.input).toBeNull();
       const byRef = await repos.invocations.create({ ...base, id: 'inv_ref', inputRef: 'blob_x' });
       expect(byRef.row).toMatchObject({ input: null, inputRef: 'blob_x' });
+      expect(await repos.invocations.get('inv_null')).toEqual(nullInput.row);
+      expect(await repos.invocations.get('inv_ref')).toEqual(byRef.row);
     });
 
     it('moves PENDING → RUNNING → SUCCEEDED; completing twice writes the same row', async () => {
