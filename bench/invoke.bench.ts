@@ -75,6 +75,15 @@ try {
     await stack.api.temporal.workflow.execute('floorWorkflow', { taskQueue: stack.floorTaskQueue, workflowId: `floor-${randomBytes(6).toString('hex')}` });
     return performance.now() - t0;
   };
+  // The same no-op workflow started eagerly on its worker, as Caisson's warm path starts its own:
+  // reported beside the floor so the warm ratio can be read against either.
+  const floorEager = async () => {
+    const t0 = performance.now();
+    await stack.floorClient.workflow.execute('floorWorkflow', {
+      taskQueue: stack.floorTaskQueue, workflowId: `floor-e-${randomBytes(6).toString('hex')}`, requestEagerStart: true,
+    });
+    return performance.now() - t0;
+  };
   const cold = async () => {
     const t0 = performance.now();
     const v = await client.invocations.invoke.mutate({ function: 'hello', payload: { name: 'bench' } });
@@ -97,7 +106,7 @@ try {
     report.chain_overhead_per_step_pct_of_cold = Math.round(((report.chain_overhead_per_step_ms as number) / cold.p50_ms) * 1000) / 10;
   }
   const warm = await optional<{ benchWarmSection(o: unknown): Promise<Record<string, unknown>> }>('./warm.bench.ts');
-  if (warm) Object.assign(report, await warm.benchWarmSection({ client, n, stack, floor, temporalFloor: base.temporal_floor }));
+  if (warm) Object.assign(report, await warm.benchWarmSection({ client, n, stack, floor, floorEager, temporalFloor: base.temporal_floor }));
 
   const dockerVersion = (await spawnCollect('docker', ['version', '--format', '{{.Server.Version}}'])).stdout.trim();
   report.machine = { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, docker: dockerVersion };

@@ -142,6 +142,8 @@ export interface WarmSectionOptions {
   stack: { config: Config; worker: RunningWorker; connection: NativeConnection };
   /** One timed no-op workflow (the Temporal floor) on the same server. */
   floor: () => Promise<number>;
+  /** The same, started eagerly on its worker (reported beside the floor). */
+  floorEager?: () => Promise<number>;
   concurrency?: number;
   durationS?: number;
 }
@@ -165,15 +167,17 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   const nameDefaults = await deployHello(client, {}, true);
   // Interleaved, so drift between runs affects all alike.
   for (const fn of [name, nameDefaults]) for (let i = 0; i < 3; i++) await invoker(client, fn)();
-  const timers = [opts.floor, invoker(client, name, false), invoker(client, nameDefaults, false)];
-  const samples: number[][] = [[], [], []];
-  for (let i = 0; i < opts.n; i++) {
-    for (let j = 0; j < 3; j++) {
-      const k = (i + j) % 3;
+  const timers = [opts.floor, invoker(client, name, false), invoker(client, nameDefaults, false), ...(opts.floorEager ? [opts.floorEager] : [])];
+  const samples: number[][] = timers.map(() => []);
+  // Each sample takes tens of ms: three times the section's n keeps the p50s of one run from
+  // swinging with a few noisy samples (the machine's noise is larger than the gaps measured).
+  for (let i = 0; i < opts.n * 3; i++) {
+    for (let j = 0; j < timers.length; j++) {
+      const k = (i + j) % timers.length;
       samples[k]!.push(await timers[k]!());
     }
   }
-  const [floor, warm, warmDefaults] = samples.map(summarize) as [Summary, Summary, Summary];
+  const [floor, warm, warmDefaults, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary | undefined];
   const warmTput = await benchWarmThroughput({ client, concurrency, durationS, name });
   const floorTput = await throughput(opts.floor, concurrency, durationS);
   return {
@@ -182,6 +186,10 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     warm_temporal_floor: floor,
     ratio_warm_to_floor_p50: Math.round((warm.p50_ms / floor.p50_ms) * 1000) / 1000,
     ratio_warm_default_timeout_to_floor_p50: Math.round((warmDefaults.p50_ms / floor.p50_ms) * 1000) / 1000,
+    ...(floorEager ? {
+      warm_temporal_floor_eager: floorEager,
+      ratio_warm_to_eager_floor_p50: Math.round((warm.p50_ms / floorEager.p50_ms) * 1000) / 1000,
+    } : {}),
     warm_throughput_per_s: warmTput,
     floor_throughput_per_s: floorTput,
     ratio_warm_to_floor_throughput: Math.round((warmTput / floorTput) * 1000) / 1000,

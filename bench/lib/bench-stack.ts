@@ -2,6 +2,7 @@
 // api with PGlite in a temp dir and a worker, plus a worker for the floor workflow.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createClient } from '../../src/client/index.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
@@ -21,6 +22,8 @@ export interface BenchStack {
   worker: RunningWorker;
   client: ReturnType<typeof createClient>;
   floorTaskQueue: string;
+  /** A client on the floor worker's own connection: the floor can then be started eagerly too. */
+  floorClient: Client;
   stop(): Promise<void>;
 }
 
@@ -50,8 +53,9 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     maxConcurrentActivityTaskExecutions: 50,
   });
   const floorRun = floorWorker.run();
+  const floorClient = new Client({ connection: floorConnection, namespace: 'default' });
   return {
-    config: workerConfig, connection, api, worker, client: createClient(api.url), floorTaskQueue,
+    config: workerConfig, connection, api, worker, client: createClient(api.url), floorTaskQueue, floorClient,
     async stop() {
       shutdownQuietly(floorWorker);
       await floorRun.catch(() => undefined);
