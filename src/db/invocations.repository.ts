@@ -1,15 +1,8 @@
 // Invocation records. The api writes the PENDING row; activities move it on with writes
 // keyed by the invocation id, so a retried activity writes the same row again.
 import type { AttemptRecord, FailureKind, InvocationStatus } from '../shared/types.js';
-import type { Prisma, PrismaClient } from './generated/client.js';
-import {
-  isUniqueViolation,
-  pageSize,
-  timeCursorWhere,
-  timePage,
-  toJsonInput,
-  toNullableJson,
-} from './prisma-helpers.js';
+import { Prisma, type PrismaClient } from './generated/client.js';
+import { pageSize, timeCursorWhere, timePage, toNullableJson } from './prisma-helpers.js';
 
 export const invocationSelect = {
   id: true,
@@ -106,6 +99,11 @@ function toRow(row: Row): InvocationRow {
   };
 }
 
+/** A JSON column's value as SQL text (cast with ::jsonb): undefined → NULL, null → JSON null. */
+const jsonText = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+/** Like jsonText, but null also clears the column (as toNullableJson). */
+const nullableJsonText = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
 function outcomeData(input: CompleteInvocationInput) {
   return {
     status: input.status,
@@ -138,8 +136,6 @@ export function createInvocationsRepository(prisma: PrismaClient) {
      * returns that row with created=false so the caller can compare inputHash.
      */
     async create(input: CreateInvocationInput): Promise<{ row: InvocationRow; created: boolean }> {
-      // The new row is known without reading it back (every invocation writes one: the
-      // smallest statement Prisma makes, ~0.4 ms less of the api's thread with PGlite).
       const row: InvocationRow = {
         id: input.id, namespace: input.namespace, functionName: input.functionName, functionId: input.functionId,
         version: input.version, status: 'PENDING', idempotencyKey: input.idempotencyKey ?? null,
@@ -148,39 +144,27 @@ export function createInvocationsRepository(prisma: PrismaClient) {
         stdout: null, stderr: null, cold: null, replayOf: input.replayOf ?? null,
         createdAt: new Date(), startedAt: null, endedAt: null, durationMs: null,
       };
-      try {
-        await prisma.invocation.create({
-          data: {
-            id: row.id,
-            namespace: row.namespace,
-            functionName: row.functionName,
-            functionId: row.functionId,
-            version: row.version,
-            status: row.status,
-            idempotencyKey: row.idempotencyKey,
-            inputHash: row.inputHash,
-            input: toJsonInput(input.input),
-            inputRef: row.inputRef,
-            replayOf: row.replayOf,
-            createdAt: row.createdAt,
-          },
-          select: { id: true },
-        });
-        return { row, created: true };
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        const existing = await prisma.invocation.findFirst({
-          where: {
-            OR: [
-              { id: input.id },
-              ...(input.idempotencyKey ? [{ namespace: input.namespace, idempotencyKey: input.idempotencyKey }] : []),
-            ],
-          },
-          select: invocationSelect,
-        });
-        if (!existing) throw err;
-        return { row: toRow(existing), created: false };
-      }
+      // Every invocation writes one: a single statement, the row known without reading it back,
+      // an existing id or key found afterwards instead of through an error (~0.4 ms less of the
+      // api's thread than Prisma's create with PGlite, where queries run on that thread).
+      const inserted = await prisma.$executeRaw`
+        INSERT INTO "Invocation" ("id", "namespace", "functionName", "functionId", "version", "status",
+          "idempotencyKey", "inputHash", "input", "inputRef", "replayOf", "createdAt")
+        VALUES (${row.id}, ${row.namespace}, ${row.functionName}, ${row.functionId}, ${row.version}, ${row.status},
+          ${row.idempotencyKey}, ${row.inputHash}, ${jsonText(input.input)}::jsonb, ${row.inputRef}, ${row.replayOf}, ${row.createdAt})
+        ON CONFLICT DO NOTHING`;
+      if (inserted === 1) return { row, created: true };
+      const existing = await prisma.invocation.findFirst({
+        where: {
+          OR: [
+            { id: input.id },
+            ...(input.idempotencyKey ? [{ namespace: input.namespace, idempotencyKey: input.idempotencyKey }] : []),
+          ],
+        },
+        select: invocationSelect,
+      });
+      if (!existing) throw new Error(`invocation ${input.id}: neither written nor found (deleted meanwhile?)`);
+      return { row: toRow(existing), created: false };
     },
 
     /** Ids of rows not yet final (PENDING or RUNNING), oldest first, at most `limit`. */
@@ -208,16 +192,28 @@ export function createInvocationsRepository(prisma: PrismaClient) {
      * `identity`, a missing row is created; without, a missing row is a no-op → false.
      */
     async complete(input: CompleteInvocationInput): Promise<boolean> {
-      const data = outcomeData(input);
       if (input.identity) {
-        await prisma.invocation.upsert({
-          where: { id: input.id },
-          create: { id: input.id, ...input.identity, ...data },
-          update: data,
-          select: { id: true },
-        });
+        // The record of every invocation: one statement (~0.5 ms less of the api's thread than
+        // Prisma's upsert with PGlite; a sync success's record is written right after its answer).
+        const { namespace, functionName, functionId, version } = input.identity;
+        const startedAt = input.startedAt === undefined ? Prisma.empty : Prisma.sql`, "startedAt" = EXCLUDED."startedAt"`;
+        await prisma.$executeRaw`
+          INSERT INTO "Invocation" ("id", "namespace", "functionName", "functionId", "version", "status", "result",
+            "resultRef", "errorKind", "errorMessage", "attempts", "attemptLog", "stdout", "stderr", "cold", "startedAt",
+            "endedAt", "durationMs")
+          VALUES (${input.id}, ${namespace}, ${functionName}, ${functionId}, ${version}, ${input.status},
+            ${nullableJsonText(input.result)}::jsonb, ${input.resultRef ?? null}, ${input.errorKind ?? null},
+            ${input.errorMessage ?? null}, ${input.attempts}, ${nullableJsonText(input.attemptLog)}::jsonb,
+            ${input.stdout ?? null}, ${input.stderr ?? null}, ${input.cold ?? null}, ${input.startedAt ?? null},
+            ${input.endedAt ?? null}, ${input.durationMs ?? null})
+          ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "result" = EXCLUDED."result",
+            "resultRef" = EXCLUDED."resultRef", "errorKind" = EXCLUDED."errorKind", "errorMessage" = EXCLUDED."errorMessage",
+            "attempts" = EXCLUDED."attempts", "attemptLog" = EXCLUDED."attemptLog", "stdout" = EXCLUDED."stdout",
+            "stderr" = EXCLUDED."stderr", "cold" = EXCLUDED."cold", "endedAt" = EXCLUDED."endedAt",
+            "durationMs" = EXCLUDED."durationMs"${startedAt}`;
         return true;
       }
+      const data = outcomeData(input);
       const { count } = await prisma.invocation.updateMany({ where: { id: input.id }, data });
       return count > 0;
     },
