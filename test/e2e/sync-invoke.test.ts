@@ -12,6 +12,8 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { waitFor } from '../support/containers.js';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { packCode } from '../../src/cli/code-package.js';
 import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
 
@@ -112,5 +114,28 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     const letters = await stack.client.deadLetters.list.query({ function: name });
     expect(letters.items.map((d) => d.invocationId)).toContain(v.id);
     expect((await stack.api.db.invocations.get(v.id))?.status).toBe('FAILED');
+  });
+});
+
+describe('the CLI', () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd() });
+
+  it('deploys warm settings, and a short warm version is invoked through its result', async () => {
+    await cli('fn', 'deploy', 'examples/hello-python', '--name', 'hello-cli', '--timeout', '1000',
+      '--warm-queue-timeout', '500', '--max-warm', '2', '--idle-ttl', '60000');
+    const spec = await stack.api.db.functions.getVersionSpec('default', 'hello-cli', 'latest');
+    expect(spec.warm).toMatchObject({ isolation: 'warm', queueTimeoutMs: 500, maxWarm: 2, idleTtlMs: 60_000, minWarm: 1 });
+    const v = JSON.parse((await cli('invoke', 'hello-cli', '{"name":"Cli"}')).stdout);
+    expect(v).toMatchObject({ status: 'SUCCEEDED', result: { message: 'Hello, Cli!' } });
+    expect((await runShape(v.id)).callerRecords).toBe(true);
+  });
+
+  it('rejects a bad warm setting naming the flag, and deploys nothing', async () => {
+    const failed = await cli('fn', 'deploy', 'examples/hello-python', '--name', 'hello-cli-bad', '--isolation', 'sometimes')
+      .then(() => undefined, (err: { stdout: string; stderr: string; code: number }) => err);
+    expect(failed?.code).not.toBe(0);
+    expect(`${failed?.stdout} ${failed?.stderr}`).toMatch(/--isolation takes warm or fresh, got 'sometimes'/);
+    expect(await stack.client.functions.get.query({ name: 'hello-cli-bad' })).toBeNull();
   });
 });

@@ -17,6 +17,11 @@ function parseEnv(pairs: string[] = []): Record<string, string> | undefined {
   }));
 }
 
+/** The options the user gave (the api fills in the rest and says which field is wrong). */
+function given(options: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
 type Deployment = Awaited<ReturnType<CaissonClient['functions']['deployment']['query']>>;
 
 /** Polls the deploy workflow, printing each step as it starts and ends (build, register). */
@@ -55,6 +60,13 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .option('--network', 'give the function network access')
     .option('--max-attempts <n>', 'attempts before dead-lettering', Number)
     .option('--env <KEY=VALUE...>', 'environment variables')
+    .option('--isolation <mode>', "warm (default: warm containers when free) or fresh (always a new container)")
+    .option('--min-warm <n>', 'warm containers kept started while the version is in use (default 1)', Number)
+    .option('--max-warm <n>', 'at most this many warm containers per worker (default 8)', Number)
+    .option('--max-queued <n>', 'invocations that may wait for a busy warm container (default 32)', Number)
+    .option('--warm-queue-timeout <ms>', 'longest wait for a warm container before running cold (default 10000)', Number)
+    .option('--idle-ttl <ms>', 'an unused warm container is removed after this long (default 300000)', Number)
+    .option('--max-invocations <n>', 'a warm container is replaced after this many invocations (default 1000)', Number)
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (path: string, o) => {
       const { client, out } = ctx();
@@ -66,12 +78,17 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
         : await detectConvention(packed.fileName ? dirname(full) : full, packed.files, runtime);
       if (detected && !out.json) process.stderr.write(`convention: ${detected.convention} (${detected.why}; --convention overrides)\n`);
       const name = o.name ?? basename(full).replace(/\.[a-z]+$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
-      const limits = Object.fromEntries(Object.entries({ timeoutMs: o.timeout, memoryMb: o.memory, cpus: o.cpus, network: o.network })
-        .filter(([, v]) => v !== undefined));
+      const limits = given({ timeoutMs: o.timeout, memoryMb: o.memory, cpus: o.cpus, network: o.network });
+      if (o.isolation !== undefined && !['warm', 'fresh'].includes(o.isolation)) {
+        throw new Error(`--isolation takes warm or fresh, got '${o.isolation}'`);
+      }
+      const warm = given({ isolation: o.isolation, minWarm: o.minWarm, maxWarm: o.maxWarm, maxQueued: o.maxQueued,
+        queueTimeoutMs: o.warmQueueTimeout, idleTtlMs: o.idleTtl, maxInvocations: o.maxInvocations });
       const { deploymentId, mode } = await client.functions.deploy.mutate({
         namespace: o.namespace, name, runtime, code: packed.code, fileName: packed.fileName,
         convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
         env: parseEnv(o.env), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
+        ...(Object.keys(warm).length ? { warm } : {}),
       });
       const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
       if (d.status !== 'SUCCEEDED' || !d.spec) {
