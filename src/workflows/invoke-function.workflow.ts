@@ -42,10 +42,10 @@ import {
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
 import type { AttemptRecord } from '../shared/types.js';
-import { countFunctionAttempts } from '../shared/workflow-values.js';
+import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
 import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
-import { runWarmAttempt, runsWarm } from './warm-attempt.js';
+import { runWarmAttempt } from './warm-attempt.js';
 
 export const outcomeUpdate = defineUpdate<InvocationOutcomeRecord>(OUTCOME_UPDATE);
 export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>(OUTCOME_QUERY);

@@ -15,9 +15,7 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, runsWarm, warmAttemptIsLocal } from '../shared/workflow-values.js';
-
-export { runsWarm };
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, warmAttemptIsLocal } from '../shared/workflow-values.js';
 
 export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;

@@ -93,6 +93,16 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     }
   }
 
+  /**
+   * Writes the caller's record whenever the outcome arrives (even after waitMs ran out), once
+   * the answer is on its way: PGlite runs a query synchronously on this thread, and writing
+   * first delayed every answer by the write (~2 ms, bench/warm.bench.ts). Until it lands,
+   * get() answers from the workflow (its outcome query, or its result, which also repairs the row).
+   */
+  function recordAfterAnswer(outcome: Promise<InvocationOutcomeRecord | undefined>): void {
+    outcome.then((o) => o && setImmediate(() => void recordForCaller(o)), () => undefined);
+  }
+
   /** Resolves the version, checks limits and writes the PENDING row (or finds the key's row). */
   async function prepare(req: StartRequest & { replayOf?: string }) {
     const spec = await db.functions.getVersionSpec(req.namespace, req.function, req.version);
@@ -164,11 +174,11 @@ export function createInvocationService(deps: InvocationServiceDeps) {
       // is its outcome: a plain start (eager when a worker shares the connection) and the
       // result, ~3 ms less than update-with-start on this machine (bench/warm.bench.ts).
       const handle = await temporal.workflow.start('invokeFunction', {
-        ...workflowOptions(input.spec, { ...input, callerRecords: true }),
+        ...options, args: [{ ...input, callerRecords: true }],
         ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       });
       const outcome = (handle.result() as Promise<InvokeFunctionResult>).then((r) => r.record);
-      outcome.then((o) => o && setImmediate(() => void recordForCaller(o)), () => undefined);
+      recordAfterAnswer(outcome);
       // A failure (recorded by the workflow before it failed) or no answer in time: read the record.
       const answered = await withinMs(outcome.catch(() => undefined), waitMs);
       if (answered) return viewFromOutcome(row, answered);
@@ -177,12 +187,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     if (created) {
       const op = new WithStartWorkflowOperation('invokeFunction', options);
       const outcome = temporal.workflow.executeUpdateWithStart(OUTCOME_UPDATE, { startWorkflowOperation: op }) as Promise<InvocationOutcomeRecord>;
-      // The record is written whenever the outcome arrives (even after waitMs ran out), and
-      // the caller is not kept waiting for it: until it lands, get() answers from the
-      // workflow (its outcome query, or its result, which also repairs the row).
-      // Written after this answer is on its way: PGlite runs a query synchronously on this
-      // thread, and writing first delayed every answer by the write (~2 ms, bench/warm.bench.ts).
-      outcome.then((o) => setImmediate(() => void recordForCaller(o)), () => undefined);
+      recordAfterAnswer(outcome);
       try {
         const answered = await withinMs(outcome, waitMs);
         if (answered) return viewFromOutcome(row, answered);
