@@ -245,10 +245,18 @@ async function connectWhenReady(runtime: ContainerRuntime, id: string, ioDir: st
     via = path.join(link, WARM_SOCKET);
   }
   try {
-    return await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.createConnection(via, () => resolve(s));
-      s.once('error', reject);
-    });
+    for (;;) {
+      try {
+        return await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.createConnection(via, () => resolve(s));
+          s.once('error', reject);
+        });
+      } catch (err) {
+        // The socket file appears at bind(), a moment before listen(): connecting in between is refused.
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > until) throw err;
+        await sleep(5);
+      }
+    }
   } finally {
     if (link) await unlink(link).catch(() => undefined);
   }
