@@ -1,14 +1,19 @@
 // The typed client other TypeScript projects import: `import { createClient } from 'caisson/client'`.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../api/routers/_app.js';
+import { createHttpTransport, type HttpTransport } from './http-transport.js';
 
 export type { AppRouter };
 export type CaissonClient = ReturnType<typeof createClient>;
 
 /** url: the api's base URL, e.g. http://127.0.0.1:3000 (the /trpc path is added). */
-export function createClient(url: string, options: { headers?: Record<string, string> } = {}) {
+export function createClient(url: string, options: { headers?: Record<string, string>; transport?: HttpTransport } = {}) {
+  const transport = options.transport ?? createHttpTransport();
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url.replace(/\/$/, '')}/trpc`, headers: () => options.headers ?? {} })],
+    links: [httpLink({
+      url: `${url.replace(/\/$/, '')}/trpc`, headers: () => options.headers ?? {},
+      fetch: transport.fetch as unknown as typeof fetch,
+    })],
   });
 }
 
