@@ -1,7 +1,8 @@
 // The warm path against its floors, measured in one run: a synchronous invoke of the Python
 // hello function through the tRPC api on the warm path, against the Temporal floor (a
-// no-op workflow with one no-op activity on the same server); throughput at the same
-// concurrency; the memory of an idle warm container per runtime. Used by
+// no-op workflow with one no-op activity on the same server), both timed from a caller in
+// its own process (bench/lib/caller.ts); throughput at the same concurrency (callers in this
+// process, for both); the memory of an idle warm container per runtime. Used by
 // bench/invoke.bench.ts (benchWarmSection) or on its own:
 //   npx tsx bench/warm.bench.ts [--n 30] [--concurrency 20] [--seconds 10] [--out FILE]
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ import { installWarmServers } from '../src/runtime/warm-servers.js';
 import { warmTarget } from '../src/runtime/warm-target.js';
 import { RetryPolicySchema, type Convention, type Runtime } from '../src/shared/types.js';
 import { startBenchStack } from './lib/bench-stack.js';
+import { startCaller } from './lib/caller.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -139,10 +141,11 @@ export interface WarmSectionOptions {
   client: CaissonClient;
   n: number;
   /** The bench stack; its worker is replaced by one with warm pools for this section. */
-  stack: { config: Config; worker: RunningWorker; connection: NativeConnection };
-  /** One timed no-op workflow (the Temporal floor) on the same server. */
+  stack: { config: Config; worker: RunningWorker; connection: NativeConnection; api: { url: string }; floorTaskQueue: string };
+  /** One timed no-op workflow (the Temporal floor) on the same server, from this process (for throughput). */
   floor: () => Promise<number>;
-  /** The same, started eagerly on its worker (reported beside the floor). */
+  /** The same, started eagerly on its worker (reported beside the floor; in this process, as
+   * an eager start needs the worker's own connection). */
   floorEager?: () => Promise<number>;
   concurrency?: number;
   durationS?: number;
@@ -165,17 +168,32 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   }
   const name = await deployHello(client);
   const nameDefaults = await deployHello(client, {}, true);
+  // Latency is timed by a caller in its own process (bench/lib/caller.ts): the warm invokes
+  // through the api and the floor through a Temporal client, alike.
+  const caller = await startCaller();
+  const api = stack.api.url;
+  const remoteFloor = () => caller.floor(stack.config.temporal.address, stack.floorTaskQueue, stack.config.temporal.namespace);
   // Interleaved, so drift between runs affects all alike.
-  for (const fn of [name, nameDefaults]) for (let i = 0; i < 3; i++) await invoker(client, fn)();
-  const timers = [opts.floor, invoker(client, name, false), invoker(client, nameDefaults, false), ...(opts.floorEager ? [opts.floorEager] : [])];
+  try {
+    for (const fn of [name, nameDefaults]) for (let i = 0; i < 3; i++) await caller.invoke(api, fn);
+    for (let i = 0; i < 3; i++) await remoteFloor();
+  } catch (err) {
+    caller.stop();
+    throw err;
+  }
+  const timers = [remoteFloor, () => caller.invoke(api, name, false), () => caller.invoke(api, nameDefaults, false), ...(opts.floorEager ? [opts.floorEager] : [])];
   const samples: number[][] = timers.map(() => []);
   // Each sample takes tens of ms: three times the section's n keeps the p50s of one run from
   // swinging with a few noisy samples (the machine's noise is larger than the gaps measured).
-  for (let i = 0; i < opts.n * 3; i++) {
-    for (let j = 0; j < timers.length; j++) {
-      const k = (i + j) % timers.length;
-      samples[k]!.push(await timers[k]!());
+  try {
+    for (let i = 0; i < opts.n * 3; i++) {
+      for (let j = 0; j < timers.length; j++) {
+        const k = (i + j) % timers.length;
+        samples[k]!.push(await timers[k]!());
+      }
     }
+  } finally {
+    caller.stop();
   }
   const [floor, warm, warmDefaults, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary | undefined];
   const warmTput = await benchWarmThroughput({ client, concurrency, durationS, name });
