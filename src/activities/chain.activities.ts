@@ -16,9 +16,12 @@ export interface ChainStepStartedRecord {
   startedAt: string;
   /** The child invocations about to start: their rows are written first (PENDING). */
   children: Array<{ invocationId: string; spec: FunctionVersionSpec; input: PayloadRef }>;
+  /** Earlier steps that finished since the last record, written before this one: one activity
+   * per step instead of two (each activity costs the chain a workflow task; see run-chain). */
+  finishedBefore?: ChainStepFinishedRecord[];
 }
 
-export interface ChainStepFinishedRecord extends Omit<ChainStepStartedRecord, 'children'> {
+export interface ChainStepFinishedRecord extends Omit<ChainStepStartedRecord, 'children' | 'finishedBefore'> {
   status: Extract<ChainStepStatus, 'SUCCEEDED' | 'FAILED'>;
   endedAt: string;
   output?: PayloadRef;
@@ -33,6 +36,8 @@ export interface ChainOutcomeRecord {
   result?: PayloadRef;
   failedStep?: string;
   error?: ChainStepError;
+  /** Steps that finished since the last record, written before the outcome. */
+  finishedSteps?: ChainStepFinishedRecord[];
   /** On failure: what the dead letter keeps. */
   deadLetter?: { chain: { id: string; namespace: string; name: string; version: number }; input: PayloadRef; startedAt: string };
 }

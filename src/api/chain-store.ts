@@ -1,7 +1,7 @@
 // The database side of the chain activities: step rows, child invocation rows, outcomes, dead
 // letters, and mappings over values stored by reference. Keyed writes: a retry repeats them.
 import { createHash } from 'node:crypto';
-import type { ChainStore } from '../activities/chain.activities.js';
+import type { ChainStepFinishedRecord, ChainStore } from '../activities/chain.activities.js';
 import type { Repositories } from '../db/index.js';
 import { evaluateMapping, MappingError, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import { ValidationError } from '../shared/errors.js';
@@ -28,8 +28,19 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
   const split = (ref: PayloadRef | undefined) =>
     ref === undefined ? { value: null, ref: null } : isInline(ref) ? { value: ref.inline, ref: null } : { value: null, ref: ref.ref };
 
+  async function writeFinished(r: ChainStepFinishedRecord): Promise<void> {
+    const out = split(r.output);
+    const endedAt = new Date(r.endedAt);
+    await db.chains.invocations.writeStep({
+      chainInvocationId: r.chainInvocationId, name: r.step, position: r.position, type: r.type, status: r.status,
+      functions: r.functions, run: r.run, output: out.value, outputRef: out.ref, error: r.error ?? null, units: r.units,
+      startedAt: new Date(r.startedAt), endedAt, durationMs: endedAt.getTime() - new Date(r.startedAt).getTime(),
+    });
+  }
+
   return {
     async chainStepStarted(r) {
+      for (const finished of r.finishedBefore ?? []) await writeFinished(finished);
       await db.chains.invocations.markRunning(r.chainInvocationId, new Date(r.startedAt));
       for (const child of r.children) {
         const input = split(child.input);
@@ -45,17 +56,10 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
       });
     },
 
-    async chainStepFinished(r) {
-      const out = split(r.output);
-      const endedAt = new Date(r.endedAt);
-      await db.chains.invocations.writeStep({
-        chainInvocationId: r.chainInvocationId, name: r.step, position: r.position, type: r.type, status: r.status,
-        functions: r.functions, run: r.run, output: out.value, outputRef: out.ref, error: r.error ?? null, units: r.units,
-        startedAt: new Date(r.startedAt), endedAt, durationMs: endedAt.getTime() - new Date(r.startedAt).getTime(),
-      });
-    },
+    chainStepFinished: writeFinished,
 
     async recordChainOutcome(r) {
+      for (const finished of r.finishedSteps ?? []) await writeFinished(finished);
       const endedAt = new Date();
       const result = split(r.result);
       await db.chains.invocations.complete({

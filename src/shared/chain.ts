@@ -119,6 +119,11 @@ export interface RunChainInput {
   done?: { steps: Record<string, PayloadRef>; units: Record<string, PayloadRef> };
 }
 
+/** The `chainOutcome` update's answer: the chain's outcome is recorded (read it back for the view). */
+export interface ChainSettled {
+  status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+}
+
 export interface RunChainResult {
   chainInvocationId: string;
   result: PayloadRef;
@@ -130,7 +135,7 @@ export interface ChainFailureDetails {
   error: ChainStepError;
 }
 
-export { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from './workflow-values.js';
+export { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId, childWorkflowId } from './workflow-values.js';
 
 /** Every `name@version` a definition calls, in step order. */
 export function callsOf(step: Step): Array<{ unit?: string; call: Call }> {

@@ -1,28 +1,35 @@
 // runChain: one workflow per chain invocation. Steps run in order; each function call is a
 // child invokeFunction workflow with id `<chain invocation id>/<step>[/<branch|index>]`, so the
 // Web UI shows the tree and a resumed chain (a new run of the same id) skips what finished.
+//
+// A synchronous caller starts it with the `chainOutcome` update (update-with-start), answered
+// once the chain's outcome is recorded: before the last children have removed their
+// containers and closed, which the workflow still waits for before it completes.
 import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  allHandlersFinished,
   condition,
+  defineUpdate,
   isCancellation,
   patched,
   proxyActivities,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import type { ChainActivities } from '../activities/chain.activities.js';
+import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../activities/chain.activities.js';
 import type {
   Call,
   ChainFailureDetails,
+  ChainSettled,
   ChainStepError,
   ChainUnitRecord,
   RunChainInput,
   RunChainResult,
   Step,
 } from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/workflow-values.js';
+import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId } from '../shared/workflow-values.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
@@ -35,6 +42,8 @@ type StepOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainS
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
+export const chainOutcomeUpdate = defineUpdate<ChainSettled>(CHAIN_OUTCOME_UPDATE);
+
 export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   const { definition: def, chainInvocationId: id } = input;
   const control = proxyActivities<ChainActivities>({
@@ -45,23 +54,44 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   const outputs: Record<string, PayloadRef> = { ...input.done?.steps };
   const startedAt = nowIso();
   // Step records are not awaited one by one: a step's started record overlaps its children's
-  // start, its finished record the next step (two round trips less per step). Children that
-  // signalled success finish their removal and record while the chain goes on. All of them
-  // land before the chain's own outcome.
+  // start, its finished record the next step (two round trips less per step). Every step
+  // record lands before the chain's outcome. Children that signalled success finish their
+  // removal and record while the chain goes on; the chain closes only after them.
   const records: Promise<unknown>[] = [];
+  const finishing: Promise<unknown>[] = [];
   const succeeded = new Map<string, PayloadRef>();
   setHandler(childSucceededSignal, ({ workflowId, result }) => void succeeded.set(workflowId, result));
+  let settled: ChainSettled | undefined;
+  setHandler(chainOutcomeUpdate, async () => {
+    await condition(() => settled !== undefined);
+    return settled!;
+  });
+  // Runs from before this patch recorded each step's finish in an activity of its own, and the
+  // outcome only once every child had closed. With it: a step's finish rides with the next
+  // step's start (or with the outcome), one activity and one workflow task less per step
+  // (chain5 in bench/invoke.bench.ts); the outcome is recorded, and the caller answered, while
+  // the last children still remove their containers.
+  const merged = patched('chain-records-merged');
+  const run = { input, control, outputs, records, finishing, succeeded, merged, pendingFinished: [] as PendingFinished[] };
+  /** Records the outcome (after every step record), answers the update, then lets children finish. */
+  const settle = async (record: Omit<ChainOutcomeRecord, 'finishedSteps'>) => {
+    if (merged) await Promise.all(records);
+    else await Promise.all([...records, ...finishing]);
+    await control.recordChainOutcome(merged ? { ...record, finishedSteps: await takeFinished(run) } : record);
+    settled = { status: record.status };
+    await Promise.all(finishing);
+    await condition(allHandlersFinished);
+  };
   try {
     for (let i = 0; i < def.steps.length; i++) {
       const step = def.steps[i]!;
       if (outputs[step.name]) continue; // finished in an earlier run
-      const outcome = await runStep({ input, control, outputs, index: i, records, succeeded });
+      const outcome = await runStep({ ...run, index: i });
       if (outcome.ok) {
         outputs[step.name] = outcome.output;
         continue;
       }
-      await Promise.all(records);
-      await control.recordChainOutcome({
+      await settle({
         chainInvocationId: id, status: 'FAILED', acceptedAt: input.acceptedAt, failedStep: step.name, error: outcome.error,
         deadLetter: { chain: input.chain, input: input.input, startedAt },
       });
@@ -75,19 +105,28 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
     const result = def.output === undefined
       ? outputs[last]!
       : await mapRef({ control, mapping: def.output, context: { input: input.input, steps: outputs }, inlineBytes: input.inlineBytes, blobId: `${id}/output/${input.run}` });
-    await Promise.all(records);
-    await control.recordChainOutcome({ chainInvocationId: id, status: 'SUCCEEDED', acceptedAt: input.acceptedAt, result });
+    await settle({ chainInvocationId: id, status: 'SUCCEEDED', acceptedAt: input.acceptedAt, result });
     return { chainInvocationId: id, result };
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    await CancellationScope.nonCancellable(async () => {
-      await Promise.all(records);
-      await control.recordChainOutcome({
-        chainInvocationId: id, status: 'CANCELLED', acceptedAt: input.acceptedAt, error: { kind: 'Cancelled', message: 'cancelled by request' },
-      });
-    });
+    await CancellationScope.nonCancellable(() => settle({
+      chainInvocationId: id, status: 'CANCELLED', acceptedAt: input.acceptedAt, error: { kind: 'Cancelled', message: 'cancelled by request' },
+    }));
     throw err;
   }
+}
+
+/** A finished step's record, written with the next record once its started record has landed. */
+interface PendingFinished {
+  record: ChainStepFinishedRecord;
+  after: Promise<unknown>;
+}
+
+/** The finished records not written yet (taken now), once their started records have landed. */
+async function takeFinished(run: { pendingFinished: PendingFinished[] }): Promise<ChainStepFinishedRecord[]> {
+  const taken = run.pendingFinished.splice(0);
+  await Promise.all(taken.map((p) => p.after));
+  return taken.map((p) => p.record);
 }
 
 interface StepRun {
@@ -95,10 +134,15 @@ interface StepRun {
   control: ChainActivities;
   outputs: Record<string, PayloadRef>;
   index: number;
-  /** Records started and not yet awaited (and children still finishing). */
+  /** Records started and not yet awaited. */
   records: Promise<unknown>[];
+  /** Children that signalled their success and still remove their containers and close. */
+  finishing: Promise<unknown>[];
   /** Children that signalled their success (before completing), by workflow id. */
   succeeded: Map<string, PayloadRef>;
+  /** patched('chain-records-merged'): finished records wait in pendingFinished for the next record. */
+  merged: boolean;
+  pendingFinished: PendingFinished[];
 }
 
 async function runStep(run: StepRun): Promise<StepOutcome> {
@@ -114,15 +158,15 @@ async function runStep(run: StepRun): Promise<StepOutcome> {
     calls = await stepCalls({ ...run, step, inlineBytes: input.inlineBytes });
   } catch (err) {
     const error: ChainStepError = { kind: 'MappingError', message: failureMessage(err) };
-    await control.chainStepStarted({ ...base, children: [] });
+    await control.chainStepStarted({ ...base, children: [], ...(run.merged ? { finishedBefore: await takeFinished(run) } : {}) });
     return finishStep(run, base, { ok: false, error }, {});
   }
   const done = input.done?.units ?? {};
   const pending = calls.filter((c) => !done[c.key]);
-  const startedRecord = CancellationScope.nonCancellable(() => control.chainStepStarted({
-    ...base,
-    children: pending.map((c) => ({ invocationId: childInvocationId(c.workflowId), spec: input.specs[c.call.function]!, input: c.payload })),
-  }));
+  const children = pending.map((c) => ({ invocationId: childInvocationId(c.workflowId), spec: input.specs[c.call.function]!, input: c.payload }));
+  const startedRecord = CancellationScope.nonCancellable(async () => control.chainStepStarted(
+    run.merged ? { ...base, children, finishedBefore: await takeFinished(run) } : { ...base, children },
+  ));
   // Runs from before the overlap awaited the record before starting the children.
   if (patched('overlap-step-started')) run.records.push(startedRecord);
   else await startedRecord;
@@ -159,16 +203,20 @@ async function finishStep(
   startedRecord?: Promise<unknown>,
 ): Promise<StepOutcome> {
   const error = outcome.ok ? continuedError : outcome.error;
-  const endedAt = nowIso();
-  // Not cancellable: a step that finished is recorded as finished, whatever comes next. After
-  // its started record, which it must not be overwritten by.
-  run.records.push(CancellationScope.nonCancellable(async () => {
-    await startedRecord;
-    await run.control.chainStepFinished({
-      ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt, units,
-      ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
-    });
-  }));
+  const record: ChainStepFinishedRecord = {
+    ...base, status: error ? 'FAILED' : 'SUCCEEDED', endedAt: nowIso(), units,
+    ...(outcome.ok ? { output: outcome.output } : {}), ...(error ? { error } : {}),
+  };
+  // Written after its started record, which it must not be overwritten by: with the next
+  // record (merged), or now. Not cancellable: a step that finished is recorded as finished,
+  // whatever comes next (the outcome record always carries what is still pending).
+  if (run.merged) run.pendingFinished.push({ record, after: startedRecord ?? Promise.resolve() });
+  else {
+    run.records.push(CancellationScope.nonCancellable(async () => {
+      await startedRecord;
+      await run.control.chainStepFinished(record);
+    }));
+  }
   return outcome;
 }
 
@@ -213,7 +261,7 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
     if (r) return { ok: true, output: r.result };
     const early = run.succeeded.get(c.workflowId);
     if (early && !closed) {
-      run.records.push(completion.catch(() => undefined));
+      run.finishing.push(completion.catch(() => undefined));
       return { ok: true, output: early };
     }
     return { ok: true, output: (await completion).result };

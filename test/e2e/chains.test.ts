@@ -53,6 +53,11 @@ describe('chains', () => {
     const v = await stack.client.chains.invoke.mutate({ name: 'seq', input: { value: 1 } });
     expect(v.status).toBe('SUCCEEDED');
     expect(v.result).toEqual({ value: 24 });
+    // The answer comes from the chainOutcome update, after every step record and the outcome
+    // landed: it already shows each step finished, with its output.
+    expect(v.chain.steps.map((s) => [s.name, s.status, s.output])).toEqual([
+      ['a', 'SUCCEEDED', { value: 2 }], ['b', 'SUCCEEDED', { value: 12 }], ['c', 'SUCCEEDED', { value: 24 }],
+    ]);
     const got = await stack.client.invocations.get.query({ id: v.id });
     expect(got.status).toBe('SUCCEEDED');
     const steps = (got as typeof v).chain.steps;
@@ -66,6 +71,11 @@ describe('chains', () => {
     // The recorded history replays against today's workflow code (determinism).
     const history = await stack.api.temporal.workflow.getHandle(v.id).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, v.id);
+    // One record activity per step (a step's finish rides with the next step's start, the last
+    // one with the outcome), and the caller was answered by the update.
+    const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['chainStepStarted', 'chainStepStarted', 'chainStepStarted', 'recordChainOutcome']);
+    expect(history.events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
   });
 
   it('parallel branches merge into an object keyed by branch', async () => {

@@ -34,10 +34,7 @@ export const chainsRouter = router({
   start: publicProcedure.input(StartChainInput).mutation(({ ctx, input }) => ctx.chains.start(input)),
   invoke: publicProcedure
     .input(StartChainInput.extend({ waitMs: InvokeInput.shape.waitMs }))
-    .mutation(async ({ ctx, input }) => {
-      const { id } = await ctx.chains.start(input);
-      return ctx.chains.wait(id, input.waitMs);
-    }),
+    .mutation(({ ctx, input }) => ctx.chains.invoke(input)),
   resume: publicProcedure.input(ResumeChainInput).mutation(({ ctx, input }) => ctx.chains.resume(input)),
   invocation: publicProcedure
     .input(InvocationIdInput.extend({ waitMs: z.number().int().min(0).max(900_000).default(0) }))

@@ -1,10 +1,10 @@
 // Deploying chains (validated, function versions pinned, immutable versions), starting and
 // resuming chain invocations, and reading them with per-step status.
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ChainInvocationRow, ChainVersionRecord, Repositories } from '../../db/index.js';
-import { callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
+import { CHAIN_OUTCOME_UPDATE, callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
 import { checkDefinition } from '../../shared/chain-paths.js';
 import { AppError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newInvocationId } from '../../shared/ids.js';
@@ -91,7 +91,39 @@ export function createChainService(deps: ChainServiceDeps) {
     return versionView(await db.chains.getVersion(input.namespace, input.name, input.version));
   }
 
-  async function start(req: { namespace: string; name: string; version: number | 'latest'; input: unknown }): Promise<{ id: string }> {
+  type StartRequest = { namespace: string; name: string; version: number | 'latest'; input: unknown };
+
+  async function start(req: StartRequest): Promise<{ id: string }> {
+    const accepted = await accept(req);
+    await launch(accepted);
+    return { id: accepted.id };
+  }
+
+  /**
+   * Starts the chain and waits up to waitMs for its outcome: answered by the chainOutcome
+   * update (update-with-start) as soon as the outcome is recorded, without waiting for the last
+   * children to remove their containers and close (run-chain.workflow.ts).
+   */
+  async function invoke(req: StartRequest & { waitMs: number }): Promise<ChainInvocationView> {
+    const deadline = Date.now() + req.waitMs;
+    const accepted = await accept(req);
+    const op = new WithStartWorkflowOperation('runChain', { ...startOptions(accepted), workflowIdConflictPolicy: 'USE_EXISTING' });
+    const settled = temporal.workflow.executeUpdateWithStart(CHAIN_OUTCOME_UPDATE, { startWorkflowOperation: op });
+    try {
+      if (await withinMs(settled, req.waitMs)) {
+        const v = await view(accepted.id);
+        if (v) return v;
+      }
+    } catch (err) {
+      // Not started at all: nothing runs, say why. Otherwise (e.g. a worker without the
+      // update) wait for the run to close.
+      if (!(await op.workflowHandle().then(() => true, () => false))) throw err;
+    }
+    return wait(accepted.id, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Checks the input and writes the chain invocation's row. */
+  async function accept(req: StartRequest): Promise<LaunchArgs> {
     const version = await db.chains.getVersion(req.namespace, req.name, req.version);
     const text = JSON.stringify(req.input ?? null);
     const bytes = Buffer.byteLength(text);
@@ -103,24 +135,29 @@ export function createChainService(deps: ChainServiceDeps) {
       id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
       input: large ? undefined : (req.input ?? null), inputRef: large ? (payload as { ref: string }).ref : null, specs: version.specs,
     });
-    await launch({ id, version, specs: version.specs, payload, run: 1, acceptedAt: new Date().toISOString() });
-    return { id };
+    return { id, version, specs: version.specs, payload, run: 1, acceptedAt: new Date().toISOString() };
   }
 
-  async function launch(a: { id: string; version: ChainVersionRecord; specs: PinnedSpecs; payload: PayloadRef; run: number; acceptedAt: string; done?: RunChainInput['done'] }) {
+  type LaunchArgs = { id: string; version: ChainVersionRecord; specs: PinnedSpecs; payload: PayloadRef; run: number; acceptedAt: string; done?: RunChainInput['done'] };
+
+  function startOptions(a: LaunchArgs) {
     const input: RunChainInput = {
       chainInvocationId: a.id, chain: { id: a.version.chainId, namespace: a.version.namespace, name: a.version.name, version: a.version.version },
       definition: a.version.definition, specs: a.specs, input: a.payload, taskQueues, acceptedAt: a.acceptedAt,
       inlineBytes: limits.inlineBytes, run: a.run, ...(a.done ? { done: a.done } : {}),
     };
+    return {
+      workflowId: a.id, taskQueue: taskQueues.data, args: [input],
+      // resume: a new run of the same id, allowed only after the previous one failed.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [{ key: CaissonNamespace, value: a.version.namespace }],
+      staticSummary: `chain ${a.version.namespace}/${a.version.name} v${a.version.version}${a.run > 1 ? ` (resume ${a.run - 1})` : ''}`,
+    } satisfies WorkflowStartOptions;
+  }
+
+  async function launch(a: LaunchArgs) {
     try {
-      await temporal.workflow.start('runChain', {
-        workflowId: a.id, taskQueue: taskQueues.data, args: [input],
-        // resume: a new run of the same id, allowed only after the previous one failed.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [{ key: CaissonNamespace, value: a.version.namespace }],
-        staticSummary: `chain ${a.version.namespace}/${a.version.name} v${a.version.version}${a.run > 1 ? ` (resume ${a.run - 1})` : ''}`,
-      });
+      await temporal.workflow.start('runChain', startOptions(a));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -175,7 +212,7 @@ export function createChainService(deps: ChainServiceDeps) {
 
   const has = async (id: string): Promise<boolean> => (await db.chains.invocations.get(id)) !== null;
 
-  return { compile, create, update, get, start, resume, view, wait, cancel, has };
+  return { compile, create, update, get, start, invoke, resume, view, wait, cancel, has };
 }
 
 /** What a resumed run may skip: whole steps with an output, and finished units of the others. */
