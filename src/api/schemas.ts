@@ -1,6 +1,7 @@
 // zod input schemas of the public api: one place, so the CLI, docs and tests agree.
 import { z } from 'zod';
 import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
+import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -61,7 +62,7 @@ export const InvokeInput = StartInvocationInput.extend({
   /** How long to wait for the result before answering with the id and status. */
   waitMs: z.number().int().min(0).max(900_000).default(60_000),
 });
-export const InvocationIdInput = z.object({ id: z.string().regex(/^inv_[0-9a-z]{10,40}$/, 'an invocation id (inv_…)') });
+export const InvocationIdInput = z.object({ id: z.string().regex(INVOCATION_ID_PATTERN, 'an invocation id (inv_…, or inv_….<step> for a chain step)') });
 export const ListInvocationsInput = z.object({
   namespace: NamespaceSchema,
   function: FunctionNameSchema.optional(),

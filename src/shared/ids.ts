@@ -27,4 +27,5 @@ export async function invocationIdForKey(namespace: string, key: string): Promis
   return `inv_k${hex.slice(0, 32)}`;
 }
 
-export const INVOCATION_ID_PATTERN = /^inv_[0-9a-z]{10,40}$/;
+/** An invocation id; a chain step's child adds `.<step>[.<branch or index>]` (childInvocationId). */
+export const INVOCATION_ID_PATTERN = /^inv_[0-9a-z]{10,40}(\.[a-z0-9_-]{1,63}){0,2}$/;
