@@ -7,15 +7,19 @@ import { Context } from '@temporalio/activity';
 import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
-import { createIoDir, readResultFile, removeIoDir } from '../runtime/io-dir.js';
+import {
+  SMALL_PAYLOAD_ENV_BYTES, createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload,
+} from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
 import type { NetnsHolders } from '../runtime/warm-netns.js';
+import type { PreparedContainers } from '../runtime/prepared-containers.js';
 import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
 import { truncatedText } from '../runtime/output-capture.js';
 import { warmTarget } from '../runtime/warm-target.js';
 import { imageFor } from '../runtime/images.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
-import type { AttemptOutcome, WarmAttemptResult } from '../shared/invocation.js';
+import type { AttemptOutcome, PrepareContainerRequest, WarmAttemptResult } from '../shared/invocation.js';
+import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import type { BlobClient } from './blob-client.js';
 import { typedActivities } from './to-failure.js';
@@ -36,9 +40,10 @@ export interface ContainerActivityDeps {
   warmServerDir?: string;
   /** Shared empty network namespaces: containers without network join one instead of getting a new one. */
   netns?: NetnsHolders;
+  /** Containers of chain steps created ahead of need (absent: every cold container is created when asked). */
+  prepared?: PreparedContainers;
 }
 
-const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024; // FUNCTION_PAYLOAD env only below this (ARG_MAX)
 const GRACE_MS = 2000;
 
 export function createContainerActivities(deps: ContainerActivityDeps) {
@@ -95,6 +100,63 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     return (await deps.blobs.getBlob(payload.ref)).toString('utf8');
   }
 
+  /** `docker create` of a cold attempt's container, labelled for the reaper (holdMs: before it starts). */
+  async function createFor(
+    input: { containerName: string; invocationId: string; spec: FunctionVersionSpec }, codeDir: string, ioDir: string,
+    env: Record<string, string>, holdMs = 0,
+  ): Promise<string> {
+    const { spec } = input;
+    const deadline = Date.now() + holdMs + spec.limits.timeoutMs + 120_000;
+    const { id } = await deps.runtime.create({
+      name: input.containerName,
+      image: imageFor(spec.runtime),
+      labels: {
+        'caisson.managed': 'true',
+        'caisson.invocation': input.invocationId,
+        'caisson.function': `${spec.namespace}/${spec.name}`,
+        'caisson.version': String(spec.version),
+        'caisson.worker': deps.workerId,
+        // The reaper removes a container still present past this time (its worker died).
+        'caisson.deadline': String(deadline),
+      },
+      env,
+      codeDir: hostPath(codeDir),
+      ioDir: hostPath(ioDir),
+      memoryMb: spec.limits.memoryMb,
+      cpus: spec.limits.cpus,
+      network: spec.limits.network,
+      joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
+    }).catch((err: unknown) => {
+      imageReady.delete(spec.runtime); // the image may have been removed since: check again next time
+      throw err;
+    });
+    return id;
+  }
+
+  /** What a prepared container must have been made from to serve this attempt. */
+  const preparedKey = (r: { invocationId: string; attempt: number; spec: FunctionVersionSpec }) =>
+    JSON.stringify([r.invocationId, r.attempt, r.spec]);
+
+  /**
+   * Creates and starts the next chain step's container while this step runs, unless it will
+   * run warm on this worker: its run wrapper waits for the payload (CAISSON_AWAIT_PAYLOAD; see
+   * runtime-images/<runtime>/run). `docker start` is most of a cold start here (~60-130 ms;
+   * create ~5-25 ms). It is claimed by that step's createContainer when its workflow task lands
+   * on this worker, else removed after this step's deadline and a minute.
+   */
+  function prepareNext(next: PrepareContainerRequest, currentTimeoutMs: number): void {
+    const { prepared } = deps;
+    if (!prepared || (deps.pool && runsWarm(next.spec))) return;
+    const ttlMs = currentTimeoutMs + 60_000;
+    prepared.prepare(next.containerName, preparedKey(next), ttlMs, async () => {
+      const [codeDir] = await Promise.all([codeDirFor(next.spec), ensureImageOnce(next.spec.runtime)]);
+      const ioDir = await createPreparedIoDir(ioRoot, next.containerName);
+      const id = await createFor(next, codeDir, ioDir, { ...functionEnv(next.spec), ...identityEnv(next), CAISSON_AWAIT_PAYLOAD: '1' }, ttlMs);
+      await deps.runtime.start(id);
+      return id;
+    });
+  }
+
   async function toRef(value: unknown): Promise<PayloadRef> {
     const text = JSON.stringify(value ?? null);
     if (Buffer.byteLength(text) <= deps.limits.inlineBytes) return { inline: value ?? null };
@@ -113,52 +175,44 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       payload: PayloadRef; workflowId: string;
     }): Promise<{ containerId: string; hostTaskQueue: string }> {
       const { spec } = input;
+      const prepared = await deps.prepared?.claim(input.containerName, preparedKey(input));
+      if (prepared) {
+        // Its io dir is mounted already: written into, not made anew. It runs once released.
+        await writePreparedPayload(join(ioRoot, input.containerName), await payloadText(input.payload));
+        return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
+      }
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.
       const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
-      const ioDir = await createIoDir(ioRoot, input.containerName, payload);
-      const env = { ...functionEnv(spec), ...invocationEnv(input, payload) };
-      const deadline = Date.now() + spec.limits.timeoutMs + 120_000;
-      const { id } = await deps.runtime.create({
-        name: input.containerName,
-        image: imageFor(spec.runtime),
-        labels: {
-          'caisson.managed': 'true',
-          'caisson.invocation': input.invocationId,
-          'caisson.function': `${spec.namespace}/${spec.name}`,
-          'caisson.version': String(spec.version),
-          'caisson.worker': deps.workerId,
-          // The reaper removes a container still present past this time (its worker died).
-          'caisson.deadline': String(deadline),
-        },
-        env,
-        codeDir: hostPath(codeDir),
-        ioDir: hostPath(ioDir),
-        memoryMb: spec.limits.memoryMb,
-        cpus: spec.limits.cpus,
-        network: spec.limits.network,
-        joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
-      }).catch((err: unknown) => {
-        imageReady.delete(spec.runtime); // the image may have been removed since: check again next time
-        throw err;
-      });
+      // payload.env too: a retried create may reuse a never-started container made without the payload.
+      const ioDir = await createIoDir(ioRoot, input.containerName, payload, { envFile: true });
+      const id = await createFor(input, codeDir, ioDir, { ...functionEnv(spec), ...invocationEnv(input, payload) });
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
     },
 
     async executeWithTimeout(input: {
       containerId: string; containerName: string; invocationId: string; spec: FunctionVersionSpec;
+      /** A chain step's: the next step's container, created while this one runs. */
+      prepareNext?: PrepareContainerRequest;
     }): Promise<AttemptOutcome> {
       const ctx = Context.current();
       const { spec } = input;
+      if (input.prepareNext) prepareNext(input.prepareNext, spec.limits.timeoutMs);
+      const ioDir = join(ioRoot, input.containerName);
       const outcome = await deps.runtime.execute(input.containerId, {
         timeoutMs: spec.limits.timeoutMs,
+        // A prepared container waits on its fifo (even one claimed before a restart of this worker).
+        afterStart: async () => void (await releasePrepared(ioDir)),
         graceMs: GRACE_MS,
         ...outputCaps,
         onProgress: () => ctx.heartbeat(),
         signal: ctx.cancellationSignal,
       });
-      const resultFile = await readResultFile(join(ioRoot, input.containerName), deps.limits.resultBytes);
-      return { ...(await toAttemptOutcome(spec, outcome, resultFile)), cold: true, containerId: input.containerId };
+      const resultFile = await readResultFile(ioDir, deps.limits.resultBytes);
+      const attempt = await toAttemptOutcome(spec, outcome, resultFile);
+      // A failed step is not followed by the next one (a retry prepares again).
+      if (input.prepareNext && !attempt.ok) void deps.prepared?.discard(input.prepareNext.containerName);
+      return { ...attempt, cold: true, containerId: input.containerId };
     },
 
     /**
@@ -236,9 +290,14 @@ function functionEnv(spec: FunctionVersionSpec): Record<string, string> {
 
 /** The per-invocation part: identity and, when small, the payload itself. */
 function invocationEnv(input: { invocationId: string; attempt: number }, payload: string): Record<string, string> {
-  const env: Record<string, string> = { CAISSON_INVOCATION_ID: input.invocationId, CAISSON_ATTEMPT: String(input.attempt) };
+  const env = identityEnv(input);
   if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) env.FUNCTION_PAYLOAD = payload;
   return env;
+}
+
+/** Which invocation and attempt: all a prepared container knows before its payload. */
+function identityEnv(input: { invocationId: string; attempt: number }): Record<string, string> {
+  return { CAISSON_INVOCATION_ID: input.invocationId, CAISSON_ATTEMPT: String(input.attempt) };
 }
 
 /** A result envelope handed over by an in-process warm server, checked as result.json would be. */

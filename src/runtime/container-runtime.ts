@@ -38,6 +38,11 @@ export interface ExecuteOptions {
   stderrCapBytes?: number;
   /** Called every few seconds while the container runs (activity heartbeats). */
   onProgress?: () => void;
+  /**
+   * Called once the container runs, before the deadline starts: a container started ahead of
+   * its invocation (prepared-containers.ts) is released here to run its function.
+   */
+  afterStart?: () => Promise<void>;
   /** Aborting stops the container (SIGTERM, grace, SIGKILL) and resolves with cancelled=true. */
   signal?: AbortSignal;
 }

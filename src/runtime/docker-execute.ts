@@ -1,5 +1,6 @@
 // One run of a created container: attach before start (no output lost), start, wait with
-// a deadline (SIGTERM → grace → SIGKILL), capped output, exit code and OOM flag.
+// a deadline (SIGTERM → grace → SIGKILL), capped output, exit code and OOM flag. A container
+// started ahead (waiting for its payload) is attached the same way, then released by afterStart.
 import type Dockerode from 'dockerode';
 import type { ExecuteOptions, ExecutionOutcome } from './container-runtime.js';
 import { engineCall, statusOf } from './docker-errors.js';
@@ -46,6 +47,7 @@ export async function executeContainer(
   let exitCode: number;
   try {
     await startContainer(container);
+    await options.afterStart?.();
     // The deadline runs from a started container: a kill before that would be a no-op.
     timer = setTimeout(() => stopper.stop('timeout'), options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });

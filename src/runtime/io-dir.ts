@@ -1,14 +1,23 @@
 // The per-invocation host directory mounted at /caisson/io: payload in, result.json out.
 // The container writes here as uid 65534, so everything read back is untrusted input.
+import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { ResultFile } from './result-protocol.js';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
-/** Creates root/name empty (a retried attempt starts clean), mode 0777, with payload.json. */
-export async function createIoDir(root: string, name: string, payload: string | Buffer): Promise<string> {
+/** Largest payload also handed over as FUNCTION_PAYLOAD (an env var over ~128 KiB cannot be exec'd). */
+export const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024;
+
+/**
+ * Creates root/name empty (a retried attempt starts clean), mode 0777, with payload.json.
+ * envFile: also payload.env when the payload is small enough for FUNCTION_PAYLOAD, for a
+ * container created before its payload was known (the run wrapper sets the env var from it).
+ */
+export async function createIoDir(root: string, name: string, payload: string | Buffer, opts: { envFile?: boolean } = {}): Promise<string> {
   if (!SAFE_NAME.test(name)) throw new Error(`invalid io dir name '${name}'`);
   await mkdir(root, { recursive: true });
   const dir = path.join(root, name);
@@ -17,7 +26,48 @@ export async function createIoDir(root: string, name: string, payload: string | 
   // chmod, not mkdir's mode: the umask would strip the group/other write bits.
   await chmod(dir, 0o777);
   await writeFile(path.join(dir, 'payload.json'), payload, { mode: 0o644 });
+  if (opts.envFile && Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) {
+    await writeFile(path.join(dir, 'payload.env'), payload, { mode: 0o644 });
+  }
   return dir;
+}
+
+/**
+ * The io dir of a container started before its invocation: empty, plus the fifo `go` its run
+ * wrapper waits on (runtime-images/<runtime>/run). Node has no mkfifo: coreutils' does it.
+ */
+export async function createPreparedIoDir(root: string, name: string): Promise<string> {
+  const dir = await createIoDir(root, name, '');
+  const fifo = path.join(dir, 'go');
+  await promisify(execFile)('mkfifo', ['-m', '0666', fifo]); // -m: exactly, whatever the umask
+  return dir;
+}
+
+/** A prepared container's payload, written into its (mounted, so not recreated) io dir. */
+export async function writePreparedPayload(dir: string, payload: string | Buffer): Promise<void> {
+  await writeFile(path.join(dir, 'payload.json'), payload, { mode: 0o644 });
+  if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) await writeFile(path.join(dir, 'payload.env'), payload, { mode: 0o644 });
+}
+
+/**
+ * Lets a prepared container run its function: opens its fifo `go` for writing, which its run
+ * wrapper waits on. false when the dir has no fifo (an ordinary container). Non-blocking: a
+ * container that is no longer waiting (ENXIO: no reader) is an error, not a hang.
+ */
+export async function releasePrepared(dir: string): Promise<boolean> {
+  const fifo = path.join(dir, 'go');
+  try {
+    if (!(await lstat(fifo)).isFIFO()) return false;
+  } catch {
+    return false;
+  }
+  const handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    await handle.write('go\n');
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
 
 /**

@@ -19,6 +19,19 @@ export interface InvokeFunctionInput {
    * result carries it). Set at start by a caller that does not use the outcome update.
    */
   callerRecords?: boolean;
+  /**
+   * A chain step's child: the container of the next step, which its worker may create while
+   * this attempt runs (src/runtime/prepared-containers.ts). Only a hint: nothing waits for it.
+   */
+  prepareNext?: PrepareContainerRequest;
+}
+
+/** What the next step's first cold attempt will ask createContainer for, less its payload. */
+export interface PrepareContainerRequest {
+  containerName: string;
+  invocationId: string;
+  attempt: number;
+  spec: FunctionVersionSpec;
 }
 
 export interface AttemptFailure {

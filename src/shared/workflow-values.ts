@@ -26,6 +26,12 @@ export function warmAttemptIsLocal(spec: FunctionVersionSpec): boolean {
   return runsWarm(spec) && spec.limits.timeoutMs + (spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS) <= LOCAL_WARM_ATTEMPT_MAX_MS;
 }
 
+/** A cold attempt's container name: deterministic, so a rerun (or a prepared container) is found by it. */
+export function coldContainerName(invocationId: string, attempt: number, infraRerun = 0): string {
+  // Docker names allow [a-zA-Z0-9_.-]; chain children's ids carry dots.
+  return `caisson-${invocationId}-${attempt}${infraRerun ? `-r${infraRerun}` : ''}`.replace(/[^a-zA-Z0-9.-]/g, '-');
+}
+
 export const CHAIN_FAILED_TYPE = 'ChainFailed';
 
 /** Update a synchronous caller starts runChain with (update-with-start); see run-chain.workflow.ts. */

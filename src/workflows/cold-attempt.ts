@@ -13,6 +13,7 @@
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
 import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
+import { coldContainerName } from '../shared/workflow-values.js';
 
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
 
@@ -51,8 +52,7 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     // TRY_CANCEL (default): on cancel the workflow moves on at once and removes the
     // container (force remove kills it), which is what stops the function within 2 s.
   });
-  // Docker names allow [a-zA-Z0-9_.-]; chain children's ids carry dots.
-  const containerName = `caisson-${invocationId}-${attempt}${infraRerun ? `-r${infraRerun}` : ''}`.replace(/[^a-zA-Z0-9.-]/g, '-');
+  const containerName = coldContainerName(invocationId, attempt, infraRerun);
   const remove = () =>
     // Always, also after failure or cancellation. A dead worker's container is left to the reaper.
     CancellationScope.nonCancellable(async () => {
@@ -79,7 +79,9 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     } else {
       ({ containerId } = await host().createContainer(createArgs));
     }
-    const outcome = await execute().executeWithTimeout({ containerId, containerName, invocationId, spec });
+    const outcome = await execute().executeWithTimeout({
+      containerId, containerName, invocationId, spec, ...(input.prepareNext ? { prepareNext: input.prepareNext } : {}),
+    });
     return { outcome: { ...outcome, cold: true }, removal: remove() };
   } catch (err) {
     await remove();

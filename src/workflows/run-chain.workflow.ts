@@ -29,8 +29,10 @@ import type {
   RunChainResult,
   Step,
 } from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId } from '../shared/workflow-values.js';
-import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
+import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId, childWorkflowId, coldContainerName } from '../shared/workflow-values.js';
+import {
+  INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput, type PrepareContainerRequest,
+} from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
@@ -235,8 +237,10 @@ async function combine(run: StepRun, parts: PayloadRef[] | Record<string, Payloa
 async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
   const { input } = run;
   const spec = effectiveSpec(input.specs[c.call.function]!, c.call);
+  const next = nextContainer(run);
   const childInput: InvokeFunctionInput = {
     invocationId: childInvocationId(c.workflowId), spec, payload: c.payload, taskQueues: input.taskQueues, acceptedAt: nowIso(),
+    ...(next ? { prepareNext: next } : {}),
   };
   try {
     const child = await startChild(invokeFunction, {
@@ -273,6 +277,20 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
     }
     return { ok: false, error: { kind: 'InfrastructureError', message: failureMessage(err) } };
   }
+}
+
+/**
+ * When this is a function step followed by another one still to run: the container that
+ * step's first cold attempt will ask for, so this step's worker can create it while this step
+ * runs (src/runtime/prepared-containers.ts). Its payload is this step's output: not known yet.
+ */
+function nextContainer(run: StepRun): PrepareContainerRequest | undefined {
+  const { input, index } = run;
+  const step = input.definition.steps[index]!;
+  const next = input.definition.steps[index + 1];
+  if (step.type !== 'function' || next?.type !== 'function' || run.outputs[next.name] || input.done?.units?.[next.name]) return undefined;
+  const invocationId = childInvocationId(childWorkflowId(input.chainInvocationId, next.name));
+  return { containerName: coldContainerName(invocationId, 1), invocationId, attempt: 1, spec: effectiveSpec(input.specs[next.function]!, next) };
 }
 
 /** The pinned version with this step's retry and timeout overrides. */

@@ -19,10 +19,14 @@ const TOOLBOX = 'test/fixtures/functions/py-chain';
 beforeAll(async () => {
   stack = await startTestStack({ name: 'chains', withWorker: false });
   worker = await spawnWorkerProcess(stack);
-  for (const name of ['ch-a', 'ch-b', 'ch-timed', 'ch-first', 'ch-last']) {
+  for (const name of ['ch-a', 'ch-b', 'ch-timed']) {
     await deployDir(stack.client, { dir: TOOLBOX, name, runtime: 'python' });
   }
-  await deployDir(stack.client, { dir: 'test/fixtures/functions/py-fail', name: 'ch-mid', runtime: 'python' });
+  // Cold steps (isolation 'fresh'): a step's worker starts the next cold step's container ahead.
+  for (const name of ['ch-first', 'ch-last', 'ch-cold']) {
+    await deployDir(stack.client, { dir: TOOLBOX, name, runtime: 'python', fresh: true });
+  }
+  await deployDir(stack.client, { dir: 'test/fixtures/functions/py-fail', name: 'ch-mid', runtime: 'python', fresh: true });
   await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello', runtime: 'python' });
 });
 
@@ -76,6 +80,27 @@ describe('chains', () => {
     const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(activities).toEqual(['chainStepStarted', 'chainStepStarted', 'chainStepStarted', 'recordChainOutcome']);
     expect(history.events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
+  });
+
+  it("a step's container is started while the step before it runs, and gets the payload the old way", async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'ahead',
+      steps: [
+        { name: 'a', function: 'ch-cold', input: { op: 'aged', value: '$.input.value', sleep: 0.5 } },
+        { name: 'b', function: 'ch-cold', input: { op: 'aged', value: '$.steps.a.output.value' } },
+      ],
+      output: { a: '$.steps.a.output', b: '$.steps.b.output' },
+    } });
+    const v = await stack.client.chains.invoke.mutate({ name: 'ahead', input: { value: 7 } });
+    expect(v.status).toBe('SUCCEEDED');
+    // The first step's container was created with its payload; the second was already running
+    // (waiting) when its payload was written, and still saw FUNCTION_PAYLOAD and stdin.
+    expect(v.result).toEqual({
+      a: { value: 7, startedBeforePayload: false, envIsPayload: true },
+      b: { value: 7, startedBeforePayload: true, envIsPayload: true },
+    });
+    const b = await stack.client.invocations.get.query({ id: `${v.id}.b` });
+    expect(b).toMatchObject({ status: 'SUCCEEDED', cold: true });
   });
 
   it('parallel branches merge into an object keyed by branch', async () => {
@@ -158,6 +183,9 @@ describe('chains', () => {
     expect(failed.chain.steps[0]!.output).toEqual({ value: 2 });
     const dead = await stack.client.deadLetters.list.query({ function: 'fragile' });
     expect(dead.items.map((d) => d.invocationId)).toContain(failed.id);
+    // The container started ahead for 'last' while 'mid' ran is removed once 'mid' failed.
+    const docker = createDockerRuntime({});
+    await expect.poll(async () => (await docker.listManaged({ 'caisson.invocation': `${failed.id}.last` })).length, { timeout: 10_000 }).toBe(0);
 
     const fixed = Buffer.from((await import('node:fs')).readFileSync(`${TOOLBOX}/main.py`)).toString('base64');
     expect((await stack.client.functions.update.mutate({ name: 'ch-mid', code: fixed, fileName: 'main.py' })).version).toBe(2);

@@ -7,6 +7,8 @@ import type { Runtime } from '../../src/shared/types.js';
 export async function deployDir(client: CaissonClient, opts: {
   dir: string; name: string; runtime: Runtime; convention?: 'script' | 'handler'; entry?: string;
   timeoutMs?: number; memoryMb?: number; maxAttempts?: number; initialIntervalMs?: number;
+  /** isolation 'fresh': always the cold path (a new container per attempt). */
+  fresh?: boolean;
 }) {
   const packed = await packCode(join(process.cwd(), opts.dir));
   return client.functions.create.mutate({
@@ -14,5 +16,6 @@ export async function deployDir(client: CaissonClient, opts: {
     convention: opts.convention, entry: opts.entry,
     limits: { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.memoryMb ? { memoryMb: opts.memoryMb } : {}) },
     retryPolicy: { maxAttempts: opts.maxAttempts ?? 1, initialIntervalMs: opts.initialIntervalMs ?? 100 },
+    ...(opts.fresh ? { warm: { isolation: 'fresh' as const } } : {}),
   });
 }

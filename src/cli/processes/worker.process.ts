@@ -10,6 +10,8 @@ import { createCodeCache } from '../../runtime/code-cache.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
+import { removeIoDir } from '../../runtime/io-dir.js';
+import { createPreparedContainers } from '../../runtime/prepared-containers.js';
 import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
 import { reapOnce, startReaper } from '../../runtime/reaper.js';
@@ -68,6 +70,11 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     });
   }
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
+  // Chain steps' next containers, created ahead of need; removed unclaimed after their TTL.
+  const prepared = createPreparedContainers(async (name) => {
+    await runtime.remove(name);
+    await removeIoDir(join(dataDir, 'io', name));
+  });
   const blobs = createBlobClient(config.api.url);
   const activities = createContainerActivities({
     runtime,
@@ -81,6 +88,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     pool,
     warmServerDir,
     netns,
+    prepared,
   });
   const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
@@ -117,6 +125,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       // After the workers: no attempt is running any more. (Had this process died instead,
       // each warm server would have exited as its socket closed.)
       await pool?.shutdown();
+      prepared.clear(); // their containers go with the sweep below
       await netns.shutdown();
       // A last sweep of everything labelled with this worker: the engine sometimes leaves a
       // removal stuck ("Removal In Progress"), and a second force-remove clears it.

@@ -12,7 +12,7 @@ import type { ContainerSpec, ExecuteOptions, ExecutionOutcome } from '../../../s
 import { createDockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { buildGoFunction } from '../../../src/runtime/go-builder.js';
 import { goBuildImage, imageFor } from '../../../src/runtime/images.js';
-import { createIoDir, readResultFile, removeIoDir } from '../../../src/runtime/io-dir.js';
+import { createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload } from '../../../src/runtime/io-dir.js';
 import { interpretOutcome, type InterpretedOutcome } from '../../../src/runtime/result-protocol.js';
 import { RuntimeUnavailableError } from '../../../src/shared/errors.js';
 import type { Convention, Runtime } from '../../../src/shared/types.js';
@@ -280,5 +280,61 @@ describe('lifecycle', () => {
   it('leaves no io dirs behind', async () => {
     const left = await readdir(path.join(root, 'io'));
     expect(left.filter((n) => !n.endsWith('-reuse') && !n.endsWith('-rm'))).toEqual([]);
+  });
+});
+
+describe('prepared: started ahead of the payload (a chain step\'s next container)', () => {
+  const probes: Record<'python' | 'node' | 'go', { file: string; source: string }> = {
+    python: { file: 'main.py', source: 'import json, os, sys\nprint(json.dumps({"env": os.environ.get("FUNCTION_PAYLOAD"), "stdin": sys.stdin.read(), "waiting": os.environ.get("CAISSON_AWAIT_PAYLOAD")}))\n' },
+    node: { file: 'index.js', source: "const fs = require('fs');\nconsole.log(JSON.stringify({ env: process.env.FUNCTION_PAYLOAD ?? null, stdin: fs.readFileSync(0, 'utf8'), waiting: process.env.CAISSON_AWAIT_PAYLOAD ?? null }));\n" },
+    go: { file: 'main.go', source: 'package main\n\nimport (\n\t"encoding/json"\n\t"fmt"\n\t"io"\n\t"os"\n)\n\nfunc main() {\n\tin, _ := io.ReadAll(os.Stdin)\n\tvar env, waiting any\n\tif v, ok := os.LookupEnv("FUNCTION_PAYLOAD"); ok {\n\t\tenv = v\n\t}\n\tif v, ok := os.LookupEnv("CAISSON_AWAIT_PAYLOAD"); ok {\n\t\twaiting = v\n\t}\n\tout, _ := json.Marshal(map[string]any{"env": env, "stdin": string(in), "waiting": waiting})\n\tfmt.Println(string(out))\n}\n' },
+  };
+
+  async function codeDirFor(rt: 'python' | 'node' | 'go'): Promise<string> {
+    const { writeFile, chmod, mkdir } = await import('node:fs/promises');
+    const src = path.join(root, `prepared-src-${rt}`);
+    await mkdir(src, { recursive: true });
+    await chmod(src, 0o755);
+    await writeFile(path.join(src, probes[rt].file), probes[rt].source, { mode: 0o644 });
+    if (rt !== 'go') return src;
+    const built = await buildGoFunction({ runtime, sourceDir: src, outDir: path.join(root, 'go-bin', 'prepared'), buildImage: goBuildImage(), labels: { 'caisson.test': runId } });
+    if (!built.ok) throw new Error(built.compilerOutput);
+    return path.join(root, 'go-bin', 'prepared');
+  }
+
+  it.each(['python', 'node', 'go'] as const)('%s: waits without running, then runs with FUNCTION_PAYLOAD and stdin set from the io dir', async (rt) => {
+    const name = `caisson-test-${runId}-prepared-${rt}`;
+    const ioDir = await createPreparedIoDir(path.join(root, 'io'), name);
+    const { id } = await runtime.create({
+      name, image: imageFor(rt), labels: { 'caisson.managed': 'true', 'caisson.test': runId },
+      env: { CAISSON_CONVENTION: 'script', CAISSON_AWAIT_PAYLOAD: '1', ...(rt === 'go' ? { CAISSON_ENTRY: 'handler' } : {}) },
+      codeDir: await codeDirFor(rt), ioDir, memoryMb: 128, cpus: 1, network: false,
+    });
+    try {
+      await runtime.start(id);
+      await new Promise((r) => setTimeout(r, 500));
+      // Running, waiting on its fifo: the function has not run (it would have exited by now).
+      expect((await runtime.inspectState(id)).running).toBe(true);
+      const payload = JSON.stringify({ name: 'Ada', line: 'a "quoted" \\n value' });
+      await writePreparedPayload(ioDir, payload);
+      const outcome = await runtime.execute(id, {
+        timeoutMs: 20_000,
+        afterStart: async () => expect(await releasePrepared(ioDir)).toBe(true),
+      });
+      expect(outcome.exitCode).toBe(0);
+      expect(JSON.parse(outcome.stdout)).toEqual({ env: payload, stdin: payload, waiting: null });
+    } finally {
+      await runtime.remove(id);
+      await removeIoDir(ioDir);
+    }
+  });
+
+  it('an ordinary io dir has nothing to release; a fifo nobody waits on is an error, not a hang', async () => {
+    const plain = await createIoDir(path.join(root, 'io'), `caisson-test-${runId}-plain`, '{}');
+    expect(await releasePrepared(plain)).toBe(false);
+    const orphan = await createPreparedIoDir(path.join(root, 'io'), `caisson-test-${runId}-orphan`);
+    await expect(releasePrepared(orphan)).rejects.toThrow(/ENXIO/);
+    await removeIoDir(plain);
+    await removeIoDir(orphan);
   });
 });

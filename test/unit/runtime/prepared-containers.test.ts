@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPreparedContainers } from '../../../src/runtime/prepared-containers.js';
+
+afterEach(() => vi.useRealTimers());
+
+function setup() {
+  const removed: string[] = [];
+  const registry = createPreparedContainers(async (name) => void removed.push(name));
+  return { registry, removed };
+}
+
+describe('prepared containers', () => {
+  it('a prepared container is claimed once, for the key it was made for', async () => {
+    const { registry, removed } = setup();
+    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
+    expect(registry.size).toBe(1);
+    expect(await registry.claim('c-1', 'k')).toBe('id-1');
+    expect(await registry.claim('c-1', 'k')).toBeUndefined();
+    expect(registry.size).toBe(0);
+    expect(removed).toEqual([]);
+  });
+
+  it('preparing a name twice creates it once', async () => {
+    const { registry } = setup();
+    const create = vi.fn(async () => 'id');
+    registry.prepare('c-1', 'k', 60_000, create);
+    registry.prepare('c-1', 'k', 60_000, create);
+    expect(create).toHaveBeenCalledTimes(1);
+  });
+
+  it('a claim for another key (say, a resumed step on a newer version) removes it and creates afresh', async () => {
+    const { registry, removed } = setup();
+    registry.prepare('c-1', 'old', 60_000, async () => 'id-1');
+    expect(await registry.claim('c-1', 'new')).toBeUndefined();
+    expect(removed).toEqual(['c-1']);
+  });
+
+  it('a failed creation is removed (it may have left a container) and the claim creates afresh', async () => {
+    const { registry, removed } = setup();
+    registry.prepare('c-1', 'k', 60_000, async () => {
+      throw new Error('engine said no');
+    });
+    expect(await registry.claim('c-1', 'k')).toBeUndefined();
+    expect(removed).toEqual(['c-1']);
+  });
+
+  it('an unclaimed container is removed after its TTL, once its creation settled', async () => {
+    vi.useFakeTimers();
+    const { registry, removed } = setup();
+    let finish!: (id: string) => void;
+    registry.prepare('c-1', 'k', 1000, () => new Promise<string>((resolve) => (finish = resolve)));
+    await vi.advanceTimersByTimeAsync(1001);
+    expect(registry.size).toBe(0);
+    expect(removed).toEqual([]); // still being created: removed only after
+    finish('id-1');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(removed).toEqual(['c-1']);
+    expect(await registry.claim('c-1', 'k')).toBeUndefined();
+  });
+
+  it('discard removes at once; clear forgets without removing (the worker sweep does)', async () => {
+    const { registry, removed } = setup();
+    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
+    registry.prepare('c-2', 'k', 60_000, async () => 'id-2');
+    await registry.discard('c-1');
+    await registry.discard('missing');
+    expect(removed).toEqual(['c-1']);
+    registry.clear();
+    expect(registry.size).toBe(0);
+    expect(removed).toEqual(['c-1']);
+  });
+});
