@@ -1,19 +1,30 @@
-// initTRPC once. Every procedure's errors pass through toTRPCError; the formatter adds
-// zod's flattened errors and Caisson's own error code, so a caller sees which field is wrong.
+// initTRPC once. Every procedure's errors pass through toTRPCError; the formatter turns bad
+// input into `field: why` messages and adds zod's errors and Caisson's own error code, so a
+// caller sees which field is wrong.
 import { initTRPC } from '@trpc/server';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { toTRPCError } from './errors.js';
 
+/** One line per problem, `path: why` ('input' for the whole input), instead of zod's JSON. */
+function zodSummary(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+}
+
 const t = initTRPC.context<ApiContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const zod = cause instanceof z.ZodError ? cause : undefined;
     return {
       ...shape,
+      // tRPC's message for bad input is zod's issues as JSON text: a caller should read which field and why.
+      message: zod ? zodSummary(zod) : shape.message,
       data: {
         ...shape.data,
-        zodError: cause instanceof z.ZodError ? z.flattenError(cause) : null,
+        zodError: zod ? z.flattenError(zod) : null,
+        /** Every problem with its full path (fieldErrors above keeps only the top-level key). */
+        issues: zod ? zod.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : null,
         caissonCode: cause instanceof AppError ? cause.code : null,
         details: cause instanceof AppError ? (cause.details ?? null) : null,
       },

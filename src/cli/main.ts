@@ -68,9 +68,8 @@ program.parseAsync().catch((err: unknown) => {
   const out = createOutput(Boolean(program.opts().json));
   const described = describeClientError(err);
   if (described) {
-    const fields = described.fieldErrors && Object.keys(described.fieldErrors).length
-      ? ` (${Object.entries(described.fieldErrors).map(([f, e]) => `${f}: ${e.join(', ')}`).join('; ')})` : '';
-    out.error(`${described.code}: ${described.message}${fields}`, described);
+    // A bad input's message already names each field and why (api/trpc.ts).
+    out.error(`${described.code}: ${described.message}`, described);
   } else {
     out.error(err instanceof Error ? err.message : String(err));
   }

@@ -99,6 +99,9 @@ describe('bad input changes nothing', () => {
       .catch((e) => e);
     expect(trpcCode(err)).toBe('BAD_REQUEST');
     expect(err.data.zodError.fieldErrors).toHaveProperty('name');
+    // Readable: which field and why, not zod's issues as JSON.
+    expect(err.message).toMatch(/^name: /);
+    expect(err.data.issues).toEqual([expect.objectContaining({ path: 'name' })]);
     const list = await stack.client.functions.list.query({});
     expect(list.items.map((f) => f.name)).not.toContain('Bad Name!');
   });
