@@ -220,6 +220,35 @@ describe('chains', () => {
     expect(list.items.map((c) => c.name)).not.toContain('broken');
   });
 
+  it("dlq replay of a chain's dead letter resumes it from the failed step, once", async () => {
+    await deployDir(stack.client, { dir: 'test/fixtures/functions/py-fail', name: 'ch-flaky', runtime: 'python', fresh: true });
+    // A function named like the chain: replay must not invoke it.
+    await deployDir(stack.client, { dir: TOOLBOX, name: 'replayable', runtime: 'python' });
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'replayable',
+      steps: [
+        { name: 'first', function: 'ch-first', input: { op: 'add', value: '$.input.value' } },
+        { name: 'flaky', function: 'ch-flaky', input: { op: 'double', value: '$.steps.first.output.value' } },
+      ],
+    } });
+    const failed = await stack.client.chains.invoke.mutate({ name: 'replayable', input: { value: 4 } });
+    expect(failed.status).toBe('FAILED');
+    const dead = (await stack.client.deadLetters.list.query({ function: 'replayable' })).items.find((d) => d.invocationId === failed.id)!;
+    expect(dead).toBeDefined();
+    const fixed = Buffer.from((await import('node:fs')).readFileSync(`${TOOLBOX}/main.py`)).toString('base64');
+    await stack.client.functions.update.mutate({ name: 'ch-flaky', code: fixed, fileName: 'main.py' });
+
+    const replayed = await stack.client.deadLetters.replay.mutate({ id: dead.id, latest: true });
+    expect(replayed).toEqual({ invocationId: failed.id, deadLetterId: dead.id });
+    const v = await stack.client.chains.invocation.query({ id: failed.id, waitMs: 120_000 });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(v.result).toEqual({ value: 10 });
+    expect(v.chain.steps.find((s) => s.name === 'first')!.run).toBe(1); // not run again
+    // Replaying again answers the same resumed invocation; nothing else ran.
+    expect(await stack.client.deadLetters.replay.mutate({ id: dead.id, latest: true })).toEqual(replayed);
+    expect((await stack.client.invocations.list.query({ function: 'replayable' })).items).toHaveLength(0);
+  });
+
   it('the CLI deploys a YAML chain and invokes it', async () => {
     const run = promisify(execFile);
     const cli = (...args: string[]) => run(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd() });

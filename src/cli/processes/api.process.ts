@@ -64,7 +64,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     functions,
     invocations: withChainInvocations(invocations, chains),
     chains,
-    deadLetters: createDeadLetterService({ db, invocations }),
+    deadLetters: createDeadLetterService({ db, invocations, chains }),
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),
