@@ -189,7 +189,9 @@ export function createInvocationsRepository(prisma: PrismaClient) {
 
     /**
      * Records the outcome, keyed by id (repeating it writes the same values). With
-     * `identity`, a missing row is created; without, a missing row is a no-op → false.
+     * `identity`, a missing row is created, and an existing one takes the version that ran (a
+     * resumed chain's step may run a newer one under the same id); without, a missing row is
+     * a no-op → false.
      */
     async complete(input: CompleteInvocationInput): Promise<boolean> {
       if (input.identity) {
@@ -210,7 +212,7 @@ export function createInvocationsRepository(prisma: PrismaClient) {
             "resultRef" = EXCLUDED."resultRef", "errorKind" = EXCLUDED."errorKind", "errorMessage" = EXCLUDED."errorMessage",
             "attempts" = EXCLUDED."attempts", "attemptLog" = EXCLUDED."attemptLog", "stdout" = EXCLUDED."stdout",
             "stderr" = EXCLUDED."stderr", "cold" = EXCLUDED."cold", "endedAt" = EXCLUDED."endedAt",
-            "durationMs" = EXCLUDED."durationMs"${startedAt}`;
+            "durationMs" = EXCLUDED."durationMs", "functionId" = EXCLUDED."functionId", "version" = EXCLUDED."version"${startedAt}`;
         return true;
       }
       const data = outcomeData(input);

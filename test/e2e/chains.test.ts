@@ -200,6 +200,8 @@ describe('chains', () => {
     expect(firsts.items.filter((i) => i.id.startsWith(failed.id))).toHaveLength(1);
     const mids = await stack.client.invocations.get.query({ id: failed.id });
     expect(mids.status).toBe('SUCCEEDED');
+    // The step's own invocation shows the version its last run used.
+    expect(await stack.client.invocations.get.query({ id: `${failed.id}.mid` })).toMatchObject({ status: 'SUCCEEDED', version: 2 });
   });
 
   it('invalid definitions are rejected naming the step, and nothing is stored', async () => {

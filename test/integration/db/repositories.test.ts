@@ -217,7 +217,7 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect((await repos.invocations.get('inv_run'))?.status).toBe('SUCCEEDED');
     });
 
-    it('with identity, complete updates an existing row: outcome fields only, startedAt kept when not given', async () => {
+    it('with identity, complete updates an existing row: outcome and the version that ran, startedAt kept when not given', async () => {
       const { row: pending } = await repos.invocations.create({ ...base, id: 'inv_up', inputHash: 'h', input: { n: 1 } });
       await repos.invocations.markRunning('inv_up', new Date('2026-01-01T00:00:00.500Z'));
       const outcome = {
@@ -228,7 +228,7 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect(await repos.invocations.complete(outcome)).toBe(true);
       expect(await repos.invocations.complete(outcome)).toBe(true); // a retried record writes the same row
       expect(await repos.invocations.get('inv_up')).toEqual({
-        ...pending, status: 'SUCCEEDED', result: { ok: true }, attempts: 1, attemptLog: [{ ...attempt(1), failure: undefined }],
+        ...pending, version: 9, status: 'SUCCEEDED', result: { ok: true }, attempts: 1, attemptLog: [{ ...attempt(1), failure: undefined }],
         stdout: '{"ok": true}\n', stderr: '', cold: false, startedAt: new Date('2026-01-01T00:00:00.500Z'),
         endedAt: new Date('2026-01-01T00:00:01.250Z'), durationMs: 750,
       });
