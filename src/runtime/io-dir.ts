@@ -25,11 +25,14 @@ export async function createIoDir(root: string, name: string, payload: string | 
   await mkdir(dir);
   // chmod, not mkdir's mode: the umask would strip the group/other write bits.
   await chmod(dir, 0o777);
-  await writeFile(path.join(dir, 'payload.json'), payload, { mode: 0o644 });
-  if (opts.envFile && Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) {
-    await writeFile(path.join(dir, 'payload.env'), payload, { mode: 0o644 });
-  }
+  await writePayloadFiles(dir, payload, opts.envFile === true);
   return dir;
+}
+
+/** payload.json, and payload.env (envFile) when small enough for FUNCTION_PAYLOAD. */
+async function writePayloadFiles(dir: string, payload: string | Buffer, envFile: boolean): Promise<void> {
+  await writeFile(path.join(dir, 'payload.json'), payload, { mode: 0o644 });
+  if (envFile && Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) await writeFile(path.join(dir, 'payload.env'), payload, { mode: 0o644 });
 }
 
 /**
@@ -44,9 +47,8 @@ export async function createPreparedIoDir(root: string, name: string): Promise<s
 }
 
 /** A prepared container's payload, written into its (mounted, so not recreated) io dir. */
-export async function writePreparedPayload(dir: string, payload: string | Buffer): Promise<void> {
-  await writeFile(path.join(dir, 'payload.json'), payload, { mode: 0o644 });
-  if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) await writeFile(path.join(dir, 'payload.env'), payload, { mode: 0o644 });
+export function writePreparedPayload(dir: string, payload: string | Buffer): Promise<void> {
+  return writePayloadFiles(dir, payload, true);
 }
 
 /**
