@@ -86,7 +86,7 @@ describe('chains', () => {
     await stack.client.chains.create.mutate({ definition: {
       name: 'ahead',
       steps: [
-        { name: 'a', function: 'ch-cold', input: { op: 'aged', value: '$.input.value', sleep: 0.5 } },
+        { name: 'a', function: 'ch-cold', input: { op: 'aged', value: '$.input.value', sleep: 1 } },
         { name: 'b', function: 'ch-cold', input: { op: 'aged', value: '$.steps.a.output.value' } },
       ],
       output: { a: '$.steps.a.output', b: '$.steps.b.output' },
