@@ -9,7 +9,14 @@ import type { Artifact } from '../shared/types.js';
 export interface CodeCache {
   /** The host dir of this artifact's code; `load` is called only when it is not cached yet. */
   materialize(artifact: Artifact, load: () => Promise<Buffer>): Promise<string>;
+  /**
+   * Removes temp dirs a process left when it died mid-write, once older than olderThanMs
+   * (a younger one may be another worker's write in progress). Returns how many.
+   */
+  sweepStale(olderThanMs?: number): Promise<number>;
 }
+
+const STALE_TMP_MS = 10 * 60_000;
 
 export class ArtifactIntegrityError extends Error {
   override name = 'ArtifactIntegrityError';
@@ -55,6 +62,24 @@ export function createCodeCache(options: { dir: string }): CodeCache {
         inFlight.set(artifact.sha256, pending);
       }
       return pending;
+    },
+
+    async sweepStale(olderThanMs = STALE_TMP_MS) {
+      let names: string[];
+      try {
+        names = await readdir(root);
+      } catch {
+        return 0; // no cache yet
+      }
+      let removed = 0;
+      for (const name of names.filter((n) => n.startsWith('.tmp-'))) {
+        const dir = path.join(root, name);
+        const info = await lstat(dir).catch(() => undefined);
+        if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
+        await rm(dir, { recursive: true, force: true });
+        removed++;
+      }
+      return removed;
     },
   };
 }

@@ -70,6 +70,8 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     });
   }
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
+  // What a worker that died mid-write left behind (a running worker's writes are younger).
+  void codeCache.sweepStale().then((n) => n && log(`removed ${n} unfinished code dir(s) from the cache`), () => undefined);
   // Chain steps' next containers, created ahead of need; removed unclaimed after their TTL.
   const prepared = createPreparedContainers(async (name) => {
     await runtime.remove(name);

@@ -113,6 +113,24 @@ describe('createCodeCache', () => {
   });
 });
 
+describe('createCodeCache sweep', () => {
+  it('removes temp dirs older than the limit, keeps younger ones (a write in progress) and the code', async () => {
+    const { mkdir, readdir, utimes } = await import('node:fs/promises');
+    const dir = path.join(root, 'c-sweep');
+    const cache = createCodeCache({ dir });
+    expect(await cache.sweepStale()).toBe(0); // no cache dir yet
+    const bytes = Buffer.from('print(1)\n');
+    const code = await cache.materialize(artifactOf(bytes, 'file', 'main.py'), async () => bytes);
+    await mkdir(path.join(dir, '.tmp-old-1'), { recursive: true });
+    await mkdir(path.join(dir, '.tmp-old-1', 'sub'));
+    await mkdir(path.join(dir, '.tmp-young-2'));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(path.join(dir, '.tmp-old-1'), hourAgo, hourAgo);
+    expect(await cache.sweepStale()).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(['.tmp-young-2', path.basename(code)].sort());
+  });
+});
+
 describe('io dir', () => {
   it('is 0777 with payload.json, recreated empty, removable twice', async () => {
     const ioRoot = path.join(root, 'io');
