@@ -9,7 +9,8 @@ export interface PreparedContainers {
   prepare(name: string, key: string, ttlMs: number, create: () => Promise<string>): void;
   /**
    * The container's id when `name` was prepared for this very key; it leaves the registry either
-   * way. A mismatch (or a failed creation) is removed first: the caller then creates afresh.
+   * way. A mismatch (or a failed creation) is removed first, and so is one whose TTL has just
+   * run out: the caller then creates afresh under that name.
    */
   claim(name: string, key: string): Promise<string | undefined>;
   /** Removes a prepared container nobody will claim (its step failed). */
@@ -28,6 +29,8 @@ interface Entry {
 /** remove: removes the container (and its io dir) by name; missing is success. */
 export function createPreparedContainers(remove: (name: string) => Promise<void>): PreparedContainers {
   const entries = new Map<string, Entry>();
+  /** Removals under way, by name: a new container of that name (a retried step's) waits for them. */
+  const removing = new Map<string, Promise<void>>();
 
   function take(name: string): Entry | undefined {
     const entry = entries.get(name);
@@ -38,13 +41,21 @@ export function createPreparedContainers(remove: (name: string) => Promise<void>
   }
 
   /** After its creation settled (a removal racing a create could leave it behind). */
-  const removeWhenCreated = (name: string, entry: Entry) =>
-    entry.created.then(() => undefined, () => undefined).then(() => remove(name)).catch(() => undefined);
+  function removeWhenCreated(name: string, entry: Entry): Promise<void> {
+    const done = entry.created.then(() => undefined, () => undefined).then(() => remove(name)).catch(() => undefined)
+      .finally(() => {
+        if (removing.get(name) === done) removing.delete(name);
+      });
+    removing.set(name, done);
+    return done;
+  }
 
   return {
     prepare(name, key, ttlMs, create) {
       if (entries.has(name)) return;
-      const created = create();
+      // By name, so never while an earlier container of this name is still being removed.
+      const earlier = removing.get(name);
+      const created = earlier ? earlier.then(create) : create();
       created.catch(() => undefined); // seen by claim; an unclaimed failure needs nothing
       const entry: Entry = {
         key, created,
@@ -58,7 +69,10 @@ export function createPreparedContainers(remove: (name: string) => Promise<void>
 
     async claim(name, key) {
       const entry = take(name);
-      if (!entry) return undefined;
+      if (!entry) {
+        await removing.get(name); // its TTL ran out just now: the caller's own create comes after
+        return undefined;
+      }
       if (entry.key === key) {
         try {
           return await entry.created;

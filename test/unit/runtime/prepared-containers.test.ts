@@ -52,10 +52,36 @@ describe('prepared containers', () => {
     await vi.advanceTimersByTimeAsync(1001);
     expect(registry.size).toBe(0);
     expect(removed).toEqual([]); // still being created: removed only after
+    const claimed = registry.claim('c-1', 'k'); // waits for that removal before the caller creates
     finish('id-1');
     await vi.advanceTimersByTimeAsync(0);
     expect(removed).toEqual(['c-1']);
-    expect(await registry.claim('c-1', 'k')).toBeUndefined();
+    expect(await claimed).toBeUndefined();
+  });
+
+  it('a container of a name still being removed (a retried step) is created only after the removal', async () => {
+    const order: string[] = [];
+    let finishRemoval!: () => void;
+    const registry = createPreparedContainers((name) => new Promise<void>((resolve) => {
+      order.push(`remove ${name}`);
+      finishRemoval = () => {
+        order.push(`removed ${name}`);
+        resolve();
+      };
+    }));
+    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
+    const discarded = registry.discard('c-1');
+    await new Promise((r) => setTimeout(r, 0));
+    registry.prepare('c-1', 'k', 60_000, async () => {
+      order.push('create c-1');
+      return 'id-2';
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(['remove c-1']);
+    finishRemoval();
+    await discarded;
+    expect(await registry.claim('c-1', 'k')).toBe('id-2');
+    expect(order).toEqual(['remove c-1', 'removed c-1', 'create c-1']);
   });
 
   it('discard removes at once; clear forgets without removing (the worker sweep does)', async () => {
