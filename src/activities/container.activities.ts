@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
 import {
-  SMALL_PAYLOAD_ENV_BYTES, createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload,
+  createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload,
 } from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
 import type { NetnsHolders } from '../runtime/warm-netns.js';
@@ -22,6 +22,7 @@ import type { AttemptOutcome, PrepareContainerRequest, WarmAttemptResult } from 
 import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import type { BlobClient } from './blob-client.js';
+import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
 import { typedActivities } from './to-failure.js';
 
 export interface ContainerActivityDeps {
@@ -101,10 +102,11 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   }
 
   /** `docker create` of a cold attempt's container, labelled for the reaper (holdMs: before it starts). */
-  async function createFor(
-    input: { containerName: string; invocationId: string; spec: FunctionVersionSpec }, codeDir: string, ioDir: string,
-    env: Record<string, string>, holdMs = 0,
-  ): Promise<string> {
+  async function createFor(c: {
+    input: { containerName: string; invocationId: string; spec: FunctionVersionSpec }; codeDir: string; ioDir: string;
+    env: Record<string, string>; holdMs?: number;
+  }): Promise<string> {
+    const { input, codeDir, ioDir, env, holdMs = 0 } = c;
     const { spec } = input;
     const deadline = Date.now() + holdMs + spec.limits.timeoutMs + 120_000;
     const { id } = await deps.runtime.create({
@@ -148,13 +150,14 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     const { prepared } = deps;
     if (!prepared || (deps.pool && runsWarm(next.spec))) return;
     const ttlMs = currentTimeoutMs + 60_000;
-    prepared.prepare(next.containerName, preparedKey(next), ttlMs, async () => {
+    prepared.prepare({ name: next.containerName, key: preparedKey(next), ttlMs, create: async () => {
       const [codeDir] = await Promise.all([codeDirFor(next.spec), ensureImageOnce(next.spec.runtime)]);
       const ioDir = await createPreparedIoDir(ioRoot, next.containerName);
-      const id = await createFor(next, codeDir, ioDir, { ...functionEnv(next.spec), ...identityEnv(next), CAISSON_AWAIT_PAYLOAD: '1' }, ttlMs);
+      const env = { ...functionEnv(next.spec), ...identityEnv(next), CAISSON_AWAIT_PAYLOAD: '1' };
+      const id = await createFor({ input: next, codeDir, ioDir, env, holdMs: ttlMs });
       await deps.runtime.start(id);
       return id;
-    });
+    } });
   }
 
   async function toRef(value: unknown): Promise<PayloadRef> {
@@ -185,7 +188,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
       // payload.env too: a retried create may reuse a never-started container made without the payload.
       const ioDir = await createIoDir(ioRoot, input.containerName, payload, { envFile: true });
-      const id = await createFor(input, codeDir, ioDir, { ...functionEnv(spec), ...invocationEnv(input, payload) });
+      const id = await createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) } });
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
     },
@@ -273,31 +276,6 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       await removeIoDir(join(ioRoot, input.containerName));
     },
   });
-}
-
-/** The function's environment, the same for every invocation of a version (a warm container's). */
-function functionEnv(spec: FunctionVersionSpec): Record<string, string> {
-  return {
-    ...spec.env,
-    CAISSON_CONVENTION: spec.convention,
-    CAISSON_ENTRY: spec.runtime === 'go' ? 'handler' : spec.entry,
-    CAISSON_FUNCTION: spec.name,
-    CAISSON_VERSION: String(spec.version),
-    CAISSON_TIMEOUT_MS: String(spec.limits.timeoutMs),
-    CAISSON_MEMORY_MB: String(spec.limits.memoryMb),
-  };
-}
-
-/** The per-invocation part: identity and, when small, the payload itself. */
-function invocationEnv(input: { invocationId: string; attempt: number }, payload: string): Record<string, string> {
-  const env = identityEnv(input);
-  if (Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES) env.FUNCTION_PAYLOAD = payload;
-  return env;
-}
-
-/** Which invocation and attempt: all a prepared container knows before its payload. */
-function identityEnv(input: { invocationId: string; attempt: number }): Record<string, string> {
-  return { CAISSON_INVOCATION_ID: input.invocationId, CAISSON_ATTEMPT: String(input.attempt) };
 }
 
 /** A result envelope handed over by an in-process warm server, checked as result.json would be. */

@@ -6,7 +6,7 @@
 // and is claimed at most once. One that nobody claims within its TTL is removed.
 export interface PreparedContainers {
   /** Starts creating container `name` for `key` (what it was made from), unless it is prepared already. */
-  prepare(name: string, key: string, ttlMs: number, create: () => Promise<string>): void;
+  prepare(p: { name: string; key: string; ttlMs: number; create: () => Promise<string> }): void;
   /**
    * The container's id when `name` was prepared for this very key; it leaves the registry either
    * way. A mismatch (or a failed creation) is removed first, and so is one whose TTL has just
@@ -51,7 +51,7 @@ export function createPreparedContainers(remove: (name: string) => Promise<void>
   }
 
   return {
-    prepare(name, key, ttlMs, create) {
+    prepare({ name, key, ttlMs, create }) {
       if (entries.has(name)) return;
       // By name, so never while an earlier container of this name is still being removed.
       const earlier = removing.get(name);

@@ -1,8 +1,11 @@
-// Deterministic helpers of runChain: the calls a step makes (with their inputs), mappings over
-// values that may be stored by reference, and a concurrency-limited runner.
+// Deterministic helpers of runChain: the calls a step makes (with their inputs and versions),
+// the next step's container, mappings over values that may be stored by reference, and a
+// concurrency-limited runner.
 import type { ChainActivities, MappingContextRefs } from '../activities/chain.activities.js';
 import type { Call, RunChainInput, Step } from '../shared/chain.js';
-import { childWorkflowId } from '../shared/workflow-values.js';
+import type { PrepareContainerRequest } from '../shared/invocation.js';
+import type { FunctionVersionSpec } from '../shared/types.js';
+import { childInvocationId, childWorkflowId, coldContainerName } from '../shared/workflow-values.js';
 import { evaluateMapping, inputMappings, isPath, parsePath, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 
@@ -111,4 +114,32 @@ export async function runLimited<T>(n: number, limit: number, stop: () => boolea
   };
   await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, n)) }, lane));
   return results;
+}
+
+/**
+ * When this is a function step followed by another one still to run: the container that
+ * step's first cold attempt will ask for, so this step's worker can create it while this step
+ * runs (src/runtime/prepared-containers.ts). Its payload is this step's output: not known yet.
+ */
+export function nextContainer(run: { input: RunChainInput; index: number; outputs: Record<string, PayloadRef> }): PrepareContainerRequest | undefined {
+  const { input, index } = run;
+  const step = input.definition.steps[index]!;
+  const next = input.definition.steps[index + 1];
+  if (step.type !== 'function' || next?.type !== 'function' || run.outputs[next.name] || input.done?.units?.[next.name]) return undefined;
+  const invocationId = childInvocationId(childWorkflowId(input.chainInvocationId, next.name));
+  return { containerName: coldContainerName(invocationId, 1), invocationId, attempt: 1, spec: effectiveSpec(input.specs[next.function]!, next) };
+}
+
+/** The pinned version with this step's retry and timeout overrides. */
+export function effectiveSpec(spec: FunctionVersionSpec, call: Call): FunctionVersionSpec {
+  return {
+    ...spec,
+    retryPolicy: { ...spec.retryPolicy, ...call.retry },
+    limits: call.timeoutMs ? { ...spec.limits, timeoutMs: call.timeoutMs } : spec.limits,
+  };
+}
+
+/** The functions a step calls, by the names its definition uses. */
+export function stepFunctions(step: Step): string[] {
+  return step.type === 'function' ? [step.function] : step.type === 'map' ? [step.map.function] : Object.values(step.parallel).map((c) => c.function);
 }

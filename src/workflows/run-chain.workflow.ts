@@ -19,24 +19,12 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../activities/chain.activities.js';
-import type {
-  Call,
-  ChainFailureDetails,
-  ChainSettled,
-  ChainStepError,
-  ChainUnitRecord,
-  RunChainInput,
-  RunChainResult,
-  Step,
-} from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId, childWorkflowId, coldContainerName } from '../shared/workflow-values.js';
-import {
-  INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput, type PrepareContainerRequest,
-} from '../shared/invocation.js';
+import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
+import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId } from '../shared/workflow-values.js';
+import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
-import type { FunctionVersionSpec } from '../shared/types.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
-import { mapRef, runLimited, stepCalls, type UnitCall } from './chain-steps.js';
+import { effectiveSpec, mapRef, nextContainer, runLimited, stepCalls, stepFunctions, type UnitCall } from './chain-steps.js';
 import { childSucceededSignal, invokeFunction } from './invoke-function.workflow.js';
 
 type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
@@ -237,7 +225,7 @@ async function combine(run: StepRun, parts: PayloadRef[] | Record<string, Payloa
 async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
   const { input } = run;
   const spec = effectiveSpec(input.specs[c.call.function]!, c.call);
-  const next = nextContainer(run);
+  const next = nextContainer({ input: run.input, index: run.index, outputs: run.outputs });
   const childInput: InvokeFunctionInput = {
     invocationId: childInvocationId(c.workflowId), spec, payload: c.payload, taskQueues: input.taskQueues, acceptedAt: nowIso(),
     ...(next ? { prepareNext: next } : {}),
@@ -277,33 +265,6 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
     }
     return { ok: false, error: { kind: 'InfrastructureError', message: failureMessage(err) } };
   }
-}
-
-/**
- * When this is a function step followed by another one still to run: the container that
- * step's first cold attempt will ask for, so this step's worker can create it while this step
- * runs (src/runtime/prepared-containers.ts). Its payload is this step's output: not known yet.
- */
-function nextContainer(run: StepRun): PrepareContainerRequest | undefined {
-  const { input, index } = run;
-  const step = input.definition.steps[index]!;
-  const next = input.definition.steps[index + 1];
-  if (step.type !== 'function' || next?.type !== 'function' || run.outputs[next.name] || input.done?.units?.[next.name]) return undefined;
-  const invocationId = childInvocationId(childWorkflowId(input.chainInvocationId, next.name));
-  return { containerName: coldContainerName(invocationId, 1), invocationId, attempt: 1, spec: effectiveSpec(input.specs[next.function]!, next) };
-}
-
-/** The pinned version with this step's retry and timeout overrides. */
-function effectiveSpec(spec: FunctionVersionSpec, call: Call): FunctionVersionSpec {
-  return {
-    ...spec,
-    retryPolicy: { ...spec.retryPolicy, ...call.retry },
-    limits: call.timeoutMs ? { ...spec.limits, timeoutMs: call.timeoutMs } : spec.limits,
-  };
-}
-
-function stepFunctions(step: Step): string[] {
-  return step.type === 'function' ? [step.function] : step.type === 'map' ? [step.map.function] : Object.values(step.parallel).map((c) => c.function);
 }
 
 function failureMessage(err: unknown): string {

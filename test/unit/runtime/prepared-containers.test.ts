@@ -12,7 +12,7 @@ function setup() {
 describe('prepared containers', () => {
   it('a prepared container is claimed once, for the key it was made for', async () => {
     const { registry, removed } = setup();
-    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: async () => 'id-1' });
     expect(registry.size).toBe(1);
     expect(await registry.claim('c-1', 'k')).toBe('id-1');
     expect(await registry.claim('c-1', 'k')).toBeUndefined();
@@ -23,23 +23,23 @@ describe('prepared containers', () => {
   it('preparing a name twice creates it once', async () => {
     const { registry } = setup();
     const create = vi.fn(async () => 'id');
-    registry.prepare('c-1', 'k', 60_000, create);
-    registry.prepare('c-1', 'k', 60_000, create);
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: create });
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: create });
     expect(create).toHaveBeenCalledTimes(1);
   });
 
   it('a claim for another key (say, a resumed step on a newer version) removes it and creates afresh', async () => {
     const { registry, removed } = setup();
-    registry.prepare('c-1', 'old', 60_000, async () => 'id-1');
+    registry.prepare({ name: 'c-1', key: 'old', ttlMs: 60_000, create: async () => 'id-1' });
     expect(await registry.claim('c-1', 'new')).toBeUndefined();
     expect(removed).toEqual(['c-1']);
   });
 
   it('a failed creation is removed (it may have left a container) and the claim creates afresh', async () => {
     const { registry, removed } = setup();
-    registry.prepare('c-1', 'k', 60_000, async () => {
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: async () => {
       throw new Error('engine said no');
-    });
+    } });
     expect(await registry.claim('c-1', 'k')).toBeUndefined();
     expect(removed).toEqual(['c-1']);
   });
@@ -48,7 +48,7 @@ describe('prepared containers', () => {
     vi.useFakeTimers();
     const { registry, removed } = setup();
     let finish!: (id: string) => void;
-    registry.prepare('c-1', 'k', 1000, () => new Promise<string>((resolve) => (finish = resolve)));
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 1000, create: () => new Promise<string>((resolve) => (finish = resolve)) });
     await vi.advanceTimersByTimeAsync(1001);
     expect(registry.size).toBe(0);
     expect(removed).toEqual([]); // still being created: removed only after
@@ -69,13 +69,13 @@ describe('prepared containers', () => {
         resolve();
       };
     }));
-    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: async () => 'id-1' });
     const discarded = registry.discard('c-1');
     await new Promise((r) => setTimeout(r, 0));
-    registry.prepare('c-1', 'k', 60_000, async () => {
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: async () => {
       order.push('create c-1');
       return 'id-2';
-    });
+    } });
     await new Promise((r) => setTimeout(r, 10));
     expect(order).toEqual(['remove c-1']);
     finishRemoval();
@@ -86,8 +86,8 @@ describe('prepared containers', () => {
 
   it('discard removes at once; clear forgets without removing (the worker sweep does)', async () => {
     const { registry, removed } = setup();
-    registry.prepare('c-1', 'k', 60_000, async () => 'id-1');
-    registry.prepare('c-2', 'k', 60_000, async () => 'id-2');
+    registry.prepare({ name: 'c-1', key: 'k', ttlMs: 60_000, create: async () => 'id-1' });
+    registry.prepare({ name: 'c-2', key: 'k', ttlMs: 60_000, create: async () => 'id-2' });
     await registry.discard('c-1');
     await registry.discard('missing');
     expect(removed).toEqual(['c-1']);
