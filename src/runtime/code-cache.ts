@@ -25,6 +25,8 @@ export class ArtifactIntegrityError extends Error {
 export function createCodeCache(options: { dir: string }): CodeCache {
   const root = path.resolve(options.dir);
   const inFlight = new Map<string, Promise<string>>();
+  /** Made or found by this process: no stat per invocation (the warm path asks every time). */
+  const known = new Set<string>();
 
   async function build(artifact: Artifact, load: () => Promise<Buffer>): Promise<string> {
     const final = path.join(root, artifact.sha256);
@@ -56,9 +58,15 @@ export function createCodeCache(options: { dir: string }): CodeCache {
   return {
     materialize(artifact, load) {
       if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) return Promise.reject(new Error('invalid artifact sha256'));
+      if (known.has(artifact.sha256)) return Promise.resolve(path.join(root, artifact.sha256));
       let pending = inFlight.get(artifact.sha256);
       if (!pending) {
-        pending = build(artifact, load).finally(() => inFlight.delete(artifact.sha256));
+        pending = build(artifact, load)
+          .then((dir) => {
+            known.add(artifact.sha256);
+            return dir;
+          })
+          .finally(() => inFlight.delete(artifact.sha256));
         inFlight.set(artifact.sha256, pending);
       }
       return pending;

@@ -152,7 +152,10 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         c.lastUsedAt = Date.now();
         const spent = c.invocations >= p.target.settings.maxInvocations || Date.now() - c.createdAt > maxLifetimeMs;
         if (!reusable || spent || !c.alive || closed) retire(c);
-        else p.idle.push(c);
+        else {
+          c.recycle();
+          p.idle.push(c);
+        }
         handOff(p);
         refill(p);
       },

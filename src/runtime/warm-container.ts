@@ -3,6 +3,7 @@
 // io dir, never over a network. One invocation at a time. The socket connection is the
 // container's lease on life: when this process goes away the server exits.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm, symlink, unlink, writeFile, access } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { truncatedText } from './output-capture.js';
 export const WARM_SOCKET = 'warm.sock';
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
 const EXIT_SETTLE_MS = 2000;
+const SYNC_PAYLOAD_CHARS = 64 * 1024;
 
 /** What the runtime server answers for one invocation (its output came before, in frames). */
 interface ServerReply {
@@ -57,6 +59,13 @@ export class WarmContainer {
   mode = 'unknown';
   readonly createdAt = Date.now();
   private dead = false;
+  /**
+   * The io dir emptied after the previous invocation (recycle), while the container idled:
+   * resolves true when it is empty. Emptying it in front of the next invocation cost that
+   * invocation ~1.5 ms (readdir and removals through libuv's thread pool). With the payload
+   * written directly, whole warm invokes answered 0.8-2.3 ms sooner (interleaved A/B, 3 x 100).
+   */
+  private emptied: Promise<boolean> | undefined;
   private buffered = '';
   /** Output frames of the invocation under way, fd 1 and 2: kept even if the container is killed. */
   private output: Record<1 | 2, Buffer[]> = { 1: [], 2: [] };
@@ -97,6 +106,7 @@ export class WarmContainer {
       const mode = hello ? (JSON.parse(hello) as { mode?: string }).mode : undefined;
       if (!mode) throw new RuntimeUnavailableError(`warm container ${spec.name} did not say it is ready`);
       c.mode = mode;
+      c.emptied = c.emptyIoDir(); // only the server's socket was there, unlinked once connected
       return c;
     } catch (err) {
       await runtime.remove(id ?? spec.name).catch(() => undefined);
@@ -114,7 +124,12 @@ export class WarmContainer {
   /** Runs one invocation. Timeout or cancel kills the container (it is never reused after one). */
   async invoke(opts: WarmInvokeOptions): Promise<WarmInvokeResult> {
     if (this.dead) throw new RuntimeUnavailableError(`warm container ${this.name} is gone`);
-    await this.resetIoDir(opts.payload);
+    const emptied = this.emptied;
+    this.emptied = undefined;
+    if (!(emptied && (await emptied)) && !(await this.emptyIoDir())) {
+      throw new RuntimeUnavailableError(`warm container ${this.name}: its io dir could not be emptied`);
+    }
+    await writePayload(path.join(this.localIoDir, 'payload.json'), opts.payload);
     this.output = { 1: [], 2: [] };
     const startedAt = performance.now();
     const request = { env: opts.env, stdoutCap: opts.stdoutCapBytes, stderrCap: opts.stderrCapBytes };
@@ -149,6 +164,15 @@ export class WarmContainer {
     return { outcome: { ...outcome, timedOut: stop === 'timeout', cancelled: stop === 'cancel' }, reusable: false };
   }
 
+  /**
+   * The invocation's files have been read (result.json): empties the io dir now, while the
+   * container idles, so the next invocation finds it as the cold path has it (but for its
+   * payload.json, written then).
+   */
+  recycle(): void {
+    if (!this.dead) this.emptied = this.emptyIoDir();
+  }
+
   /** Removes the container and its io dir; safe to call twice. */
   async dispose(): Promise<void> {
     this.dead = true;
@@ -175,11 +199,15 @@ export class WarmContainer {
     };
   }
 
-  /** The io dir as the cold path has it: empty but for payload.json. */
-  private async resetIoDir(payload: string): Promise<void> {
-    const entries = await readdir(this.localIoDir);
-    await Promise.all(entries.map((e) => rm(path.join(this.localIoDir, e), { recursive: true, force: true })));
-    await writeFile(path.join(this.localIoDir, 'payload.json'), payload, { mode: 0o644 });
+  /** Removes everything in the io dir (whatever the function left); false if that failed. */
+  private async emptyIoDir(): Promise<boolean> {
+    try {
+      const entries = await readdir(this.localIoDir);
+      await Promise.all(entries.map((e) => rm(path.join(this.localIoDir, e), { recursive: true, force: true })));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async kill(_why: 'timeout' | 'cancel'): Promise<void> {
@@ -260,6 +288,15 @@ async function connectWhenReady(runtime: ContainerRuntime, id: string, ioDir: st
   } finally {
     if (link) await unlink(link).catch(() => undefined);
   }
+}
+
+/**
+ * payload.json. A small one synchronously: three trips through libuv's thread pool (open,
+ * write, close) cost the invocation ~1 ms here, the direct calls ~0.05 ms of this thread.
+ */
+async function writePayload(file: string, payload: string): Promise<void> {
+  if (payload.length > SYNC_PAYLOAD_CHARS) return writeFile(file, payload, { mode: 0o644 });
+  writeFileSync(file, payload, { mode: 0o644 });
 }
 
 function sleep(ms: number): Promise<void> {

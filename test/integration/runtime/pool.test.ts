@@ -112,6 +112,21 @@ describe('runtime servers', () => {
   });
 });
 
+describe('io dir between invocations', () => {
+  it('a reused container finds its io dir as a cold one has it: only payload.json, nothing the last one left', async () => {
+    const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py' });
+    const first = (await pool.acquire(tg))!;
+    const a = await run(first, { probe: 'iodir' });
+    expect(JSON.parse(a.outcome.stdout)).toEqual({ seen: ['payload.json'] });
+    first.release(a.reusable);
+    const second = (await pool.acquire(tg))!;
+    expect(second.container.id).toBe(first.container.id);
+    const b = await run(second, { probe: 'iodir' });
+    expect(JSON.parse(b.outcome.stdout)).toEqual({ seen: ['payload.json'] });
+    second.release(b.reusable);
+  });
+});
+
 describe('replacement', () => {
   it('a timed-out container is killed and never reused', async () => {
     const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', warm: { minWarm: 0 } });
