@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
 import {
-  createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload,
+  createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePayloadFiles,
 } from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
 import type { NetnsHolders } from '../runtime/warm-netns.js';
@@ -181,7 +181,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const prepared = await deps.prepared?.claim(input.containerName, preparedKey(input));
       if (prepared) {
         // Its io dir is mounted already: written into, not made anew. It runs once released.
-        await writePreparedPayload(join(ioRoot, input.containerName), await payloadText(input.payload));
+        await writePayloadFiles(join(ioRoot, input.containerName), await payloadText(input.payload), { envFile: true });
         return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
       }
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.

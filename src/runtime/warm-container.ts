@@ -3,19 +3,18 @@
 // io dir, never over a network. One invocation at a time. The socket connection is the
 // container's lease on life: when this process goes away the server exits.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { chmod, mkdir, readdir, rm, symlink, unlink, writeFile, access } from 'node:fs/promises';
+import { access, chmod, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
 import type { ContainerRuntime, ContainerSpec, ExecuteOptions, ExecutionOutcome } from './container-runtime.js';
+import { emptyIoDir, writePayloadFiles } from './io-dir.js';
 import { truncatedText } from './output-capture.js';
 
 export const WARM_SOCKET = 'warm.sock';
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
 const EXIT_SETTLE_MS = 2000;
-const SYNC_PAYLOAD_CHARS = 64 * 1024;
 
 /** What the runtime server answers for one invocation (its output came before, in frames). */
 interface ServerReply {
@@ -106,7 +105,7 @@ export class WarmContainer {
       const mode = hello ? (JSON.parse(hello) as { mode?: string }).mode : undefined;
       if (!mode) throw new RuntimeUnavailableError(`warm container ${spec.name} did not say it is ready`);
       c.mode = mode;
-      c.emptied = c.emptyIoDir(); // only the server's socket was there, unlinked once connected
+      c.emptied = emptyIoDir(c.localIoDir); // only the server's socket was there, unlinked once connected
       return c;
     } catch (err) {
       await runtime.remove(id ?? spec.name).catch(() => undefined);
@@ -126,10 +125,10 @@ export class WarmContainer {
     if (this.dead) throw new RuntimeUnavailableError(`warm container ${this.name} is gone`);
     const emptied = this.emptied;
     this.emptied = undefined;
-    if (!(emptied && (await emptied)) && !(await this.emptyIoDir())) {
+    if (!(emptied && (await emptied)) && !(await emptyIoDir(this.localIoDir))) {
       throw new RuntimeUnavailableError(`warm container ${this.name}: its io dir could not be emptied`);
     }
-    await writePayload(path.join(this.localIoDir, 'payload.json'), opts.payload);
+    await writePayloadFiles(this.localIoDir, opts.payload);
     this.output = { 1: [], 2: [] };
     const startedAt = performance.now();
     const request = { env: opts.env, stdoutCap: opts.stdoutCapBytes, stderrCap: opts.stderrCapBytes };
@@ -170,7 +169,7 @@ export class WarmContainer {
    * payload.json, written then).
    */
   recycle(): void {
-    if (!this.dead) this.emptied = this.emptyIoDir();
+    if (!this.dead) this.emptied = emptyIoDir(this.localIoDir);
   }
 
   /** Removes the container and its io dir; safe to call twice. */
@@ -197,17 +196,6 @@ export class WarmContainer {
       cancelled: false,
       durationMs,
     };
-  }
-
-  /** Removes everything in the io dir (whatever the function left); false if that failed. */
-  private async emptyIoDir(): Promise<boolean> {
-    try {
-      const entries = await readdir(this.localIoDir);
-      await Promise.all(entries.map((e) => rm(path.join(this.localIoDir, e), { recursive: true, force: true })));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private async kill(_why: 'timeout' | 'cancel'): Promise<void> {
@@ -288,15 +276,6 @@ async function connectWhenReady(runtime: ContainerRuntime, id: string, ioDir: st
   } finally {
     if (link) await unlink(link).catch(() => undefined);
   }
-}
-
-/**
- * payload.json. A small one synchronously: three trips through libuv's thread pool (open,
- * write, close) cost the invocation ~1 ms here, the direct calls ~0.05 ms of this thread.
- */
-async function writePayload(file: string, payload: string): Promise<void> {
-  if (payload.length > SYNC_PAYLOAD_CHARS) return writeFile(file, payload, { mode: 0o644 });
-  writeFileSync(file, payload, { mode: 0o644 });
 }
 
 function sleep(ms: number): Promise<void> {

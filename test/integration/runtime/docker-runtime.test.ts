@@ -12,7 +12,7 @@ import type { ContainerSpec, ExecuteOptions, ExecutionOutcome } from '../../../s
 import { createDockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { buildGoFunction } from '../../../src/runtime/go-builder.js';
 import { goBuildImage, imageFor } from '../../../src/runtime/images.js';
-import { createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePreparedPayload } from '../../../src/runtime/io-dir.js';
+import { createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePayloadFiles } from '../../../src/runtime/io-dir.js';
 import { interpretOutcome, type InterpretedOutcome } from '../../../src/runtime/result-protocol.js';
 import { RuntimeUnavailableError } from '../../../src/shared/errors.js';
 import type { Convention, Runtime } from '../../../src/shared/types.js';
@@ -316,7 +316,7 @@ describe('prepared: started ahead of the payload (a chain step\'s next container
       // Running, waiting on its fifo: the function has not run (it would have exited by now).
       expect((await runtime.inspectState(id)).running).toBe(true);
       const payload = JSON.stringify({ name: 'Ada', line: 'a "quoted" \\n value' });
-      await writePreparedPayload(ioDir, payload);
+      await writePayloadFiles(ioDir, payload, { envFile: true });
       const outcome = await runtime.execute(id, {
         timeoutMs: 20_000,
         afterStart: async () => expect(await releasePrepared(ioDir)).toBe(true),
