@@ -1,7 +1,7 @@
 // Deploying chains (validated, function versions pinned, immutable versions), starting and
 // resuming chain invocations, and reading them with per-step status.
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ChainInvocationRow, ChainVersionRecord, Repositories } from '../../db/index.js';
 import { CHAIN_OUTCOME_UPDATE, callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
@@ -12,6 +12,7 @@ import type { TaskQueues } from '../../shared/invocation.js';
 import type { PayloadRef } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
+import { startWithUpdate } from '../../temporal/update-with-start.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
 import { withinMs } from '../../shared/promises.js';
 
@@ -107,17 +108,11 @@ export function createChainService(deps: ChainServiceDeps) {
   async function invoke(req: StartRequest & { waitMs: number }): Promise<ChainInvocationView> {
     const deadline = Date.now() + req.waitMs;
     const accepted = await accept(req);
-    const op = new WithStartWorkflowOperation('runChain', { ...startOptions(accepted), workflowIdConflictPolicy: 'USE_EXISTING' });
-    const settled = temporal.workflow.executeUpdateWithStart(CHAIN_OUTCOME_UPDATE, { startWorkflowOperation: op });
-    try {
-      if (await withinMs(settled, req.waitMs)) {
-        const v = await view(accepted.id);
-        if (v) return v;
-      }
-    } catch (err) {
-      // Not started at all: nothing runs, say why. Otherwise (e.g. a worker without the
-      // update) wait for the run to close.
-      if (!(await op.workflowHandle().then(() => true, () => false))) throw err;
+    const options = { ...startOptions(accepted), workflowIdConflictPolicy: 'USE_EXISTING' as const };
+    // Not answered (e.g. a worker without the update): wait for the run to close.
+    if (await startWithUpdate(temporal, { workflowType: 'runChain', options, update: CHAIN_OUTCOME_UPDATE }).within(req.waitMs)) {
+      const v = await view(accepted.id);
+      if (v) return v;
     }
     return wait(accepted.id, Math.max(0, deadline - Date.now()));
   }

@@ -16,7 +16,7 @@
 // this process shares the client's connection).
 import { createHash } from 'node:crypto';
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 
 import { ConflictError, LimitExceededError, NotFoundError } from '../../shared/errors.js';
 import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
@@ -33,6 +33,7 @@ import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { warmAttemptIsLocal } from '../../shared/workflow-values.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
+import { startWithUpdate } from '../../temporal/update-with-start.js';
 import type { Repositories, InvocationRow } from '../../db/index.js';
 
 export interface InvocationServiceDeps {
@@ -185,17 +186,11 @@ export function createInvocationService(deps: InvocationServiceDeps) {
       return wait(invocationId, Math.max(0, deadline - Date.now()));
     }
     if (created) {
-      const op = new WithStartWorkflowOperation('invokeFunction', options);
-      const outcome = temporal.workflow.executeUpdateWithStart(OUTCOME_UPDATE, { startWorkflowOperation: op }) as Promise<InvocationOutcomeRecord>;
-      recordAfterAnswer(outcome);
-      try {
-        const answered = await withinMs(outcome, waitMs);
-        if (answered) return viewFromOutcome(row, answered);
-      } catch (err) {
-        // The workflow could not be started at all: nothing runs, say why.
-        if (!(await op.workflowHandle().then(() => true, () => false))) throw err;
-        // Otherwise the update was not answered (e.g. the run ended by cancellation first): read the record.
-      }
+      const started = startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
+      recordAfterAnswer(started.answer);
+      // Not answered in time, or not at all (e.g. the run ended by cancellation first): read the record.
+      const answered = await started.within(waitMs);
+      if (answered) return viewFromOutcome(row, answered);
     } else {
       try {
         await temporal.workflow.start('invokeFunction', options);
