@@ -29,3 +29,6 @@ export async function invocationIdForKey(namespace: string, key: string): Promis
 
 /** An invocation id; a chain step's child adds `.<step>[.<branch or index>]` (childInvocationId). */
 export const INVOCATION_ID_PATTERN = /^inv_[0-9a-z]{10,40}(\.[a-z0-9_-]{1,63}){0,2}$/;
+
+/** A dead letter's id: `dlq_` and the invocation id it keeps (dead-letters.repository.ts). */
+export const DEAD_LETTER_ID_PATTERN = new RegExp(`^dlq_${INVOCATION_ID_PATTERN.source.slice(1)}`);

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import { FunctionNameSchema, NamespaceSchema } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
-import { INVOCATION_ID_PATTERN } from '../../shared/ids.js';
+import { DEAD_LETTER_ID_PATTERN } from '../../shared/ids.js';
 
-const DeadLetterIdInput = z.object({ id: z.string().regex(new RegExp(`^dlq_${INVOCATION_ID_PATTERN.source.slice(1)}`), 'a dead-letter id (dlq_inv_…)') });
+const DeadLetterIdInput = z.object({ id: z.string().regex(DEAD_LETTER_ID_PATTERN, 'a dead-letter id (dlq_inv_…)') });
 
 export const deadLettersRouter = router({
   list: publicProcedure
