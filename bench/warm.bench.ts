@@ -25,6 +25,7 @@ import { warmTarget } from '../src/runtime/warm-target.js';
 import { RetryPolicySchema, type Convention, type Runtime } from '../src/shared/types.js';
 import { startBenchStack } from './lib/bench-stack.js';
 import { startCaller } from './lib/caller.js';
+import { timedInvoke } from './lib/timed-invoke.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -48,16 +49,7 @@ async function deployHello(client: CaissonClient, warm: Record<string, unknown> 
 }
 
 function invoker(client: CaissonClient, name: string, expectCold?: boolean) {
-  return async (): Promise<number> => {
-    const t0 = performance.now();
-    let v = await client.invocations.invoke.mutate({ function: name, payload: { name: 'bench' } });
-    // Seen under load: invoke answered before the workflow closed (PENDING); wait for it.
-    if (v.status === 'PENDING' || v.status === 'RUNNING') v = await client.invocations.wait.query({ id: v.id, waitMs: 60_000 });
-    const ms = performance.now() - t0;
-    if (v.status !== 'SUCCEEDED') throw new Error(`invoke ${v.id} ended ${v.status}: ${JSON.stringify(v.error)}`);
-    if (expectCold !== undefined && v.cold !== expectCold) throw new Error(`expected cold=${expectCold}, got ${v.cold}`);
-    return ms;
-  };
+  return () => timedInvoke(client, name, expectCold);
 }
 
 /** p50/p95 of a synchronous warm invoke (after warm-up, so every timed one is warm). */

@@ -49,6 +49,7 @@ export async function startCaller(): Promise<Caller> {
 
 async function serve(): Promise<void> {
   const { createClient } = await import('../../src/client/index.js');
+  const { timedInvoke } = await import('./timed-invoke.js');
   const { Client, Connection } = await import('@temporalio/client');
   const clients = new Map<string, ReturnType<typeof createClient>>();
   const temporal = new Map<string, InstanceType<typeof Client>>();
@@ -67,14 +68,7 @@ async function serve(): Promise<void> {
     }
     let client = clients.get(req.url);
     if (!client) clients.set(req.url, (client = createClient(req.url)));
-    const t0 = performance.now();
-    let v = await client.invocations.invoke.mutate({ function: req.function, payload: { name: 'bench' } });
-    // Seen under load: invoke answered before the workflow closed (PENDING); wait for it.
-    if (v.status === 'PENDING' || v.status === 'RUNNING') v = await client.invocations.wait.query({ id: v.id, waitMs: 60_000 });
-    const ms = performance.now() - t0;
-    if (v.status !== 'SUCCEEDED') throw new Error(`invoke ${v.id} ended ${v.status}: ${JSON.stringify(v.error)}`);
-    if (req.expectCold !== undefined && v.cold !== req.expectCold) throw new Error(`expected cold=${req.expectCold}, got ${v.cold}`);
-    return ms;
+    return timedInvoke(client, req.function, req.expectCold);
   };
   process.on('message', (m: Request & { id: number }) => {
     handle(m).then(
