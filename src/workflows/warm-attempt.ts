@@ -17,22 +17,34 @@ import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, warmAttemptIsLocal } from '../shared/workflow-values.js';
 
-export async function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
+/** Re-executing a function that may have run is never right. */
+const NO_RETRY = { maximumAttempts: 1 };
+
+// Not async: the local path hands back the activity's own promise (one promise less in the
+// SDK's per-promise stack capture, see invoke-function.workflow.ts).
+export function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;
   const queueTimeoutMs = spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS;
   const args = { invocationId, attempt, spec, payload: input.payload };
   // Queue wait + a container start + the function's deadline, all enforced by the activity.
   const startToCloseTimeout = queueTimeoutMs + spec.limits.timeoutMs + 120_000;
-  const retry = { maximumAttempts: 1 }; // re-executing a function that may have run is never right
   const summary = `warm attempt ${attempt}`;
   if (warmAttemptIsLocal(spec)) {
-    return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry, summary }).executeWarm(args);
+    return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry: NO_RETRY, summary }).executeWarm(args);
   }
+  return runWarmActivity({ args, taskQueue: taskQueues.data, startToCloseTimeout, summary });
+}
+
+/** A longer warm attempt: an ordinary activity on the data queue, if this worker runs warm containers. */
+async function runWarmActivity(opts: {
+  args: Parameters<WarmActivities['executeWarm']>[0]; taskQueue: string; startToCloseTimeout: number; summary: string;
+}): Promise<WarmAttemptResult> {
+  const { args, taskQueue, startToCloseTimeout, summary } = opts;
   if (patched('warm-enabled-probe')) {
     const probe = proxyLocalActivities<WarmActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
     if (!(await probe.warmEnabled())) return { ran: false, reason: 'warm containers are off on this worker' };
   }
   // The heartbeat timeout catches a lost worker within seconds.
-  return proxyActivities<WarmActivities>({ taskQueue: taskQueues.data, startToCloseTimeout, heartbeatTimeout: '6s', retry, summary })
+  return proxyActivities<WarmActivities>({ taskQueue, startToCloseTimeout, heartbeatTimeout: '6s', retry: NO_RETRY, summary })
     .executeWarm(args);
 }
