@@ -31,7 +31,7 @@ export function createControlStore(db: Repositories): ControlStore {
         startedAt: first ? new Date(first.startedAt) : null,
         endedAt,
         durationMs: endedAt.getTime() - new Date(r.acceptedAt).getTime(),
-        ...(r.identity ? { identity: r.identity } : {}),
+        ...(r.identity ? { identity: r.identity, acceptedAt: new Date(r.acceptedAt) } : {}),
       });
     },
     async recordDeadLetter(r) {

@@ -16,7 +16,8 @@ const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
-  CAISSON_TASK_QUEUE: z.string().default('caisson'),
+  // Goes into visibility queries (invocation-recovery.ts) as it is: no quotes or spaces.
+  CAISSON_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _ . and - only').default('caisson'),
   CAISSON_WORKER_ID: z.string().optional(),
   DOCKER_HOST: z.string().optional(),
   CAISSON_MAX_PAYLOAD_BYTES: int(6 * MiB),

@@ -22,6 +22,7 @@ export type {
   FunctionsRepository,
   NewVersionInput,
 } from './functions.repository.js';
+export { pendingRow } from './invocations.repository.js';
 export type {
   CompleteInvocationInput,
   CreateInvocationInput,

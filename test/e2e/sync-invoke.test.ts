@@ -16,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { packCode } from '../../src/cli/code-package.js';
 import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
+import { newInvocationId } from '../../src/shared/ids.js';
 
 /** The version with default limits answers through the update; the short one from the result. */
 const PATHS = [
@@ -34,6 +35,22 @@ async function runShape(id: string) {
 }
 
 let stack: TestStack;
+
+/**
+ * Starts and finishes a run as a keyless sync invoke does, with no row written: what an api
+ * that died after the start and before its PENDING row leaves behind. Returns its id.
+ */
+async function runWithoutRow(fn: string, name: string): Promise<string> {
+  const queue = stack.config.temporal.taskQueue;
+  const spec = await stack.api.db.functions.getVersionSpec('default', fn, 'latest');
+  const invocationId = newInvocationId();
+  const input: InvokeFunctionInput = {
+    invocationId, spec, payload: { inline: { name } }, acceptedAt: new Date().toISOString(), callerRecords: true,
+    taskQueues: { control: controlTaskQueue(queue), data: dataTaskQueue(queue) },
+  };
+  await stack.api.temporal.workflow.execute('invokeFunction', { workflowId: invocationId, taskQueue: dataTaskQueue(queue), args: [input] });
+  return invocationId;
+}
 
 beforeAll(async () => {
   stack = await startTestStack({ name: 'sync' });
@@ -101,6 +118,26 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     const row = await stack.api.db.invocations.get(v.id);
     expect(row?.status).toBe('SUCCEEDED');
     expect(row?.result).toEqual({ message: 'Hello, Swept!' });
+  });
+
+  it('a run started without its row (the api died between the start and the row) is found by its id', async () => {
+    const id = await runWithoutRow(fn, 'Orphan');
+    expect(await stack.api.db.invocations.get(id)).toBeNull();
+
+    const got = await stack.client.invocations.get.query({ id });
+    expect(got).toMatchObject({ id, function: fn, status: 'SUCCEEDED', result: { message: 'Hello, Orphan!' }, attempts: 1 });
+    const row = await stack.api.db.invocations.get(id);
+    expect(row).toMatchObject({ status: 'SUCCEEDED', functionName: fn, input: { name: 'Orphan' } });
+    expect(row?.createdAt.toISOString()).toBe(got.createdAt);
+  });
+
+  it('the sweep at api start writes the rows of runs that have none', async () => {
+    const id = await runWithoutRow(fn, 'Unseen');
+    expect(await stack.api.invocations.recoverOrphans()).toBeGreaterThanOrEqual(1);
+    const row = await stack.api.db.invocations.get(id);
+    expect(row).toMatchObject({ status: 'SUCCEEDED', result: { message: 'Hello, Unseen!' }, input: { name: 'Unseen' } });
+    // A second sweep finds nothing left to write.
+    expect(await stack.api.invocations.recoverOrphans()).toBe(0);
   });
 
   it('a failure answers after its dead letter is recorded', async () => {

@@ -14,6 +14,8 @@ describe('loadConfig', () => {
   it('reads overrides and rejects bad values naming the variable', () => {
     expect(loadConfig({ CAISSON_API_PORT: '4000' }).api.url).toBe('http://127.0.0.1:4000');
     expect(() => loadConfig({ CAISSON_API_PORT: 'abc' })).toThrow(/CAISSON_API_PORT/);
+    expect(() => loadConfig({ CAISSON_TASK_QUEUE: "q' OR 'a" })).toThrow(/CAISSON_TASK_QUEUE/);
+    expect(loadConfig({ CAISSON_TASK_QUEUE: 'caisson-e2e_1.x' }).temporal.taskQueue).toBe('caisson-e2e_1.x');
   });
 
   it('maps the worker data dir to the host path when the worker runs in a container', () => {

@@ -1,0 +1,153 @@
+// Repairing invocation records from Temporal, which holds every run: a run's input names its
+// function version and payload, and a synchronous caller's success is in its result. Two
+// gaps are repaired here, on read (get) and by a sweep at api start:
+//
+// - unrecorded: a row not final whose run completed while no one wrote the record (the
+//   synchronous caller died between its answer and the write);
+// - orphaned: a run with no row at all. A synchronous invoke without an idempotency key
+//   writes its PENDING row in parallel with the workflow's start (invocation.service.ts),
+//   so an api that dies in between leaves a run the database has never heard of.
+//
+// The orphan sweep lists, through Temporal's visibility, this deployment's invokeFunction
+// runs (its data task queue) started since ORPHAN_WINDOW_MS before the newest row (an insert
+// in flight at the crash belonged to a start no older than that), and writes the row of each
+// one without. An empty database has no newest row: nothing is swept then (get still finds
+// a run by its id). A chain step's run is recorded by its chain, never here.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { CreateInvocationInput, InvocationRow, Repositories } from '../../db/index.js';
+import {
+  OUTCOME_QUERY,
+  type InvocationOutcomeRecord,
+  type InvokeFunctionInput,
+  type InvokeFunctionResult,
+} from '../../shared/invocation.js';
+import { isInline } from '../../shared/payload-ref.js';
+import type { InvocationStatus } from '../../shared/types.js';
+import { inputHashOf } from './invocation-input.js';
+
+/** How far before the newest row the orphan sweep looks (far longer than any insert takes). */
+export const ORPHAN_WINDOW_MS = 10 * 60_000;
+const SWEEP_BATCH = 500;
+
+export const TERMINAL_STATUSES: InvocationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export interface InvocationRecoveryDeps {
+  db: Repositories;
+  temporal: Client;
+  /** The task queue invocations run on: the sweep looks at this deployment's runs only. */
+  taskQueue: string;
+  /** Writes an invocation's final record (the control store's). */
+  recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
+}
+
+export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
+  const { db, temporal, recordOutcome } = deps;
+
+  /**
+   * A row not yet final: is the run going, and is its outcome already known? A completed run
+   * whose caller did not write the record (it died) is repaired here from the run's result.
+   */
+  async function liveState(id: string, recorded: InvocationStatus): Promise<{ status: InvocationStatus; outcome?: InvocationOutcomeRecord }> {
+    try {
+      const handle = temporal.workflow.getHandle(id);
+      const d = await handle.describe();
+      if (d.status.name === 'COMPLETED') {
+        const { record } = (await handle.result()) as InvokeFunctionResult;
+        if (!record) return { status: recorded };
+        await recordOutcome(record);
+        return { status: record.status, outcome: record };
+      }
+      if (d.status.name !== 'RUNNING') return { status: recorded };
+      const outcome = await handle.query<InvocationOutcomeRecord | null>(OUTCOME_QUERY).catch(() => null);
+      return outcome ? { status: outcome.status, outcome } : { status: 'RUNNING' };
+    } catch {
+      return { status: recorded };
+    }
+  }
+
+  /**
+   * The row of an invocation whose run exists but whose row was never written, written now
+   * from the run's input (PENDING; liveState then brings it up to date). Null when there is
+   * no such run, or the id is a chain step's.
+   */
+  async function rowFromRun(id: string): Promise<InvocationRow | null> {
+    if (id.includes('.')) return null; // a chain step: its chain writes its row
+    let history;
+    try {
+      history = await temporal.workflow.getHandle(id).fetchHistory();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    if (started?.workflowType?.name !== 'invokeFunction' || !payload) return null;
+    const input = temporal.options.loadedDataConverter.payloadConverter.fromPayload<InvokeFunctionInput>(payload);
+    await db.invocations.create(rowInputOf(input));
+    return db.invocations.get(id);
+  }
+
+  /** At api start: rows whose run completed while no one wrote the record. Returns how many. */
+  async function repairUnrecorded(): Promise<number> {
+    let repaired = 0;
+    for (const id of await db.invocations.unfinishedIds()) {
+      const row = await db.invocations.get(id);
+      if (!row || TERMINAL_STATUSES.includes(row.status)) continue;
+      const live = await liveState(id, row.status);
+      if (live.outcome && TERMINAL_STATUSES.includes(live.status)) repaired++;
+    }
+    return repaired;
+  }
+
+  /** At api start: runs with no row (see the top of this file). Returns how many rows it wrote. */
+  async function recoverOrphans(): Promise<number> {
+    const newest = await db.invocations.newestCreatedAt();
+    if (!newest) return 0;
+    const since = new Date(newest.getTime() - ORPHAN_WINDOW_MS).toISOString();
+    const query = `WorkflowType = 'invokeFunction' AND TaskQueue = '${deps.taskQueue}' AND StartTime >= '${since}'`;
+    let recovered = 0;
+    let batch: string[] = [];
+    const flush = async () => {
+      const known = await db.invocations.existingIds(batch);
+      for (const id of batch) {
+        if (known.has(id)) continue;
+        const row = await rowFromRun(id);
+        if (!row) continue;
+        recovered++;
+        await liveState(id, row.status);
+      }
+      batch = [];
+    };
+    for await (const run of temporal.workflow.list({ query })) {
+      if (run.workflowId.includes('/')) continue; // a chain step's child
+      batch.push(run.workflowId);
+      if (batch.length >= SWEEP_BATCH) await flush();
+    }
+    await flush();
+    return recovered;
+  }
+
+  return { liveState, rowFromRun, repairUnrecorded, recoverOrphans };
+}
+
+/** The PENDING row an invocation's run input describes (as the api writes it at start). */
+function rowInputOf(input: InvokeFunctionInput): CreateInvocationInput {
+  const { spec, payload } = input;
+  const inline = isInline(payload);
+  return {
+    id: input.invocationId,
+    namespace: spec.namespace,
+    functionName: spec.name,
+    functionId: spec.functionId,
+    version: spec.version,
+    // Without the payload's text at hand (a large one is a blob), no hash: it only serves
+    // idempotency keys, and a keyed request writes its row before it starts anything.
+    inputHash: inline ? inputHashOf(spec, JSON.stringify(payload.inline ?? null)) : null,
+    input: inline ? (payload.inline ?? null) : null,
+    inputRef: inline ? null : payload.ref,
+    createdAt: new Date(input.acceptedAt),
+  };
+}
+
+export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;
