@@ -98,8 +98,10 @@ try {
   if (go) Object.assign(report, await go.benchGoCold({ client, n, stack }));
   const chain = await optional<{ benchChain5(o: unknown): Promise<{ chain5: Summary; cold: Summary }> }>('./chain.bench.ts');
   if (chain) {
-    // The cold invokes alternate with the chains, so both see the same machine.
-    const { chain5, cold } = await chain.benchChain5({ client, n: Math.max(5, Math.round(n / 2)), stack });
+    // The cold invokes alternate with the chains, so both see the same machine. As many
+    // chains as the other sections' samples: with half as many, the per-step overhead (a
+    // difference of two medians) moved between 6 and 11 % of a cold invoke from run to run.
+    const { chain5, cold } = await chain.benchChain5({ client, n, stack });
     report.chain5_invoke = chain5;
     report.chain_cold_invoke = cold;
     report.chain_overhead_per_step_ms = Math.round(((chain5.p50_ms - 5 * cold.p50_ms) / 5) * 10) / 10;
