@@ -40,7 +40,7 @@ let stack: TestStack;
  * Starts and finishes a run as a keyless sync invoke does, with no row written: what an api
  * that died after the start and before its PENDING row leaves behind. Returns its id.
  */
-async function runWithoutRow(fn: string, name: string): Promise<string> {
+async function runWithoutRow(fn: string, name: string, opts: { finished: boolean } = { finished: true }): Promise<string> {
   const queue = stack.config.temporal.taskQueue;
   const spec = await stack.api.db.functions.getVersionSpec('default', fn, 'latest');
   const invocationId = newInvocationId();
@@ -48,7 +48,8 @@ async function runWithoutRow(fn: string, name: string): Promise<string> {
     invocationId, spec, payload: { inline: { name } }, acceptedAt: new Date().toISOString(), callerRecords: true,
     taskQueues: { control: controlTaskQueue(queue), data: dataTaskQueue(queue) },
   };
-  await stack.api.temporal.workflow.execute('invokeFunction', { workflowId: invocationId, taskQueue: dataTaskQueue(queue), args: [input] });
+  const handle = await stack.api.temporal.workflow.start('invokeFunction', { workflowId: invocationId, taskQueue: dataTaskQueue(queue), args: [input] });
+  if (opts.finished) await handle.result();
   return invocationId;
 }
 
@@ -151,6 +152,18 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     const letters = await stack.client.deadLetters.list.query({ function: name });
     expect(letters.items.map((d) => d.invocationId)).toContain(v.id);
     expect((await stack.api.db.invocations.get(v.id))?.status).toBe('FAILED');
+  });
+});
+
+describe('a run started without its row', () => {
+  it('can be cancelled by its id', async () => {
+    const code = Buffer.from('import time\ntime.sleep(60)\n').toString('base64');
+    await stack.client.functions.create.mutate({ name: 'sleeps', runtime: 'python', code, fileName: 'main.py' });
+    const id = await runWithoutRow('sleeps', 'Stop', { finished: false });
+    expect(await stack.api.db.invocations.get(id)).toBeNull();
+    const v = await stack.client.invocations.cancel.mutate({ id });
+    expect(v).toMatchObject({ id, function: 'sleeps', status: 'CANCELLED' });
+    expect((await stack.api.db.invocations.get(id))?.status).toBe('CANCELLED');
   });
 });
 

@@ -303,7 +303,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   async function cancel(id: string): Promise<InvocationView> {
-    const row = await db.invocations.get(id);
+    const row = (await db.invocations.get(id)) ?? (await recovery.rowFromRun(id));
     if (!row) throw new NotFoundError('invocation', id);
     if (!TERMINAL.includes(row.status as InvocationStatus)) {
       await temporal.workflow.getHandle(id).cancel();
