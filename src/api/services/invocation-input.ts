@@ -1,9 +1,35 @@
-// What identifies an invocation's input for idempotency keys: the same key may only be used
-// again with the same function version and payload.
+// An invocation's PENDING row as its run's input describes it: written by the api when it
+// accepts an invocation, and by recovery (invocation-recovery.ts) for a run that has no row.
 import { createHash } from 'node:crypto';
-import type { FunctionVersionSpec } from '../../shared/types.js';
+import type { CreateInvocationInput } from '../../db/index.js';
+import type { InvokeFunctionInput } from '../../shared/invocation.js';
+import { isInline } from '../../shared/payload-ref.js';
 
-/** sha256 of `<name>@<version>`, a NUL and the payload's JSON text. */
-export function inputHashOf(spec: Pick<FunctionVersionSpec, 'name' | 'version'>, payloadText: string): string {
-  return createHash('sha256').update(`${spec.name}@${spec.version}\u0000${payloadText}`).digest('hex');
+/**
+ * The row for this run input. `payloadText` (the payload's JSON) gives the input hash that
+ * idempotency keys compare; without it only an inline payload is hashed (a large one is a
+ * blob, and a run found without its row never had a key: keyed requests write theirs first).
+ */
+export function rowInputOf(
+  input: InvokeFunctionInput,
+  request: { payloadText?: string; idempotencyKey?: string; replayOf?: string } = {},
+): CreateInvocationInput {
+  const { spec, payload } = input;
+  const inline = isInline(payload);
+  const payloadText = request.payloadText ?? (inline ? JSON.stringify(payload.inline ?? null) : undefined);
+  return {
+    id: input.invocationId,
+    namespace: spec.namespace,
+    functionName: spec.name,
+    functionId: spec.functionId,
+    version: spec.version,
+    idempotencyKey: request.idempotencyKey ?? null,
+    // sha256 of `<name>@<version>`, a NUL and the payload's JSON text.
+    inputHash: payloadText === undefined ? null
+      : createHash('sha256').update(`${spec.name}@${spec.version}\u0000${payloadText}`).digest('hex'),
+    input: inline ? (payload.inline ?? null) : null,
+    inputRef: inline ? null : payload.ref,
+    replayOf: request.replayOf ?? null,
+    createdAt: new Date(input.acceptedAt),
+  };
 }

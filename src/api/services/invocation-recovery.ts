@@ -15,16 +15,15 @@
 // a run by its id). A chain step's run is recorded by its chain, never here.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { CreateInvocationInput, InvocationRow, Repositories } from '../../db/index.js';
+import type { InvocationRow, Repositories } from '../../db/index.js';
 import {
   OUTCOME_QUERY,
   type InvocationOutcomeRecord,
   type InvokeFunctionInput,
   type InvokeFunctionResult,
 } from '../../shared/invocation.js';
-import { isInline } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
-import { inputHashOf } from './invocation-input.js';
+import { rowInputOf } from './invocation-input.js';
 
 /** How far before the newest row the orphan sweep looks (far longer than any insert takes). */
 export const ORPHAN_WINDOW_MS = 10 * 60_000;
@@ -129,25 +128,6 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
   }
 
   return { liveState, rowFromRun, repairUnrecorded, recoverOrphans };
-}
-
-/** The PENDING row an invocation's run input describes (as the api writes it at start). */
-function rowInputOf(input: InvokeFunctionInput): CreateInvocationInput {
-  const { spec, payload } = input;
-  const inline = isInline(payload);
-  return {
-    id: input.invocationId,
-    namespace: spec.namespace,
-    functionName: spec.name,
-    functionId: spec.functionId,
-    version: spec.version,
-    // Without the payload's text at hand (a large one is a blob), no hash: it only serves
-    // idempotency keys, and a keyed request writes its row before it starts anything.
-    inputHash: inline ? inputHashOf(spec, JSON.stringify(payload.inline ?? null)) : null,
-    input: inline ? (payload.inline ?? null) : null,
-    inputRef: inline ? null : payload.ref,
-    createdAt: new Date(input.acceptedAt),
-  };
 }
 
 export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;

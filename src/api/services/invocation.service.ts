@@ -36,10 +36,10 @@ import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { warmAttemptIsLocal } from '../../shared/workflow-values.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
-import { startWithUpdate } from '../../temporal/update-with-start.js';
-import { pendingRow, type CreateInvocationInput, type Repositories, type InvocationRow } from '../../db/index.js';
-import { inputHashOf } from './invocation-input.js';
-import { TERMINAL_STATUSES as TERMINAL, createInvocationRecovery } from './invocation-recovery.js';
+import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
+import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
+import { rowInputOf } from './invocation-input.js';
+import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
 
 export interface InvocationServiceDeps {
   db: Repositories;
@@ -122,21 +122,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const payload: PayloadRef = large
       ? { ref: await db.blobs.put(Buffer.from(payloadText)), sizeBytes: payloadBytes }
       : { inline: req.payload ?? null };
-    const acceptedAt = new Date();
-    const rowInput: CreateInvocationInput = {
-      id: invocationId,
-      namespace: req.namespace,
-      functionName: spec.name,
-      functionId: spec.functionId,
-      version: spec.version,
-      idempotencyKey: req.idempotencyKey ?? null,
-      inputHash: inputHashOf(spec, payloadText),
-      input: large ? null : (req.payload ?? null),
-      inputRef: large ? (payload as { ref: string }).ref : null,
-      replayOf: req.replayOf ?? null,
-      createdAt: acceptedAt,
-    };
-    const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: acceptedAt.toISOString() };
+    const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString() };
+    const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
     return { invocationId, rowInput, input, options: workflowOptions(spec, input) };
   }
 
@@ -172,13 +159,18 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     } satisfies WorkflowStartOptions;
   }
 
-  async function start(req: StartRequest & { replayOf?: string }): Promise<{ invocationId: string; deduplicated: boolean }> {
-    const { invocationId, created, options } = await prepare(req);
+  /** Starts the run; one already started under this id (a key used again) is the run. */
+  async function startOnce(options: ReturnType<typeof workflowOptions>): Promise<void> {
     try {
       await temporal.workflow.start('invokeFunction', options);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
+  }
+
+  async function start(req: StartRequest & { replayOf?: string }): Promise<{ invocationId: string; deduplicated: boolean }> {
+    const { invocationId, created, options } = await prepare(req);
+    await startOnce(options);
     return { invocationId, deduplicated: !created };
   }
 
@@ -188,11 +180,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     if (!req.idempotencyKey) return invokeNew(req, waitMs, deadline);
     const { invocationId, row, created, input, options } = await prepare(req);
     if (!created) {
-      try {
-        await temporal.workflow.start('invokeFunction', options);
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      await startOnce(options);
       return wait(invocationId, Math.max(0, deadline - Date.now()));
     }
     return answer({ row, input, options, written: Promise.resolve() }, waitMs, deadline);
@@ -218,29 +206,33 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     waitMs: number, deadline: number,
   ): Promise<InvocationView> {
     const { row, input, options, written } = started;
-    if (warmAttemptIsLocal(input.spec)) {
-      // A warm success ends in the workflow's first task with nothing to remove, so its result
-      // is its outcome: a plain start (eager when a worker shares the connection) and the
-      // result, ~3 ms less than update-with-start on this machine (bench/warm.bench.ts).
-      const handle = await temporal.workflow.start('invokeFunction', {
-        ...options, args: [{ ...input, callerRecords: true }],
-        ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-      });
-      const outcome = (handle.result() as Promise<InvokeFunctionResult>).then((r) => r.record);
-      recordAfterAnswer(written.then(() => outcome));
-      await written;
-      // A failure (recorded by the workflow before it failed) or no answer in time: read the record.
-      const answered = await withinMs(outcome.catch(() => undefined), waitMs);
-      if (answered) return viewFromOutcome(row, answered);
-      return wait(input.invocationId, Math.max(0, deadline - Date.now()));
-    }
-    const run = startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
+    const run = warmAttemptIsLocal(input.spec)
+      ? await startForResult(options, input)
+      : startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
     recordAfterAnswer(written.then(() => run.answer));
     await written;
-    // Not answered in time, or not at all (e.g. the run ended by cancellation first): read the record.
+    // Not answered in time, or not at all (a failure recorded by the workflow, a run ended by
+    // cancellation first): read the record.
     const answered = await run.within(waitMs);
     if (answered) return viewFromOutcome(row, answered);
     return wait(input.invocationId, Math.max(0, deadline - Date.now()));
+  }
+
+  /**
+   * A warm success of a version whose warm attempts are local activities ends in the
+   * workflow's first task with nothing to remove, so its result is its outcome: a plain start
+   * (eager when a worker shares the connection) and the result, ~3 ms less than
+   * update-with-start on this machine (bench/warm.bench.ts).
+   */
+  async function startForResult(
+    options: ReturnType<typeof workflowOptions>, input: InvokeFunctionInput,
+  ): Promise<UpdateWithStart<InvocationOutcomeRecord | undefined>> {
+    const handle = await temporal.workflow.start('invokeFunction', {
+      ...options, args: [{ ...input, callerRecords: true }],
+      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
+    });
+    const outcome = (handle.result() as Promise<InvokeFunctionResult>).then((r) => r.record);
+    return { answer: outcome, within: (ms) => withinMs(outcome.catch(() => undefined), ms) };
   }
 
   /** The view a finished outcome gives, before (or without) reading its record back. */
@@ -294,7 +286,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const row = (await db.invocations.get(id)) ?? (await recovery.rowFromRun(id));
     if (!row) throw new NotFoundError('invocation', id);
     let status = row.status as InvocationStatus;
-    if (!TERMINAL.includes(status)) {
+    if (!TERMINAL_STATUSES.includes(status)) {
       const live = await recovery.liveState(id, status);
       if (live.outcome) return viewFromOutcome(row, live.outcome);
       status = live.status;
@@ -305,7 +297,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   async function cancel(id: string): Promise<InvocationView> {
     const row = (await db.invocations.get(id)) ?? (await recovery.rowFromRun(id));
     if (!row) throw new NotFoundError('invocation', id);
-    if (!TERMINAL.includes(row.status as InvocationStatus)) {
+    if (!TERMINAL_STATUSES.includes(row.status as InvocationStatus)) {
       await temporal.workflow.getHandle(id).cancel();
       return wait(id, 10_000);
     }
