@@ -1,5 +1,5 @@
-// Three projects: unit (no I/O, parallel), integration and e2e (real Temporal, Docker,
-// databases; one file at a time so they do not fight over the 2 cores).
+// Four projects: unit (no I/O, parallel), integration, security and e2e (real Temporal,
+// Docker, databases; one file at a time so they do not fight over the 2 cores).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -15,6 +15,19 @@ export default defineConfig({
           globalSetup: ['test/support/temporal.global-setup.ts', 'test/integration/db/postgres.global-setup.ts'],
           setupFiles: ['test/support/quiet-temporal.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Hostile functions and hostile requests against the real engine, Temporal and database:
+        // each test asserts what the host sees afterwards (test/security/README.md).
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['test/support/temporal.global-setup.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },
