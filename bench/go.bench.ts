@@ -44,7 +44,7 @@ export async function benchGoCold(opts: GoBenchOptions): Promise<Record<string, 
     const codeDir = await createCodeCache({ dir: path.join(root, 'code') })
       .materialize(spec.artifact, () => blobs.getArtifact(spec.artifact.sha256));
     const payload = JSON.stringify({ name: 'bench' });
-    const ioDir = await createIoDir(path.join(root, 'io'), 'shared', payload);
+    const ioDir = await createIoDir(path.join(root, 'io'), 'shared', payload, { sizeBytes: 16 << 20 });
     let seq = 0;
     timers.go_raw_docker_run = rawTimer({
       spec: () => ({

@@ -90,7 +90,7 @@ export async function idleWarmContainerRssMb(): Promise<Record<string, number>> 
   const runtime = createDockerRuntime({});
   const docker = new Dockerode();
   const root = await mkdtemp(path.join(repo, '.caisson', 'bench-rss-'));
-  const pool = createWarmPool({ runtime, workerId: `bench-rss-${randomBytes(3).toString('hex')}`, ioRoot: path.join(root, 'io'), hostPath: (p) => p, maxContainers: 4 });
+  const pool = createWarmPool({ runtime, workerId: `bench-rss-${randomBytes(3).toString('hex')}`, ioRoot: path.join(root, 'io'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 4 });
   const code = createCodeCache({ dir: path.join(root, 'code') });
   const out: Record<string, number> = {};
   try {

@@ -12,6 +12,6 @@ export async function materializeSingleFile(opts: { file: string; root: string; 
     { sha256: createHash('sha256').update(source).digest('hex'), format: 'file', fileName, sizeBytes: source.length },
     async () => source,
   );
-  const ioDir = await createIoDir(path.join(opts.root, 'io'), 'shared', opts.payload);
+  const ioDir = await createIoDir(path.join(opts.root, 'io'), 'shared', opts.payload, { sizeBytes: 16 << 20 });
   return { codeDir, ioDir };
 }

@@ -1,20 +1,26 @@
 // Caisson warm runtime server for Node.js: one per warm container, serving one function
-// version, one invocation at a time, over a unix socket in the bind-mounted /caisson/io.
-// The protocol and modes are those of runtime-images/python/caisson_server.py:
-//   → {"ready":true,"mode":...} on connect; each request line {"env","stdoutCap","stderrCap"}
+// version, one invocation at a time, over a unix socket in the bind-mounted /caisson/sock.
+// The protocol (src/runtime/warm-protocol.ts) and modes are those of
+// runtime-images/python/caisson_server.py: connected before the function is loaded, then
+//   → {"ready":true,"mode":...}; each request line {"env","payload","stdoutCap","stderrCap","resultCap"}
 //   ← output frames {"fd":1|2,"b64":...} as the function writes (capped), then
-//     {"exitCode","stdoutDropped","stderrDropped","oomKilled","envelope"?,"stray"?}
+//     {"exitCode","stdoutDropped","stderrDropped","oomKilled","stray"?,
+//      "envelopeB64"? | "resultTooLarge"? | "resultUnreadable"?}
+// /caisson/io is this container's own tmpfs: emptied and given payload.json before each
+// request, result.json read after it. After a script-convention invocation every other
+// process of the container is killed (kill(-1)), so nothing it left reaches the next one.
 // Functions of the handler, lambda, openwhisk and openfaas conventions run in this process:
 // handler.mjs (the cold path's convention dispatch) loads the function once and is called
 // per invocation. Script-convention functions run /caisson/bin/run (the cold path's
 // wrapper) as a child process per invocation. When the worker's connection
 // closes the server exits, and with it the container. Only one connection is accepted.
 import { spawn } from 'node:child_process';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 
 const IO_DIR = '/caisson/io';
-const SOCKET = `${IO_DIR}/warm.sock`;
+const SOCKET = '/caisson/sock/warm.sock';
+const DEFAULT_RESULT_CAP = 6 << 20;
 const HANDLER_MODULE = '/caisson/lib/handler.mjs';
 const ACCEPT_TIMEOUT_MS = 60_000;
 const DRAIN_MS = 200;
@@ -60,12 +66,14 @@ function runProcess(req) {
     let exit;
     let stray = false;
     const finish = () => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+      // Every process but this server and PID 1, in the child's group or not (a setsid daemon).
+      try { process.kill(-1, 'SIGKILL'); } catch { /* none left */ }
       const after = oomKills();
       resolve({
-        exitCode: exit.code ?? 128 + (signals[exit.signal] ?? 0),
+        exitCode: (exit.code ?? 128 + (signals[exit.signal] ?? 0)) & 0xff,
         stdoutDropped: out.dropped, stderrDropped: err.dropped,
         oomKilled: before !== undefined && after !== undefined && after > before, stray,
+        ...resultFields(readResult(req.resultCap ?? DEFAULT_RESULT_CAP), req.resultCap ?? DEFAULT_RESULT_CAP),
       });
     };
     const closed = () => { if (--open === 0 && exit) finish(); };
@@ -147,11 +155,51 @@ async function runInProcess({ mod, invoker, loadError }, req) {
     process.stderr.write = writes.err;
   }
   const after = oomKills();
+  const cap = req.resultCap ?? DEFAULT_RESULT_CAP;
   return {
-    exitCode: failed ? 1 : 0, envelope,
+    exitCode: failed ? 1 : 0,
     stdoutDropped: out.dropped, stderrDropped: err.dropped,
     oomKilled: before !== undefined && after !== undefined && after > before, stray: failed,
+    ...resultFields(envelope === undefined ? {} : { data: Buffer.from(envelope) }, cap),
   };
+}
+
+/** /caisson/io as the cold path has it: emptied of what earlier invocations left, then the payload. */
+function stage(req) {
+  for (const name of readdirSync(IO_DIR)) {
+    try { rmSync(`${IO_DIR}/${name}`, { recursive: true, force: true }); } catch { /* the function's own mess */ }
+  }
+  if (typeof req.payload === 'string') writeFileSync(`${IO_DIR}/payload.json`, req.payload);
+}
+
+/** result.json as the worker would read it: a regular file, not a link, at most cap bytes. */
+function readResult(cap) {
+  let fd;
+  try {
+    fd = openSync(`${IO_DIR}/result.json`, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (e.code === 'ENOENT') return {};
+    return { unreadable: e.code === 'ELOOP' ? 'result.json is a symbolic link' : e.message };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { unreadable: 'result.json is not a regular file' };
+    if (st.size > cap) return { tooLarge: st.size };
+    const data = Buffer.alloc(st.size);
+    const n = readSync(fd, data, 0, st.size, 0);
+    return { data: data.subarray(0, n) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The reply's part for the result: base64 of the envelope, or why there is none. */
+function resultFields(r, cap) {
+  if (r.data && r.data.length > cap) return { resultTooLarge: r.data.length };
+  if (r.data) return { envelopeB64: r.data.toString('base64') };
+  if (r.tooLarge !== undefined) return { resultTooLarge: r.tooLarge };
+  if (r.unreadable !== undefined) return { resultUnreadable: r.unreadable };
+  return {};
 }
 
 function listen() {
@@ -166,7 +214,7 @@ function listen() {
       clearTimeout(timer);
       // One connection only: nothing the function starts can reach the server afterwards.
       server.close();
-      try { unlinkSync(SOCKET); } catch { /* gone */ }
+      try { unlinkSync(SOCKET); } catch { /* the worker unlinks it too, and makes the dir unwritable */ }
       resolve(conn);
     });
     const oldMask = process.umask(0); // the worker may run as another uid than this container
@@ -174,8 +222,9 @@ function listen() {
   });
 }
 
-const loaded = await loadInProcess();
+// Connected before any function code runs: the socket's dir is writable only until then.
 const conn = await listen();
+const loaded = await loadInProcess();
 send = (obj) => conn.write(`${JSON.stringify(obj)}\n`);
 send({ ready: true, mode: loaded ? 'in-process' : 'process', pid: process.pid });
 let buffered = '';
@@ -186,7 +235,10 @@ conn.on('data', (chunk) => {
   while ((nl = buffered.indexOf('\n')) >= 0) {
     const req = JSON.parse(buffered.slice(0, nl));
     buffered = buffered.slice(nl + 1);
-    queue = queue.then(async () => send(loaded ? await runInProcess(loaded, req) : await runProcess(req)));
+    queue = queue.then(async () => {
+      stage(req);
+      send(loaded ? await runInProcess(loaded, req) : await runProcess(req));
+    });
   }
 });
 // EOF: the worker is gone; a warm container never outlives it.

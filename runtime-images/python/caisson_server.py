@@ -1,12 +1,18 @@
 """Caisson warm runtime server for Python: one per warm container, serving one function
-version, one invocation at a time, over a unix socket in the bind-mounted /caisson/io.
+version, one invocation at a time, over a unix socket in the bind-mounted /caisson/sock.
 
-Protocol (one JSON object per line). On the worker's connection the server says
-{"ready": true, "mode": ...}; each request {"env": {...}, "stdoutCap": n, "stderrCap": n}
-is answered by output frames {"fd": 1|2, "b64": ...} as the function writes (capped), so a
-container killed at its deadline has still delivered its output so far, then the reply
-{"exitCode", "stdoutDropped", "stderrDropped", "oomKilled", "envelope"?, "stray"?}. The worker writes /caisson/io/payload.json before each request
-and reads /caisson/io/result.json after it, exactly as on the cold path.
+Protocol: src/runtime/warm-protocol.ts states it (one JSON object per line). The server
+listens, takes the worker's connection (one only) and only then loads the function, says
+{"ready": true, "mode": ...}; each request {"env", "payload", "stdoutCap", "stderrCap",
+"resultCap"} is answered by output frames {"fd": 1|2, "b64": ...} as the function writes
+(capped), so a container killed at its deadline has still delivered its output so far, then
+the reply {"exitCode", "stdoutDropped", "stderrDropped", "oomKilled", "stray"?,
+"envelopeB64"? | "resultTooLarge"? | "resultUnreadable"?}. /caisson/io is this container's own
+tmpfs: the server empties it and writes payload.json there before each request, and reads
+result.json after it, so the function sees exactly what the cold path gives it.
+
+After every script-convention invocation every other process of the container is killed
+(kill(-1)): nothing a script leaves running, even a setsid daemon, reaches the next one.
 
 Modes: functions of the handler, lambda, openwhisk and openfaas conventions run in this
 process: /caisson/lib/caisson_handler.py (the cold path's convention dispatch) loads the
@@ -59,12 +65,15 @@ server exits, and with it the container. Only one connection is ever accepted.
 import atexit
 import base64
 import builtins
+import errno
 import io
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -76,8 +85,9 @@ from importlib.machinery import SourceFileLoader
 from importlib.util import MAGIC_NUMBER
 
 IO_DIR = "/caisson/io"
-SOCKET = IO_DIR + "/warm.sock"
+SOCKET = "/caisson/sock/warm.sock"
 PAYLOAD = IO_DIR + "/payload.json"
+RESULT = IO_DIR + "/result.json"
 FUNCTION_DIR = "/app/function"
 HANDLER_MODULE = "/caisson/lib/caisson_handler.py"
 ACCEPT_TIMEOUT_S = 60
@@ -158,18 +168,88 @@ def pump(pipes, exited):
         sel.close()
 
 
-def process_reply(pid, code, out, err, before):
+def process_reply(pid, code, out, err, before, result_cap):
     """The reply for a finished child (code as Popen gives it: -N for signal N)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)  # whatever the function left running
-    except OSError:
-        pass
+    kill_others()  # whatever the function left running, in its process group or not
     after = oom_kills()
     return {
-        "exitCode": 128 - code if code < 0 else code,
+        "exitCode": 128 - code if code < 0 else code & 0xFF,
         "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
         "oomKilled": before is not None and after is not None and after > before,
+        **result_fields(read_result(result_cap), result_cap),
     }
+
+
+def kill_others():
+    """SIGKILL to every process of this container but this server and PID 1 (kill(-1) spares
+    both), then reaps this server's own children. A standby child dies too: it is let go."""
+    global _standby
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    if _standby is not None and not isinstance(_standby, Script):
+        discard(_standby)
+        _standby = None
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+
+
+def stage(req):
+    """/caisson/io as the cold path has it: emptied of what earlier invocations left, then the payload."""
+    for name in os.listdir(IO_DIR):
+        path = os.path.join(IO_DIR, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+    payload = req.get("payload")
+    if isinstance(payload, str):
+        with open(PAYLOAD, "w", encoding="utf-8") as f:
+            f.write(payload)
+
+
+def read_result(cap):
+    """result.json as the worker would read it: a regular file, not a link, at most cap bytes.
+    (text or None, size over the cap or None, why it is unreadable or None)."""
+    try:
+        fd = os.open(RESULT, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None, None, None
+    except OSError as e:
+        return None, None, "result.json is a symbolic link" if e.errno == errno.ELOOP else str(e)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, None, "result.json is not a regular file"
+        if st.st_size > cap:
+            return None, st.st_size, None
+        return os.read(fd, st.st_size + 1)[:cap], None, None
+    finally:
+        os.close(fd)
+
+
+def result_fields(result, cap):
+    """The reply's part for the result: base64 of the envelope, or why there is none."""
+    data, too_large, unreadable = result
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    if data is not None and len(data) > cap:
+        data, too_large = None, len(data)
+    if data is not None:
+        return {"envelopeB64": base64.b64encode(data).decode("ascii")}
+    if too_large is not None:
+        return {"resultTooLarge": too_large}
+    if unreadable is not None:
+        return {"resultUnreadable": unreadable}
+    return {}
 
 
 def run_process(req):
@@ -182,7 +262,7 @@ def run_process(req):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     stray = pump([(proc.stdout.fileno(), out), (proc.stderr.fileno(), err)], lambda: proc.poll() is not None)
     code = proc.wait()
-    reply = process_reply(proc.pid, code, out, err, before)
+    reply = process_reply(proc.pid, code, out, err, before, req.get("resultCap", 6 << 20))
     for f in (proc.stdout, proc.stderr):
         f.close()
     return {**reply, "stray": stray}
@@ -334,7 +414,7 @@ def run_fork(req):
         os.close(child.out_r)
         os.close(child.err_r)
     code = os.waitstatus_to_exitcode(status[0] if status else os.waitpid(child.pid, 0)[1])
-    return {**process_reply(child.pid, code, out, err, before), "stray": stray}
+    return {**process_reply(child.pid, code, out, err, before, req.get("resultCap", 6 << 20)), "stray": stray}
 
 
 def standby_child(go, out_w, err_w):
@@ -598,15 +678,13 @@ def run_in_process(loaded, req):
             exit_code, envelope = 1, module.error_envelope(e, stack)
     after = oom_kills()
     out, err = cap.bufs
-    reply = {
-        "exitCode": exit_code,
+    return {
+        "exitCode": exit_code & 0xFF,
         "stdoutDropped": out.dropped, "stderrDropped": err.dropped,
         "oomKilled": before is not None and after is not None and after > before,
         "stray": cap.stray or exit_code != 0 or load_error is not None,
+        **result_fields((envelope, None, None), req.get("resultCap", 6 << 20)),
     }
-    if envelope is not None:
-        reply["envelope"] = envelope
-    return reply
 
 
 def listen():
@@ -629,7 +707,10 @@ def listen():
         sys.exit(3)
     # One connection only: nothing the function starts can reach the server afterwards.
     srv.close()
-    os.unlink(SOCKET)
+    try:
+        os.unlink(SOCKET)  # the worker unlinks it too, and makes the dir unwritable
+    except OSError:
+        pass
     conn.settimeout(None)
     return conn
 
@@ -639,10 +720,11 @@ def main():
     returns the Script that child is to become."""
     global _conn
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Connected before any function code runs: the socket's dir is writable only until then.
+    conn = _conn = listen()
     loaded = load_in_process()
     fork = (not loaded and os.environ.get("CAISSON_CONVENTION", "script") == "script"
             and os.environ.get("CAISSON_WARM_MODE") != "process" and hasattr(os, "fork"))
-    conn = _conn = listen()
     hello = {"ready": True, "mode": "in-process" if loaded else "process", "pid": os.getpid()}
     if not loaded:
         hello["child"] = "fork" if fork else "exec"
@@ -654,7 +736,9 @@ def main():
         if isinstance(_standby, Script):
             return _standby
     for line in conn.makefile("rb"):
-        reply = run(json.loads(line))
+        req = json.loads(line)
+        stage(req)
+        reply = run(req)
         if isinstance(reply, Script):
             return reply  # a forked child leaves the server's loop and frames for good
         send(reply)

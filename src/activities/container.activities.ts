@@ -8,10 +8,10 @@ import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
 import type { CodeCache } from '../runtime/code-cache.js';
 import {
-  createIoDir, createPreparedIoDir, readResultFile, releasePrepared, removeIoDir, writePayloadFiles,
+  createIoDir, createPreparedIoDir, ioDirSizeBytes, readResultFile, releasePrepared, removeIoDir, writePayloadFiles,
 } from '../runtime/io-dir.js';
 import type { WarmPool } from '../runtime/pool.js';
-import type { NetnsHolders } from '../runtime/warm-netns.js';
+import { netnsKey, type NetnsHolders } from '../runtime/warm-netns.js';
 import type { PreparedContainers } from '../runtime/prepared-containers.js';
 import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
 import { truncatedText } from '../runtime/output-capture.js';
@@ -34,12 +34,12 @@ export interface ContainerActivityDeps {
   /** This worker's data dir, and the same dir as the Docker engine sees it. */
   dataDir: string;
   hostDataDir: string;
-  limits: { resultBytes: number; logBytes: number; inlineBytes: number };
+  limits: { payloadBytes: number; resultBytes: number; logBytes: number; inlineBytes: number };
   /** This worker's warm pools; absent when warm containers are off (CAISSON_WARM=off). */
   pool?: WarmPool;
   /** Where installWarmServers put the runtime servers (under dataDir). */
   warmServerDir?: string;
-  /** Shared empty network namespaces: containers without network join one instead of getting a new one. */
+  /** Empty network namespaces per function version: its containers without network join it. */
   netns?: NetnsHolders;
   /** Containers of chain steps created ahead of need (absent: every cold container is created when asked). */
   prepared?: PreparedContainers;
@@ -49,6 +49,7 @@ const GRACE_MS = 2000;
 
 export function createContainerActivities(deps: ContainerActivityDeps) {
   const ioRoot = join(deps.dataDir, 'io');
+  const ioDirSize = { sizeBytes: ioDirSizeBytes(deps.limits) };
   const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
   // Function output is captured up to the larger of the log and result limits: in the
   // script convention stdout is the result.
@@ -127,7 +128,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       memoryMb: spec.limits.memoryMb,
       cpus: spec.limits.cpus,
       network: spec.limits.network,
-      joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(spec.namespace) : undefined,
+      joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(netnsKey(spec)) : undefined,
     }).catch((err: unknown) => {
       imageReady.delete(spec.runtime); // the image may have been removed since: check again next time
       throw err;
@@ -152,7 +153,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     const ttlMs = currentTimeoutMs + 60_000;
     prepared.prepare({ name: next.containerName, key: preparedKey(next), ttlMs, create: async () => {
       const [codeDir] = await Promise.all([codeDirFor(next.spec), ensureImageOnce(next.spec.runtime)]);
-      const ioDir = await createPreparedIoDir(ioRoot, next.containerName);
+      const ioDir = await createPreparedIoDir(ioRoot, next.containerName, ioDirSize);
       const env = { ...functionEnv(next.spec), ...identityEnv(next), CAISSON_AWAIT_PAYLOAD: '1' };
       const id = await createFor({ input: next, codeDir, ioDir, env, holdMs: ttlMs });
       await deps.runtime.start(id);
@@ -181,14 +182,18 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const prepared = await deps.prepared?.claim(input.containerName, preparedKey(input));
       if (prepared) {
         // Its io dir is mounted already: written into, not made anew. It runs once released.
-        await writePayloadFiles(join(ioRoot, input.containerName), await payloadText(input.payload), { envFile: true });
+        writePayloadFiles(join(ioRoot, input.containerName), await payloadText(input.payload), { envFile: true });
         return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
       }
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.
       const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
       // payload.env too: a retried create may reuse a never-started container made without the payload.
-      const ioDir = await createIoDir(ioRoot, input.containerName, payload, { envFile: true });
-      const id = await createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) } });
+      // The io dir's tmpfs is mounted while the engine creates the container (its path is known).
+      const ioDir = join(ioRoot, input.containerName);
+      const [, id] = await Promise.all([
+        createIoDir(ioRoot, input.containerName, payload, { ...ioDirSize, envFile: true }),
+        createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) } }),
+      ]);
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
     },
@@ -257,13 +262,10 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       try {
         const run = await lease.container.invoke({
           env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-          ...outputCaps,
+          ...outputCaps, resultCapBytes: deps.limits.resultBytes,
           onProgress: heartbeat, signal: ctx.cancellationSignal,
         });
-        const resultFile = run.envelope !== undefined
-          ? envelopeFile(run.envelope, deps.limits.resultBytes)
-          : await readResultFile(lease.container.localIoDir, deps.limits.resultBytes);
-        const outcome = await toAttemptOutcome(spec, run.outcome, resultFile);
+        const outcome = await toAttemptOutcome(spec, run.outcome, run.resultFile);
         reusable = run.reusable && outcome.ok;
         return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
       } finally {
@@ -276,12 +278,6 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       await removeIoDir(join(ioRoot, input.containerName));
     },
   });
-}
-
-/** A result envelope handed over by an in-process warm server, checked as result.json would be. */
-function envelopeFile(text: string, capBytes: number): ResultFile {
-  const size = Buffer.byteLength(text);
-  return size > capBytes ? { kind: 'too-large', sizeBytes: size, capBytes } : { kind: 'present', text };
 }
 
 export type ContainerActivities = ReturnType<typeof createContainerActivities>;

@@ -9,8 +9,12 @@ export interface ContainerSpec {
   env: Record<string, string>;
   /** Host path of the function's code, mounted read-only at /app/function. */
   codeDir: string;
-  /** Host path mounted read-write at /caisson/io (payload in, result out). Build containers have none. */
+  /** Host path mounted read-write at /caisson/io (payload in, result out): a cold container's
+   * size-limited tmpfs (io-dir.ts). Build containers have none. */
   ioDir?: string;
+  /** Instead of ioDir: /caisson/io is a tmpfs of this size inside the container, never seen by
+   * the host (warm containers: payload and result travel over the server's socket). */
+  privateIoMb?: number;
   memoryMb: number;
   cpus: number;
   pidsLimit?: number;
@@ -57,6 +61,9 @@ export interface ExecutionOutcome {
   timedOut: boolean;
   cancelled: boolean;
   durationMs: number;
+  /** The container broke the protocol with the worker (malformed or oversized frames): the
+   * function's fault, reported as InvalidOutput with this message. */
+  protocolError?: string;
 }
 
 export interface ManagedContainer {

@@ -167,7 +167,10 @@ export function containerCreateOptions(
       NetworkMode: spec.network ? 'bridge' : spec.joinNetworkOf ? `container:${spec.joinNetworkOf}` : 'none',
       ReadonlyRootfs: true,
       // Compilers exec from /tmp; functions never need to.
-      Tmpfs: { '/tmp': `rw,${build ? 'exec' : 'noexec'},nosuid,nodev,size=${tmpfsMb}m` },
+      Tmpfs: {
+        '/tmp': `rw,${build ? 'exec' : 'noexec'},nosuid,nodev,size=${tmpfsMb}m`,
+        ...(spec.privateIoMb ? { '/caisson/io': `rw,noexec,nosuid,nodev,size=${spec.privateIoMb}m,mode=1777` } : {}),
+      },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Binds: binds,

@@ -1,73 +1,85 @@
-// The per-invocation host directory mounted at /caisson/io: payload in, result.json out.
-// The container writes here as uid 65534, so everything read back is untrusted input.
+// The per-invocation host directory of a cold container, mounted at /caisson/io: payload in,
+// result.json out. Everything in it after the container ran is hostile input, so:
+// - it is a tmpfs of its own, mounted by the worker (size-limited: a function cannot fill the
+//   host's disk through it) and unmounted afterwards (nothing in it is walked or followed);
+// - the worker writes into it only before the function's code runs (a fresh dir, or a
+//   prepared container whose trusted run wrapper is still waiting for its payload), with
+//   O_NOFOLLOW | O_EXCL, and reads result.json once the container has stopped, with
+//   O_NOFOLLOW, as a regular file only, and capped.
+// Warm containers keep no host io dir (warm-container.ts: payload and result travel over
+// the server's socket).
 import { execFile } from 'node:child_process';
-import { chmodSync, constants, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
 import type { ResultFile } from './result-protocol.js';
 
+const run = promisify(execFile);
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
+const MiB = 1024 * 1024;
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Largest payload also handed over as FUNCTION_PAYLOAD (an env var over ~128 KiB cannot be exec'd). */
 export const SMALL_PAYLOAD_ENV_BYTES = 64 * 1024;
 
+export interface IoDirOptions {
+  /** Size of the dir's tmpfs: room for the payload and the largest result, plus a margin. */
+  sizeBytes: number;
+  /** Also payload.env when the payload is small enough for FUNCTION_PAYLOAD (prepared containers). */
+  envFile?: boolean;
+}
+
+/** The tmpfs size for payloads and results up to these limits (1 MiB of margin, whole MiB). */
+export function ioDirSizeBytes(limits: { payloadBytes: number; resultBytes: number }): number {
+  return Math.ceil((limits.payloadBytes + limits.resultBytes) / MiB + 1) * MiB;
+}
+
 /**
- * Creates root/name empty (a retried attempt starts clean), mode 0777, with payload.json.
- * envFile: also payload.env when the payload is small enough for FUNCTION_PAYLOAD, for a
- * container created before its payload was known (the run wrapper sets the env var from it).
+ * root/name as a new, empty tmpfs of opts.sizeBytes (mode 0777: the container's uid 65534
+ * writes result.json) holding payload.json. A retried attempt's leftover dir is unmounted and
+ * removed first.
  */
-export async function createIoDir(root: string, name: string, payload: string | Buffer, opts: { envFile?: boolean } = {}): Promise<string> {
-  if (!SAFE_NAME.test(name)) throw new Error(`invalid io dir name '${name}'`);
-  // Direct calls, not fs/promises: each of these small steps through libuv's thread pool cost
-  // the invocation ~0.3-0.5 ms on this machine, and they are all on its critical path.
-  mkdirSync(root, { recursive: true });
-  const dir = path.join(root, name);
-  rmSync(dir, { recursive: true, force: true }); // a fresh name: normally nothing there
-  mkdirSync(dir);
-  // chmod, not mkdir's mode: the umask would strip the group/other write bits.
-  chmodSync(dir, 0o777);
-  await writePayloadFiles(dir, payload, opts);
+export async function createIoDir(root: string, name: string, payload: string | Buffer, opts: IoDirOptions): Promise<string> {
+  const dir = await mountIoDir(root, name, opts.sizeBytes);
+  writePayloadFiles(dir, payload, opts);
   return dir;
-}
-
-/**
- * payload.json, and payload.env (envFile) when small enough for FUNCTION_PAYLOAD. A small
- * payload is written with direct calls: open, write and close through libuv's thread pool
- * cost the invocation ~1 ms here. The cold, prepared and warm paths all write it this way.
- */
-export async function writePayloadFiles(dir: string, payload: string | Buffer, opts: { envFile?: boolean } = {}): Promise<void> {
-  const small = Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES;
-  for (const name of opts.envFile && small ? ['payload.json', 'payload.env'] : ['payload.json']) {
-    const file = path.join(dir, name);
-    if (small) writeFileSync(file, payload, { mode: 0o644 });
-    else await writeFile(file, payload, { mode: 0o644 });
-  }
-}
-
-/**
- * Removes everything in a kept io dir (a warm container's, mounted: emptied, not made anew).
- * false when that failed.
- */
-export async function emptyIoDir(dir: string): Promise<boolean> {
-  try {
-    const entries = await readdir(dir);
-    await Promise.all(entries.map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
  * The io dir of a container started before its invocation: empty, plus the fifo `go` its run
  * wrapper waits on (runtime-images/<runtime>/run). Node has no mkfifo: coreutils' does it.
  */
-export async function createPreparedIoDir(root: string, name: string): Promise<string> {
-  const dir = await createIoDir(root, name, '');
-  const fifo = path.join(dir, 'go');
-  await promisify(execFile)('mkfifo', ['-m', '0666', fifo]); // -m: exactly, whatever the umask
+export async function createPreparedIoDir(root: string, name: string, opts: IoDirOptions): Promise<string> {
+  const dir = await mountIoDir(root, name, opts.sizeBytes);
+  await run('mkfifo', ['-m', '0666', path.join(dir, 'go')]); // -m: exactly, whatever the umask
   return dir;
+}
+
+/**
+ * payload.json, and payload.env (envFile) when small enough for FUNCTION_PAYLOAD. Written only
+ * where no function code has run yet; still, an entry already there (a retried write) is
+ * unlinked, never followed, and the file is created new. Direct calls: through libuv's thread
+ * pool the open, write and close cost the invocation ~1 ms here.
+ */
+export function writePayloadFiles(dir: string, payload: string | Buffer, opts: { envFile?: boolean } = {}): void {
+  const small = Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES;
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  for (const name of opts.envFile && small ? ['payload.json', 'payload.env'] : ['payload.json']) {
+    const file = path.join(dir, name);
+    try {
+      unlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const fd = openSync(file, CREATE_NEW, 0o644);
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /**
@@ -82,8 +94,9 @@ export async function releasePrepared(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  const handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  const handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   try {
+    if (!(await handle.stat()).isFIFO()) return false;
     await handle.write('go\n');
   } finally {
     await handle.close();
@@ -110,7 +123,7 @@ export async function readResultFile(dir: string, capBytes: number): Promise<Res
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
     if (code === 'ELOOP') return { kind: 'unreadable', message: 'result.json is a symbolic link' };
-    return { kind: 'unreadable', message: (err as Error).message };
+    return { kind: 'unreadable', message: errorMessage(err) };
   }
   try {
     const stat = await handle.stat();
@@ -124,7 +137,49 @@ export async function readResultFile(dir: string, capBytes: number): Promise<Res
   }
 }
 
-/** Removes the io dir; already gone is success. */
+/**
+ * Unmounts and removes the io dir; already gone is success. Unmounting discards whatever the
+ * function left there without walking it (no link in it is ever followed).
+ */
 export async function removeIoDir(dir: string): Promise<void> {
+  await unmount(dir);
   await rm(dir, { recursive: true, force: true });
+}
+
+async function mountIoDir(root: string, name: string, sizeBytes: number): Promise<string> {
+  if (!SAFE_NAME.test(name)) throw new Error(`invalid io dir name '${name}'`);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const dir = path.join(root, name);
+  if (exists(dir)) await removeIoDir(dir); // a retried attempt's: normally nothing there
+  // recursive: no error if the engine made it meanwhile (a bind source it did not find).
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const size = Math.max(1, Math.ceil(sizeBytes / MiB));
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0777,nosuid,nodev,noexec`, 'caisson-io', dir]);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new RuntimeUnavailableError(
+      `cannot mount the io dir's tmpfs at ${dir} (the worker needs root or CAP_SYS_ADMIN): ${errorMessage(err).trim()}`,
+      err,
+    );
+  }
+  return dir;
+}
+
+async function unmount(dir: string): Promise<void> {
+  try {
+    await run('umount', ['--lazy', dir]);
+  } catch (err) {
+    // Not mounted (already unmounted, or never was) or not there: nothing to do.
+    if (!/not mounted|no mount point|not found|No such file/i.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

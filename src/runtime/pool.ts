@@ -10,6 +10,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { WarmSettings } from '../shared/types.js';
 import type { ContainerRuntime, ContainerSpec } from './container-runtime.js';
 import { WarmContainer } from './warm-container.js';
+import { WARM_SOCKET_DIR } from './warm-protocol.js';
 
 export const POOL_LABEL = 'caisson.pool';
 
@@ -18,7 +19,7 @@ export interface WarmTarget {
   key: string;
   settings: WarmSettings;
   /** The hardened create spec (the pool adds name, io dir and its labels). */
-  container: Omit<ContainerSpec, 'name' | 'ioDir'>;
+  container: Omit<ContainerSpec, 'name' | 'ioDir' | 'privateIoMb'>;
   /** More of the spec, resolved only when a container is started (e.g. the network to join). */
   prepare?: () => Promise<Partial<ContainerSpec>>;
 }
@@ -34,8 +35,10 @@ export interface WarmLease {
 export interface WarmPoolOptions {
   runtime: ContainerRuntime;
   workerId: string;
-  /** Local directory of the containers' io dirs; hostPath maps it to the engine's view. */
+  /** Local directory of the containers' socket dirs; hostPath maps it to the engine's view. */
   ioRoot: string;
+  /** Size of each container's own /caisson/io tmpfs (payload and result, inside the container). */
+  privateIoMb: number;
   hostPath: (local: string) => string;
   /** Warm containers on this worker across all versions. */
   maxContainers: number;
@@ -82,18 +85,22 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
 
   async function start(p: KeyPool): Promise<WarmContainer> {
     const id = randomBytes(6).toString('hex');
-    const localIoDir = path.join(opts.ioRoot, id);
+    const sockDir = path.join(opts.ioRoot, id);
     const { target } = p;
     const extra = (await target.prepare?.()) ?? {};
     return WarmContainer.start({
       runtime: opts.runtime,
-      localIoDir,
+      sockDir,
       readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
       spec: {
         ...target.container,
         ...extra,
         name: `caisson-warm-${id}`,
-        ioDir: opts.hostPath(localIoDir),
+        privateIoMb: opts.privateIoMb,
+        mounts: [
+          ...(target.container.mounts ?? []),
+          { hostPath: opts.hostPath(sockDir), containerPath: WARM_SOCKET_DIR, readOnly: false },
+        ],
         labels: {
           ...target.container.labels,
           [POOL_LABEL]: 'warm',
@@ -152,10 +159,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         c.lastUsedAt = Date.now();
         const spent = c.invocations >= p.target.settings.maxInvocations || Date.now() - c.createdAt > maxLifetimeMs;
         if (!reusable || spent || !c.alive || closed) retire(c);
-        else {
-          c.recycle();
-          p.idle.push(c);
-        }
+        else p.idle.push(c);
         handOff(p);
         refill(p);
       },

@@ -9,9 +9,14 @@ export interface ReaperOptions {
   workerId: string;
   intervalMs: number;
   log?: (msg: string) => void;
+  /** After a container was removed: what else of it goes (its io dir). */
+  onRemoved?: (name: string) => Promise<void>;
 }
 
-export async function reapOnce(runtime: ContainerRuntime, opts: { workerId?: string; now?: number }): Promise<string[]> {
+export async function reapOnce(
+  runtime: ContainerRuntime,
+  opts: { workerId?: string; now?: number; onRemoved?: (name: string) => Promise<void> },
+): Promise<string[]> {
   const now = opts.now ?? Date.now();
   const removed: string[] = [];
   for (const c of await runtime.listManaged()) {
@@ -20,6 +25,7 @@ export async function reapOnce(runtime: ContainerRuntime, opts: { workerId?: str
     const stoppedWarm = c.labels[POOL_LABEL] !== undefined && (c.state === 'exited' || c.state === 'dead');
     if (mineFromBefore || stoppedWarm || (Number.isFinite(deadline) && deadline < now)) {
       await runtime.remove(c.id);
+      await opts.onRemoved?.(c.name).catch(() => undefined);
       removed.push(c.name);
     }
   }
@@ -29,10 +35,10 @@ export async function reapOnce(runtime: ContainerRuntime, opts: { workerId?: str
 /** On start: everything this worker id left behind; then, periodically, anything past its deadline. */
 export async function startReaper(opts: ReaperOptions): Promise<{ stop(): void }> {
   const log = opts.log ?? (() => {});
-  const first = await reapOnce(opts.runtime, { workerId: opts.workerId }).catch(() => []);
+  const first = await reapOnce(opts.runtime, { workerId: opts.workerId, onRemoved: opts.onRemoved }).catch(() => []);
   if (first.length) log(`reaper: removed ${first.length} container(s) left by an earlier run: ${first.join(', ')}`);
   const timer = setInterval(() => {
-    reapOnce(opts.runtime, {})
+    reapOnce(opts.runtime, { onRemoved: opts.onRemoved })
       .then((r) => r.length && log(`reaper: removed ${r.length} expired container(s): ${r.join(', ')}`))
       .catch(() => undefined);
   }, opts.intervalMs);

@@ -34,7 +34,7 @@ const SNIPPET_CHARS = 200;
 const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
 /**
- * Precedence: cancelled → timed out → OOM → handler's own error → non-zero exit →
+ * Precedence: cancelled → timed out → OOM → broken protocol → handler's own error → non-zero exit →
  * output (handler: result.json; script: JSON on stdout). Non-JSON stdout is
  * InvalidOutput: the old platform's functions print JSON, anything else is a bug
  * worth surfacing rather than silently passing a string along.
@@ -48,6 +48,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   if (outcome.cancelled) return fail('Cancelled', 'the invocation was cancelled and its container stopped');
   if (outcome.timedOut) return fail('FunctionTimeout', `the function did not finish within its timeout (ran ${outcome.durationMs} ms)`);
   if (outcome.oomKilled) return fail('FunctionOOM', 'the function ran out of memory and was killed (raise memoryMb)');
+  if (outcome.protocolError) return fail('InvalidOutput', outcome.protocolError);
 
   // Every convention but script reports through result.json (the wrappers write it).
   const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;

@@ -1,30 +1,27 @@
 // One warm container: started with the cold path's hardening, running its language's
-// runtime server (runtime-images/<lang>/), reached over a unix socket in its bind-mounted
-// io dir, never over a network. One invocation at a time. The socket connection is the
-// container's lease on life: when this process goes away the server exits.
+// runtime server (runtime-images/<lang>/), reached over a unix socket (warm-protocol.ts),
+// never over a network. One invocation at a time. The socket connection is the container's
+// lease on life: when this process goes away the server exits.
+//
+// Containment: the worker writes and reads no file a container can reach once the server is
+// connected. The socket's host dir is writable only until then (while only the trusted server
+// runs, before it loads the function), then made root-owned 0755 and emptied; the payload
+// and the result travel over the socket; /caisson/io is a tmpfs inside the container.
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, rm, symlink, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
 import type { ContainerRuntime, ContainerSpec, ExecuteOptions, ExecutionOutcome } from './container-runtime.js';
-import { emptyIoDir, writePayloadFiles } from './io-dir.js';
 import { truncatedText } from './output-capture.js';
+import type { ResultFile } from './result-protocol.js';
+import { LineReader, WARM_SOCKET, maxLineBytes, parseWarmLine, type WarmReply, type WarmRequest } from './warm-protocol.js';
 
-export const WARM_SOCKET = 'warm.sock';
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
 const EXIT_SETTLE_MS = 2000;
-
-/** What the runtime server answers for one invocation (its output came before, in frames). */
-interface ServerReply {
-  exitCode: number;
-  stdoutDropped: number;
-  stderrDropped: number;
-  oomKilled: boolean;
-  stray?: boolean;
-  envelope?: string;
-}
+/** Until the first request says the caps: the hello line is small. */
+const HELLO_LINE_BYTES = 64 * 1024;
 
 export interface WarmInvokeOptions extends Pick<ExecuteOptions, 'timeoutMs' | 'onProgress' | 'signal'> {
   /** Per-invocation environment (invocation id, attempt, small payload). */
@@ -32,24 +29,28 @@ export interface WarmInvokeOptions extends Pick<ExecuteOptions, 'timeoutMs' | 'o
   payload: string;
   stdoutCapBytes: number;
   stderrCapBytes: number;
+  resultCapBytes: number;
   progressIntervalMs?: number;
 }
 
 export interface WarmInvokeResult {
   outcome: ExecutionOutcome;
-  /** The handler's result envelope when the server ran it in-process (else read result.json). */
-  envelope?: string;
+  /** The handler's result.json as the server read it inside the container (or its envelope). */
+  resultFile: ResultFile;
   /** false: this container must not serve another invocation. */
   reusable: boolean;
 }
 
 export interface StartWarmContainerOptions {
   runtime: ContainerRuntime;
-  /** The hardened create spec; its ioDir is the host view of localIoDir. */
+  /** The hardened create spec; it mounts sockDir (the engine's view) at WARM_SOCKET_DIR. */
   spec: ContainerSpec;
-  localIoDir: string;
+  /** This worker's path of the socket's dir. */
+  sockDir: string;
   readyTimeoutMs: number;
 }
+
+type Waiting = (line: { reply: WarmReply } | { hello: string } | undefined) => void;
 
 export class WarmContainer {
   invocations = 0;
@@ -58,58 +59,54 @@ export class WarmContainer {
   mode = 'unknown';
   readonly createdAt = Date.now();
   private dead = false;
-  /**
-   * The io dir emptied after the previous invocation (recycle), while the container idled:
-   * resolves true when it is empty. Emptying it in front of the next invocation cost that
-   * invocation ~1.5 ms (readdir and removals through libuv's thread pool). With the payload
-   * written directly, whole warm invokes answered 0.8-2.3 ms sooner (interleaved A/B, 3 x 100).
-   */
-  private emptied: Promise<boolean> | undefined;
-  private buffered = '';
-  /** Output frames of the invocation under way, fd 1 and 2: kept even if the container is killed. */
-  private output: Record<1 | 2, Buffer[]> = { 1: [], 2: [] };
-  private pending: ((line: string | undefined) => void) | undefined;
+  /** Why the container broke the protocol, if it did (it is then killed). */
+  private violation: string | undefined;
+  private lineCap = HELLO_LINE_BYTES;
+  private readonly lines = new LineReader(() => this.lineCap);
+  /** Output of the invocation under way, capped here too: kept even if the container is killed. */
+  private output = newOutput(0, 0);
+  private waiting: Waiting | undefined;
+  private resultCap = 0;
 
   private constructor(
     readonly id: string,
     readonly name: string,
-    readonly localIoDir: string,
+    readonly sockDir: string,
     private readonly runtime: ContainerRuntime,
     private readonly socket: net.Socket,
   ) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      this.deliver();
-    });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => {
       this.dead = true;
-      this.pending?.(undefined);
+      this.waiting?.(undefined);
     });
     socket.on('error', () => undefined); // 'close' follows
   }
 
   /** Creates, starts and connects; on any failure the container is removed and this throws. */
   static async start(opts: StartWarmContainerOptions): Promise<WarmContainer> {
-    const { runtime, spec, localIoDir } = opts;
-    await rm(localIoDir, { recursive: true, force: true });
-    await mkdir(localIoDir, { recursive: true });
-    await chmod(localIoDir, 0o777); // written by the container's uid 65534
+    const { runtime, spec, sockDir } = opts;
+    await rm(sockDir, { recursive: true, force: true });
+    await mkdir(sockDir, { recursive: true });
+    await chmod(sockDir, 0o777); // the server (uid 65534) binds its socket here
     let id: string | undefined;
     try {
       id = (await runtime.create(spec)).id;
       await runtime.start(id);
-      const socket = await connectWhenReady(runtime, id, localIoDir, opts.readyTimeoutMs);
-      const c = new WarmContainer(id, spec.name, localIoDir, runtime, socket);
-      const hello = await c.nextLine(opts.readyTimeoutMs);
-      const mode = hello ? (JSON.parse(hello) as { mode?: string }).mode : undefined;
-      if (!mode) throw new RuntimeUnavailableError(`warm container ${spec.name} did not say it is ready`);
-      c.mode = mode;
-      c.emptied = emptyIoDir(c.localIoDir); // only the server's socket was there, unlinked once connected
+      const socket = await connectWhenReady(runtime, id, sockDir, opts.readyTimeoutMs);
+      // From now on the container may run function code: it can place nothing more here.
+      await chmod(sockDir, 0o755);
+      await unlink(path.join(sockDir, WARM_SOCKET)).catch(() => undefined);
+      const c = new WarmContainer(id, spec.name, sockDir, runtime, socket);
+      const hello = await c.next(opts.readyTimeoutMs);
+      if (!hello || !('hello' in hello)) {
+        throw new RuntimeUnavailableError(`warm container ${spec.name} did not say it is ready${c.violation ? `: ${c.violation}` : ''}`);
+      }
+      c.mode = hello.hello;
       return c;
     } catch (err) {
       await runtime.remove(id ?? spec.name).catch(() => undefined);
-      await rm(localIoDir, { recursive: true, force: true });
+      await rm(sockDir, { recursive: true, force: true });
       throw err instanceof RuntimeUnavailableError
         ? err
         : new RuntimeUnavailableError(`starting warm container ${spec.name}: ${errorMessage(err)}`, err);
@@ -120,77 +117,75 @@ export class WarmContainer {
     return !this.dead;
   }
 
-  /** Runs one invocation. Timeout or cancel kills the container (it is never reused after one). */
+  /** Runs one invocation. Timeout, cancel or a broken protocol kills the container. */
   async invoke(opts: WarmInvokeOptions): Promise<WarmInvokeResult> {
     if (this.dead) throw new RuntimeUnavailableError(`warm container ${this.name} is gone`);
-    const emptied = this.emptied;
-    this.emptied = undefined;
-    if (!(emptied && (await emptied)) && !(await emptyIoDir(this.localIoDir))) {
-      throw new RuntimeUnavailableError(`warm container ${this.name}: its io dir could not be emptied`);
-    }
-    await writePayloadFiles(this.localIoDir, opts.payload);
-    this.output = { 1: [], 2: [] };
+    this.output = newOutput(opts.stdoutCapBytes, opts.stderrCapBytes);
+    this.resultCap = opts.resultCapBytes;
+    this.lineCap = maxLineBytes(opts.resultCapBytes);
     const startedAt = performance.now();
-    const request = { env: opts.env, stdoutCap: opts.stdoutCapBytes, stderrCap: opts.stderrCapBytes };
+    const request: WarmRequest = {
+      env: opts.env, payload: opts.payload,
+      stdoutCap: opts.stdoutCapBytes, stderrCap: opts.stderrCapBytes, resultCap: opts.resultCapBytes,
+    };
     let stop: 'timeout' | 'cancel' | undefined;
-    const reply = this.nextLine();
+    const reply = this.next();
     this.socket.write(`${JSON.stringify(request)}\n`);
     const timer = setTimeout(() => void this.kill((stop ??= 'timeout')), opts.timeoutMs);
     const onAbort = () => void this.kill((stop ??= 'cancel'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) onAbort();
     const progress = opts.onProgress ? setInterval(opts.onProgress, opts.progressIntervalMs ?? 2000) : undefined;
-    let line: string | undefined;
+    let answer: Awaited<typeof reply>;
     try {
-      line = await reply;
+      answer = await reply;
     } finally {
       clearTimeout(timer);
       clearInterval(progress);
       opts.signal?.removeEventListener('abort', onAbort);
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    if (line !== undefined && !stop) {
-      const r = JSON.parse(line) as ServerReply;
-      const outcome = this.outcome(durationMs, {
-        exitCode: r.exitCode, oomKilled: r.oomKilled, stdoutDropped: r.stdoutDropped, stderrDropped: r.stderrDropped,
-      });
-      return { outcome, envelope: r.envelope, reusable: !r.stray && !r.oomKilled && this.alive };
+    if (answer && 'reply' in answer && !stop) {
+      const r = answer.reply;
+      const outcome = this.outcome(durationMs, r);
+      return { outcome, resultFile: r.resultFile, reusable: !r.stray && !r.oomKilled && this.alive };
     }
-    // Killed by us, or the server died (a crash, an OOM kill, the handler exiting the process).
+    // Killed by us (deadline, cancel, broken protocol), or the server died (a crash, an OOM
+    // kill, the handler exiting the process).
     this.dead = true;
-    const state = stop ? { exitCode: 137, oomKilled: false } : await this.exitState();
+    const state = stop || this.violation ? { exitCode: 137, oomKilled: false } : await this.exitState();
     const outcome = this.outcome(durationMs, { ...state, stdoutDropped: 0, stderrDropped: 0 });
-    return { outcome: { ...outcome, timedOut: stop === 'timeout', cancelled: stop === 'cancel' }, reusable: false };
+    return {
+      outcome: {
+        ...outcome, timedOut: stop === 'timeout', cancelled: stop === 'cancel',
+        ...(this.violation && !stop ? { protocolError: `the warm container broke its protocol: ${this.violation}` } : {}),
+      },
+      resultFile: { kind: 'missing' },
+      reusable: false,
+    };
   }
 
-  /**
-   * The invocation's files have been read (result.json): empties the io dir now, while the
-   * container idles, so the next invocation finds it as the cold path has it (but for its
-   * payload.json, written then).
-   */
-  recycle(): void {
-    if (!this.dead) this.emptied = emptyIoDir(this.localIoDir);
-  }
-
-  /** Removes the container and its io dir; safe to call twice. */
+  /** Removes the container and its socket dir; safe to call twice. */
   async dispose(): Promise<void> {
     this.dead = true;
     this.socket.destroy();
     await this.runtime.remove(this.id);
-    await rm(this.localIoDir, { recursive: true, force: true });
+    await rm(this.sockDir, { recursive: true, force: true });
   }
 
   private outcome(
     durationMs: number,
     r: { exitCode: number | null; oomKilled: boolean; stdoutDropped: number; stderrDropped: number },
   ): ExecutionOutcome {
-    const text = (fd: 1 | 2) => Buffer.concat(this.output[fd]).toString('utf8');
+    const out = this.output;
+    const dropped = { 1: r.stdoutDropped + out[1].dropped, 2: r.stderrDropped + out[2].dropped };
+    const text = (fd: 1 | 2) => Buffer.concat(out[fd].chunks).toString('utf8');
     return {
       exitCode: r.exitCode,
-      stdout: truncatedText(text(1), r.stdoutDropped),
-      stderr: truncatedText(text(2), r.stderrDropped),
-      stdoutTruncated: r.stdoutDropped > 0,
-      stderrTruncated: r.stderrDropped > 0,
+      stdout: truncatedText(text(1), dropped[1]),
+      stderr: truncatedText(text(2), dropped[2]),
+      stdoutTruncated: dropped[1] > 0,
+      stderrTruncated: dropped[2] > 0,
       oomKilled: r.oomKilled,
       timedOut: false,
       cancelled: false,
@@ -198,7 +193,7 @@ export class WarmContainer {
     };
   }
 
-  private async kill(_why: 'timeout' | 'cancel'): Promise<void> {
+  private async kill(_why: 'timeout' | 'cancel' | 'protocol'): Promise<void> {
     this.dead = true;
     await this.runtime.remove(this.id).catch(() => undefined);
   }
@@ -213,40 +208,70 @@ export class WarmContainer {
     }
   }
 
-  private nextLine(timeoutMs?: number): Promise<string | undefined> {
+  /** The next hello or reply (output frames are collected on the way); undefined: the container is gone. */
+  private next(timeoutMs?: number): Promise<{ reply: WarmReply } | { hello: string } | undefined> {
     return new Promise((resolve) => {
       const timer = timeoutMs ? setTimeout(() => finish(undefined), timeoutMs) : undefined;
-      const finish = (line: string | undefined) => {
+      const finish: Waiting = (line) => {
         clearTimeout(timer);
-        this.pending = undefined;
+        this.waiting = undefined;
         resolve(line);
       };
-      this.pending = finish;
+      this.waiting = finish;
       if (this.dead) finish(undefined);
-      else this.deliver();
     });
   }
 
-  private deliver(): void {
-    for (let nl = this.buffered.indexOf('\n'); nl >= 0 && this.pending; nl = this.buffered.indexOf('\n')) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
-      if (line.startsWith('{"fd":')) {
-        const frame = JSON.parse(line) as { fd: 1 | 2; b64: string };
-        this.output[frame.fd === 2 ? 2 : 1].push(Buffer.from(frame.b64, 'base64'));
-      } else {
-        this.pending(line);
-      }
+  /** Bytes from the server. Anything malformed, oversized or unasked-for kills the container. */
+  private receive(chunk: Buffer): void {
+    if (this.violation) return;
+    const { lines, overflow } = this.lines.push(chunk);
+    if (overflow !== undefined) return this.breach(`a line of over ${this.lineCap} bytes`);
+    for (const text of lines) {
+      const line = parseWarmLine(text, this.resultCap);
+      if (line.type === 'invalid') return this.breach(`it sent ${line.reason}`);
+      if (!this.waiting) return this.breach('it wrote to the socket between invocations');
+      if (line.type === 'frame') this.keep(line.fd, line.bytes);
+      else if (line.type === 'hello') this.waiting({ hello: line.mode });
+      else this.waiting({ reply: line.reply });
     }
+  }
+
+  private keep(fd: 1 | 2, bytes: Buffer): void {
+    const o = this.output[fd];
+    const room = Math.max(0, o.cap - o.kept);
+    if (room > 0) {
+      const part = bytes.subarray(0, room);
+      o.chunks.push(part);
+      o.kept += part.length;
+    }
+    o.dropped += Math.max(0, bytes.length - room);
+  }
+
+  private breach(why: string): void {
+    this.violation = why;
+    void this.kill('protocol');
+    this.socket.destroy();
+    this.waiting?.(undefined);
   }
 }
 
+function newOutput(stdoutCap: number, stderrCap: number) {
+  return {
+    1: { cap: stdoutCap, kept: 0, dropped: 0, chunks: [] as Buffer[] },
+    2: { cap: stderrCap, kept: 0, dropped: 0, chunks: [] as Buffer[] },
+  };
+}
+
 /** Waits for the server's socket to appear, then connects (through a short symlink if the path is long). */
-async function connectWhenReady(runtime: ContainerRuntime, id: string, ioDir: string, timeoutMs: number): Promise<net.Socket> {
-  const socketPath = path.join(ioDir, WARM_SOCKET);
+async function connectWhenReady(runtime: ContainerRuntime, id: string, dir: string, timeoutMs: number): Promise<net.Socket> {
+  const socketPath = path.join(dir, WARM_SOCKET);
   const until = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
-    if (await access(socketPath).then(() => true, () => false)) break;
+    // Only the server runs yet; still, nothing but a socket is ever connected to.
+    const stat = await lstat(socketPath).catch(() => undefined);
+    if (stat?.isSocket()) break;
+    if (stat) throw new RuntimeUnavailableError(`warm container ${id.slice(0, 12)}: ${WARM_SOCKET} is not a socket`);
     if (Date.now() > until) throw new RuntimeUnavailableError(`warm container ${id.slice(0, 12)}: no server socket within ${timeoutMs} ms`);
     if (i % 25 === 24 && !(await runtime.inspectState(id)).running) {
       throw new RuntimeUnavailableError(`warm container ${id.slice(0, 12)} exited before its server was ready`);
@@ -257,7 +282,7 @@ async function connectWhenReady(runtime: ContainerRuntime, id: string, ioDir: st
   let link: string | undefined;
   if (socketPath.length > SUN_PATH_MAX) {
     link = path.join(tmpdir(), `caisson-w-${randomBytes(6).toString('hex')}`);
-    await symlink(ioDir, link);
+    await symlink(dir, link); // our own link to our own dir: the path is only too long for connect()
     via = path.join(link, WARM_SOCKET);
   }
   try {

@@ -1,23 +1,31 @@
-// One empty network namespace per Caisson namespace on this worker, held by a tiny
-// container (sleep, no network, hardened). Functions without network join it
-// (--network container:<holder>) instead of each getting a new namespace from the engine,
-// which was the largest part of a container start here (measured: a hardened `docker run`
-// of Python 240-300 ms → 154 ms). Isolation kept: the namespace has only a loopback
-// interface; functions of the same Caisson namespace share that loopback (and abstract
-// unix sockets), never across namespaces.
+// One empty network namespace per function version on this worker, held by a tiny container
+// (sleep, no network, hardened). Functions without network join their version's namespace
+// (--network container:<holder>) instead of each getting a new one from the engine, which was
+// the largest part of a container start here (measured: a hardened `docker run` of Python
+// 240-300 ms → 154 ms). Isolation: the namespace has only a loopback interface, and only
+// containers of the same function version share it (its warm containers and cold attempts),
+// never two functions or two versions. A holder unused for a while is removed.
 import { mkdir } from 'node:fs/promises';
 import { errorMessage } from '../shared/errors.js';
 import type { ContainerRuntime } from './container-runtime.js';
 
 export interface NetnsHolders {
-  /** The holder's container id for this Caisson namespace (started on first use); undefined when
-   * none can be had (then the container gets its own empty namespace, as before). */
-  holderFor(namespace: string): Promise<string | undefined>;
+  /** The holder's container id for this function version (netnsKey; started on first use);
+   * undefined when none can be had (then the container gets its own empty namespace). */
+  holderFor(key: string): Promise<string | undefined>;
+  /** Removes holders unused for idleMs (they are started again when needed). */
+  sweep(idleMs?: number): Promise<number>;
   shutdown(): Promise<void>;
+}
+
+/** The one key a function version's containers share a network namespace under. */
+export function netnsKey(spec: { namespace: string; name: string; version: number }): string {
+  return `${spec.namespace}/${spec.name}@${spec.version}`;
 }
 
 const LIFETIME_S = 6 * 3600;
 const RENEW_AFTER_MS = 5 * 3600_000; // new containers join a fresh holder before the old one ends
+const IDLE_MS = 30 * 60_000; // longer than a warm container idles (its idle TTL) before it is retired
 
 export function createNetnsHolders(opts: {
   runtime: ContainerRuntime;
@@ -27,18 +35,18 @@ export function createNetnsHolders(opts: {
   emptyDir: { local: string; host: string };
   log?: (msg: string) => void;
 }): NetnsHolders {
-  const holders = new Map<string, { id: Promise<string>; startedAt: number }>();
+  const holders = new Map<string, { id: Promise<string>; startedAt: number; usedAt: number }>();
   let seq = 0;
 
-  async function start(namespace: string): Promise<string> {
+  async function start(key: string): Promise<string> {
     await mkdir(opts.emptyDir.local, { recursive: true });
     await opts.runtime.ensureImage(opts.image);
-    const name = `caisson-netns-${opts.workerId}-${namespace}-${++seq}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+    const name = `caisson-netns-${opts.workerId}-${++seq}`.replace(/[^A-Za-z0-9_.-]/g, '-');
     const { id } = await opts.runtime.create({
       name,
       image: opts.image,
       labels: {
-        'caisson.netns': namespace,
+        'caisson.netns': key.replace(/[^A-Za-z0-9_.@/-]/g, '-'),
         'caisson.worker': opts.workerId,
         'caisson.deadline': String(Date.now() + LIFETIME_S * 1000 + 60_000),
       },
@@ -54,34 +62,49 @@ export function createNetnsHolders(opts: {
     return id;
   }
 
-  function current(namespace: string): Promise<string> {
-    const held = holders.get(namespace);
-    if (held && Date.now() - held.startedAt < RENEW_AFTER_MS) return held.id;
-    const id = start(namespace);
-    holders.set(namespace, { id, startedAt: Date.now() });
+  function current(key: string): Promise<string> {
+    const held = holders.get(key);
+    if (held && Date.now() - held.startedAt < RENEW_AFTER_MS) {
+      held.usedAt = Date.now();
+      return held.id;
+    }
+    const id = start(key);
+    holders.set(key, { id, startedAt: Date.now(), usedAt: Date.now() });
     id.catch((err) => {
-      opts.log?.(`netns holder for ${namespace}: ${errorMessage(err)}`);
-      if (holders.get(namespace)?.id === id) holders.delete(namespace);
+      opts.log?.(`netns holder for ${key}: ${errorMessage(err)}`);
+      if (holders.get(key)?.id === id) holders.delete(key);
     });
     return id;
   }
 
+  async function removeHolders(keys: string[]): Promise<void> {
+    const ids = await Promise.all(keys.map((k) => {
+      const id = holders.get(k)?.id;
+      holders.delete(k);
+      return id?.catch(() => undefined);
+    }));
+    await Promise.all(ids.filter((id): id is string => !!id).map((id) => opts.runtime.remove(id).catch(() => undefined)));
+  }
+
   return {
-    async holderFor(namespace) {
+    async holderFor(key) {
       try {
-        const id = await current(namespace);
+        const id = await current(key);
         // One inspect (a few ms) so a holder that died is replaced before anything joins it.
         if ((await opts.runtime.inspectState(id)).running) return id;
-        holders.delete(namespace);
-        return await current(namespace);
+        holders.delete(key);
+        return await current(key);
       } catch {
-        return undefined; // logged by current(); a namespace of its own still isolates
+        return undefined; // logged by current(); a network namespace of its own still isolates
       }
     },
+    async sweep(idleMs = IDLE_MS) {
+      const idle = [...holders].filter(([, h]) => Date.now() - h.usedAt > idleMs).map(([k]) => k);
+      await removeHolders(idle);
+      return idle.length;
+    },
     async shutdown() {
-      const ids = await Promise.all([...holders.values()].map((h) => h.id.catch(() => undefined)));
-      holders.clear();
-      await Promise.all(ids.filter((id): id is string => !!id).map((id) => opts.runtime.remove(id).catch(() => undefined)));
+      await removeHolders([...holders.keys()]);
     },
   };
 }

@@ -4,7 +4,7 @@
 import { WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
 import type { WarmTarget } from './pool.js';
 import { imageFor } from './images.js';
-import type { NetnsHolders } from './warm-netns.js';
+import { netnsKey, type NetnsHolders } from './warm-netns.js';
 import { WARM_SERVER_MOUNT, warmEntrypoint } from './warm-servers.js';
 
 export function warmTarget(input: {
@@ -14,7 +14,7 @@ export function warmTarget(input: {
   serverDir: string;
   /** The function's environment without the per-invocation part. */
   env: Record<string, string>;
-  /** Functions without network join their namespace's shared empty network namespace. */
+  /** Functions without network join their version's empty network namespace. */
   netns?: NetnsHolders;
 }): WarmTarget | undefined {
   const { spec } = input;
@@ -39,7 +39,7 @@ export function warmTarget(input: {
       mounts: [{ hostPath: input.serverDir, containerPath: WARM_SERVER_MOUNT, readOnly: true }],
     },
     ...(input.netns && !spec.limits.network
-      ? { prepare: async () => ({ joinNetworkOf: await input.netns!.holderFor(spec.namespace) }) }
+      ? { prepare: async () => ({ joinNetworkOf: await input.netns!.holderFor(netnsKey(spec)) }) }
       : {}),
   };
 }

@@ -10,7 +10,7 @@ import { createCodeCache } from '../../runtime/code-cache.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
-import { removeIoDir } from '../../runtime/io-dir.js';
+import { ioDirSizeBytes, removeIoDir } from '../../runtime/io-dir.js';
 import { createPreparedContainers } from '../../runtime/prepared-containers.js';
 import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
@@ -53,20 +53,24 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   await runtime.ping();
   const connection = opts.connection ?? (await connectWorker(config.temporal));
   const hostQueue = hostTaskQueue(config.temporal.taskQueue, config.worker.id);
-  const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log });
   const { dataDir, hostDataDir } = config.worker;
+  // A reaped cold container's io dir (a tmpfs) goes with it: names are safe, made by this code.
+  const removeIoDirOf = (name: string) => removeIoDir(join(dataDir, 'io', name));
+  const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log, onRemoved: removeIoDirOf });
   const warmServerDir = join(dataDir, 'warm-servers');
   const hostPath = (p: string) => join(hostDataDir, relative(dataDir, p));
   const emptyDir = join(dataDir, 'netns-empty');
   // Containers without network (cold and warm) join a shared empty namespace: faster starts.
   const netns = createNetnsHolders({ runtime, workerId: config.worker.id, image: imageFor('go'),
     emptyDir: { local: emptyDir, host: hostPath(emptyDir) }, log });
+  const netnsSweep = setInterval(() => void netns.sweep().catch(() => undefined), 5 * 60_000);
+  netnsSweep.unref();
   let pool: WarmPool | undefined;
   if (config.worker.warm.enabled) {
     await installWarmServers(warmServerDir);
     pool = createWarmPool({
       runtime, workerId: config.worker.id, ioRoot: join(dataDir, 'warm'), maxContainers: config.worker.warm.maxContainers,
-      hostPath, log,
+      privateIoMb: ioDirSizeBytes(config.limits) / (1024 * 1024), hostPath, log,
     });
   }
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
@@ -75,7 +79,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   // Chain steps' next containers, created ahead of need; removed unclaimed after their TTL.
   const prepared = createPreparedContainers(async (name) => {
     await runtime.remove(name);
-    await removeIoDir(join(dataDir, 'io', name));
+    await removeIoDirOf(name);
   });
   const blobs = createBlobClient(config.api.url);
   const activities = createContainerActivities({
@@ -121,6 +125,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     done,
     async stop() {
       reaper.stop();
+      clearInterval(netnsSweep);
       shutdownQuietly(dataWorker);
       shutdownQuietly(hostWorker);
       await done.catch(() => undefined);
@@ -131,7 +136,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       await netns.shutdown();
       // A last sweep of everything labelled with this worker: the engine sometimes leaves a
       // removal stuck ("Removal In Progress"), and a second force-remove clears it.
-      await reapOnce(runtime, { workerId: config.worker.id }).catch(() => undefined);
+      await reapOnce(runtime, { workerId: config.worker.id, onRemoved: removeIoDirOf }).catch(() => undefined);
       if (!opts.connection) await connection.close();
     },
   };

@@ -134,9 +134,9 @@ describe('createCodeCache sweep', () => {
 describe('io dir', () => {
   it('is 0777 with payload.json, recreated empty, removable twice', async () => {
     const ioRoot = path.join(root, 'io');
-    const dir = await createIoDir(ioRoot, 'inv-1', '{"a":1}');
+    const dir = await createIoDir(ioRoot, 'inv-1', '{"a":1}', { sizeBytes: 16 << 20 });
     await writeFile(path.join(dir, 'junk'), 'x');
-    expect(await createIoDir(ioRoot, 'inv-1', '{"a":2}')).toBe(dir);
+    expect(await createIoDir(ioRoot, 'inv-1', '{"a":2}', { sizeBytes: 16 << 20 })).toBe(dir);
     expect((await stat(dir)).mode & 0o777).toBe(0o777);
     expect(await readdir(dir)).toEqual(['payload.json']);
     expect(await readFile(path.join(dir, 'payload.json'), 'utf8')).toBe('{"a":2}');
@@ -145,7 +145,7 @@ describe('io dir', () => {
   });
 
   it('reads result.json: missing, present, over the cap, symlink', async () => {
-    const dir = await createIoDir(path.join(root, 'io'), 'inv-2', '{}');
+    const dir = await createIoDir(path.join(root, 'io'), 'inv-2', '{}', { sizeBytes: 16 << 20 });
     expect(await readResultFile(dir, 100)).toEqual({ kind: 'missing' });
     await writeFile(path.join(dir, 'result.json'), '{"ok":true,"result":1}');
     expect(await readResultFile(dir, 100)).toEqual({ kind: 'present', text: '{"ok":true,"result":1}' });
@@ -153,9 +153,19 @@ describe('io dir', () => {
     await rm(path.join(dir, 'result.json'));
     await symlink('/etc/passwd', path.join(dir, 'result.json'));
     expect(await readResultFile(dir, 100000)).toMatchObject({ kind: 'unreadable' });
+    await removeIoDir(dir);
+  });
+
+  it('is a tmpfs of the given size: a write past it fails, and unmounting discards it unwalked', async () => {
+    const dir = await createIoDir(path.join(root, 'io'), 'inv-3', '{}', { sizeBytes: 1 << 20 });
+    await expect(writeFile(path.join(dir, 'fill'), Buffer.alloc(2 << 20))).rejects.toThrow(/ENOSPC/);
+    await symlink('/etc', path.join(dir, 'etc-link'));
+    await removeIoDir(dir);
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+    expect((await stat('/etc/passwd')).isFile()).toBe(true);
   });
 
   it('refuses a name that is a path', async () => {
-    await expect(createIoDir(path.join(root, 'io'), '../x', '{}')).rejects.toThrow(/invalid/);
+    await expect(createIoDir(path.join(root, 'io'), '../x', '{}', { sizeBytes: 16 << 20 })).rejects.toThrow(/invalid/);
   });
 });

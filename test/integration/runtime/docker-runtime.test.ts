@@ -38,6 +38,9 @@ beforeAll(async () => {
 afterAll(async () => {
   const leftovers = await runtime.listManaged({ 'caisson.test': runId });
   await Promise.all(leftovers.map((c) => runtime.remove(c.id)));
+  // The lifecycle tests' io dirs (tmpfs mounts) are unmounted here, with the rest.
+  const ioDirs = root ? await readdir(path.join(root, 'io')).catch(() => [] as string[]) : [];
+  await Promise.all(ioDirs.map((d) => removeIoDir(path.join(root, 'io', d))));
   if (root) await rm(root, { recursive: true, force: true });
   expect(leftovers.map((c) => c.name)).toEqual([]);
 });
@@ -70,7 +73,7 @@ async function invoke(input: RunInput): Promise<RunOutput> {
   const name = `caisson-test-${runId}-${++seq}`;
   const payload = JSON.stringify(input.payload ?? {});
   const convention = input.convention ?? 'script';
-  const ioDir = await createIoDir(path.join(root, 'io'), name, payload);
+  const ioDir = await createIoDir(path.join(root, 'io'), name, payload, { sizeBytes: 16 << 20 });
   const { id } = await runtime.create({
     name,
     image: imageFor(input.runtime),
@@ -239,7 +242,7 @@ describe('lifecycle', () => {
     labels: { 'caisson.test': runId },
     env: {},
     codeDir: await codeDirOf('py-hello-script'),
-    ioDir: await createIoDir(path.join(root, 'io'), name, '{}'),
+    ioDir: await createIoDir(path.join(root, 'io'), name, '{}', { sizeBytes: 16 << 20 }),
     memoryMb: 64,
     cpus: 0.5,
     network: false,
@@ -304,7 +307,7 @@ describe('prepared: started ahead of the payload (a chain step\'s next container
 
   it.each(['python', 'node', 'go'] as const)('%s: waits without running, then runs with FUNCTION_PAYLOAD and stdin set from the io dir', async (rt) => {
     const name = `caisson-test-${runId}-prepared-${rt}`;
-    const ioDir = await createPreparedIoDir(path.join(root, 'io'), name);
+    const ioDir = await createPreparedIoDir(path.join(root, 'io'), name, { sizeBytes: 16 << 20 });
     const { id } = await runtime.create({
       name, image: imageFor(rt), labels: { 'caisson.managed': 'true', 'caisson.test': runId },
       env: { CAISSON_CONVENTION: 'script', CAISSON_AWAIT_PAYLOAD: '1', ...(rt === 'go' ? { CAISSON_ENTRY: 'handler' } : {}) },
@@ -316,7 +319,7 @@ describe('prepared: started ahead of the payload (a chain step\'s next container
       // Running, waiting on its fifo: the function has not run (it would have exited by now).
       expect((await runtime.inspectState(id)).running).toBe(true);
       const payload = JSON.stringify({ name: 'Ada', line: 'a "quoted" \\n value' });
-      await writePayloadFiles(ioDir, payload, { envFile: true });
+      writePayloadFiles(ioDir, payload, { envFile: true });
       const outcome = await runtime.execute(id, {
         timeoutMs: 20_000,
         afterStart: async () => expect(await releasePrepared(ioDir)).toBe(true),
@@ -330,9 +333,9 @@ describe('prepared: started ahead of the payload (a chain step\'s next container
   });
 
   it('an ordinary io dir has nothing to release; a fifo nobody waits on is an error, not a hang', async () => {
-    const plain = await createIoDir(path.join(root, 'io'), `caisson-test-${runId}-plain`, '{}');
+    const plain = await createIoDir(path.join(root, 'io'), `caisson-test-${runId}-plain`, '{}', { sizeBytes: 16 << 20 });
     expect(await releasePrepared(plain)).toBe(false);
-    const orphan = await createPreparedIoDir(path.join(root, 'io'), `caisson-test-${runId}-orphan`);
+    const orphan = await createPreparedIoDir(path.join(root, 'io'), `caisson-test-${runId}-orphan`, { sizeBytes: 16 << 20 });
     await expect(releasePrepared(orphan)).rejects.toThrow(/ENXIO/);
     await removeIoDir(plain);
     await removeIoDir(orphan);

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodeCache, type CodeCache } from '../../../src/runtime/code-cache.js';
 import { createDockerRuntime } from '../../../src/runtime/docker-runtime.js';
-import { readResultFile } from '../../../src/runtime/io-dir.js';
 import { createWarmPool, type WarmLease, type WarmPool } from '../../../src/runtime/pool.js';
 import { installWarmServers } from '../../../src/runtime/warm-servers.js';
 import { warmTarget } from '../../../src/runtime/warm-target.js';
@@ -28,7 +27,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'caisson-pool-'));
   await Promise.all((['python', 'node'] as const).map((r) => runtime.ensureImage(imageFor(r))));
   await installWarmServers(path.join(root, 'servers'));
-  pool = createWarmPool({ runtime, workerId, ioRoot: path.join(root, 'io'), hostPath: (p) => p, maxContainers: 8 });
+  pool = createWarmPool({ runtime, workerId, ioRoot: path.join(root, 'io'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 8 });
   code = createCodeCache({ dir: path.join(root, 'code') });
 });
 
@@ -62,9 +61,9 @@ async function run(lease: WarmLease, payload: unknown, timeoutMs = 10_000) {
   const text = JSON.stringify(payload);
   const r = await lease.container.invoke({
     env: { CAISSON_INVOCATION_ID: 'inv_test', CAISSON_ATTEMPT: '1', FUNCTION_PAYLOAD: text },
-    payload: text, timeoutMs, stdoutCapBytes: 1 << 20, stderrCapBytes: 1 << 20,
+    payload: text, timeoutMs, stdoutCapBytes: 1 << 20, stderrCapBytes: 1 << 20, resultCapBytes: 1 << 20,
   });
-  const file = r.envelope ?? (await readResultFile(lease.container.localIoDir, 1 << 20).then((f) => (f.kind === 'present' ? f.text : undefined)));
+  const file = r.resultFile.kind === 'present' ? r.resultFile.text : undefined;
   return { ...r, file };
 }
 
@@ -185,7 +184,7 @@ describe('concurrency above maxWarm', () => {
 
 describe('shutdown', () => {
   it('removes every container of the pool', async () => {
-    const other = createWarmPool({ runtime, workerId: `${workerId}-b`, ioRoot: path.join(root, 'io-b'), hostPath: (p) => p, maxContainers: 4 });
+    const other = createWarmPool({ runtime, workerId: `${workerId}-b`, ioRoot: path.join(root, 'io-b'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 4 });
     const tg = await target({ runtime: 'node', dir: 'test/fixtures/functions/node-hello-script', convention: 'script', entry: 'index.js' });
     const a = (await other.acquire(tg))!;
     a.release(true);
@@ -196,18 +195,24 @@ describe('shutdown', () => {
   });
 });
 
-describe('shared empty network namespace', () => {
-  it('containers without network join their namespace holder and still reach nothing', async () => {
+describe('network namespace per function version', () => {
+  it('containers without network join their version holder, reach nothing, and another version gets its own', async () => {
     const netns = createNetnsHolders({ runtime, workerId, image: imageFor('go'), emptyDir: { local: path.join(root, 'empty'), host: path.join(root, 'empty') } });
     const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', netns, warm: { minWarm: 0 } });
     const lease = (await pool.acquire(tg))!;
-    const holder = await netns.holderFor('default');
+    const holder = await netns.holderFor(tg.key.split('#')[0]!);
     const info = await new Dockerode().getContainer(lease.container.id).inspect();
     expect(info.HostConfig.NetworkMode).toBe(`container:${holder}`);
     const r = await run(lease, { probe: 'network' });
     expect(JSON.parse(r.outcome.stdout)).toMatchObject({ connected: false });
     lease.release(false);
-    await netns.shutdown();
+    const other = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', netns, warm: { minWarm: 0 } });
+    const otherHolder = await netns.holderFor(other.key.split('#')[0]!);
+    expect(otherHolder).toBeDefined();
+    expect(otherHolder).not.toBe(holder);
+    expect(await netns.sweep(0)).toBe(2);
     expect((await runtime.inspectState(holder!)).running).toBe(false);
+    await netns.shutdown();
+    expect((await runtime.inspectState(otherHolder!)).running).toBe(false);
   });
 });
