@@ -14,7 +14,7 @@ import type { WarmPool } from '../runtime/pool.js';
 import { netnsKey, type NetnsHolders } from '../runtime/warm-netns.js';
 import type { PreparedContainers } from '../runtime/prepared-containers.js';
 import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
-import { truncatedText } from '../runtime/output-capture.js';
+import { recapText } from '../runtime/output-capture.js';
 import { warmTarget } from '../runtime/warm-target.js';
 import { imageFor } from '../runtime/images.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
@@ -79,8 +79,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     });
     // In the script convention stdout is the result; keep it as a log too, capped.
     const logs = {
-      stdout: await toRef(outcome.stdout.length <= deps.limits.logBytes ? outcome.stdout
-        : truncatedText(outcome.stdout.slice(0, deps.limits.logBytes), outcome.stdout.length - deps.limits.logBytes)),
+      stdout: await toRef(recapText(outcome.stdout, deps.limits.logBytes)),
       stderr: await toRef(outcome.stderr),
     };
     if (interpreted.ok) {

@@ -11,6 +11,7 @@ import { startApi } from './processes/api.process.js';
 import { startDev } from './processes/dev.process.js';
 import { startWorker } from './processes/worker.process.js';
 import { installTemporalRuntime } from '../temporal/worker-lifecycle.js';
+import { installCrashGuard } from './processes/crash-guard.js';
 
 installTemporalRuntime(process.env.CAISSON_TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN');
 
@@ -27,6 +28,7 @@ function clientContext() {
 
 /** Runs until SIGINT/SIGTERM, then stops cleanly (a second signal exits at once). */
 function untilSignal(stop: () => Promise<void>): void {
+  installCrashGuard();
   let stopping = false;
   const onSignal = (sig: string) => {
     if (stopping) process.exit(130);

@@ -43,6 +43,19 @@ export function truncatedText(body: string, droppedBytes: number): string {
   return droppedBytes > 0 ? `${body}\n…[truncated ${droppedBytes} bytes]` : body;
 }
 
+const MARKER = /\n…\[truncated (\d+) bytes\]$/;
+
+/**
+ * Text (maybe already ending in a truncation marker) cut to capBytes of its body, its marker
+ * then counting every byte dropped, here and before.
+ */
+export function recapText(text: string, capBytes: number): string {
+  const m = MARKER.exec(text);
+  const body = Buffer.from(m ? text.slice(0, m.index) : text);
+  if (body.length <= capBytes) return text;
+  return truncatedText(body.subarray(0, capBytes).toString('utf8'), Number(m?.[1] ?? 0) + body.length - capBytes);
+}
+
 const HEADER_BYTES = 8;
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CappedBuffer, createDemuxer, createOutputCapture } from '../../../src/runtime/output-capture.js';
+import { CappedBuffer, createDemuxer, createOutputCapture, recapText } from '../../../src/runtime/output-capture.js';
 
 function frame(stream: number, text: string | Buffer): Buffer {
   const payload = Buffer.isBuffer(text) ? text : Buffer.from(text);
@@ -56,5 +56,17 @@ describe('createOutputCapture', () => {
     cap.push(Buffer.concat([frame(1, '123456'), frame(2, 'warn')]));
     expect(cap.stdout.text()).toBe('1234\n…[truncated 2 bytes]');
     expect(cap.stderr.text()).toBe('warn');
+  });
+});
+
+describe('recapText', () => {
+  it.each([
+    { text: 'abc', cap: 5, want: 'abc' },
+    { text: 'abcdef', cap: 4, want: 'abcd\n…[truncated 2 bytes]' },
+    { text: 'abcdef\n…[truncated 10 bytes]', cap: 4, want: 'abcd\n…[truncated 12 bytes]' },
+    { text: 'ab\n…[truncated 10 bytes]', cap: 4, want: 'ab\n…[truncated 10 bytes]' },
+    { text: 'ééé', cap: 4, want: 'éé\n…[truncated 2 bytes]' },
+  ])('$text at $cap bytes → $want', ({ text, cap, want }) => {
+    expect(recapText(text, cap)).toBe(want);
   });
 });
