@@ -19,7 +19,8 @@ import type { ResultFile } from './result-protocol.js';
 import { LineReader, WARM_SOCKET, maxLineBytes, parseWarmLine, type WarmReply, type WarmRequest } from './warm-protocol.js';
 
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
-const EXIT_SETTLE_MS = 2000;
+// How long a vanished server's container may take to stop (an OOM kill is seen in inspect only after it has).
+const EXIT_SETTLE_MS = 5000;
 /** Until the first request says the caps: the hello line is small. */
 const HELLO_LINE_BYTES = 64 * 1024;
 
