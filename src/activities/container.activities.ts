@@ -127,7 +127,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       memoryMb: spec.limits.memoryMb,
       cpus: spec.limits.cpus,
       network: spec.limits.network,
-      joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(netnsKey(spec)) : undefined,
+      joinNetworkOf: deps.netns && !spec.limits.network ? await deps.netns.holderFor(netnsKey(spec), { wait: false }) : undefined,
     }).catch((err: unknown) => {
       imageReady.delete(spec.runtime); // the image may have been removed since: check again next time
       throw err;

@@ -11,8 +11,10 @@ import type { ContainerRuntime } from './container-runtime.js';
 
 export interface NetnsHolders {
   /** The holder's container id for this function version (netnsKey; started on first use);
-   * undefined when none can be had (then the container gets its own empty namespace). */
-  holderFor(key: string): Promise<string | undefined>;
+   * undefined when none can be had (then the container gets its own empty namespace).
+   * wait false: undefined at once while the version's holder is still starting (it is started
+   * in the background), so a version's first container does not wait for its holder. */
+  holderFor(key: string, opts?: { wait?: boolean }): Promise<string | undefined>;
   /** Removes holders unused for idleMs (they are started again when needed). */
   sweep(idleMs?: number): Promise<number>;
   shutdown(): Promise<void>;
@@ -27,6 +29,14 @@ const LIFETIME_S = 6 * 3600;
 const RENEW_AFTER_MS = 5 * 3600_000; // new containers join a fresh holder before the old one ends
 const IDLE_MS = 30 * 60_000; // longer than a warm container idles (its idle TTL) before it is retired
 
+interface Holder {
+  id: Promise<string>;
+  startedAt: number;
+  usedAt: number;
+  /** Started and answered: containers may join it without waiting. */
+  ready: boolean;
+}
+
 export function createNetnsHolders(opts: {
   runtime: ContainerRuntime;
   workerId: string;
@@ -35,7 +45,7 @@ export function createNetnsHolders(opts: {
   emptyDir: { local: string; host: string };
   log?: (msg: string) => void;
 }): NetnsHolders {
-  const holders = new Map<string, { id: Promise<string>; startedAt: number; usedAt: number }>();
+  const holders = new Map<string, Holder>();
   let seq = 0;
 
   async function start(key: string): Promise<string> {
@@ -69,8 +79,9 @@ export function createNetnsHolders(opts: {
       return held.id;
     }
     const id = start(key);
-    holders.set(key, { id, startedAt: Date.now(), usedAt: Date.now() });
-    id.catch((err) => {
+    const entry: Holder = { id, startedAt: Date.now(), usedAt: Date.now(), ready: false };
+    holders.set(key, entry);
+    id.then(() => (entry.ready = true), (err: unknown) => {
       opts.log?.(`netns holder for ${key}: ${errorMessage(err)}`);
       if (holders.get(key)?.id === id) holders.delete(key);
     });
@@ -87,9 +98,11 @@ export function createNetnsHolders(opts: {
   }
 
   return {
-    async holderFor(key) {
+    async holderFor(key, { wait = true } = {}) {
       try {
-        const id = await current(key);
+        const pending = current(key);
+        if (!wait && !holders.get(key)?.ready) return undefined;
+        const id = await pending;
         // One inspect (a few ms) so a holder that died is replaced before anything joins it.
         if ((await opts.runtime.inspectState(id)).running) return id;
         holders.delete(key);

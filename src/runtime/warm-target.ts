@@ -39,7 +39,7 @@ export function warmTarget(input: {
       mounts: [{ hostPath: input.serverDir, containerPath: WARM_SERVER_MOUNT, readOnly: true }],
     },
     ...(input.netns && !spec.limits.network
-      ? { prepare: async () => ({ joinNetworkOf: await input.netns!.holderFor(netnsKey(spec)) }) }
+      ? { prepare: async () => ({ joinNetworkOf: await input.netns!.holderFor(netnsKey(spec), { wait: false }) }) }
       : {}),
   };
 }
