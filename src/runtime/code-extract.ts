@@ -1,0 +1,83 @@
+// Writes an artifact's files into a fresh directory: one named file, or a tar.gz walked as a
+// stream under the archive policy (regular files and directories only, caps on entries and
+// bytes). Files are created with O_EXCL|O_NOFOLLOW, so nothing is written through a link.
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ReadEntry } from 'tar';
+import { quoteName, type ArchiveLimits } from '../shared/archive-policy.js';
+import { walkTgz } from '../shared/archive-inspect.js';
+import { UnsafeArchiveError } from '../shared/errors.js';
+import type { Artifact } from '../shared/types.js';
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Writes the artifact's code into dir (empty, made by the caller); returns the bytes written. */
+export async function extractArtifact(input: { dir: string; artifact: Artifact; bytes: Buffer; limits: ArchiveLimits }): Promise<number> {
+  const { dir, artifact, bytes } = input;
+  if (artifact.format === 'tgz') return extractTgz(dir, bytes, input.limits);
+  const name = artifact.fileName;
+  if (!name || name !== path.basename(name) || name === '.' || name === '..' || name.includes('\0')) {
+    throw new UnsafeArchiveError(`artifact fileName '${name ?? ''}' must be a plain file name`);
+  }
+  await writeFile(path.join(dir, name), bytes, { mode: 0o644, flag: CREATE });
+  return bytes.length;
+}
+
+/**
+ * One pass: every entry is checked before it is written, and the walk stops at the first
+ * problem (the caller removes dir). Writes are synchronous as the parser's data flows, so the
+ * expanded stream is never buffered; the walk awaits gunzip between chunks.
+ */
+async function extractTgz(dir: string, bytes: Buffer, limits: ArchiveLimits): Promise<number> {
+  let written = 0;
+  let open: number | undefined;
+  const made = new Set<string>([dir]);
+  /** mkdir -p with explicit modes (mkdir's mode would be cut by the umask). */
+  const ensureDir = (p: string): void => {
+    if (made.has(p)) return;
+    ensureDir(path.dirname(p));
+    mkdirSync(p);
+    chmodSync(p, 0o755);
+    made.add(p);
+  };
+  try {
+    await walkTgz(bytes, limits, (entry: ReadEntry) => {
+      const rel = entry.path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+      if (rel === '' || rel === '.') return; // the root itself
+      const target = path.join(dir, rel);
+      // The policy already refused absolute names and '..'; this keeps the promise locally too.
+      if (!target.startsWith(dir + path.sep)) throw new UnsafeArchiveError(`entry '${rel}' lands outside the code dir`);
+      try {
+        if (entry.type === 'Directory') return ensureDir(target);
+        ensureDir(path.dirname(target));
+        // A name given twice fails (O_EXCL) rather than replacing what was checked.
+        const fd = (open = openSync(target, CREATE, 0o600));
+        // 0755 when any exec bit was set, else 0644: readable by the functions' uid 65534.
+        fchmodSync(fd, ((entry.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644);
+        if (entry.size === 0) {
+          closeSync(fd);
+          open = undefined;
+          return;
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') {
+          throw new UnsafeArchiveError(`${quoteName(rel)} collides with an earlier entry`);
+        }
+        throw err;
+      }
+      entry.on('data', (chunk: Buffer) => {
+        writeSync(open!, chunk);
+        written += chunk.length;
+      });
+      entry.on('end', () => {
+        closeSync(open!);
+        open = undefined;
+      });
+    });
+  } finally {
+    if (open !== undefined) closeSync(open); // the walk stopped inside a file
+  }
+  return written;
+}
