@@ -72,6 +72,16 @@ export function oneFileBomb(fileBytes: number): Buffer {
   return zeroBomb(tarEntry({ path: 'zeros.bin', size: fileBytes }), fileBytes, TAR_END);
 }
 
+/** `count` files of 1 MiB zeros each, ~1 KB compressed per file: under any ratio check per member. */
+export function manyZeroFilesBomb(count: number): Buffer {
+  const MiB = 1024 * 1024;
+  const zeros = member(Buffer.alloc(MiB));
+  const members: Buffer[] = [];
+  for (let i = 0; i < count; i++) members.push(member(tarEntry({ path: `z/${i}.bin`, size: MiB })), zeros);
+  members.push(member(TAR_END));
+  return Buffer.concat(members);
+}
+
 /** `count` files of `each` bytes, compressed as one stream (a tar of many small files). */
 export function manyFilesTgz(count: number, each = 0): Buffer {
   const blocks: Buffer[] = [];
