@@ -5,9 +5,9 @@ import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, write
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
-import { quoteName, type ArchiveLimits } from '../shared/archive-policy.js';
+import { pathProblem, quoteName, type ArchiveLimits } from '../shared/archive-policy.js';
 import { walkTgz } from '../shared/archive-inspect.js';
-import { UnsafeArchiveError } from '../shared/errors.js';
+import { UnsafeArchiveError, ValidationError } from '../shared/errors.js';
 import type { Artifact } from '../shared/types.js';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -17,8 +17,8 @@ export async function extractArtifact(input: { dir: string; artifact: Artifact; 
   const { dir, artifact, bytes } = input;
   if (artifact.format === 'tgz') return extractTgz(dir, bytes, input.limits);
   const name = artifact.fileName;
-  if (!name || name !== path.basename(name) || name === '.' || name === '..' || name.includes('\0')) {
-    throw new UnsafeArchiveError(`artifact fileName '${name ?? ''}' must be a plain file name`);
+  if (!name || name !== path.basename(name) || name === '.' || pathProblem(name)) {
+    throw new ValidationError(`artifact fileName ${quoteName(name ?? '')} must be a plain file name`, 'fileName');
   }
   await writeFile(path.join(dir, name), bytes, { mode: 0o644, flag: CREATE });
   return bytes.length;

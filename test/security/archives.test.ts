@@ -96,6 +96,8 @@ describe('code cache eviction', () => {
     expect(await readdir(codeDir())).toEqual(expect.arrayContaining([shaOf(evicted), shaOf(kept)]));
     const poolKey = Object.keys(stack.worker!.pool?.stats() ?? {}).find((k) => k.includes('/evicted@'));
     expect(poolKey).toBeDefined();
+    const docker = stack.worker!.runtime;
+    expect((await docker.listManaged({ 'caisson.warm-key': poolKey! })).length).toBeGreaterThan(0);
 
     await stack.client.functions.delete.mutate({ name: 'evicted' });
     await new Promise((r) => setTimeout(r, 1100)); // past the grace since its last use
@@ -105,5 +107,11 @@ describe('code cache eviction', () => {
     expect(left).not.toContain(shaOf(evicted));
     expect(left).toContain(shaOf(kept));
     expect(Object.keys(stack.worker!.pool?.stats() ?? {})).not.toContain(poolKey);
+    // Its idle warm container is removed, not left serving a deleted version.
+    const deadline = Date.now() + 15_000;
+    while ((await docker.listManaged({ 'caisson.warm-key': poolKey! })).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await docker.listManaged({ 'caisson.warm-key': poolKey! })).toEqual([]);
   });
 });
