@@ -20,7 +20,8 @@ export interface ArchiveSummary {
  * entry's data synchronously: on('data') as it flows). Stops at the first problem; data after
  * the end-of-archive blocks is never inflated.
  */
-export async function walkTgz(bytes: Uint8Array, limits: ArchiveLimits, visit?: (entry: ReadEntry) => void): Promise<ArchiveSummary> {
+export async function walkTgz(input: { bytes: Uint8Array; limits: ArchiveLimits; visit?: (entry: ReadEntry) => void }): Promise<ArchiveSummary> {
+  const { bytes, limits, visit } = input;
   const summary: ArchiveSummary = { entries: 0, expandedBytes: 0, fileBytes: 0 };
   let failure: Error | undefined;
   let eof = false;
@@ -66,7 +67,7 @@ export async function walkTgz(bytes: Uint8Array, limits: ArchiveLimits, visit?: 
 
 /** Checks an archive; writes nothing. */
 export function inspectTgz(bytes: Uint8Array, limits: ArchiveLimits): Promise<ArchiveSummary> {
-  return walkTgz(bytes, limits);
+  return walkTgz({ bytes, limits });
 }
 
 /** The decompressed stream in chunks of 64 KiB; gunzip stops as soon as the loop does. */
