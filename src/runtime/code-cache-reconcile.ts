@@ -61,9 +61,10 @@ export function startCodeCacheReconciler(opts: {
   async function once(): Promise<ReconcileReport> {
     const versions = await opts.liveVersions();
     const liveKeys = new Set(versions.map(warmPoolKey));
+    // Pinned before the gone pools are retired: their busy containers still run this time.
+    const pinned = opts.pinned?.() ?? [];
     const goneKeys = (opts.warmKeys?.() ?? []).filter((k) => !liveKeys.has(k));
     if (goneKeys.length > 0) opts.onVersionsGone?.(goneKeys);
-    const pinned = opts.pinned?.() ?? [];
     const now = Date.now();
     const entries = await opts.cache.entries();
     const victims = planEviction({

@@ -85,7 +85,7 @@ describe('hostile archives at deploy', () => {
 });
 
 describe('code cache eviction', () => {
-  it('drops a deleted function\'s code and warm pool at the next reconcile', async () => {
+  it('drops a deleted function\'s warm pool at the next reconcile, and its code at the one after', async () => {
     await deployDir(stack.client, { name: 'evicted', runtime: 'python', dir: 'test/fixtures/functions/py-hello-handler', convention: 'handler' });
     await deployDir(stack.client, { name: 'kept', runtime: 'python', dir: 'test/fixtures/functions/py-hello-script' });
     const invoked = await stack.client.invocations.invoke.mutate({ function: 'evicted', payload: { name: 'Ada' } });
@@ -103,6 +103,8 @@ describe('code cache eviction', () => {
     await new Promise((r) => setTimeout(r, 1100)); // past the grace since its last use
     const report = await stack.worker!.reconcileCodeCache();
     expect(report.goneKeys).toContain(poolKey);
+    // Its pool held the code as that reconcile began; retired now, the next one removes it.
+    await stack.worker!.reconcileCodeCache();
     const left = await readdir(codeDir());
     expect(left).not.toContain(shaOf(evicted));
     expect(left).toContain(shaOf(kept));
@@ -113,5 +115,31 @@ describe('code cache eviction', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(await docker.listManaged({ 'caisson.warm-key': poolKey! })).toEqual([]);
+  });
+
+  it('lets an invocation running on a deleted version finish, then removes its container and code', async () => {
+    await deployDir(stack.client, { name: 'busy', runtime: 'python', dir: 'test/fixtures/functions/py-slow' });
+    expect((await stack.client.invocations.invoke.mutate({ function: 'busy', payload: { sleep: 0 } })).status).toBe('SUCCEEDED');
+    const [version] = await stack.client.functions.versions.query({ name: 'busy' });
+    const sha = version!.artifact.sha256;
+    const stats = () => Object.entries(stack.worker!.pool?.stats() ?? {}).find(([k]) => k.includes('/busy@'));
+    const poolKey = stats()![0];
+    const running = stack.client.invocations.invoke.mutate({ function: 'busy', payload: { sleep: 4 } });
+    while (stats()?.[1].busy !== 1) await new Promise((r) => setTimeout(r, 50));
+
+    await stack.client.functions.delete.mutate({ name: 'busy' });
+    await new Promise((r) => setTimeout(r, 1100)); // past the grace
+    expect((await stack.worker!.reconcileCodeCache()).goneKeys).toContain(poolKey);
+    expect(await readdir(codeDir())).toContain(sha); // its pool held it as the reconcile began
+    expect((await running).result).toMatchObject({ slept: 4 });
+    const docker = stack.worker!.runtime;
+    const deadline = Date.now() + 15_000;
+    while ((await docker.listManaged({ 'caisson.warm-key': poolKey })).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await docker.listManaged({ 'caisson.warm-key': poolKey })).toEqual([]); // gone on release
+    await new Promise((r) => setTimeout(r, 1100));
+    await stack.worker!.reconcileCodeCache();
+    expect(await readdir(codeDir())).not.toContain(sha);
   });
 });
