@@ -34,6 +34,8 @@ describe('inspectTgz', () => {
     ['a gzip inside the gzip', () => gzipSync(tgzOf([file('a.py')])), /compressed twice/],
     ['bytes that are not gzip', () => Buffer.from([0x1f, 0x8b, 9, 9, 9, 9]), /not a valid gzip stream/],
     ['a gzip that is not a tar', () => gzipSync('print(1)\n'), /not a valid tar archive/],
+    ['a tar cut inside a file', () => gzipSync(tarEntry(file('a.py', 'x'.repeat(1000))).subarray(0, 700)), /Truncated input/],
+    ['a gzip cut short', () => tgzOf([file('a.py')]).subarray(0, -10), /not a valid gzip stream/],
   ])('refuses %s', async (_name, make, why) => {
     const err = await inspectTgz(make(), limits).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeArchiveError);
