@@ -2,7 +2,8 @@
 // process, as `caisson dev` runs them): gzip bombs, 100,000 files, names with control
 // characters, traversal, links and devices are refused at deploy with BAD_REQUEST; nothing is
 // created, the process grows by far less than what the bombs expand to, and the worker's code
-// cache holds nothing of them. A deleted function's code leaves the cache at the next reconcile.
+// cache holds nothing of them. A build whose install script writes hostile names or too many
+// files fails the deploy. A deleted function's warm pool and code leave the worker by reconcile.
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
@@ -81,6 +82,28 @@ describe('hostile archives at deploy', () => {
     expect(growth).toBeLessThan(100 * MiB);
     expect(await treeBytes(codeDir())).toBe(cacheBefore);
     console.log(`[archives] ${uploads[i]!.name}: ${(code.length * 0.75 / 1e6).toFixed(2)} MB upload, refused in ${ms.toFixed(0)} ms, rss peak +${(growth / MiB).toFixed(1)} MiB`);
+  });
+});
+
+describe('hostile build outputs', () => {
+  // npm runs the package's own install scripts in the build container: hostile code writes /out.
+  const withPostinstall = (script: string) => tgzOf([
+    { path: 'index.js', body: text('exports.handler = async () => 1;\n') },
+    { path: 'package.json', body: text(JSON.stringify({ name: 'x', version: '1.0.0', dependencies: { ms: '2.1.3' }, scripts: { postinstall: `node -e ${JSON.stringify(script)}` } })) },
+  ]).toString('base64');
+
+  it.each([
+    ['a name with a newline', "require('fs').writeFileSync('evil\\nline.js', '1')", /"evil\\nline.js" is a name with control/],
+    ['more files than the limit', "const fs = require('fs'); fs.mkdirSync('many'); for (let i = 0; i < 10001; i++) fs.writeFileSync('many/' + i, '')", /holds \d+ files, over the limit of 10000/],
+  ])('refuses an output with %s: the deploy fails, nothing is created', async (_name, script, why) => {
+    const before = await stack.client.functions.list.query({});
+    const err = await stack.client.functions.create.mutate({ name: 'hostile-build', runtime: 'node', convention: 'lambda', code: withPostinstall(script) })
+      .catch((e: unknown) => e as Error & { data?: { code?: string } });
+    expect(err).toBeInstanceOf(TRPCClientError);
+    expect((err as { data?: { code?: string } }).data?.code).toBe('BAD_REQUEST');
+    expect((err as Error).message).toMatch(/the build output is refused/);
+    expect((err as Error).message).toMatch(why);
+    expect(await stack.client.functions.list.query({})).toEqual(before);
   });
 });
 
