@@ -1,7 +1,9 @@
 // The data plane's view of the api's content store: workers hold no database credentials,
 // so they fetch artifacts and blobs over HTTP and verify what they get.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { RuntimeUnavailableError } from '../shared/errors.js';
+import { LiveVersionSchema, type LiveVersion } from '../shared/types.js';
 
 export interface BlobClient {
   getArtifact(sha256: string): Promise<Buffer>;
@@ -9,6 +11,8 @@ export interface BlobClient {
   putBlob(bytes: Buffer): Promise<string>;
   /** Stores a build output by content hash (idempotent); resolves with its sha256. */
   putArtifact(bytes: Buffer): Promise<string>;
+  /** The versions not deleted and their artifacts (what the code cache may keep). */
+  liveVersions(): Promise<LiveVersion[]>;
 }
 
 export function createBlobClient(apiUrl: string): BlobClient {
@@ -30,6 +34,10 @@ export function createBlobClient(apiUrl: string): BlobClient {
       return bytes;
     },
     getBlob: (id) => get(`/blobs/${encodeURIComponent(id)}`),
+    async liveVersions() {
+      const body: unknown = JSON.parse((await get('/artifacts/live')).toString('utf8'));
+      return z.object({ versions: z.array(LiveVersionSchema) }).parse(body).versions;
+    },
     async putBlob(bytes) {
       let res: Response;
       try {

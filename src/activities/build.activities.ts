@@ -5,7 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { create as createTar } from 'tar';
 import type { CodeCache } from '../runtime/code-cache.js';
@@ -20,11 +20,15 @@ import {
   type RegisterVersionInput,
 } from '../shared/deploy.js';
 import type { Artifact, FunctionVersionSpec } from '../shared/types.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
+import { inspectTgz } from '../shared/archive-inspect.js';
+import { UnsafeArchiveError } from '../shared/errors.js';
 import type { BlobClient } from './blob-client.js';
 import { typedActivities } from './to-failure.js';
 
-/** Bump when the build scripts' output layout changes: older cached builds are then ignored. */
-const BUILD_FORMAT = 2;
+/** Bump when the build scripts' output layout changes: older cached builds are then ignored.
+ * 3: outputs hold regular files only (no links). */
+const BUILD_FORMAT = 3;
 const LOG_TAIL_CHARS = 4000;
 
 export interface BuildActivityDeps {
@@ -39,6 +43,8 @@ export interface BuildActivityDeps {
   buildCacheDir: string;
   /** Host CA bundle for build containers (default: the usual path when it exists; null: none). */
   caBundle?: string | null;
+  /** What a build output may expand to: the same limits the code cache enforces. */
+  archiveLimits?: ArchiveLimits;
 }
 
 export function createBuildActivities(deps: BuildActivityDeps) {
@@ -81,7 +87,7 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       if (!built.ok) {
         throw ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: tail(built.output) });
       }
-      const bytes = await pack(outDir);
+      const bytes = await pack(outDir, deps.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
       await writeFile(`${cached}.tmp`, bytes);
       await rename(`${cached}.tmp`, cached);
       return { artifact: await upload(bytes), kind, cached: false, durationMs: built.durationMs, log: tail(built.output) };
@@ -116,12 +122,25 @@ export function createBuildActivities(deps: BuildActivityDeps) {
   });
 }
 
-async function pack(dir: string): Promise<Buffer> {
+/** The build output as a tar.gz, refused (a build failure) when the code cache would refuse it. */
+async function pack(dir: string, limits: ArchiveLimits): Promise<Buffer> {
   const files = await listFiles(dir);
   if (files.length === 0) throw new Error('the build produced no files');
+  const refuse = (why: string) => ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: `the build output is refused: ${why}` });
+  if (files.length > limits.maxEntries) throw refuse(`it holds ${files.length} files, over the limit of ${limits.maxEntries}`);
+  let total = 0;
+  for (const f of files) total += (await lstat(join(dir, f))).size;
+  if (total > limits.maxExpandedBytes) throw refuse(`its files hold ${total} bytes, over the limit of ${limits.maxExpandedBytes}`);
   const chunks: Buffer[] = [];
   for await (const chunk of createTar({ gzip: true, cwd: dir, portable: true, noMtime: true }, files)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const bytes = Buffer.concat(chunks);
+  try {
+    await inspectTgz(bytes, limits);
+  } catch (err) {
+    if (err instanceof UnsafeArchiveError) throw refuse(err.reason);
+    throw err;
+  }
+  return bytes;
 }
 
 function tail(text: string): string {

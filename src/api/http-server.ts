@@ -1,6 +1,7 @@
 // The api's HTTP surface: tRPC under /trpc, GET /healthz, and the content store that
 // data-plane workers use (they hold no database credentials): GET /artifacts/:sha256,
-// GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash).
+// GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
+// GET /artifacts/live (the live versions and their artifacts: what code caches may keep).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -34,6 +35,7 @@ export function createApiServer(options: HttpServerOptions): Server {
     const route = async () => {
       if (path.startsWith('/trpc/')) return trpc(req, res);
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
+      if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
       const artifact = /^\/artifacts\/([0-9a-f]{64})$/.exec(path);
       if (artifact && req.method === 'GET') return sendBytes(res, await options.db.artifacts.get(artifact[1]!));
       if (artifact && req.method === 'PUT') return putArtifact(req, res, artifact[1]!, options);

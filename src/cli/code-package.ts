@@ -1,8 +1,9 @@
-// Packs a function for deploy: one file as is, a folder as a tar.gz (deterministic order),
-// and guesses the runtime and the convention from the files when they are not given.
+// Packs a function for deploy: one file as is, a folder's regular files as a tar.gz
+// (deterministic order; links are left out, as the api refuses them), and guesses the runtime and the convention from the files when they are not given.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { create } from 'tar';
+import { pathProblem, quoteName } from '../shared/archive-policy.js';
 import type { Convention, Runtime } from '../shared/types.js';
 
 export interface PackedCode {
@@ -22,6 +23,11 @@ export async function packCode(path: string): Promise<PackedCode> {
     .filter((f) => !f.split('/').some((part) => SKIP.has(part)))
     .sort();
   if (files.length === 0) throw new Error(`${path} holds no files`);
+  // The api refuses an archive with such a name whatever its limits: say which file, before uploading.
+  for (const f of files) {
+    const problem = pathProblem(f);
+    if (problem) throw new Error(`${quoteName(f)} is ${problem}: rename it or move it out of ${path}`);
+  }
   const chunks: Buffer[] = [];
   const stream = create({ gzip: true, cwd: path, portable: true, noMtime: true }, files);
   for await (const chunk of stream) chunks.push(chunk as Buffer);

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { ArchiveLimits } from '../shared/archive-policy.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const MiB = 1024 * 1024;
@@ -23,6 +24,9 @@ const EnvSchema = z.object({
   CAISSON_MAX_PAYLOAD_BYTES: int(6 * MiB),
   CAISSON_MAX_RESULT_BYTES: int(6 * MiB),
   CAISSON_MAX_CODE_BYTES: int(50 * MiB),
+  /** A code archive (uploaded or built) may expand to this many bytes and hold this many entries. */
+  CAISSON_MAX_CODE_EXPANDED_BYTES: int(256 * MiB),
+  CAISSON_MAX_CODE_FILES: int(10_000),
   CAISSON_LOG_CAP_BYTES: int(1 * MiB),
   CAISSON_INLINE_PAYLOAD_BYTES: int(256 * 1024),
   CAISSON_HOST_DATA_DIR: z.string().optional(),
@@ -32,6 +36,11 @@ const EnvSchema = z.object({
   /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
   CAISSON_WARM: z.enum(['on', 'off']).default('on'),
   CAISSON_WARM_MAX_CONTAINERS: int(32),
+  /** The worker's code cache: total bytes kept, how often it is reconciled with the api's live
+   * versions, and how long after its last use a dir counts as in use (never removed). */
+  CAISSON_CODE_CACHE_MAX_BYTES: int(4096 * MiB),
+  CAISSON_CODE_CACHE_RECONCILE_MS: int(30_000),
+  CAISSON_CODE_CACHE_GRACE_MS: int(20 * 60_000),
 });
 
 export interface Config {
@@ -51,9 +60,15 @@ export interface Config {
     buildCacheDir: string;
     /** Warm pools on this worker, and how many warm containers it keeps across all versions. */
     warm: { enabled: boolean; maxContainers: number };
+    /** Code dirs of versions no longer live go after graceMs unused; past maxBytes the least recently used go. */
+    codeCache: { maxBytes: number; reconcileMs: number; graceMs: number };
   };
   dockerHost: string | undefined;
-  limits: { payloadBytes: number; resultBytes: number; codeBytes: number; logBytes: number; inlineBytes: number };
+  limits: {
+    payloadBytes: number; resultBytes: number; codeBytes: number; logBytes: number; inlineBytes: number;
+    /** What one code archive may expand to (api at deploy, worker before extracting). */
+    codeArchive: ArchiveLimits;
+  };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -79,6 +94,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       hostDataDir: env.CAISSON_HOST_DATA_DIR ? resolve(env.CAISSON_HOST_DATA_DIR) : dataDir,
       buildCacheDir: resolve(env.CAISSON_BUILD_CACHE_DIR ?? resolve(dataDir, 'build-cache')),
       warm: { enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS },
+      codeCache: {
+        maxBytes: env.CAISSON_CODE_CACHE_MAX_BYTES,
+        reconcileMs: env.CAISSON_CODE_CACHE_RECONCILE_MS,
+        graceMs: env.CAISSON_CODE_CACHE_GRACE_MS,
+      },
     },
     dockerHost: env.DOCKER_HOST,
     limits: {
@@ -87,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       codeBytes: env.CAISSON_MAX_CODE_BYTES,
       logBytes: env.CAISSON_LOG_CAP_BYTES,
       inlineBytes: env.CAISSON_INLINE_PAYLOAD_BYTES,
+      codeArchive: { maxExpandedBytes: env.CAISSON_MAX_CODE_EXPANDED_BYTES, maxEntries: env.CAISSON_MAX_CODE_FILES },
     },
   });
 }

@@ -1,10 +1,20 @@
 // Host directories holding a function version's code, one per artifact sha256, made once
-// (verify hash → write to a temp dir → atomic rename) and readable by uid 65534.
+// (verify hash → extract under the archive policy into a temp dir → atomic rename) and
+// readable by uid 65534. Remembers when each was last used, so the reconciler
+// (code-cache-reconcile.ts) can remove the dirs no live version needs.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Parser, Unpack, type ReadEntry } from 'tar';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
 import type { Artifact } from '../shared/types.js';
+import { extractArtifact } from './code-extract.js';
+
+export interface CodeCacheEntry {
+  sha256: string;
+  bytes: number;
+  /** Last materialize by this process, else the dir's mtime (when it was made). */
+  lastUsedMs: number;
+}
 
 export interface CodeCache {
   /** The host dir of this artifact's code; `load` is called only when it is not cached yet. */
@@ -14,19 +24,32 @@ export interface CodeCache {
    * (a younger one may be another worker's write in progress). Returns how many.
    */
   sweepStale(olderThanMs?: number): Promise<number>;
+  /** Every cached artifact dir, with its size and last use. */
+  entries(): Promise<CodeCacheEntry[]>;
+  /**
+   * Removes an artifact's dir unless it is being written or was used after usedBefore (a
+   * materialize since the caller looked). Resolves true when it was removed.
+   */
+  evict(sha256: string, usedBefore: number): Promise<boolean>;
 }
 
 const STALE_TMP_MS = 10 * 60_000;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 export class ArtifactIntegrityError extends Error {
   override name = 'ArtifactIntegrityError';
 }
 
-export function createCodeCache(options: { dir: string }): CodeCache {
+export function createCodeCache(options: { dir: string; limits?: ArchiveLimits }): CodeCache {
   const root = path.resolve(options.dir);
+  const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
   const inFlight = new Map<string, Promise<string>>();
   /** Made or found by this process: no stat per invocation (the warm path asks every time). */
   const known = new Set<string>();
+  const lastUsed = new Map<string, number>();
+  const sizes = new Map<string, number>();
+  /** Removals in progress: a materialize of the same artifact waits for them. */
+  const removing = new Map<string, Promise<void>>();
 
   async function build(artifact: Artifact, load: () => Promise<Buffer>): Promise<string> {
     const final = path.join(root, artifact.sha256);
@@ -40,9 +63,8 @@ export function createCodeCache(options: { dir: string }): CodeCache {
     const tmp = path.join(root, `.tmp-${artifact.sha256}-${randomBytes(6).toString('hex')}`);
     try {
       await mkdir(tmp);
-      if (artifact.format === 'file') await writeSingleFile(tmp, artifact, bytes);
-      else await extractTgz(tmp, bytes);
-      await fixModes(tmp);
+      await chmod(tmp, 0o755);
+      sizes.set(artifact.sha256, await extractArtifact({ dir: tmp, artifact, bytes, limits }));
       try {
         await rename(tmp, final);
       } catch (err) {
@@ -57,11 +79,14 @@ export function createCodeCache(options: { dir: string }): CodeCache {
 
   return {
     materialize(artifact, load) {
-      if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) return Promise.reject(new Error('invalid artifact sha256'));
+      if (!SHA256.test(artifact.sha256)) return Promise.reject(new Error('invalid artifact sha256'));
+      lastUsed.set(artifact.sha256, Date.now());
       if (known.has(artifact.sha256)) return Promise.resolve(path.join(root, artifact.sha256));
       let pending = inFlight.get(artifact.sha256);
       if (!pending) {
-        pending = build(artifact, load)
+        const removal = removing.get(artifact.sha256) ?? Promise.resolve();
+        pending = removal
+          .then(() => build(artifact, load))
           .then((dir) => {
             known.add(artifact.sha256);
             return dir;
@@ -73,88 +98,66 @@ export function createCodeCache(options: { dir: string }): CodeCache {
     },
 
     async sweepStale(olderThanMs = STALE_TMP_MS) {
-      let names: string[];
-      try {
-        names = await readdir(root);
-      } catch {
-        return 0; // no cache yet
-      }
       let removed = 0;
-      for (const name of names.filter((n) => n.startsWith('.tmp-'))) {
+      for (const name of await names(root)) {
+        const trash = name.startsWith('.trash-'); // a removal cut short: never in use
+        if (!trash && !name.startsWith('.tmp-')) continue;
         const dir = path.join(root, name);
         const info = await lstat(dir).catch(() => undefined);
-        if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
+        if (!info || (!trash && Date.now() - info.mtimeMs < olderThanMs)) continue;
         await rm(dir, { recursive: true, force: true });
         removed++;
       }
       return removed;
     },
+
+    async entries() {
+      const out: CodeCacheEntry[] = [];
+      for (const sha256 of (await names(root)).filter((n) => SHA256.test(n))) {
+        const dir = path.join(root, sha256);
+        const info = await lstat(dir).catch(() => undefined);
+        if (!info?.isDirectory()) continue;
+        let bytes = sizes.get(sha256);
+        if (bytes === undefined) sizes.set(sha256, (bytes = await treeBytes(dir)));
+        out.push({ sha256, bytes, lastUsedMs: lastUsed.get(sha256) ?? info.mtimeMs });
+      }
+      return out;
+    },
+
+    async evict(sha256, usedBefore) {
+      if (!SHA256.test(sha256) || inFlight.has(sha256) || removing.has(sha256)) return false;
+      if ((lastUsed.get(sha256) ?? 0) >= usedBefore) return false;
+      // Decided synchronously: from here a materialize waits for the removal and builds anew.
+      known.delete(sha256);
+      lastUsed.delete(sha256);
+      sizes.delete(sha256);
+      const trash = path.join(root, `.trash-${sha256}-${randomBytes(6).toString('hex')}`);
+      const removal = rename(path.join(root, sha256), trash).then(
+        () => rm(trash, { recursive: true, force: true }),
+        (err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; },
+      );
+      removing.set(sha256, removal.catch(() => undefined));
+      try {
+        await removal;
+        return true;
+      } finally {
+        removing.delete(sha256);
+      }
+    },
   };
 }
 
-async function writeSingleFile(dir: string, artifact: Artifact, bytes: Buffer): Promise<void> {
-  const name = artifact.fileName;
-  if (!name || name !== path.basename(name) || name === '.' || name === '..' || name.includes('\0')) {
-    throw new ArtifactIntegrityError(`artifact fileName '${name ?? ''}' must be a plain file name`);
+async function names(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []); // no cache yet
+}
+
+/** Bytes of the regular files under dir (no links: extraction makes none). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await lstat(path.join(entry.parentPath, entry.name))).size;
   }
-  await writeFile(path.join(dir, name), bytes, { mode: 0o644 });
-}
-
-const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink']);
-
-/** Lists the archive first and refuses it whole if any entry could land outside `dir`. */
-async function extractTgz(dir: string, bytes: Buffer): Promise<void> {
-  const problems: string[] = [];
-  await runTar(new Parser({ strict: true }), bytes, (entry) => {
-    const problem = entryProblem(entry);
-    if (problem) problems.push(problem);
-  });
-  if (problems.length > 0) throw new ArtifactIntegrityError(`unsafe archive: ${problems.slice(0, 5).join('; ')}`);
-  await runTar(new Unpack({ cwd: dir, strict: true, preserveOwner: false }), bytes);
-}
-
-export function entryProblem(entry: Pick<ReadEntry, 'path' | 'type' | 'linkpath'>): string | undefined {
-  const p = entry.path;
-  if (!ALLOWED_TYPES.has(entry.type)) return `${p}: entries of type ${entry.type} are not allowed`;
-  if (!isInside(p)) return `${p}: path escapes the archive root`;
-  if (entry.type === 'SymbolicLink') {
-    const target = entry.linkpath ?? '';
-    if (path.posix.isAbsolute(target) || !isInside(path.posix.join(path.posix.dirname(p), target))) {
-      return `${p}: symbolic link to '${target}' escapes the archive root`;
-    }
-  }
-  return undefined;
-}
-
-function isInside(p: string): boolean {
-  if (p.includes('\0') || path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return false;
-  const normal = path.posix.normalize(p.replace(/\\/g, '/'));
-  return normal !== '..' && !normal.startsWith('../');
-}
-
-function runTar(stream: Parser, bytes: Buffer, onEntry?: (entry: ReadEntry) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (onEntry) {
-      stream.on('entry', (entry: ReadEntry) => {
-        onEntry(entry);
-        entry.resume();
-      });
-    }
-    stream.on('error', reject);
-    // Unpack emits 'end' only once every file is written.
-    stream.on('end', () => resolve());
-    stream.end(bytes);
-  });
-}
-
-/** Files 0644 (0755 if any exec bit was set), dirs 0755; symlinks untouched. */
-async function fixModes(dir: string): Promise<void> {
-  await chmod(dir, 0o755);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) await fixModes(p);
-    else if (entry.isFile()) await chmod(p, ((await lstat(p)).mode & 0o111) !== 0 ? 0o755 : 0o644);
-  }
+  return total;
 }
 
 async function exists(p: string): Promise<boolean> {

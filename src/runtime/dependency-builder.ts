@@ -108,11 +108,14 @@ export async function runBuild(input: BuildInput): Promise<BuildResult> {
   }
 }
 
-/** Every file and symlink under dir, relative, sorted (a deterministic archive order). */
+/**
+ * Every regular file under dir, relative, sorted (a deterministic archive order). Links are
+ * left out: the build ran hostile code, and code archives hold regular files only.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
     .sort();
 }

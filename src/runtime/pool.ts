@@ -55,6 +55,11 @@ export interface WarmPool {
   stats(): Record<string, { idle: number; busy: number; starting: number; waiting: number }>;
   /** Removes every container; later acquires answer undefined. */
   shutdown(): Promise<void>;
+  /**
+   * Drops the pools whose key matches (versions deleted): idle containers go now, busy ones
+   * when released, waiters run cold. A later acquire of such a key starts a new pool.
+   */
+  retire(match: (key: string) => boolean): void;
 }
 
 interface Waiter {
@@ -69,6 +74,8 @@ interface KeyPool {
   starting: number;
   waiters: Waiter[];
   lastUsedAt: number;
+  /** Dropped by retire(): containers go back to no pool. */
+  retired?: boolean;
 }
 
 const DEADLINE_MARGIN_MS = 20 * 60_000; // longer than the longest invocation (15 min)
@@ -158,7 +165,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         c.invocations++;
         c.lastUsedAt = Date.now();
         const spent = c.invocations >= p.target.settings.maxInvocations || Date.now() - c.createdAt > maxLifetimeMs;
-        if (!reusable || spent || !c.alive || closed) retire(c);
+        if (!reusable || spent || !c.alive || closed || p.retired) retire(c);
         else p.idle.push(c);
         handOff(p);
         refill(p);
@@ -190,7 +197,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   /** A started container nobody waits for any more: idle (retired when closed). */
   function park(p: KeyPool, c: WarmContainer): void {
     p.busy.delete(c);
-    if (closed) return retire(c);
+    if (closed || p.retired) return retire(c);
     p.idle.push(c);
     handOff(p);
   }
@@ -206,7 +213,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   /** Background: up to minWarm while the version was used within its idle TTL. */
   function refill(p: KeyPool): void {
     const { minWarm, idleTtlMs } = p.target.settings;
-    while (!closed && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
+    while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
       startFor(p).then(
         (c) => park(p, c),
         (err) => log(`warm pool: refilling ${p.target.key} failed: ${errorMessage(err)}`),
@@ -276,6 +283,16 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       const out: ReturnType<WarmPool['stats']> = {};
       for (const [key, p] of pools) out[key] = { idle: p.idle.length, busy: p.busy.size, starting: p.starting, waiting: p.waiters.length };
       return out;
+    },
+
+    retire(match) {
+      for (const [key, p] of pools) {
+        if (!match(key)) continue;
+        pools.delete(key);
+        p.retired = true;
+        for (const w of p.waiters.splice(0)) w.give(undefined, false);
+        for (const c of p.idle.splice(0)) retire(c);
+      }
     },
 
     async shutdown() {

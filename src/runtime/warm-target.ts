@@ -7,6 +7,16 @@ import { imageFor } from './images.js';
 import { netnsKey, type NetnsHolders } from './warm-netns.js';
 import { WARM_SERVER_MOUNT, warmEntrypoint } from './warm-servers.js';
 
+/** The pool key of a version: never shared across versions, namespaces or code. */
+export function warmPoolKey(v: { namespace: string; name: string; version: number; sha256: string }): string {
+  return `${v.namespace}/${v.name}@${v.version}#${v.sha256.slice(0, 16)}`;
+}
+
+/** The code hash prefix (16 hex) a pool key was made with. */
+export function codeOfWarmKey(key: string): string {
+  return key.slice(key.lastIndexOf('#') + 1);
+}
+
 export function warmTarget(input: {
   spec: FunctionVersionSpec;
   /** Host paths (as the engine sees them) of the code and of the installed servers. */
@@ -21,7 +31,7 @@ export function warmTarget(input: {
   const entrypoint = warmEntrypoint(spec.runtime);
   if (!entrypoint) return undefined;
   return {
-    key: `${spec.namespace}/${spec.name}@${spec.version}#${spec.artifact.sha256.slice(0, 16)}`,
+    key: warmPoolKey({ ...spec, sha256: spec.artifact.sha256 }),
     settings: WarmSettingsSchema.parse(spec.warm ?? {}),
     container: {
       image: imageFor(spec.runtime),

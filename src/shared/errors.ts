@@ -33,6 +33,14 @@ export class ValidationError extends AppError {
   }
 }
 
+/** An uploaded or built code archive the archive policy refuses (shared/archive-policy.ts). */
+export class UnsafeArchiveError extends ValidationError {
+  override name = 'UnsafeArchiveError';
+  constructor(readonly reason: string) {
+    super(`code is refused as an archive: ${reason}`, 'code');
+  }
+}
+
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
   constructor(what: string, id: string) {

@@ -81,6 +81,15 @@ export const ArtifactSchema = z.object({
 });
 export type Artifact = z.infer<typeof ArtifactSchema>;
 
+/** A version of a function not deleted, and its artifact: what workers may keep cached. */
+export const LiveVersionSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  version: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type LiveVersion = z.infer<typeof LiveVersionSchema>;
+
 /** Everything the data plane needs to run one version; resolved by the control plane. */
 export interface FunctionVersionSpec {
   functionId: string;

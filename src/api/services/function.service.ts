@@ -15,10 +15,12 @@ import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersi
 import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
 import { decodeCode, resolveEntry } from './function-code.js';
 import { withinMs } from '../../shared/promises.js';
+import type { ArchiveLimits } from '../../shared/archive-policy.js';
+import { inspectTgz } from '../../shared/archive-inspect.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
-  limits: { codeBytes: number };
+  limits: { codeBytes: number; codeArchive: ArchiveLimits };
   temporal: Client;
   taskQueues: TaskQueues;
 }
@@ -45,6 +47,9 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
       throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
     }
     const { bytes, artifact } = decodeCode({ ...input, runtime, maxBytes: limits.codeBytes });
+    // Every upload is hostile: an archive is walked as a stream (bounded memory) and refused
+    // here, before anything is stored or started. Workers check again before extracting.
+    if (artifact.format === 'tgz') await inspectTgz(bytes, limits.codeArchive);
     const convention = input.convention ?? previous?.convention ?? 'script';
     const keepEntry = previous && convention === previous.convention && input.fileName === undefined;
     await db.artifacts.put(bytes);

@@ -7,6 +7,8 @@ import { createBuildActivities } from '../../activities/build.activities.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
 import type { Config } from '../../config/env.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
+import { startCodeCacheReconciler, type ReconcileReport } from '../../runtime/code-cache-reconcile.js';
+import { codeOfWarmKey } from '../../runtime/warm-target.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
@@ -28,6 +30,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Resolves when the worker stops (or rejects when it fails). */
   done: Promise<void>;
+  /** Reconciles the code cache with the api's live versions now (it also runs periodically). */
+  reconcileCodeCache(): Promise<ReconcileReport>;
 }
 
 let cachedBundle: Promise<WorkflowBundle> | undefined;
@@ -73,15 +77,28 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
       privateIoMb: ioDirSizeBytes(config.limits) / (1024 * 1024), hostPath, log,
     });
   }
-  const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code') });
+  // Archives are checked again here, under this worker's own limits: it trusts no api check.
+  const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
   // What a worker that died mid-write left behind (a running worker's writes are younger).
   void codeCache.sweepStale().then((n) => n && log(`removed ${n} unfinished code dir(s) from the cache`), () => undefined);
+  const blobs = createBlobClient(config.api.url);
+  const warmKeys = () => Object.keys(pool?.stats() ?? {});
+  const cacheReconciler = startCodeCacheReconciler({
+    cache: codeCache, liveVersions: () => blobs.liveVersions(),
+    intervalMs: config.worker.codeCache.reconcileMs, graceMs: config.worker.codeCache.graceMs, maxBytes: config.worker.codeCache.maxBytes,
+    pinned: () => warmKeys().map(codeOfWarmKey),
+    warmKeys,
+    onVersionsGone: (keys) => {
+      pool?.retire((key) => keys.includes(key));
+      log(`retired the warm pools of ${keys.length} deleted version(s)`);
+    },
+    log,
+  });
   // Chain steps' next containers, created ahead of need; removed unclaimed after their TTL.
   const prepared = createPreparedContainers(async (name) => {
     await runtime.remove(name);
     await removeIoDirOf(name);
   });
-  const blobs = createBlobClient(config.api.url);
   const activities = createContainerActivities({
     runtime,
     codeCache,
@@ -105,7 +122,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
-    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id,
+    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir }) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
@@ -123,9 +140,11 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     hostTaskQueue: hostQueue,
     pool,
     done,
+    reconcileCodeCache: () => cacheReconciler.reconcile(),
     async stop() {
       reaper.stop();
       clearInterval(netnsSweep);
+      cacheReconciler.stop();
       shutdownQuietly(dataWorker);
       shutdownQuietly(hostWorker);
       await done.catch(() => undefined);

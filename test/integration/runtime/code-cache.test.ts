@@ -3,12 +3,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Header, Pack, ReadEntry, create as tarCreate } from 'tar';
+import { create as tarCreate } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCodeCache, entryProblem } from '../../../src/runtime/code-cache.js';
+import { createCodeCache } from '../../../src/runtime/code-cache.js';
+import { startCodeCacheReconciler } from '../../../src/runtime/code-cache-reconcile.js';
+import { manyFilesTgz, oneFileBomb, tgzOf, type RawEntry } from '../../support/archives.js';
 import { createIoDir, readResultFile, removeIoDir } from '../../../src/runtime/io-dir.js';
 import type { Artifact } from '../../../src/shared/types.js';
 
+const MiB = 1024 * 1024;
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'caisson-cache-test-'));
@@ -25,24 +28,10 @@ const artifactOf = (bytes: Buffer, format: 'file' | 'tgz', fileName?: string): A
   ...(fileName ? { fileName } : {}),
 });
 
-async function tgzOf(dir: string): Promise<Buffer> {
+async function tgzOfDir(dir: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const stream = tarCreate({ gzip: true, cwd: dir, portable: true }, await readdir(dir));
   for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** A tgz with one hand-made entry (paths/links tar.create would refuse to write). */
-async function craftedTgz(entry: { path: string; type: 'File' | 'SymbolicLink' | 'Link'; linkpath?: string }): Promise<Buffer> {
-  const pack = new Pack({ gzip: true, preservePaths: true });
-  const body = entry.type === 'File' ? Buffer.from('x') : Buffer.alloc(0);
-  const header = new Header({ path: entry.path, type: entry.type, mode: 0o644, size: body.length, linkpath: entry.linkpath, mtime: new Date(0) });
-  const re = new ReadEntry(header);
-  pack.add(re as never);
-  re.end(body);
-  pack.end();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -67,7 +56,7 @@ describe('createCodeCache', () => {
     const src = await mkdtemp(path.join(root, 'src-'));
     await writeFile(path.join(src, 'main.py'), 'x = 1\n', { mode: 0o600 });
     await writeFile(path.join(src, 'run.sh'), '#!/bin/sh\n', { mode: 0o700 });
-    const bytes = await tgzOf(src);
+    const bytes = await tgzOfDir(src);
     const dir = await createCodeCache({ dir: path.join(root, 'c2') }).materialize(artifactOf(bytes, 'tgz'), async () => bytes);
     expect((await readdir(dir)).sort()).toEqual(['main.py', 'run.sh']);
     expect((await stat(path.join(dir, 'main.py'))).mode & 0o777).toBe(0o644);
@@ -82,29 +71,39 @@ describe('createCodeCache', () => {
   });
 
   it.each([
-    ['an absolute path', { path: '/etc/evil', type: 'File' as const }],
-    ['a .. path', { path: '../evil', type: 'File' as const }],
-    ['a nested .. path', { path: 'a/../../evil', type: 'File' as const }],
-    ['a symlink out', { path: 'link', type: 'SymbolicLink' as const, linkpath: '../../etc/passwd' }],
-    ['an absolute symlink', { path: 'link', type: 'SymbolicLink' as const, linkpath: '/etc/passwd' }],
-    ['a hard link', { path: 'link', type: 'Link' as const, linkpath: 'main.py' }],
-  ])('refuses an archive with %s', async (_name, entry) => {
-    const bytes = await craftedTgz(entry);
+    ['an absolute path', [{ path: '/etc/evil', body: Buffer.from('x') }], /absolute name/],
+    ['a .. path', [{ path: '../evil', body: Buffer.from('x') }], /\.\. component/],
+    ['a nested .. path', [{ path: 'a/../../evil', body: Buffer.from('x') }], /\.\. component/],
+    ['a symlink out', [{ path: 'link', type: 'SymbolicLink' as const, linkpath: '../../etc/passwd' }], /SymbolicLink entry/],
+    ['a symlink inside', [{ path: 'a.py', body: Buffer.from('x') }, { path: 'link', type: 'SymbolicLink' as const, linkpath: 'a.py' }], /SymbolicLink entry/],
+    ['a hard link', [{ path: 'a.py', body: Buffer.from('x') }, { path: 'link', type: 'Link' as const, linkpath: 'a.py' }], /Link entry/],
+    ['a fifo', [{ path: 'p', type: 'FIFO' as const }], /FIFO entry/],
+    ['a newline in a name', [{ path: 'a\nb.py', body: Buffer.from('x') }], /control/],
+    ['a name given twice', [{ path: 'a.py', body: Buffer.from('x') }, { path: 'a.py', body: Buffer.from('y') }], /collides/],
+    ['a file where a directory is', [{ path: 'a', body: Buffer.from('x') }, { path: 'a/b.py', body: Buffer.from('y') }], /collides/],
+  ])('refuses an archive with %s and leaves nothing behind', async (_name, entries, why) => {
+    const bytes = tgzOf(entries as RawEntry[]);
     const dir = path.join(root, `c4-${sha(bytes).slice(0, 8)}`);
-    await expect(createCodeCache({ dir }).materialize(artifactOf(bytes, 'tgz'), async () => bytes)).rejects.toThrow(/unsafe archive/);
-    expect((await readdir(dir)).filter((n) => !n.startsWith('.'))).toEqual([]);
+    await expect(createCodeCache({ dir }).materialize(artifactOf(bytes, 'tgz'), async () => bytes)).rejects.toThrow(why);
     expect(await readdir(dir)).toEqual([]); // temp dir cleaned up too
   });
 
-  it.each([
-    ['a/b/c.py', 'File', undefined, undefined],
-    ['a/link', 'SymbolicLink', '../b.py', undefined],
-    ['a/link', 'SymbolicLink', '../../b.py', 'escapes'],
-    ['dev', 'CharacterDevice', undefined, 'not allowed'],
-  ])('entryProblem(%s %s → %s)', (p, type, linkpath, problem) => {
-    const got = entryProblem({ path: p, type: type as never, linkpath: linkpath as never });
-    if (problem) expect(got).toContain(problem);
-    else expect(got).toBeUndefined();
+  it('refuses a gzip bomb at its header, under its own limits (not trusting the api)', async () => {
+    const bytes = oneFileBomb(2 * 1024 ** 3);
+    const dir = path.join(root, 'c-bomb');
+    const cache = createCodeCache({ dir, limits: { maxExpandedBytes: 16 * MiB, maxEntries: 100 } });
+    await expect(cache.materialize(artifactOf(bytes, 'tgz'), async () => bytes)).rejects.toThrow(/expands to more than 16777216 bytes/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses files adding up past the cap after writing at most the cap, and removes them', async () => {
+    const bytes = manyFilesTgz(20, 512 * 1024);
+    const dir = path.join(root, 'c-many');
+    const cache = createCodeCache({ dir, limits: { maxExpandedBytes: 4 * MiB, maxEntries: 100 } });
+    await expect(cache.materialize(artifactOf(bytes, 'tgz'), async () => bytes)).rejects.toThrow(/expands to more than/);
+    expect(await readdir(dir)).toEqual([]);
+    const few = createCodeCache({ dir, limits: { maxExpandedBytes: 64 * MiB, maxEntries: 10 } });
+    await expect(few.materialize(artifactOf(bytes, 'tgz'), async () => bytes)).rejects.toThrow(/more than 10 entries/);
   });
 
   it('refuses a single-file artifact whose name is a path', async () => {
@@ -128,6 +127,66 @@ describe('createCodeCache sweep', () => {
     await utimes(path.join(dir, '.tmp-old-1'), hourAgo, hourAgo);
     expect(await cache.sweepStale()).toBe(1);
     expect((await readdir(dir)).sort()).toEqual(['.tmp-young-2', path.basename(code)].sort());
+  });
+});
+
+describe('code cache eviction', () => {
+  const py = (text: string) => Buffer.from(text);
+  const version = (name: string, bytes: Buffer) => ({ namespace: 'ns', name, version: 1, sha256: sha(bytes) });
+  const pause = () => new Promise((r) => setTimeout(r, 5));
+
+  it('removes the dirs no live version uses, retires gone warm keys, and builds a removed one again', async () => {
+    const dir = path.join(root, 'c-evict');
+    const cache = createCodeCache({ dir });
+    const [a, b, c] = [py('a = 1\n'), py('b = 2\n'), py('c = 3\n')];
+    let loads = 0;
+    for (const bytes of [a, b, c]) await cache.materialize(artifactOf(bytes, 'file', 'main.py'), async () => (loads++, bytes));
+    expect((await cache.entries()).map((e) => e.bytes)).toEqual([6, 6, 6]);
+    let live = [version('fa', a), version('fc', c)];
+    const gone: string[][] = [];
+    const reconciler = startCodeCacheReconciler({
+      cache, liveVersions: async () => live, intervalMs: 0, graceMs: 0, maxBytes: MiB,
+      warmKeys: () => ['ns/fa@1#' + sha(a).slice(0, 16), 'ns/fb@1#' + sha(b).slice(0, 16)],
+      onVersionsGone: (keys) => gone.push(keys),
+    });
+    await pause();
+    // (It also ran once as it started: this one waits for that one.)
+    await reconciler.reconcile();
+    reconciler.stop();
+    expect(gone.at(-1)).toEqual(['ns/fb@1#' + sha(b).slice(0, 16)]);
+    expect((await readdir(dir)).sort()).toEqual([sha(a), sha(c)].sort());
+    // Gone from the cache, it is fetched and written again when next asked for.
+    await cache.materialize(artifactOf(b, 'file', 'main.py'), async () => (loads++, b));
+    expect(loads).toBe(4);
+    live = [];
+    // Used a moment ago: in use for the grace, so it stays.
+    const graceful = startCodeCacheReconciler({ cache, liveVersions: async () => live, intervalMs: 0, graceMs: 60_000, maxBytes: MiB });
+    expect((await graceful.reconcile()).removed).toEqual([]);
+    graceful.stop();
+  });
+
+  it('keeps the cache under its byte cap, least recently used first, and skips a reconcile the api did not answer', async () => {
+    const dir = path.join(root, 'c-cap');
+    const cache = createCodeCache({ dir });
+    const blobs = [0, 1, 2].map((i) => Buffer.alloc(4096, 48 + i));
+    for (const bytes of blobs) {
+      await cache.materialize(artifactOf(bytes, 'file', 'data.txt'), async () => bytes);
+      await pause();
+    }
+    await cache.materialize(artifactOf(blobs[0]!, 'file', 'data.txt'), async () => blobs[0]!); // now the most recent
+    await pause();
+    const failing = startCodeCacheReconciler({
+      cache, liveVersions: async () => { throw new Error('api down'); }, intervalMs: 0, graceMs: 0, maxBytes: 0,
+    });
+    await expect(failing.reconcile()).rejects.toThrow(/api down/);
+    failing.stop();
+    expect(await readdir(dir)).toHaveLength(3);
+    const live = blobs.map((b, i) => version(`f${i}`, b));
+    const reconciler = startCodeCacheReconciler({ cache, liveVersions: async () => live, intervalMs: 0, graceMs: 0, maxBytes: 8192 });
+    const report = await reconciler.reconcile();
+    reconciler.stop();
+    expect((await readdir(dir)).sort()).toEqual([sha(blobs[0]!), sha(blobs[2]!)].sort());
+    expect(report.bytes).toBe(8192);
   });
 });
 

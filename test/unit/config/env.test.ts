@@ -18,6 +18,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ CAISSON_TASK_QUEUE: 'caisson-e2e_1.x' }).temporal.taskQueue).toBe('caisson-e2e_1.x');
   });
 
+  it('has archive and code cache limits, overridable', () => {
+    expect(loadConfig({}).limits.codeArchive).toEqual({ maxExpandedBytes: 256 * 1024 * 1024, maxEntries: 10_000 });
+    expect(loadConfig({}).worker.codeCache).toEqual({ maxBytes: 4096 * 1024 * 1024, reconcileMs: 30_000, graceMs: 1_200_000 });
+    const c = loadConfig({ CAISSON_MAX_CODE_EXPANDED_BYTES: '1024', CAISSON_MAX_CODE_FILES: '5', CAISSON_CODE_CACHE_MAX_BYTES: '0' });
+    expect(c.limits.codeArchive).toEqual({ maxExpandedBytes: 1024, maxEntries: 5 });
+    expect(c.worker.codeCache.maxBytes).toBe(0);
+    expect(() => loadConfig({ CAISSON_MAX_CODE_FILES: '-1' })).toThrow(/CAISSON_MAX_CODE_FILES/);
+  });
+
   it('maps the worker data dir to the host path when the worker runs in a container', () => {
     const c = loadConfig({ CAISSON_HOME: '/data', CAISSON_HOST_DATA_DIR: '/srv/caisson/worker' });
     expect(c.worker.dataDir).toBe('/data/worker');
