@@ -12,6 +12,7 @@ import Dockerode from 'dockerode';
 import type { ContainerSpec } from '../src/runtime/container-runtime.js';
 import { containerCreateOptions, createDockerRuntime } from '../src/runtime/docker-runtime.js';
 import { imageFor } from '../src/runtime/images.js';
+import { removeIoDirsUnder } from '../src/runtime/io-dir.js';
 import { dockerRunArgs } from './lib/docker-run-args.js';
 import { spawnCollect } from './lib/raw-docker-run.js';
 import { materializeSingleFile } from './lib/single-file-code.js';
@@ -100,5 +101,6 @@ try {
 } finally {
   const left = await runtime.listManaged({ 'caisson.bench': runId }).catch(() => []);
   await Promise.all(left.map((c) => runtime.remove(c.id)));
+  await removeIoDirsUnder(root);
   await rm(root, { recursive: true, force: true });
 }

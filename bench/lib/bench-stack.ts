@@ -13,6 +13,7 @@ import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js
 import { connectWorker } from '../../src/temporal/connection.js';
 import { installTemporalRuntime, shutdownQuietly } from '../../src/temporal/worker-lifecycle.js';
 import { freePort } from '../../test/support/ports.js';
+import { removeIoDirsUnder } from '../../src/runtime/io-dir.js';
 
 export interface BenchStack {
   config: Config;
@@ -64,6 +65,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       await api.stop();
       await connection.close();
       await server.stop();
+      await removeIoDirsUnder(home); // the raw `docker run` sections' io dirs are tmpfs mounts
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -9,7 +9,7 @@
 // Warm containers keep no host io dir (warm-container.ts: payload and result travel over
 // the server's socket).
 import { execFile } from 'node:child_process';
-import { closeSync, constants, lstatSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -144,6 +144,15 @@ export async function readResultFile(dir: string, capBytes: number): Promise<Res
 export async function removeIoDir(dir: string): Promise<void> {
   await unmount(dir);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Unmounts and removes every io dir mounted under root (a data dir about to be removed). */
+export async function removeIoDirsUnder(root: string): Promise<void> {
+  const prefix = `${path.resolve(root)}/`;
+  const mounted = readFileSync('/proc/mounts', 'utf8').split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+    .filter((m) => m.startsWith(prefix));
+  for (const dir of mounted.reverse()) await removeIoDir(dir);
 }
 
 async function mountIoDir(root: string, name: string, sizeBytes: number): Promise<string> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodeCache } from '../../../src/runtime/code-cache.js';
 import { startCodeCacheReconciler } from '../../../src/runtime/code-cache-reconcile.js';
 import { manyFilesTgz, oneFileBomb, tgzOf, type RawEntry } from '../../support/archives.js';
-import { createIoDir, readResultFile, removeIoDir } from '../../../src/runtime/io-dir.js';
+import { createIoDir, readResultFile, removeIoDir, removeIoDirsUnder } from '../../../src/runtime/io-dir.js';
 import type { Artifact } from '../../../src/shared/types.js';
 
 const MiB = 1024 * 1024;
@@ -222,6 +222,14 @@ describe('io dir', () => {
     await removeIoDir(dir);
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
     expect((await stat('/etc/passwd')).isFile()).toBe(true);
+  });
+
+  it('every io dir under a root can be unmounted and removed at once', async () => {
+    const under = path.join(root, 'io-under');
+    const dirs = await Promise.all(['a', 'b'].map((n) => createIoDir(under, n, '{}', { sizeBytes: 1 << 20 })));
+    await removeIoDirsUnder(under);
+    for (const d of dirs) await expect(stat(d)).rejects.toThrow(/ENOENT/);
+    await rm(under, { recursive: true });
   });
 
   it('refuses a name that is a path', async () => {
