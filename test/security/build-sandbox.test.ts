@@ -4,7 +4,7 @@
 // host paths or named pipes come through), it is killed at its deadline and memory limit, and
 // two namespaces' Go builds never share a writable cache directory.
 import { createServer, type Server } from 'node:net';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
@@ -15,6 +15,7 @@ import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { buildImageFor } from '../../src/runtime/images.js';
 import { namespaceCacheName } from '../../src/activities/build.activities.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { hostMarker } from './support/hostile.js';
 
 const PROBE = join(process.cwd(), 'test/fixtures/security/node-build-probe');
 const OUTPUT_MB = 16;
@@ -25,14 +26,11 @@ let work: string;
 let cacheDir: string;
 let sentinel: Server;
 const sentinelHits: string[] = [];
-let marker: string;
-const MARKER_TEXT = 'host marker: must stay untouched\n';
+const marker = hostMarker();
 
 beforeAll(async () => {
   work = await mkdtemp(join(process.cwd(), '.caisson', 'build-sbx-'));
   cacheDir = join(work, 'build-cache');
-  marker = join(work, 'host-marker.txt');
-  await writeFile(marker, MARKER_TEXT);
   // A service bound to all interfaces, as a published api, Temporal or database port would be.
   sentinel = createServer((socket) => {
     sentinelHits.push(socket.remoteAddress ?? '?');
@@ -159,11 +157,11 @@ describe("a build's /out is bounded and checked", () => {
   });
 
   it('links to host paths are refused, and the host file is untouched', async () => {
-    const before = await stat(marker);
-    const message = await buildFailure(deployProbe('links', { mode: 'symlink', marker }));
+    const before = await stat(marker.path);
+    const message = await buildFailure(deployProbe('links', { mode: 'symlink', marker: marker.path }));
     expect(message).toMatch(/symbolic link to '.*' escapes the archive root/);
-    expect(await readFile(marker, 'utf8')).toBe(MARKER_TEXT);
-    expect((await stat(marker)).mtimeMs).toBe(before.mtimeMs);
+    expect(marker.untouched()).toBe(true);
+    expect((await stat(marker.path)).mtimeMs).toBe(before.mtimeMs);
   });
 
   it('a named pipe is refused', async () => {
