@@ -36,10 +36,12 @@ export const DEFAULT_BUILD_LIMITS: Readonly<BuildLimits> = Object.freeze({
 
 /**
  * The image's build script with stdout moved to stderr (its log) and fd 3 closed, so nothing the
- * build runs can write into the archive stream; then /out as a tar on the real stdout. tar
- * archives links as links and never follows them.
+ * build runs can write into the archive stream; then /out as a tar on the real stdout. Names go
+ * to tar NUL-separated and verbatim (a name may hold a newline or start with '-'), relative
+ * without './'. tar archives links as links and never follows them.
  */
-export const BUILD_ENTRYPOINT = ['/bin/sh', '-c', 'exec 3>&1 1>&2; /caisson/bin/build 3>&- || exit; cd /out && exec tar -cf - --numeric-owner . >&3'];
+export const BUILD_ENTRYPOINT = ['/bin/sh', '-c', 'exec 3>&1 1>&2; /caisson/bin/build 3>&- || exit; cd /out'
+  + " && find . -mindepth 1 -printf '%P\\0' | tar -cf - --numeric-owner --null --verbatim-files-from --no-recursion -T - >&3"];
 
 export interface BuildInput {
   runtime: ContainerRuntime;

@@ -37,7 +37,7 @@ describe('a build container', () => {
 
   it('closes the archive descriptor for the build script: what the build runs cannot write into it', () => {
     expect(BUILD_ENTRYPOINT.join(' ')).toContain('/caisson/bin/build 3>&-');
-    expect(BUILD_ENTRYPOINT.join(' ')).toMatch(/exec tar -cf - --numeric-owner \. >&3$/);
+    expect(BUILD_ENTRYPOINT.join(' ')).toMatch(/\| tar -cf - --numeric-owner --null --verbatim-files-from --no-recursion -T - >&3$/);
   });
 });
 
