@@ -1,16 +1,18 @@
 // Deploy-time activities. Data plane (any worker with Docker): buildFunction compiles Go or
-// installs dependencies in a build container, packs the output as a tar.gz and uploads it to
-// the api by sha256. Control plane (the api): registerFunctionVersion writes the version,
+// installs dependencies in a build container (on the build network, with the build limits and
+// its namespace's own caches), packs the checked output as a tar.gz and uploads it to the api
+// by sha256. Control plane (the api): registerFunctionVersion writes the version,
 // only after the build succeeded, so a failed deploy registers nothing.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { create as createTar } from 'tar';
+import type { BuildNetwork } from '../runtime/build-network.js';
 import type { CodeCache } from '../runtime/code-cache.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { listFiles, planBuild, runBuild } from '../runtime/dependency-builder.js';
+import { listFiles, planBuild, runBuild, type BuildLimits } from '../runtime/dependency-builder.js';
 import { buildImageFor } from '../runtime/images.js';
 import {
   BUILD_FAILED_TYPE,
@@ -29,6 +31,8 @@ import { typedActivities } from './to-failure.js';
 /** Bump when the build scripts' output layout changes: older cached builds are then ignored.
  * 3: outputs hold regular files only (no links). */
 const BUILD_FORMAT = 3;
+/** The uid build containers run as (docker-runtime.ts). */
+const BUILD_UID = 65534;
 const LOG_TAIL_CHARS = 4000;
 
 export interface BuildActivityDeps {
@@ -39,12 +43,15 @@ export interface BuildActivityDeps {
   /** This worker's data dir, and the same dir as the Docker engine sees it. */
   dataDir: string;
   hostDataDir: string;
-  /** Persistent Go build and module caches; the Docker engine must see the same path. */
+  /** Persistent Go build and module caches, one subdir per namespace; the Docker engine must see the same path. */
   buildCacheDir: string;
   /** Host CA bundle for build containers (default: the usual path when it exists; null: none). */
   caBundle?: string | null;
   /** What a build output may expand to: the same limits the code cache enforces. */
   archiveLimits?: ArchiveLimits;
+  /** The network builds run on; absent: no network (only vendored or std-only builds work). */
+  network?: BuildNetwork;
+  limits?: Partial<BuildLimits>;
 }
 
 export function createBuildActivities(deps: BuildActivityDeps) {
@@ -52,14 +59,20 @@ export function createBuildActivities(deps: BuildActivityDeps) {
   const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
   const inFlight = new Map<string, Promise<BuildFunctionResult>>();
 
-  /** Persistent caches shared by all builds on this worker (Go modules and compiled packages). */
-  async function cacheMounts(kind: BuildKind) {
-    if (kind !== 'go') return [];
+  /**
+   * Go module and build caches of one namespace: functions of a namespace share them, no build
+   * ever sees another namespace's (a poisoned module or compiled package stays with its author).
+   */
+  async function cacheMounts(kind: BuildKind, namespace: string) {
+    // A deploy started before namespaces reached this activity: no cache rather than a guessed one.
+    if (kind !== 'go' || !namespace) return [];
+    await mkdir(deps.buildCacheDir, { recursive: true, mode: 0o711 });
+    const nsDir = join(deps.buildCacheDir, namespaceCacheName(namespace));
     const dirs = { gocache: '/tmp/gocache', gomod: '/tmp/gopath' };
     return Promise.all(Object.entries(dirs).map(async ([name, containerPath]) => {
-      const dir = join(deps.buildCacheDir, name);
+      const dir = join(nsDir, name);
       await mkdir(dir, { recursive: true });
-      await chmod(dir, 0o777);
+      await ownForBuilds(dir);
       return { hostPath: dir, containerPath, readOnly: false };
     }));
   }
@@ -76,16 +89,19 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     try {
       const built = await runBuild({
         runtime: deps.runtime, kind, image: buildImageFor(kind),
-        sourceDir: hostPath(sourceDir), outDir: hostPath(outDir), localOutDir: outDir,
+        sourceDir: hostPath(sourceDir), outDir,
+        network: deps.network ? await deps.network.prepare() : null,
         env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry },
-        mounts: await cacheMounts(kind),
+        mounts: await cacheMounts(kind, input.namespace),
+        ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.caBundle !== undefined ? { caBundle: deps.caBundle } : {}),
         labels: { 'caisson.build': key, 'caisson.worker': deps.workerId, 'caisson.deployment': input.deploymentId },
         signal: ctx.cancellationSignal,
         onProgress: () => ctx.heartbeat({ step: `${kind} build` }),
       });
       if (!built.ok) {
-        throw ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: tail(built.output) });
+        // The reason first and whole: a long log is cut from its start, never the reason.
+        throw ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: `${built.reason}\n${tail(built.output)}`.trimEnd() });
       }
       const bytes = await pack(outDir, deps.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
       await writeFile(`${cached}.tmp`, bytes);
@@ -108,9 +124,11 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       if (!kind) return { artifact: input.source, cached: false, durationMs: 0, log: '' };
       await deps.runtime.ensureImage(buildImageFor(kind));
       const key = createHash('sha256')
-        .update(JSON.stringify([BUILD_FORMAT, input.source.sha256, kind, buildImageFor(kind), input.convention, kind === 'go' ? input.entry : '']))
+        // The namespace too: a build's output is never reused across namespaces (it ran with that namespace's caches).
+        .update(JSON.stringify([BUILD_FORMAT, input.namespace, input.source.sha256, kind, buildImageFor(kind), input.convention, kind === 'go' ? input.entry : '']))
         .digest('hex');
-      await mkdir(buildRoot, { recursive: true });
+      // Build outputs are unpacked here before packing: nobody but the worker looks inside.
+      await mkdir(buildRoot, { recursive: true, mode: 0o700 });
       // One build per key at a time on this worker; a concurrent deploy of the same code waits for it.
       let pending = inFlight.get(key);
       if (!pending) {
@@ -141,6 +159,21 @@ async function pack(dir: string, limits: ArchiveLimits): Promise<Buffer> {
     throw err;
   }
   return bytes;
+}
+
+/** A fixed-length name per namespace: any namespace string makes a safe path component. */
+export function namespaceCacheName(namespace: string): string {
+  return `ns-${createHash('sha256').update(namespace).digest('hex').slice(0, 32)}`;
+}
+
+/** Writable by the build uid only; a worker that is not root cannot chown, and leaves it world-writable. */
+async function ownForBuilds(dir: string): Promise<void> {
+  if (process.getuid?.() === 0) {
+    await chown(dir, BUILD_UID, BUILD_UID);
+    await chmod(dir, 0o700);
+  } else {
+    await chmod(dir, 0o777);
+  }
 }
 
 function tail(text: string): string {

@@ -31,8 +31,22 @@ const EnvSchema = z.object({
   CAISSON_INLINE_PAYLOAD_BYTES: int(256 * 1024),
   CAISSON_HOST_DATA_DIR: z.string().optional(),
   CAISSON_WORKER_CONCURRENCY: int(8),
-  /** Go build and module caches shared by deploy-time builds (may be shared by workers of one host). */
+  /** Go build and module caches of deploy-time builds, one subdir per namespace (workers of one host may share it). */
   CAISSON_BUILD_CACHE_DIR: z.string().optional(),
+  /** The Docker network deploy-time builds run on, and its bridge interface (firewall rules match it). */
+  CAISSON_BUILD_NETWORK: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/).default('caisson-build'),
+  CAISSON_BUILD_BRIDGE: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'an interface name: at most 15 letters, digits, _ . -').default('caisson-build0'),
+  /** auto: firewall the build bridge off the host when possible, else warn; required: else refuse builds; off. */
+  CAISSON_BUILD_FIREWALL: z.enum(['auto', 'required', 'off']).default('auto'),
+  /** Forwarded destinations builds never reach (comma-separated CIDRs); link-local holds cloud metadata. */
+  CAISSON_BUILD_BLOCKED_CIDRS: z.string().regex(/^[0-9a-fA-F.:/,\s]*$/).default('169.254.0.0/16'),
+  CAISSON_BUILD_MEMORY_MB: int(1024),
+  CAISSON_BUILD_CPUS: z.coerce.number().positive().default(2),
+  CAISSON_BUILD_PIDS: int(512),
+  CAISSON_BUILD_TIMEOUT_S: int(600),
+  CAISSON_BUILD_OUTPUT_MB: int(512),
+  CAISSON_BUILD_OUTPUT_FILES: int(100_000),
+  CAISSON_BUILD_LOG_BYTES: int(256 * 1024),
   /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
   CAISSON_WARM: z.enum(['on', 'off']).default('on'),
   CAISSON_WARM_MAX_CONTAINERS: int(32),
@@ -58,6 +72,13 @@ export interface Config {
     hostDataDir: string;
     /** Persistent caches of deploy-time builds (Go); the Docker engine must see the same path. */
     buildCacheDir: string;
+    build: {
+      network: string;
+      bridge: string;
+      firewall: 'auto' | 'required' | 'off';
+      blockedCidrs: string[];
+      limits: { memoryMb: number; cpus: number; pids: number; timeoutMs: number; outputMb: number; outputFiles: number; logBytes: number };
+    };
     /** Warm pools on this worker, and how many warm containers it keeps across all versions. */
     warm: { enabled: boolean; maxContainers: number };
     /** Code dirs of versions no longer live go after graceMs unused; past maxBytes the least recently used go. */
@@ -93,6 +114,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       dataDir,
       hostDataDir: env.CAISSON_HOST_DATA_DIR ? resolve(env.CAISSON_HOST_DATA_DIR) : dataDir,
       buildCacheDir: resolve(env.CAISSON_BUILD_CACHE_DIR ?? resolve(dataDir, 'build-cache')),
+      build: {
+        network: env.CAISSON_BUILD_NETWORK,
+        bridge: env.CAISSON_BUILD_BRIDGE,
+        firewall: env.CAISSON_BUILD_FIREWALL,
+        blockedCidrs: env.CAISSON_BUILD_BLOCKED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
+        limits: {
+          memoryMb: env.CAISSON_BUILD_MEMORY_MB, cpus: env.CAISSON_BUILD_CPUS, pids: env.CAISSON_BUILD_PIDS,
+          timeoutMs: env.CAISSON_BUILD_TIMEOUT_S * 1000, outputMb: env.CAISSON_BUILD_OUTPUT_MB,
+          outputFiles: env.CAISSON_BUILD_OUTPUT_FILES, logBytes: env.CAISSON_BUILD_LOG_BYTES,
+        },
+      },
       warm: { enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS },
       codeCache: {
         maxBytes: env.CAISSON_CODE_CACHE_MAX_BYTES,

@@ -20,6 +20,8 @@ export interface ContainerSpec {
   pidsLimit?: number;
   /** false → no network namespace interfaces at all (the default for functions). */
   network: boolean;
+  /** With network true: this Docker network instead of the default bridge (build containers). */
+  networkName?: string;
   /** With network false: join this running container's (empty) network namespace instead of a new one. */
   joinNetworkOf?: string;
   tmpfsMb?: number;
@@ -29,9 +31,10 @@ export interface ContainerSpec {
   entrypoint?: string[];
   /** More bind mounts (warm containers: the runtime server's directory, read-only). */
   mounts?: Array<{ hostPath: string; containerPath: string; readOnly: boolean }>;
-  /** Build containers only: exec-able /tmp (compilers run from it) and outDir mounted rw at /out.
+  /** Build containers only: exec-able /tmp (compilers run from it) and /out, a tmpfs of outMb
+   * holding at most outFiles inodes: the output never touches the host's disk while the build runs.
    * Still read-only root, all capabilities dropped, no-new-privileges, uid 65534. */
-  build?: { outDir: string };
+  build?: { outMb: number; outFiles: number };
 }
 
 export interface ExecuteOptions {
@@ -40,6 +43,8 @@ export interface ExecuteOptions {
   graceMs?: number;
   stdoutCapBytes?: number;
   stderrCapBytes?: number;
+  /** Raw stdout goes here instead of the capped text (a build streams its /out as a tar). */
+  onStdout?: (chunk: Buffer) => void;
   /** Called every few seconds while the container runs (activity heartbeats). */
   onProgress?: () => void;
   /**

@@ -26,6 +26,7 @@ export async function executeContainer(
   const capture = createOutputCapture({
     stdoutCapBytes: options.stdoutCapBytes ?? defaults.stdoutCapBytes,
     stderrCapBytes: options.stderrCapBytes ?? defaults.stderrCapBytes,
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
   });
   const stream = await engineCall('attaching to the container', () =>
     container.attach({ stream: true, stdout: true, stderr: true }),

@@ -144,7 +144,6 @@ export function containerCreateOptions(
   const tmpfsMb = spec.tmpfsMb ?? (build ? defaults.buildTmpfsMb : defaults.tmpfsMb);
   const binds = [`${spec.codeDir}:/app/function:ro`];
   if (spec.ioDir) binds.push(`${spec.ioDir}:/caisson/io:rw`);
-  if (build) binds.push(`${build.outDir}:/out:rw`);
   for (const m of spec.mounts ?? []) binds.push(`${m.hostPath}:${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
   return {
     name: spec.name,
@@ -164,12 +163,14 @@ export function containerCreateOptions(
       MemorySwap: memory,
       NanoCpus: Math.round(spec.cpus * 1e9),
       PidsLimit: spec.pidsLimit ?? defaults.pidsLimit,
-      NetworkMode: spec.network ? 'bridge' : spec.joinNetworkOf ? `container:${spec.joinNetworkOf}` : 'none',
+      NetworkMode: spec.network ? (spec.networkName ?? 'bridge') : spec.joinNetworkOf ? `container:${spec.joinNetworkOf}` : 'none',
       ReadonlyRootfs: true,
       // Compilers exec from /tmp; functions never need to.
       Tmpfs: {
         '/tmp': `rw,${build ? 'exec' : 'noexec'},nosuid,nodev,size=${tmpfsMb}m`,
         ...(spec.privateIoMb ? { '/caisson/io': `rw,noexec,nosuid,nodev,size=${spec.privateIoMb}m,mode=1777` } : {}),
+        // Memory-backed and charged to the container's memory limit: a build filling it is bounded twice.
+        ...(build ? { '/out': `rw,noexec,nosuid,nodev,size=${build.outMb}m,nr_inodes=${build.outFiles},uid=65534,gid=65534,mode=0700` } : {}),
       },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

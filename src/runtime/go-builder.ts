@@ -11,7 +11,7 @@ export type GoBuildResult =
 
 export async function buildGoFunction(input: GoBuildInput): Promise<GoBuildResult> {
   const { buildImage, ...rest } = input;
-  const built = await runBuild({ ...rest, kind: 'go', image: buildImage, timeoutMs: input.timeoutMs ?? 300_000 });
-  if (!built.ok) return { ok: false, compilerOutput: built.output, durationMs: built.durationMs };
-  return { ok: true, binaryPath: `${input.localOutDir ?? input.outDir}/handler`, durationMs: built.durationMs };
+  const built = await runBuild({ ...rest, kind: 'go', image: buildImage, limits: { timeoutMs: 300_000, ...input.limits } });
+  if (!built.ok) return { ok: false, compilerOutput: `${built.reason}\n${built.output}`, durationMs: built.durationMs };
+  return { ok: true, binaryPath: `${input.outDir}/handler`, durationMs: built.durationMs };
 }

@@ -21,6 +21,8 @@ export type BuildKind = 'go' | 'python-deps' | 'node-deps';
 
 export interface BuildFunctionInput {
   deploymentId: string;
+  /** Whose build: caches are per namespace, and a build is reused only within its namespace. */
+  namespace: string;
   runtime: Runtime;
   convention: Convention;
   entry: string;

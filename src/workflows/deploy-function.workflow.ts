@@ -40,7 +40,7 @@ export async function deployFunction(input: DeployFunctionInput): Promise<Functi
     let built: BuildFunctionResult;
     try {
       built = await data.buildFunction({
-        deploymentId: input.deploymentId, runtime: input.version.runtime, convention: input.version.convention,
+        deploymentId: input.deploymentId, namespace: input.version.namespace, runtime: input.version.runtime, convention: input.version.convention,
         entry: input.version.entry, source: input.version.artifact,
       });
     } catch (err) {

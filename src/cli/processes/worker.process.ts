@@ -1,11 +1,13 @@
 // A data-plane worker: Temporal + Docker only, no database. Serves the workflows and
 // pullImage on the shared data queue, and the container activities on its own host queue.
 import { join, relative } from 'node:path';
+import Dockerode from 'dockerode';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createBlobClient } from '../../activities/blob-client.js';
 import { createBuildActivities } from '../../activities/build.activities.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
 import type { Config } from '../../config/env.js';
+import { createBuildNetwork } from '../../runtime/build-network.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
 import { startCodeCacheReconciler, type ReconcileReport } from '../../runtime/code-cache-reconcile.js';
 import { codeOfWarmKey } from '../../runtime/warm-target.js';
@@ -53,8 +55,13 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export async function startWorker(config: Config, opts: { connection?: NativeConnection; log?: (m: string) => void } = {}): Promise<RunningWorker> {
   const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
-  const runtime = createDockerRuntime({});
+  const docker = new Dockerode();
+  const runtime = createDockerRuntime({ docker });
   await runtime.ping();
+  const { build } = config.worker;
+  const buildNetwork = createBuildNetwork({ docker, name: build.network, bridge: build.bridge, firewall: build.firewall, blockedCidrs: build.blockedCidrs, log });
+  // Made (and firewalled) now so the log says at start what builds can reach; again before each build.
+  await buildNetwork.prepare().catch((err: Error) => log(`build network: ${err.message}`));
   const connection = opts.connection ?? (await connectWorker(config.temporal));
   const hostQueue = hostTaskQueue(config.temporal.taskQueue, config.worker.id);
   const { dataDir, hostDataDir } = config.worker;
@@ -123,7 +130,8 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
     activities: { pullImage, createContainer, executeWarm, warmEnabled, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
-      dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir }) },
+      dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir,
+      network: buildNetwork, limits: build.limits }) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
