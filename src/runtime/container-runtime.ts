@@ -69,6 +69,11 @@ export interface ExecutionOutcome {
   /** The container broke the protocol with the worker (malformed or oversized frames): the
    * function's fault, reported as InvalidOutput with this message. */
   protocolError?: string;
+  /**
+   * The function's process closed its runtime server's channel while the container kept
+   * running (no exit status to read): what the container's own processes did, so the function's.
+   */
+  abandoned?: boolean;
 }
 
 export interface ManagedContainer {

@@ -34,7 +34,8 @@ const SNIPPET_CHARS = 200;
 const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
 /**
- * Precedence: cancelled → timed out → OOM → broken protocol → handler's own error → non-zero exit →
+ * Precedence: cancelled → timed out → OOM → broken protocol → handler's own error → abandoned server →
+ * unknown exit → non-zero exit →
  * output (handler: result.json; script: JSON on stdout). Non-JSON stdout is
  * InvalidOutput: the old platform's functions print JSON, anything else is a bug
  * worth surfacing rather than silently passing a string along.
@@ -54,6 +55,10 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
   if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
 
+  if (outcome.abandoned) {
+    return fail('FunctionError', 'the function stopped answering its runtime server while its container kept running (a process of its own closed the channel, or held or traced the others); the container was removed');
+  }
+  // Only the engine leaves no exit status (the container vanished, or inspect failed).
   if (outcome.exitCode === null) return fail('InfrastructureError', 'the container exit status is unknown');
   if (outcome.exitCode !== 0) {
     const signal = outcome.exitCode > 128 ? SIGNALS[outcome.exitCode - 128] : undefined;

@@ -156,10 +156,15 @@ export class WarmContainer {
     this.dead = true;
     const state = stop || this.violation ? { exitCode: 137, oomKilled: false } : await this.exitState();
     const outcome = this.outcome(durationMs, { ...state, stdoutDropped: 0, stderrDropped: 0 });
+    if ('abandoned' in state) {
+      // Its own processes keep it running without a server (e.g. one holds PID 1 under ptrace): stop it now.
+      await this.runtime.remove(this.id).catch(() => undefined);
+    }
     return {
       outcome: {
         ...outcome, timedOut: stop === 'timeout', cancelled: stop === 'cancel',
         ...(this.violation && !stop ? { protocolError: `the warm container broke its protocol: ${this.violation}` } : {}),
+        ...('abandoned' in state ? { abandoned: true } : {}),
       },
       resultFile: { kind: 'missing' },
       reusable: false,
@@ -199,12 +204,17 @@ export class WarmContainer {
     await this.runtime.remove(this.id).catch(() => undefined);
   }
 
-  /** After the server vanished: the container's exit code and OOM flag, once it has stopped. */
-  private async exitState(): Promise<{ exitCode: number | null; oomKilled: boolean }> {
+  /**
+   * After the server vanished: the container's exit code and OOM flag, once it has stopped;
+   * `abandoned` when it is still running after EXIT_SETTLE_MS (then the container's own
+   * processes hold it up, not the engine: the engine answered).
+   */
+  private async exitState(): Promise<{ exitCode: number | null; oomKilled: boolean; abandoned?: true }> {
     const until = Date.now() + EXIT_SETTLE_MS;
     for (;;) {
       const s = await this.runtime.inspectState(this.id).catch(() => ({ running: false, exitCode: null, oomKilled: false }));
-      if (!s.running || Date.now() > until) return { exitCode: s.running ? null : s.exitCode, oomKilled: s.oomKilled };
+      if (!s.running) return { exitCode: s.exitCode, oomKilled: s.oomKilled };
+      if (Date.now() > until) return { exitCode: null, oomKilled: s.oomKilled, abandoned: true };
       await sleep(20);
     }
   }

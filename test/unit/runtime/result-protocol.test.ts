@@ -36,6 +36,8 @@ const failures: Case[] = [
   ['exit 137 without OOM names SIGKILL', { convention: 'script', outcome: outcome({ exitCode: 137 }), resultFile: undefined }, { kind: 'FunctionError', message: 'the function exited with code 137 (SIGKILL)' }],
   ['non-zero exit beats a handler ok result', { convention: 'handler', outcome: outcome({ exitCode: 2 }), resultFile: okFile }, { kind: 'FunctionError' }],
   ['unknown exit status', { convention: 'script', outcome: outcome({ exitCode: null }), resultFile: undefined }, { kind: 'InfrastructureError' }],
+  // The server's channel closed while its own processes kept the container up (e.g. PID 1 held under ptrace).
+  ['abandoned server', { convention: 'handler', outcome: outcome({ exitCode: null, abandoned: true }), resultFile: { kind: 'missing' } }, { kind: 'FunctionError' }],
   ['handler without result.json', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'missing' } }, { kind: 'InvalidOutput', message: expect.stringContaining('result.json is missing') }],
   ['handler result file undefined', { convention: 'handler', outcome: outcome(), resultFile: undefined }, { kind: 'InvalidOutput' }],
   ['handler result.json too large', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'too-large', sizeBytes: 5000, capBytes: MAX } }, { kind: 'InvalidOutput', message: `the result is 5000 bytes, over the limit of ${MAX} bytes` }],
