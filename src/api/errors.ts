@@ -26,9 +26,11 @@ function codeFor(err: AppError): TRPCCode {
   }
 }
 
+export const INTERNAL_MESSAGE = 'internal error (see the api log)';
+
 export function toTRPCError(err: unknown, log: (msg: string, err: unknown) => void = console.error): TRPCError {
   if (err instanceof TRPCError) return err;
   if (err instanceof AppError) return new TRPCError({ code: codeFor(err), message: err.message, cause: err });
   log('[caisson api] internal error', err);
-  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error (see the api log)' });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE });
 }

@@ -3,10 +3,13 @@
 // GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
 // GET /artifacts/live (the live versions and their artifacts: what code caches may keep).
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { Repositories } from '../db/index.js';
 import type { ApiContext } from './context.js';
+import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem, type RequestProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
 
 export type HealthCheck = () => Promise<unknown>;
@@ -27,13 +30,30 @@ export function createApiServer(options: HttpServerOptions): Server {
     basePath: '/trpc/',
     createContext: () => options.context,
     maxBodySize: options.maxBodyBytes,
+    maxBatchSize: MAX_BATCH_CALLS,
   });
 
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  /** Bounds checked before tRPC reads anything; the body, read here, is handed to it as text. */
+  async function serveTrpc(req: IncomingMessage & { body?: string }, res: ServerResponse, url: URL): Promise<void> {
+    const problem = trpcUrlProblem(url);
+    if (problem) return sendProblem(res, problem);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const body = await readBody(req, options.maxBodyBytes);
+      if (!body) return sendProblem(res, tooLarge(options.maxBodyBytes));
+      const text = body.toString('utf8');
+      const deep = jsonTextProblem(text, 'the request body');
+      if (deep) return sendProblem(res, deep);
+      req.body = text;
+    }
+    return trpc(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    const url = parseUrl(req.url ?? '/');
+    if (!(url instanceof URL)) return sendProblem(res, url);
     const path = url.pathname;
     const route = async () => {
-      if (path.startsWith('/trpc/')) return trpc(req, res);
+      if (path.startsWith('/trpc/')) return serveTrpc(req, res, url);
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
       const artifact = /^\/artifacts\/([0-9a-f]{64})$/.exec(path);
@@ -48,11 +68,24 @@ export function createApiServer(options: HttpServerOptions): Server {
       }
       sendJson(res, 404, { error: 'not found' });
     };
-    route().catch((err) => {
+    route().catch((err: unknown) => {
+      if (req.destroyed && (err as { code?: unknown } | null)?.code === 'ECONNRESET') return; // the client went away mid-body
       console.error('[caisson api]', req.method, path, err);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
   });
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/** Node's own answer to a request it cannot parse has no body: this one says what was wrong. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'the request line and headers are too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long to arrive'] : [400, `the request is not valid HTTP (${err.code ?? 'unparsable'})`];
+  const body = JSON.stringify({ error: { message } });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 async function putArtifact(req: IncomingMessage, res: ServerResponse, sha256: string, options: HttpServerOptions): Promise<void> {
@@ -90,18 +123,35 @@ function sendBytes(res: ServerResponse, bytes: Buffer | null): void {
   res.end(bytes);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+/** A refusal in tRPC's error envelope, so a tRPC client reads its message as it reads any other. */
+function sendProblem(res: ServerResponse, p: RequestProblem): void {
+  sendJson(res, p.status, { error: { message: p.message, code: TRPC_ERROR_CODES_BY_KEY[p.code], data: { code: p.code, httpStatus: p.status } } });
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return null;
-    chunks.push(chunk as Buffer);
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The body, or null once it is over max (the rest is read and dropped, so the answer still reaches the client). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  if (Number(req.headers['content-length']) > max) {
+    req.resume();
+    return Promise.resolve(null);
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(size <= max ? Buffer.concat(chunks) : null));
+    req.on('error', reject);
+  });
 }

@@ -1,29 +1,39 @@
 // initTRPC once. Every procedure's errors pass through toTRPCError; the formatter turns bad
 // input into `field: why` messages and adds zod's errors and Caisson's own error code, so a
-// caller sees which field is wrong.
+// caller sees which field is wrong. No answer carries a stack trace: it names server files.
 import { initTRPC } from '@trpc/server';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
-import { toTRPCError } from './errors.js';
+import { INTERNAL_MESSAGE, toTRPCError } from './errors.js';
+
+/** Problems named in one answer: an input with 100,000 bad keys gets a readable answer, not a megabyte. */
+const MAX_ISSUES = 20;
 
 /** One line per problem, `path: why` ('input' for the whole input), instead of zod's JSON. */
 function zodSummary(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+  const lines = err.issues.slice(0, MAX_ISSUES).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+  const more = err.issues.length - lines.length;
+  return lines.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 const t = initTRPC.context<ApiContext>().create({
+  // tRPC's dev mode (any NODE_ENV but production) puts the stack in data.stack; the api log has it.
+  isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    const zod = cause instanceof z.ZodError ? cause : undefined;
+    const full = cause instanceof z.ZodError ? cause : undefined;
+    const zod = full && new z.ZodError(full.issues.slice(0, MAX_ISSUES));
+    // A 500 that did not come through toTRPCError (tRPC's own, e.g. an unserializable result) says nothing more.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError);
     return {
       ...shape,
       // tRPC's message for bad input is zod's issues as JSON text: a caller should read which field and why.
-      message: zod ? zodSummary(zod) : shape.message,
+      message: full ? zodSummary(full) : internal ? INTERNAL_MESSAGE : shape.message,
       data: {
         ...shape.data,
         zodError: zod ? z.flattenError(zod) : null,
-        /** Every problem with its full path (fieldErrors above keeps only the top-level key). */
+        /** Each problem with its full path (fieldErrors above keeps only the top-level key); the first MAX_ISSUES. */
         issues: zod ? zod.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : null,
         caissonCode: cause instanceof AppError ? cause.code : null,
         details: cause instanceof AppError ? (cause.details ?? null) : null,
