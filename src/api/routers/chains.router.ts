@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { FunctionNameSchema, InvocationIdInput, InvokeInput, ListInput, NamespaceSchema } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
+import { NotFoundError } from '../../shared/errors.js';
 
 const ChainNameSchema = FunctionNameSchema;
 const VersionSelector = z.union([z.number().int().min(1), z.literal('latest')]).default('latest');
@@ -28,7 +29,7 @@ export const chainsRouter = router({
   versions: publicProcedure.input(ChainRefInput).query(async ({ ctx, input }) =>
     (await ctx.db.chains.listVersions(input.namespace, input.name)).map((v) => ({ version: v.version, functions: Object.keys(v.specs), createdAt: v.createdAt.toISOString() }))),
   delete: publicProcedure.input(ChainRefInput).mutation(async ({ ctx, input }) => {
-    await ctx.db.chains.delete(input.namespace, input.name);
+    if (!(await ctx.db.chains.delete(input.namespace, input.name))) throw new NotFoundError('chain', `${input.namespace}/${input.name}`);
     return { deleted: true as const, name: input.name };
   }),
   start: publicProcedure.input(StartChainInput).mutation(({ ctx, input }) => ctx.chains.start(input)),

@@ -2,6 +2,7 @@
 // build steps), read, list, delete.
 import { CreateFunctionInput, DeployFunctionRequest, DeploymentInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
+import { NotFoundError } from '../../shared/errors.js';
 
 export const functionsRouter = router({
   create: publicProcedure.input(CreateFunctionInput).mutation(({ ctx, input }) => ctx.functions.create(input)),
@@ -16,7 +17,7 @@ export const functionsRouter = router({
   delete: publicProcedure
     .input(FunctionRefInput)
     .mutation(async ({ ctx, input }) => {
-      await ctx.db.functions.delete(input.namespace, input.name);
+      if (!(await ctx.db.functions.delete(input.namespace, input.name))) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
       return { deleted: true as const, name: input.name };
     }),
 });

@@ -17,6 +17,7 @@ import { decodeCode, resolveEntry } from './function-code.js';
 import { withinMs } from '../../shared/promises.js';
 import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
+import { isRunNotFound } from '../../temporal/run-not-found.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
@@ -83,6 +84,10 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
   /** The deploy's steps, and its outcome once it is over (waits up to waitMs for that). */
   async function deployment(id: string, waitMs = 0): Promise<DeploymentView> {
     const handle = temporal.workflow.getHandle(id);
+    // Without this a deploy that never was would look RUNNING (its result never settles within waitMs).
+    await handle.describe().catch((err: unknown) => {
+      throw isRunNotFound(err) ? new NotFoundError('deployment', id) : err;
+    });
     const settled = await withinMs(handle.result().then(
       (spec: FunctionVersionSpec) => ({ spec }),
       (err: unknown) => ({ err }),

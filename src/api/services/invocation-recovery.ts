@@ -14,7 +14,6 @@
 // one without. An empty database has no newest row: nothing is swept then (get still finds
 // a run by its id). A chain step's run is recorded by its chain, never here.
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import type { InvocationRow, Repositories } from '../../db/index.js';
 import {
   OUTCOME_QUERY,
@@ -23,6 +22,7 @@ import {
   type InvokeFunctionResult,
 } from '../../shared/invocation.js';
 import type { InvocationStatus } from '../../shared/types.js';
+import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { rowInputOf } from './invocation-input.js';
 
 /** How far before the newest row the orphan sweep looks (far longer than any insert takes). */
@@ -76,7 +76,7 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     try {
       history = await temporal.workflow.getHandle(id).fetchHistory();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
+      if (isRunNotFound(err)) return null;
       throw err;
     }
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -131,3 +131,4 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
 }
 
 export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;
+

@@ -266,6 +266,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
 
   /** Waits up to waitMs for the workflow to close; answers the record either way. */
   async function wait(id: string, waitMs: number): Promise<InvocationView> {
+    // An id that names nothing is answered at once, not after waitMs of polling for a run.
+    if (!(await db.invocations.get(id)) && !(await recovery.rowFromRun(id))) throw new NotFoundError('invocation', id);
     const deadline = Date.now() + waitMs;
     const handle = temporal.workflow.getHandle(id);
     while (Date.now() < deadline) {
