@@ -14,6 +14,9 @@ import {
 } from '../shared/deploy.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 
+/** Failure types of the build step that the deploy's code causes (shared/errors.ts codes, BuildFailed). */
+const CODE_FAULTS = new Set<string>([BUILD_FAILED_TYPE, 'VALIDATION', 'LIMIT_EXCEEDED']);
+
 export const deployProgressQuery = defineQuery<DeployProgress>('deployProgress');
 
 export async function deployFunction(input: DeployFunctionInput): Promise<FunctionVersionSpec> {
@@ -48,7 +51,8 @@ export async function deployFunction(input: DeployFunctionInput): Promise<Functi
       const message = cause instanceof ApplicationFailure ? cause.message : String(err);
       mark('build', 'failed', message);
       mark('register', 'skipped');
-      const type = cause instanceof ApplicationFailure && cause.type === BUILD_FAILED_TYPE ? BUILD_FAILED_TYPE : 'BuildUnavailable';
+      // The code's fault (a build error, an archive refused) keeps its type: the api answers it as bad input.
+      const type = cause instanceof ApplicationFailure && cause.type && CODE_FAULTS.has(cause.type) ? cause.type : 'BuildUnavailable';
       throw ApplicationFailure.create({ type, message, nonRetryable: true });
     }
     artifact = built.artifact;
