@@ -1,11 +1,15 @@
 // zod input schemas of the public api: one place, so the CLI, docs and tests agree.
 import { z } from 'zod';
 import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
+import { envProblems } from '../shared/function-env.js';
 import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
-const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).default({});
+/** Checked as a whole (shared/function-env.ts), so an error names the variable: `env.FOO: why`. */
+const EnvSchema = z.record(z.string(), z.string()).superRefine((env, ctx) => {
+  for (const p of envProblems(env)) ctx.addIssue({ code: 'custom', path: p.name === undefined ? [] : [p.name], message: p.message });
+}).default({});
 const Base64Schema = z.string().min(1, 'code is empty').regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 /** Every field optional and WITHOUT its default: zod's .partial() keeps defaults, which would

@@ -1,6 +1,6 @@
 // The one place configuration is parsed: loadConfig(source = process.env) → frozen Config.
 // Every variable, its default and its meaning is listed in README.md (Configuration).
-import { hostname } from 'node:os';
+import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ArchiveLimits } from '../shared/archive-policy.js';
@@ -55,7 +55,15 @@ const EnvSchema = z.object({
   CAISSON_CODE_CACHE_MAX_BYTES: int(4096 * MiB),
   CAISSON_CODE_CACHE_RECONCILE_MS: int(30_000),
   CAISSON_CODE_CACHE_GRACE_MS: int(20 * 60_000),
+  // The api cannot ask the workers what they have: deploys are checked against these (api host's figures by default).
+  CAISSON_MAX_FUNCTION_CPUS: z.coerce.number().positive().default(() => availableParallelism()),
+  CAISSON_MAX_FUNCTION_MEMORY_MB: z.coerce.number().int().min(16).default(() => defaultMaxMemoryMb()),
 });
+
+/** Half the host's memory, leaving the rest to the engine, the workers and other functions. */
+function defaultMaxMemoryMb(): number {
+  return Math.max(16, Math.floor(totalmem() / MiB / 2));
+}
 
 export interface Config {
   home: string;
@@ -89,6 +97,8 @@ export interface Config {
     payloadBytes: number; resultBytes: number; codeBytes: number; logBytes: number; inlineBytes: number;
     /** What one code archive may expand to (api at deploy, worker before extracting). */
     codeArchive: ArchiveLimits;
+    /** The most a function version may ask for (limits.cpus, limits.memoryMb): what a worker can give. */
+    functionCpus: number; functionMemoryMb: number;
   };
 }
 
@@ -140,6 +150,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       logBytes: env.CAISSON_LOG_CAP_BYTES,
       inlineBytes: env.CAISSON_INLINE_PAYLOAD_BYTES,
       codeArchive: { maxExpandedBytes: env.CAISSON_MAX_CODE_EXPANDED_BYTES, maxEntries: env.CAISSON_MAX_CODE_FILES },
+      functionCpus: env.CAISSON_MAX_FUNCTION_CPUS,
+      functionMemoryMb: env.CAISSON_MAX_FUNCTION_MEMORY_MB,
     },
   });
 }

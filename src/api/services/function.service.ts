@@ -11,7 +11,7 @@ import type { VersionRegistry } from '../../activities/build.activities.js';
 import { BUILD_FAILED_TYPE, type DeployFunctionInput, type DeployProgress, type VersionRequest } from '../../shared/deploy.js';
 import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, ValidationError, type ErrorCode } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
-import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec } from '../../shared/types.js';
+import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type Limits } from '../../shared/types.js';
 import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
 import { decodeCode, resolveEntry } from './function-code.js';
 import { withinMs } from '../../shared/promises.js';
@@ -21,7 +21,8 @@ import { isRunNotFound } from '../../temporal/run-not-found.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
-  limits: { codeBytes: number; codeArchive: ArchiveLimits };
+  /** codeBytes: the largest upload; codeArchive: what it may expand to; functionCpus/functionMemoryMb: the most a worker can give one container. */
+  limits: { codeBytes: number; codeArchive: ArchiveLimits; functionCpus: number; functionMemoryMb: number };
   temporal: Client;
   taskQueues: TaskQueues;
 }
@@ -53,12 +54,14 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
     if (artifact.format === 'tgz') await inspectTgz(bytes, limits.codeArchive);
     const convention = input.convention ?? previous?.convention ?? 'script';
     const keepEntry = previous && convention === previous.convention && input.fileName === undefined;
+    const versionLimits = LimitsSchema.parse({ ...previous?.limits, ...input.limits });
+    assertWorkersCanGive(versionLimits, limits);
     await db.artifacts.put(bytes);
     const version: VersionRequest = {
       namespace: input.namespace, name: input.name, runtime, convention,
       entry: input.entry ?? (keepEntry ? previous.entry : resolveEntry({ runtime, convention, artifact })),
       artifact,
-      limits: LimitsSchema.parse({ ...previous?.limits, ...input.limits }),
+      limits: versionLimits,
       env: input.env ?? previous?.env ?? {},
       retryPolicy: RetryPolicySchema.parse({ ...previous?.retryPolicy, ...input.retryPolicy }),
       warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
@@ -126,6 +129,16 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
   };
 
   return { create, update, deploy, deployment, registry };
+}
+
+/** A version no worker could run (`docker create` refuses more CPUs than the host has) is refused at deploy. */
+function assertWorkersCanGive(asked: Limits, max: FunctionServiceDeps['limits']): void {
+  if (asked.cpus > max.functionCpus) {
+    throw new ValidationError(`limits.cpus: ${asked.cpus} is more than a worker can give a function (at most ${max.functionCpus})`, 'limits.cpus');
+  }
+  if (asked.memoryMb > max.functionMemoryMb) {
+    throw new ValidationError(`limits.memoryMb: ${asked.memoryMb} is more than a worker can give a function (at most ${max.functionMemoryMb})`, 'limits.memoryMb');
+  }
 }
 
 const API_CODES = new Set<string>(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'LIMIT_EXCEEDED']);

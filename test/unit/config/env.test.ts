@@ -1,3 +1,4 @@
+import { availableParallelism, totalmem } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
 
@@ -25,6 +26,15 @@ describe('loadConfig', () => {
     expect(c.limits.codeArchive).toEqual({ maxExpandedBytes: 1024, maxEntries: 5 });
     expect(c.worker.codeCache.maxBytes).toBe(0);
     expect(() => loadConfig({ CAISSON_MAX_CODE_FILES: '-1' })).toThrow(/CAISSON_MAX_CODE_FILES/);
+  });
+
+  it('bounds what a function may ask for by this host unless told', () => {
+    const c = loadConfig({});
+    expect(c.limits.functionCpus).toBe(availableParallelism());
+    expect(c.limits.functionMemoryMb).toBe(Math.floor(totalmem() / 1024 / 1024 / 2));
+    const set = loadConfig({ CAISSON_MAX_FUNCTION_CPUS: '0.5', CAISSON_MAX_FUNCTION_MEMORY_MB: '256' });
+    expect(set.limits).toMatchObject({ functionCpus: 0.5, functionMemoryMb: 256 });
+    expect(() => loadConfig({ CAISSON_MAX_FUNCTION_CPUS: '0' })).toThrow(/CAISSON_MAX_FUNCTION_CPUS/);
   });
 
   it('maps the worker data dir to the host path when the worker runs in a container', () => {
