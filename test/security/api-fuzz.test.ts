@@ -5,6 +5,7 @@
 // must be a 4xx (or a 2xx for what is allowed) with a readable message and nothing of the
 // server's insides, and nothing may have been created.
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { appRouter } from '../../src/api/routers/_app.js';
@@ -282,9 +283,37 @@ describe('a hostile client', () => {
       body: JSON.stringify({ namespace: 'fz', name: 'fz-junk', runtime: 'python', code: Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('junk')]).toString('base64') }) });
     expect(junk.status).toBe(400);
     expect(problemsOf(junk)).toEqual([]);
+    // An archive whose entry climbs out of its root: refused as the code's fault after one
+    // build attempt (it was retried five times over 15 s and answered 503).
+    const t0 = Date.now();
+    const unsafe = await send({ what: 'unsafe archive', method: 'POST', path: '/trpc/functions.create',
+      body: JSON.stringify({ namespace: 'fz', name: 'fz-unsafe', runtime: 'python', code: gzipSync(tarOf('../escape.py', 'print(1)\n')).toString('base64') }) });
+    expect(unsafe.status).toBe(400);
+    expect(problemsOf(unsafe)).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await everything()).toEqual(before);
   });
 });
+
+/** A one-entry ustar archive, written by hand: tar libraries refuse to write a name like '../x'. */
+function tarOf(name: string, content: string): Buffer {
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, value: string) => header.write(value.slice(0, length), offset, 'latin1');
+  field(0, 100, name);
+  field(100, 8, '0000644\0');
+  field(108, 8, '0000000\0');
+  field(116, 8, '0000000\0');
+  field(124, 12, `${Buffer.byteLength(content).toString(8).padStart(11, '0')}\0`);
+  field(136, 12, '00000000000\0');
+  field(156, 1, '0');
+  field(257, 8, 'ustar\u000000');
+  field(148, 8, '        ');
+  const sum = header.reduce((a, b) => a + b, 0);
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+  body.write(content);
+  return Buffer.concat([header, body, Buffer.alloc(1024)]);
+}
 
 function countBy(values: number[]): Record<number, number> {
   const out: Record<number, number> = {};
