@@ -4,15 +4,16 @@
 // URLs, unknown ids, bad content types and headers, bytes that are not HTTP. Every answer
 // must be a 4xx (or a 2xx for what is allowed) with a readable message and nothing of the
 // server's insides, and nothing may have been created.
-import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { appRouter } from '../../src/api/routers/_app.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { createProber, problemsOf, tarOf, type Case } from './support/http-fuzz.js';
 
 let stack: TestStack;
 let before: unknown;
+let prober: ReturnType<typeof createProber>;
 
 /** Small limits, so "too large" costs the test little: body limit ≈ 1.4 × 1 MiB + 1 MiB. */
 const CODE_BYTES = 1024 * 1024;
@@ -20,10 +21,12 @@ const CODE_BYTES = 1024 * 1024;
 beforeAll(async () => {
   stack = await startTestStack({ name: 'fuzz', env: { CAISSON_MAX_CODE_BYTES: String(CODE_BYTES), CAISSON_MAX_PAYLOAD_BYTES: String(CODE_BYTES) } });
   before = await everything();
+  prober = createProber(stack.api.url);
 });
 afterAll(async () => {
   await stack?.stop();
 });
+const send = (c: Case) => prober.send(c);
 
 /** What the fuzz must not change: every list, in the namespaces the cases name. */
 async function everything() {
@@ -33,70 +36,6 @@ async function everything() {
     c.deadLetters.list.query({ namespace }), c.chains.invocations.query({ namespace }),
   ]));
   return JSON.parse(JSON.stringify(lists)) as unknown;
-}
-
-interface Case { what: string; method: string; path: string; body?: string | Buffer; headers?: Record<string, string>; chunked?: boolean }
-interface Answer { what: string; status: number; text: string }
-const answers: Answer[] = [];
-
-async function send(c: Case): Promise<Answer> {
-  const res = await fetch(stack.api.url + c.path, {
-    method: c.method,
-    headers: { 'content-type': 'application/json', ...c.headers },
-    ...(c.body !== undefined ? { body: c.chunked ? chunks(Buffer.from(c.body)) : c.body, duplex: 'half' } : {}),
-  } as RequestInit);
-  const answer = { what: c.what, status: res.status, text: await res.text() };
-  answers.push(answer);
-  return answer;
-}
-
-/** A body sent without a content-length (chunked), so only counting what arrives can bound it. */
-function chunks(bytes: Buffer): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.subarray(offset, (offset += 64 * 1024)));
-    },
-  });
-}
-
-/** A raw request (what fetch refuses to send), answered by whatever the server writes back. */
-function sendRaw(what: string, bytes: string): Promise<Answer> {
-  const url = new URL(stack.api.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname);
-    let text = '';
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
-      const answer = { what, status, text: text.slice(text.indexOf('\r\n\r\n') + 4) };
-      answers.push(answer);
-      resolve(answer);
-    });
-    socket.end(bytes);
-  });
-}
-
-/** A readable message and nothing of the server's insides: no stack, no file paths. */
-function problemsOf(a: Answer): string[] {
-  const problems: string[] = [];
-  if (a.status >= 500 || a.status === 0) problems.push(`status ${a.status}`);
-  if (a.status < 400) return problems;
-  let message: unknown;
-  try {
-    const body = JSON.parse(a.text) as { error?: unknown } | { error?: unknown }[];
-    const error = (Array.isArray(body) ? body[0] : body)?.error;
-    message = typeof error === 'string' ? error : (error as { message?: unknown } | undefined)?.message;
-  } catch {
-    problems.push(`body is not JSON: ${a.text.slice(0, 80)}`);
-  }
-  if (typeof message !== 'string' || message.trim() === '') problems.push('no message');
-  else if (message.length > 4000) problems.push(`message of ${message.length} chars`);
-  if (/\bat .+:\d+:\d+\)?/.test(a.text) || a.text.includes('"stack"')) problems.push('a stack trace');
-  if (a.text.includes(process.cwd()) || /node_modules|\/src\/|\.ts:\d/.test(a.text)) problems.push('a server path');
-  return problems;
 }
 
 type Procedure = { _def: { type: 'query' | 'mutation'; inputs: z.ZodType[] } };
@@ -255,9 +194,10 @@ describe('a hostile client', () => {
     const cases = [...inputCases(), ...rawCases(), ...unknownIdCases()];
     // A few at a time: the point is what each answer says, not load.
     for (let i = 0; i < cases.length; i += 8) await Promise.all(cases.slice(i, i + 8).map(send));
+    const { answers } = prober;
     for (const [what, bytes] of RAW_REQUESTS) {
       // 'a content-length past the end' is answered when the client gives up (half-close): any 4xx or nothing.
-      const a = await sendRaw(what, bytes);
+      const a = await prober.sendRaw(what, bytes);
       if (what === 'a content-length past the end' && a.status === 0) answers.pop();
     }
 
@@ -294,26 +234,6 @@ describe('a hostile client', () => {
     expect(await everything()).toEqual(before);
   });
 });
-
-/** A one-entry ustar archive, written by hand: tar libraries refuse to write a name like '../x'. */
-function tarOf(name: string, content: string): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string) => header.write(value.slice(0, length), offset, 'latin1');
-  field(0, 100, name);
-  field(100, 8, '0000644\0');
-  field(108, 8, '0000000\0');
-  field(116, 8, '0000000\0');
-  field(124, 12, `${Buffer.byteLength(content).toString(8).padStart(11, '0')}\0`);
-  field(136, 12, '00000000000\0');
-  field(156, 1, '0');
-  field(257, 8, 'ustar\u000000');
-  field(148, 8, '        ');
-  const sum = header.reduce((a, b) => a + b, 0);
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
-  body.write(content);
-  return Buffer.concat([header, body, Buffer.alloc(1024)]);
-}
 
 function countBy(values: number[]): Record<number, number> {
   const out: Record<number, number> = {};
