@@ -2,6 +2,7 @@
 // data-plane workers use (they hold no database credentials): GET /artifacts/:sha256,
 // GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
 // GET /artifacts/live (the live versions and their artifacts: what code caches may keep).
+// Every refusal is a 4xx with a JSON message; tRPC calls are bounded first (request-limits.ts).
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -41,8 +42,8 @@ export function createApiServer(options: HttpServerOptions): Server {
       const body = await readBody(req, options.maxBodyBytes);
       if (!body) return sendProblem(res, tooLarge(options.maxBodyBytes));
       const text = body.toString('utf8');
-      const deep = jsonTextProblem(text, 'the request body');
-      if (deep) return sendProblem(res, deep);
+      const bad = jsonTextProblem(text, 'the request body');
+      if (bad) return sendProblem(res, bad);
       req.body = text;
     }
     return trpc(req, res);
