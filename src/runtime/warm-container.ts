@@ -142,19 +142,21 @@ export class WarmContainer {
       answer = await reply;
     } finally {
       clearTimeout(timer);
-      clearInterval(progress);
       opts.signal?.removeEventListener('abort', onAbort);
     }
     const durationMs = Math.round(performance.now() - startedAt);
     if (answer && 'reply' in answer && !stop) {
+      clearInterval(progress);
       const r = answer.reply;
       const outcome = this.outcome(durationMs, r);
       return { outcome, resultFile: r.resultFile, reusable: !r.stray && !r.oomKilled && this.alive };
     }
     // Killed by us (deadline, cancel, broken protocol), or the server died (a crash, an OOM
-    // kill, the handler exiting the process).
+    // kill, the handler exiting the process). Progress goes on while its container settles
+    // (up to EXIT_SETTLE_MS): without heartbeats that wait timed the activity out as infrastructure.
     this.dead = true;
-    const state = stop || this.violation ? { exitCode: 137, oomKilled: false } : await this.exitState();
+    const state = stop || this.violation ? { exitCode: 137, oomKilled: false } : await this.exitState(); // never rejects
+    clearInterval(progress);
     const outcome = this.outcome(durationMs, { ...state, stdoutDropped: 0, stderrDropped: 0 });
     if ('abandoned' in state) {
       // Its own processes keep it running without a server (e.g. one holds PID 1 under ptrace): stop it now.
