@@ -37,7 +37,7 @@ export function createHttpTransport(): HttpTransport {
     const body = init.body ?? undefined;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const request = protocol === 'https:' ? https.request : http.request;
-    return new Promise((resolve, reject) => {
+    const attempt = (retried: boolean): Promise<TransportResponse> => new Promise((resolve, reject) => {
       const req = request(target, { method: init.method ?? 'GET', headers, agent: agents[protocol], signal: init.signal ?? undefined }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -55,9 +55,15 @@ export function createHttpTransport(): HttpTransport {
           });
         });
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed as idle just as this request went out: the server
+        // never read it, so it is sent again once, on a new socket (as Node's docs advise).
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(attempt(true));
+        else reject(err);
+      });
       req.end(body);
     });
+    return attempt(false);
   }
   return {
     fetch: send,
