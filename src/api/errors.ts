@@ -21,6 +21,10 @@ function codeFor(err: AppError): TRPCCode {
       return 'UNPROCESSABLE_CONTENT';
     case 'INTERNAL':
       return 'INTERNAL_SERVER_ERROR';
+    case 'UNAUTHORIZED':
+      return 'UNAUTHORIZED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
     default:
       return assertNever(err.code);
   }

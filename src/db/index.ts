@@ -1,15 +1,19 @@
 // The db layer's public surface: open a database, build the repositories over it.
 import type { PrismaClient } from './generated/client.js';
+import { createApiKeysRepository } from './api-keys.repository.js';
 import { createArtifactsRepository } from './artifacts.repository.js';
 import { createBlobsRepository } from './blobs.repository.js';
 import { createChainsRepository } from './chains.repository.js';
 import { createDeadLettersRepository } from './dead-letters.repository.js';
 import { createFunctionsRepository } from './functions.repository.js';
 import { createInvocationsRepository } from './invocations.repository.js';
+import { createOwnersRepository } from './owners.repository.js';
 
 export { createDatabase, databaseKind, defaultMigrationsDir } from './client.js';
 export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js';
 export { applyMigrations, MigrationError } from './migrate.js';
+export type { ApiKeyRow, ApiKeysRepository, CreateApiKeyInput } from './api-keys.repository.js';
+export type { OwnersRepository } from './owners.repository.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
 export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';
@@ -40,6 +44,8 @@ export function createRepositories(prisma: PrismaClient) {
     invocations: createInvocationsRepository(prisma),
     deadLetters: createDeadLettersRepository(prisma),
     chains: createChainsRepository(prisma),
+    apiKeys: createApiKeysRepository(prisma),
+    owners: createOwnersRepository(prisma),
   };
 }
 

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'RUNTIME_UNAVAILABLE',
   'FUNCTION_EXECUTION',
   'INTERNAL',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -64,6 +66,22 @@ export class LimitExceededError extends AppError {
       actual,
       max,
     });
+  }
+}
+
+/** No api key, or one that is unknown, revoked or expired. The message never says which. */
+export class UnauthorizedError extends AppError {
+  override name = 'UnauthorizedError';
+  constructor(message = 'a valid api key is required (Authorization: Bearer <key>)') {
+    super('UNAUTHORIZED', message, false);
+  }
+}
+
+/** A valid key whose role or namespace does not allow this. Says nothing of whether the target exists. */
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+  constructor(message: string) {
+    super('FORBIDDEN', message, false);
   }
 }
 

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { describe, expect, it, vi } from 'vitest';
 import { toTRPCError } from '../../../src/api/errors.js';
 import {
-  ConflictError, FunctionExecutionError, LimitExceededError, NotFoundError, RuntimeUnavailableError, ValidationError,
+  ConflictError, ForbiddenError, FunctionExecutionError, LimitExceededError, NotFoundError, RuntimeUnavailableError, UnauthorizedError, ValidationError,
 } from '../../../src/shared/errors.js';
 
 describe('toTRPCError', () => {
@@ -13,6 +13,8 @@ describe('toTRPCError', () => {
     [new LimitExceededError('payload', 10, 5), 'PAYLOAD_TOO_LARGE'],
     [new RuntimeUnavailableError('docker down'), 'SERVICE_UNAVAILABLE'],
     [new FunctionExecutionError('compile error'), 'UNPROCESSABLE_CONTENT'],
+    [new UnauthorizedError(), 'UNAUTHORIZED'],
+    [new ForbiddenError('not yours'), 'FORBIDDEN'],
   ])('%s → %s', (err, code) => {
     const mapped = toTRPCError(err);
     expect(mapped.code).toBe(code);
