@@ -19,7 +19,7 @@ export interface GoBenchOptions {
   client: CaissonClient;
   n: number;
   /** The bench stack: its api URL serves the built artifact, its home holds the raw run's files. */
-  stack?: { config: { home: string; api: { url: string } } };
+  stack?: { config: { home: string; api: { url: string } }; api: { workerToken: string } };
   /** Also time `docker run --rm` of the same binary (default: when a stack is given). */
   rawDockerRun?: boolean;
 }
@@ -40,7 +40,7 @@ export async function benchGoCold(opts: GoBenchOptions): Promise<Record<string, 
   const timers: Record<string, () => Promise<number>> = { go_cold_invoke: invoke };
   if (opts.stack && opts.rawDockerRun !== false) {
     const root = path.join(opts.stack.config.home, 'bench-go-raw');
-    const blobs = createBlobClient(opts.stack.config.api.url);
+    const blobs = createBlobClient(opts.stack.config.api.url, opts.stack.api.workerToken);
     const codeDir = await createCodeCache({ dir: path.join(root, 'code') })
       .materialize(spec.artifact, () => blobs.getArtifact(spec.artifact.sha256));
     const payload = JSON.stringify({ name: 'bench' });

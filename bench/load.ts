@@ -41,7 +41,8 @@ const server = await startDevServer({ cli: findTemporalCli(join(repo, '.caisson'
 const workerId = `load-${port}`;
 const config = loadConfig({ CAISSON_HOME: home, CAISSON_API_PORT: '0', TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: workerId, CAISSON_WORKER_CONCURRENCY: '8' });
 const api = await startApi(config, { log: () => {} });
-const client = createClient(api.url);
+const { key: apiKey } = await api.keys.create({ name: 'load', namespace: '*', role: 'admin' });
+const client = createClient(api.url, { apiKey });
 const docker = createDockerRuntime({});
 
 let worker: ChildProcess | undefined;
@@ -49,7 +50,7 @@ let kills = 0;
 async function spawnWorker(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/caisson.js', 'worker'], {
     cwd: repo,
-    env: { ...process.env, CAISSON_HOME: home, TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: workerId, CAISSON_API_URL: api.url, CAISSON_WORKER_CONCURRENCY: '8' },
+    env: { ...process.env, CAISSON_HOME: home, TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: workerId, CAISSON_API_URL: api.url, CAISSON_WORKER_TOKEN: api.workerToken, CAISSON_WORKER_CONCURRENCY: '8' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -133,7 +133,7 @@ export interface WarmSectionOptions {
   client: CaissonClient;
   n: number;
   /** The bench stack; its worker is replaced by one with warm pools for this section. */
-  stack: { config: Config; worker: RunningWorker; connection: NativeConnection; api: { url: string }; floorTaskQueue: string };
+  stack: { config: Config; worker: RunningWorker; connection: NativeConnection; api: { url: string }; apiKey: string; floorTaskQueue: string };
   /** One timed no-op workflow (the Temporal floor) on the same server, from this process (for throughput). */
   floor: () => Promise<number>;
   /** The same, started eagerly on its worker (reported beside the floor; in this process, as
@@ -162,7 +162,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   const nameDefaults = await deployHello(client, {}, true);
   // Latency is timed by a caller in its own process (bench/lib/caller.ts): the warm invokes
   // through the api and the floor through a Temporal client, alike.
-  const caller = await startCaller();
+  const caller = await startCaller(stack.apiKey);
   const api = stack.api.url;
   const remoteFloor = () => caller.floor(stack.config.temporal.address, stack.floorTaskQueue, stack.config.temporal.namespace);
   // Interleaved, so drift between runs affects all alike.

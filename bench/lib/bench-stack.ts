@@ -22,6 +22,8 @@ export interface BenchStack {
   api: RunningApi;
   worker: RunningWorker;
   client: ReturnType<typeof createClient>;
+  /** An admin key of every namespace, made for this stack. */
+  apiKey: string;
   floorTaskQueue: string;
   /** A client on the floor worker's own connection: the floor can then be started eagerly too. */
   floorClient: Client;
@@ -43,7 +45,8 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   const quiet = () => {};
   const connection = await connectWorker(config.temporal);
   const api = await startApi(config, { log: quiet, connection });
-  const workerConfig = { ...config, api: { ...config.api, url: api.url } };
+  const workerConfig = { ...config, api: { ...config.api, url: api.url }, auth: { ...config.auth, workerToken: api.workerToken } };
+  const { key: apiKey } = await api.keys.create({ name: 'bench', namespace: '*', role: 'admin' });
   const worker = await startWorker(workerConfig, { log: quiet, connection });
   const floorTaskQueue = 'bench-floor';
   const floorConnection = await connectWorker(config.temporal);
@@ -56,7 +59,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   const floorRun = floorWorker.run();
   const floorClient = new Client({ connection: floorConnection, namespace: 'default' });
   return {
-    config: workerConfig, connection, api, worker, client: createClient(api.url), floorTaskQueue, floorClient,
+    config: workerConfig, connection, api, worker, client: createClient(api.url, { apiKey }), apiKey, floorTaskQueue, floorClient,
     async stop() {
       shutdownQuietly(floorWorker);
       await floorRun.catch(() => undefined);

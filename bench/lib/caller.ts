@@ -3,12 +3,12 @@
 // interleave them. In the bench's own process the caller would share the api's event loop: its
 // request and response handling would queue behind the api's and the worker's work (and theirs
 // behind it), a cost no real caller pays. Both sides of each ratio are timed here, the same way.
-//   const caller = await startCaller(); await caller.invoke(url, name); caller.stop();
+//   const caller = await startCaller(apiKey); await caller.invoke(url, name); caller.stop();
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
 type Request =
-  | { op: 'invoke'; url: string; function: string; expectCold?: boolean }
+  | { op: 'invoke'; url: string; apiKey?: string; function: string; expectCold?: boolean }
   | { op: 'floor'; address: string; namespace: string; taskQueue: string };
 type Reply = { id: number; ms: number } | { id: number; error: string };
 
@@ -20,7 +20,8 @@ export interface Caller {
   stop(): void;
 }
 
-export async function startCaller(): Promise<Caller> {
+/** apiKey: the key the caller's client sends (a bench stack's `apiKey`). */
+export async function startCaller(apiKey?: string): Promise<Caller> {
   // execArgv is inherited: under tsx the child loads this TypeScript file the same way.
   const child: ChildProcess = fork(import.meta.filename, ['--caller'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<number, { resolve(ms: number): void; reject(err: Error): void }>();
@@ -41,7 +42,7 @@ export async function startCaller(): Promise<Caller> {
     child.send({ id, ...req });
   });
   return {
-    invoke: (url, fn, expectCold) => call({ op: 'invoke', url, function: fn, ...(expectCold === undefined ? {} : { expectCold }) }),
+    invoke: (url, fn, expectCold) => call({ op: 'invoke', url, apiKey, function: fn, ...(expectCold === undefined ? {} : { expectCold }) }),
     floor: (address, taskQueue, namespace = 'default') => call({ op: 'floor', address, namespace, taskQueue }),
     stop: () => void child.kill(),
   };
@@ -67,7 +68,7 @@ async function serve(): Promise<void> {
       return performance.now() - t0;
     }
     let client = clients.get(req.url);
-    if (!client) clients.set(req.url, (client = createClient(req.url)));
+    if (!client) clients.set(req.url, (client = createClient(req.url, { apiKey: req.apiKey })));
     return timedInvoke(client, req.function, req.expectCold);
   };
   process.on('message', (m: Request & { id: number }) => {

@@ -1,5 +1,5 @@
 // The data plane's view of the api's content store: workers hold no database credentials,
-// so they fetch artifacts and blobs over HTTP and verify what they get.
+// so they fetch artifacts and blobs over HTTP (with the worker token) and verify what they get.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RuntimeUnavailableError } from '../shared/errors.js';
@@ -15,11 +15,12 @@ export interface BlobClient {
   liveVersions(): Promise<LiveVersion[]>;
 }
 
-export function createBlobClient(apiUrl: string): BlobClient {
+export function createBlobClient(apiUrl: string, workerToken: string): BlobClient {
+  const authorization = `Bearer ${workerToken}`;
   async function get(path: string): Promise<Buffer> {
     let res: Response;
     try {
-      res = await fetch(`${apiUrl}${path}`);
+      res = await fetch(`${apiUrl}${path}`, { headers: { authorization } });
     } catch (err) {
       throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
     }
@@ -41,7 +42,7 @@ export function createBlobClient(apiUrl: string): BlobClient {
     async putBlob(bytes) {
       let res: Response;
       try {
-        res = await fetch(`${apiUrl}/blobs`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+        res = await fetch(`${apiUrl}/blobs`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', authorization } });
       } catch (err) {
         throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
       }
@@ -52,7 +53,7 @@ export function createBlobClient(apiUrl: string): BlobClient {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       let res: Response;
       try {
-        res = await fetch(`${apiUrl}/artifacts/${sha256}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+        res = await fetch(`${apiUrl}/artifacts/${sha256}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', authorization } });
       } catch (err) {
         throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
       }

@@ -1,9 +1,13 @@
-// What every procedure receives. Built once per api process (no per-request I/O).
+// What every procedure receives: the services, built once per api process (no per-request
+// I/O), and per request the caller the http server authenticated.
 import type { Repositories } from '../db/index.js';
+import type { Principal } from './auth/authenticator.js';
+import type { OwnerLookup } from './auth/owners.js';
 import type { ChainService } from './services/chain.service.js';
 import type { DeadLetterService } from './services/dead-letter.service.js';
 import type { FunctionService } from './services/function.service.js';
 import type { InvocationService } from './services/invocation.service.js';
+import type { KeyService } from './services/key.service.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -11,4 +15,10 @@ export interface ApiContext {
   invocations: InvocationService;
   chains: ChainService;
   deadLetters: DeadLetterService;
+  keys: KeyService;
+  owners: OwnerLookup;
+}
+
+export interface RequestContext extends ApiContext {
+  principal: Principal;
 }

@@ -3,14 +3,20 @@
 // GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
 // GET /artifacts/live (the live versions and their artifacts: what code caches may keep).
 // Every refusal is a 4xx with a JSON message; tRPC calls are bounded first (request-limits.ts).
+// Every request names one of the api's hosts; all but /healthz carry a Bearer key or the
+// worker token, and the content store (not namespaced: content-addressed) is the worker's.
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { Repositories } from '../db/index.js';
+import { ALL_NAMESPACES } from '../shared/roles.js';
+import type { Principal } from './auth/authenticator.js';
 import type { ApiContext } from './context.js';
-import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem, type RequestProblem } from './request-limits.js';
+import type { HostVerdict } from './host-check.js';
+import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
 
 export type HealthCheck = () => Promise<unknown>;
@@ -23,13 +29,29 @@ export interface HttpServerOptions {
   maxBlobBytes: number;
   /** Largest build output accepted by PUT /artifacts/:sha256 (default maxBlobBytes). */
   maxArtifactBytes?: number;
+  /** The caller an Authorization header names (null: none, or not a valid one). */
+  authenticate(authorization: string | undefined): Promise<Principal | null>;
+  checkHost(host: string | undefined): HostVerdict;
+}
+
+const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
+
+/** The content store is the workers': a worker token, or an admin key of every namespace. */
+function mayUseContentStore(caller: Principal): boolean {
+  return caller.kind === 'worker' || (caller.role === 'admin' && caller.namespace === ALL_NAMESPACES);
 }
 
 export function createApiServer(options: HttpServerOptions): Server {
+  // The http server authenticates every request once; tRPC's context picks the caller up here.
+  const callers = new WeakMap<IncomingMessage, Principal>();
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: () => options.context,
+    createContext: ({ req }) => {
+      const principal = callers.get(req);
+      if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: UNAUTHORIZED });
+      return { ...options.context, principal };
+    },
     maxBodySize: options.maxBodyBytes,
     maxBatchSize: MAX_BATCH_CALLS,
   });
@@ -54,8 +76,20 @@ export function createApiServer(options: HttpServerOptions): Server {
     if (!(url instanceof URL)) return sendProblem(res, url);
     const path = url.pathname;
     const route = async () => {
-      if (path.startsWith('/trpc/')) return serveTrpc(req, res, url);
+      const host = options.checkHost(req.headers.host);
+      if (host === 'missing') return sendProblem(res, { status: 400, code: 'BAD_REQUEST', message: 'a Host header is required' });
+      if (host === 'misdirected') return sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' });
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
+      const caller = await options.authenticate(req.headers.authorization);
+      if (path.startsWith('/trpc/')) {
+        // Refused before its body is read: an unknown caller costs no parsing.
+        if (!caller) return sendProblem(res, { status: 401, code: 'UNAUTHORIZED', message: UNAUTHORIZED });
+        callers.set(req, caller);
+        return serveTrpc(req, res, url);
+      }
+      if (!caller) return sendJson(res, 401, { error: UNAUTHORIZED });
+      if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return sendJson(res, 404, { error: 'not found' });
+      if (!mayUseContentStore(caller)) return sendJson(res, 403, { error: 'artifacts and blobs are for workers' });
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
       const artifact = /^\/artifacts\/([0-9a-f]{64})$/.exec(path);
       if (artifact && req.method === 'GET') return sendBytes(res, await options.db.artifacts.get(artifact[1]!));
@@ -125,7 +159,7 @@ function sendBytes(res: ServerResponse, bytes: Buffer | null): void {
 }
 
 /** A refusal in tRPC's error envelope, so a tRPC client reads its message as it reads any other. */
-function sendProblem(res: ServerResponse, p: RequestProblem): void {
+function sendProblem(res: ServerResponse, p: { status: number; message: string; code: keyof typeof TRPC_ERROR_CODES_BY_KEY }): void {
   sendJson(res, p.status, { error: { message: p.message, code: TRPC_ERROR_CODES_BY_KEY[p.code], data: { code: p.code, httpStatus: p.status } } });
 }
 

@@ -4,7 +4,7 @@
 import { initTRPC } from '@trpc/server';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
-import type { ApiContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { INTERNAL_MESSAGE, toTRPCError } from './errors.js';
 
 /** Problems named in one answer: an input with 100,000 bad keys gets a readable answer, not a megabyte. */
@@ -17,7 +17,7 @@ function zodSummary(err: z.ZodError): string {
   return lines.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
-const t = initTRPC.context<ApiContext>().create({
+const t = initTRPC.context<RequestContext>().create({
   // tRPC's dev mode (any NODE_ENV but production) puts the stack in data.stack; the api log has it.
   isDev: false,
   errorFormatter({ shape, error }) {
@@ -53,5 +53,7 @@ const mapErrors = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
+export const middleware = t.middleware;
+/** Errors mapped, nothing checked: every procedure of the api is built on `procedure` (procedures.ts). */
 export const publicProcedure = t.procedure.use(mapErrors);
 export const createCallerFactory = t.createCallerFactory;

@@ -6,6 +6,8 @@ import { registerDlqCommands } from './commands/dlq.commands.js';
 import { registerChainCommands } from './commands/chain.commands.js';
 import { registerFnCommands } from './commands/fn.commands.js';
 import { registerInvokeCommands } from './commands/invoke.commands.js';
+import { registerKeyCommands } from './commands/key.commands.js';
+import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 import { startApi } from './processes/api.process.js';
 import { startDev } from './processes/dev.process.js';
@@ -20,10 +22,13 @@ const program = new Command('caisson')
   .option('--json', 'machine-readable output')
   .option('--api <url>', 'api URL (default: CAISSON_API_URL or http://127.0.0.1:3000)');
 
+function apiUrl(): string {
+  return program.opts<{ api?: string }>().api ?? loadConfig().api.url;
+}
+
 function clientContext() {
-  const opts = program.opts<{ json?: boolean; api?: string }>();
-  const config = loadConfig();
-  return { client: createClient(opts.api ?? config.api.url), out: createOutput(Boolean(opts.json)) };
+  const opts = program.opts<{ json?: boolean }>();
+  return { client: createClient(apiUrl(), { apiKey: cliApiKey(loadConfig().auth) }), out: createOutput(Boolean(opts.json)) };
 }
 
 /** Runs until SIGINT/SIGTERM, then stops cleanly (a second signal exits at once). */
@@ -42,8 +47,10 @@ function untilSignal(stop: () => Promise<void>): void {
 
 program.command('dev').description('run everything locally: Temporal dev server + Web UI, api, worker, embedded database')
   .action(async () => {
-    const dev = await startDev(loadConfig());
+    const config = loadConfig();
+    const dev = await startDev(config);
     console.log(`\nCaisson is running.\n  api:          ${dev.apiUrl}  (tRPC at ${dev.apiUrl}/trpc)\n  health:       ${dev.apiUrl}/healthz`);
+    console.log(`  admin key:    ${config.auth.adminKeyFile}  (the CLI uses it when CAISSON_API_KEY is unset)`);
     if (dev.uiUrl) console.log(`  Temporal UI:  ${dev.uiUrl}`);
     console.log(`\nTry:  npx caisson fn deploy examples/hello-python --name hello\n      npx caisson invoke hello '{"name":"Ada"}'\nCtrl-C stops everything.`);
     untilSignal(dev.stop);
@@ -65,6 +72,10 @@ registerFnCommands(program, clientContext);
 registerInvokeCommands(program, clientContext);
 registerChainCommands(program, clientContext);
 registerDlqCommands(program, clientContext);
+registerKeyCommands(program, clientContext, {
+  file: () => loadConfig().auth.credentialsFile,
+  clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),
+});
 
 program.parseAsync().catch((err: unknown) => {
   const out = createOutput(Boolean(program.opts().json));

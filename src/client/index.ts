@@ -6,12 +6,20 @@ import { createHttpTransport, type HttpTransport } from './http-transport.js';
 export type { AppRouter };
 export type CaissonClient = ReturnType<typeof createClient>;
 
+export interface ClientOptions {
+  /** An api key (`caisson key create`, or $CAISSON_HOME/admin.key), sent as `Authorization: Bearer`. */
+  apiKey?: string;
+  headers?: Record<string, string>;
+  transport?: HttpTransport;
+}
+
 /** url: the api's base URL, e.g. http://127.0.0.1:3000 (the /trpc path is added). */
-export function createClient(url: string, options: { headers?: Record<string, string>; transport?: HttpTransport } = {}) {
+export function createClient(url: string, options: ClientOptions = {}) {
   const transport = options.transport ?? createHttpTransport();
+  const headers = { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
   return createTRPCClient<AppRouter>({
     links: [httpLink({
-      url: `${url.replace(/\/$/, '')}/trpc`, headers: () => options.headers ?? {},
+      url: `${url.replace(/\/$/, '')}/trpc`, headers: () => headers,
       fetch: transport.fetch as unknown as typeof fetch,
     })],
   });

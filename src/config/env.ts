@@ -58,6 +58,15 @@ const EnvSchema = z.object({
   // The api cannot ask the workers what they have: deploys are checked against these (api host's figures by default).
   CAISSON_MAX_FUNCTION_CPUS: z.coerce.number().positive().default(() => availableParallelism()),
   CAISSON_MAX_FUNCTION_MEMORY_MB: z.coerce.number().int().min(16).default(() => defaultMaxMemoryMb()),
+  /** The key the CLI sends (else $CAISSON_HOME/credentials from `caisson login`, else $CAISSON_HOME/admin.key). */
+  CAISSON_API_KEY: z.string().optional(),
+  /** The credential workers fetch artifacts and blobs with; the api makes one on first start when unset. */
+  CAISSON_WORKER_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  CAISSON_WORKER_TOKEN_FILE: z.string().optional(),
+  /** Comma-separated Host values the api answers (host:port); `*` turns the check off. */
+  CAISSON_API_ALLOWED_HOSTS: z.string().optional(),
+  /** How long the api trusts a looked-up key: a key revoked by another api process works that much longer. */
+  CAISSON_AUTH_CACHE_MS: int(1000),
 });
 
 /** Half the host's memory, leaving the rest to the engine, the workers and other functions. */
@@ -99,6 +108,20 @@ export interface Config {
     codeArchive: ArchiveLimits;
     /** The most a function version may ask for (limits.cpus, limits.memoryMb): what a worker can give. */
     functionCpus: number; functionMemoryMb: number;
+  };
+  auth: {
+    /** The CLI's key from CAISSON_API_KEY (files are read by the CLI: cli/credentials.ts). */
+    apiKey: string | undefined;
+    workerToken: string | undefined;
+    /** Where the api keeps the worker token it made, and a worker on the same machine reads it. */
+    workerTokenFile: string;
+    /** Where the api writes the admin key it makes when there is none. */
+    adminKeyFile: string;
+    /** Where `caisson login` stores a key. */
+    credentialsFile: string;
+    /** undefined: the defaults (host-check.ts). */
+    allowedHosts: string[] | undefined;
+    cacheMs: number;
   };
 }
 
@@ -152,6 +175,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       codeArchive: { maxExpandedBytes: env.CAISSON_MAX_CODE_EXPANDED_BYTES, maxEntries: env.CAISSON_MAX_CODE_FILES },
       functionCpus: env.CAISSON_MAX_FUNCTION_CPUS,
       functionMemoryMb: env.CAISSON_MAX_FUNCTION_MEMORY_MB,
+    },
+    auth: {
+      apiKey: env.CAISSON_API_KEY || undefined,
+      workerToken: env.CAISSON_WORKER_TOKEN,
+      workerTokenFile: resolve(env.CAISSON_WORKER_TOKEN_FILE ?? resolve(home, 'worker.token')),
+      adminKeyFile: resolve(home, 'admin.key'),
+      credentialsFile: resolve(home, 'credentials'),
+      allowedHosts: env.CAISSON_API_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
+      cacheMs: env.CAISSON_AUTH_CACHE_MS,
     },
   });
 }

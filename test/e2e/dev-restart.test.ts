@@ -3,7 +3,7 @@
 // live under CAISSON_HOME).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -52,10 +52,15 @@ it('keeps functions and invocation records across a restart', async () => {
     TEMPORAL_UI_PORT: String(await freePort()),
     CAISSON_WORKER_ID: `dev-restart-${apiPort}`,
   };
-  const client = createClient(`http://127.0.0.1:${apiPort}`);
-
   let run = await startDev(env);
   dev = run.child;
+  // The quick start needs no key handling: the first start writes an admin key, owner-only.
+  const adminKeyFile = join(home, 'admin.key');
+  expect(statSync(adminKeyFile).mode & 0o777).toBe(0o600);
+  expect(statSync(join(home, 'worker.token')).mode & 0o777).toBe(0o600);
+  const adminKey = readFileSync(adminKeyFile, 'utf8').trim();
+  expect(adminKey).toMatch(/^csk_[A-Za-z0-9_-]{43}$/);
+  const client = createClient(`http://127.0.0.1:${apiPort}`, { apiKey: adminKey });
   expect(run.output()).toMatch(/Temporal UI: +http:\/\/127\.0\.0\.1:\d+/);
   const health = await fetch(`http://127.0.0.1:${apiPort}/healthz`).then((r) => r.json());
   expect(health).toMatchObject({ ok: true, database: { ok: true }, temporal: { ok: true }, workers: { ok: true } });
@@ -66,6 +71,9 @@ it('keeps functions and invocation records across a restart', async () => {
 
   run = await startDev(env);
   dev = run.child;
+  // A restart keeps the key (no second admin key while one works).
+  expect(readFileSync(adminKeyFile, 'utf8').trim()).toBe(adminKey);
+  expect(await client.keys.list.query()).toHaveLength(1);
   const fns = await client.functions.list.query({});
   expect(fns.items.map((f) => f.name)).toEqual(['persisted']);
   const again = await client.invocations.get.query({ id: before.id });

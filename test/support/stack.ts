@@ -11,12 +11,17 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
 import { startWorker, type RunningWorker } from '../../src/cli/processes/worker.process.js';
 import { connectWorker } from '../../src/temporal/connection.js';
+import type { Role } from '../../src/shared/roles.js';
 
 export interface TestStack {
   config: Config;
   api: RunningApi;
   worker: RunningWorker | undefined;
+  /** A client with an admin key of every namespace. */
   client: ReturnType<typeof createClient>;
+  adminKey: string;
+  /** A client with a new key of this namespace and role. */
+  clientWithKey(key: { namespace: string; role: Role; name?: string }): Promise<{ client: ReturnType<typeof createClient>; key: string; id: string }>;
   workerId: string;
   startWorker(): Promise<RunningWorker>;
   stop(): Promise<void>;
@@ -44,12 +49,18 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
   // Shared by the api's client and the in-process worker, as `caisson dev` does (eager starts).
   const connection = await connectWorker(config.temporal);
   const api = await startApi(config, { log: quiet, connection });
-  const workerConfig: Config = { ...config, api: { ...config.api, url: api.url } };
+  const workerConfig: Config = { ...config, api: { ...config.api, url: api.url }, auth: { ...config.auth, workerToken: api.workerToken } };
+  const { key: adminKey } = await api.keys.create({ name: `test ${opts.name}`, namespace: '*', role: 'admin' });
   const stack: TestStack = {
     config: workerConfig,
     api,
     worker: undefined,
-    client: createClient(api.url),
+    client: createClient(api.url, { apiKey: adminKey }),
+    adminKey,
+    async clientWithKey({ namespace, role, name }) {
+      const created = await api.keys.create({ name: name ?? `test ${role} of ${namespace}`, namespace, role });
+      return { client: createClient(api.url, { apiKey: created.key }), key: created.key, id: created.id };
+    },
     workerId,
     async startWorker() {
       stack.worker = await startWorker(workerConfig, { log: quiet, connection });

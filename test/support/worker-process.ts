@@ -22,6 +22,7 @@ export async function spawnWorkerProcess(stack: TestStack, extraEnv: Record<stri
       CAISSON_TASK_QUEUE: config.temporal.taskQueue,
       CAISSON_WORKER_ID: stack.workerId,
       CAISSON_API_URL: config.api.url,
+      CAISSON_WORKER_TOKEN: stack.api.workerToken,
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,12 +4,15 @@ import { chainsRouter } from './chains.router.js';
 import { deadLettersRouter } from './dead-letters.router.js';
 import { functionsRouter } from './functions.router.js';
 import { invocationsRouter } from './invocations.router.js';
+import { authRouter, keysRouter } from './keys.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
   invocations: invocationsRouter,
   chains: chainsRouter,
   deadLetters: deadLettersRouter,
+  keys: keysRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,7 +2,8 @@
 // start (returns the id), resume a failed chain invocation, read one with per-step status.
 import { z } from 'zod';
 import { FunctionNameSchema, InvocationIdInput, InvokeInput, ListInput, NamespaceSchema } from '../schemas.js';
-import { publicProcedure, router } from '../trpc.js';
+import { inNamespace, procedure } from '../procedures.js';
+import { router } from '../trpc.js';
 import { NotFoundError } from '../../shared/errors.js';
 
 const ChainNameSchema = FunctionNameSchema;
@@ -20,27 +21,33 @@ const ResumeChainInput = InvocationIdInput.extend({
 });
 
 export const chainsRouter = router({
-  create: publicProcedure.input(DeployChainInput).mutation(({ ctx, input }) => ctx.chains.create(input)),
-  update: publicProcedure.input(DeployChainInput).mutation(({ ctx, input }) => ctx.chains.update(input)),
-  get: publicProcedure
-    .input(ChainRefInput.extend({ version: VersionSelector }))
+  create: procedure('deploy').input(DeployChainInput).use(inNamespace).mutation(({ ctx, input }) => ctx.chains.create(input)),
+  update: procedure('deploy').input(DeployChainInput).use(inNamespace).mutation(({ ctx, input }) => ctx.chains.update(input)),
+  get: procedure('read')
+    .input(ChainRefInput.extend({ version: VersionSelector })).use(inNamespace)
     .query(({ ctx, input }) => ctx.chains.get(input)),
-  list: publicProcedure.input(ListInput).query(({ ctx, input }) => ctx.db.chains.list(input)),
-  versions: publicProcedure.input(ChainRefInput).query(async ({ ctx, input }) =>
+  list: procedure('read').input(ListInput).use(inNamespace).query(({ ctx, input }) => ctx.db.chains.list(input)),
+  versions: procedure('read').input(ChainRefInput).use(inNamespace).query(async ({ ctx, input }) =>
     (await ctx.db.chains.listVersions(input.namespace, input.name)).map((v) => ({ version: v.version, functions: Object.keys(v.specs), createdAt: v.createdAt.toISOString() }))),
-  delete: publicProcedure.input(ChainRefInput).mutation(async ({ ctx, input }) => {
+  delete: procedure('deploy').input(ChainRefInput).use(inNamespace).mutation(async ({ ctx, input }) => {
     if (!(await ctx.db.chains.delete(input.namespace, input.name))) throw new NotFoundError('chain', `${input.namespace}/${input.name}`);
     return { deleted: true as const, name: input.name };
   }),
-  start: publicProcedure.input(StartChainInput).mutation(({ ctx, input }) => ctx.chains.start(input)),
-  invoke: publicProcedure
-    .input(StartChainInput.extend({ waitMs: InvokeInput.shape.waitMs }))
+  start: procedure('invoke').input(StartChainInput).use(inNamespace).mutation(({ ctx, input }) => ctx.chains.start(input)),
+  invoke: procedure('invoke')
+    .input(StartChainInput.extend({ waitMs: InvokeInput.shape.waitMs })).use(inNamespace)
     .mutation(({ ctx, input }) => ctx.chains.invoke(input)),
-  resume: publicProcedure.input(ResumeChainInput).mutation(({ ctx, input }) => ctx.chains.resume(input)),
-  invocation: publicProcedure
+  resume: procedure('invoke').input(ResumeChainInput).mutation(async ({ ctx, input }) => {
+    await ctx.access.owns('chain invocation', input.id);
+    return ctx.chains.resume(input);
+  }),
+  invocation: procedure('readInvocations')
     .input(InvocationIdInput.extend({ waitMs: z.number().int().min(0).max(900_000).default(0) }))
-    .query(({ ctx, input }) => ctx.chains.wait(input.id, input.waitMs)),
-  invocations: publicProcedure
-    .input(z.object({ namespace: NamespaceSchema, name: ChainNameSchema.optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(async ({ ctx, input }) => {
+      await ctx.access.owns('chain invocation', input.id);
+      return ctx.chains.wait(input.id, input.waitMs);
+    }),
+  invocations: procedure('readInvocations')
+    .input(z.object({ namespace: NamespaceSchema, name: ChainNameSchema.optional(), limit: z.number().int().min(1).max(200).default(50) })).use(inNamespace)
     .query(({ ctx, input }) => ctx.db.chains.invocations.list({ namespace: input.namespace, chainName: input.name, limit: input.limit })),
 });

@@ -1,17 +1,27 @@
 // invocations.*: invoke (waits), start (returns the id), get, list, cancel.
 import { InvocationIdInput, InvokeInput, ListInvocationsInput, StartInvocationInput } from '../schemas.js';
-import { publicProcedure, router } from '../trpc.js';
+import { inNamespace, procedure } from '../procedures.js';
+import { router } from '../trpc.js';
 
 export const invocationsRouter = router({
-  invoke: publicProcedure.input(InvokeInput).mutation(({ ctx, input }) => ctx.invocations.invoke(input, input.waitMs)),
-  start: publicProcedure.input(StartInvocationInput).mutation(async ({ ctx, input }) => {
+  invoke: procedure('invoke').input(InvokeInput).use(inNamespace).mutation(({ ctx, input }) => ctx.invocations.invoke(input, input.waitMs)),
+  start: procedure('invoke').input(StartInvocationInput).use(inNamespace).mutation(async ({ ctx, input }) => {
     const { invocationId, deduplicated } = await ctx.invocations.start(input);
     return { id: invocationId, deduplicated };
   }),
-  get: publicProcedure.input(InvocationIdInput).query(({ ctx, input }) => ctx.invocations.get(input.id)),
-  wait: publicProcedure
+  get: procedure('readInvocations').input(InvocationIdInput).query(async ({ ctx, input }) => {
+    await ctx.access.owns('invocation', input.id);
+    return ctx.invocations.get(input.id);
+  }),
+  wait: procedure('readInvocations')
     .input(InvocationIdInput.extend({ waitMs: InvokeInput.shape.waitMs }))
-    .query(({ ctx, input }) => ctx.invocations.wait(input.id, input.waitMs)),
-  list: publicProcedure.input(ListInvocationsInput).query(({ ctx, input }) => ctx.db.invocations.list(input)),
-  cancel: publicProcedure.input(InvocationIdInput).mutation(({ ctx, input }) => ctx.invocations.cancel(input.id)),
+    .query(async ({ ctx, input }) => {
+      await ctx.access.owns('invocation', input.id);
+      return ctx.invocations.wait(input.id, input.waitMs);
+    }),
+  list: procedure('readInvocations').input(ListInvocationsInput).use(inNamespace).query(({ ctx, input }) => ctx.db.invocations.list(input)),
+  cancel: procedure('invoke').input(InvocationIdInput).mutation(async ({ ctx, input }) => {
+    await ctx.access.owns('invocation', input.id);
+    return ctx.invocations.cancel(input.id);
+  }),
 });

@@ -18,6 +18,7 @@ import { withinMs } from '../../shared/promises.js';
 import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
+import { CaissonNamespace } from '../../temporal/search-attributes.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
@@ -79,6 +80,8 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
       workflowId: request.deploymentId,
       taskQueue: taskQueues.data,
       args: [request],
+      // The api reads it back to check a deployment id against the caller's namespace.
+      typedSearchAttributes: [{ key: CaissonNamespace, value: request.version.namespace }],
       staticSummary: `deploy ${request.version.namespace}/${request.version.name} (${request.mode})`,
     });
     return { deploymentId: request.deploymentId, mode: request.mode };

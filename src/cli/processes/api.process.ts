@@ -8,7 +8,11 @@ import { createDeployControlActivities } from '../../activities/build.activities
 import { createControlActivities } from '../../activities/control.activities.js';
 import { createChainStore } from '../../api/chain-store.js';
 import { createControlStore } from '../../api/control-store.js';
+import { createAuthenticator } from '../../api/auth/authenticator.js';
+import { createOwnerLookup } from '../../api/auth/owners.js';
+import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
+import { createKeyService, type KeyService } from '../../api/services/key.service.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
 import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
@@ -19,6 +23,7 @@ import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
+import { ensureAdminKey, ensureWorkerToken } from '../credentials.js';
 
 export interface RunningApi {
   url: string;
@@ -26,6 +31,10 @@ export interface RunningApi {
   /** The repositories and the invocation service this api runs (tests and benches look inside). */
   db: Repositories;
   invocations: InvocationService;
+  /** Api keys (tests and benches make theirs here). */
+  keys: KeyService;
+  /** The token this api accepts from workers (`caisson dev` hands it to its worker). */
+  workerToken: string;
   stop(): Promise<void>;
   done: Promise<void>;
 }
@@ -59,12 +68,18 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     eagerStart: opts.connection !== undefined,
   });
   const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
+  const workerToken = await ensureWorkerToken(config.auth);
+  const authenticator = createAuthenticator({ findKey: db.apiKeys.findByHash, workerToken, cacheMs: config.auth.cacheMs });
+  const keys = createKeyService({ db, forget: authenticator.forget });
+  await ensureAdminKey({ keys, file: config.auth.adminKeyFile, log });
   const context = {
     db,
     functions,
     invocations: withChainInvocations(invocations, chains),
     chains,
     deadLetters: createDeadLetterService({ db, invocations, chains }),
+    keys,
+    owners: createOwnerLookup({ db, temporal }),
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),
@@ -86,13 +101,18 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     maxBlobBytes: Math.max(config.limits.resultBytes, config.limits.payloadBytes, config.limits.logBytes) + 1024 * 1024,
     // Build outputs (code + installed dependencies, Go binaries) may be larger than the source.
     maxArtifactBytes: config.limits.codeBytes * 4,
+    authenticate: authenticator.authenticate,
+    // Set once the port is known (port 0 picks one): nothing is answered before.
+    checkHost: (host) => checkHost(host),
   });
+  let checkHost: (host: string | undefined) => HostVerdict = () => 'misdirected';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.api.host}:${port}`;
+  checkHost = createHostCheck(config.auth.allowedHosts ?? defaultAllowedHosts(port, config.api.url));
 
   const workerConnection = opts.connection ?? (await connectWorker(config.temporal));
   const controlWorker = await Worker.create({
@@ -116,6 +136,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     temporal,
     db,
     invocations,
+    keys,
+    workerToken,
     done,
     async stop() {
       shutdownQuietly(controlWorker);

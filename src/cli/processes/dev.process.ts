@@ -48,7 +48,7 @@ export async function startDev(config: Config, log: (m: string) => void = (m) =>
     // One connection for both: the api then starts warm invocations eagerly on this worker.
     connection = await connectWorker(config.temporal);
     api = await startApi(config, { connection });
-    worker = await startWorker({ ...config, api: { ...config.api, url: api.url } }, { connection });
+    worker = await startWorker({ ...config, api: { ...config.api, url: api.url }, auth: { ...config.auth, workerToken: api.workerToken } }, { connection });
   } catch (err) {
     await api?.stop();
     await connection?.close();

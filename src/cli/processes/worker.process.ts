@@ -23,6 +23,7 @@ import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
+import { workerToken } from '../credentials.js';
 
 export interface RunningWorker {
   runtime: ContainerRuntime;
@@ -55,6 +56,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export async function startWorker(config: Config, opts: { connection?: NativeConnection; log?: (m: string) => void } = {}): Promise<RunningWorker> {
   const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
+  // First: a worker without its credential can fetch no code, so it starts nothing.
+  const token = await workerToken(config.auth, { log });
   const docker = new Dockerode();
   const runtime = createDockerRuntime({ docker });
   await runtime.ping();
@@ -88,7 +91,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
   // What a worker that died mid-write left behind (a running worker's writes are younger).
   void codeCache.sweepStale().then((n) => n && log(`removed ${n} unfinished code dir(s) from the cache`), () => undefined);
-  const blobs = createBlobClient(config.api.url);
+  const blobs = createBlobClient(config.api.url, token);
   const warmKeys = () => Object.keys(pool?.stats() ?? {});
   const cacheReconciler = startCodeCacheReconciler({
     cache: codeCache, liveVersions: () => blobs.liveVersions(),
