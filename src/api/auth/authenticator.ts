@@ -4,7 +4,7 @@
 // cacheMs. Expiry and revocation are checked at every use, against the cached row.
 import type { ApiKeyRow } from '../../db/index.js';
 import { ROLES, type Role } from '../../shared/roles.js';
-import { bearerToken, hashSecret, sameSecret } from './secrets.js';
+import { bearerToken, sameDigest, secretDigest } from './secrets.js';
 
 export type KeyPrincipal = { kind: 'key'; id: string; name: string; namespace: string; role: Role; expiresAt: Date | null };
 export type Principal = KeyPrincipal | { kind: 'worker' };
@@ -30,6 +30,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   const maxEntries = deps.maxEntries ?? 10_000;
   const now = deps.now ?? Date.now;
   const cache = new Map<string, { until: number; row: Promise<ApiKeyRow | null> }>();
+  const workerDigest = secretDigest(deps.workerToken);
 
   function lookup(hash: string): Promise<ApiKeyRow | null> {
     const t = now();
@@ -47,8 +48,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     async authenticate(authorization) {
       const token = bearerToken(authorization);
       if (!token) return null;
-      if (sameSecret(token, deps.workerToken)) return { kind: 'worker' };
-      const row = await lookup(hashSecret(token));
+      // One digest per request: compared with the worker token's, and the key's lookup key.
+      const digest = secretDigest(token);
+      if (sameDigest(digest, workerDigest)) return { kind: 'worker' };
+      const row = await lookup(digest.toString('hex'));
       if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now())) return null;
       const role = ROLES.find((r) => r === row.role);
       if (!role) return null; // a role this version does not know grants nothing

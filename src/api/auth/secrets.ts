@@ -10,16 +10,21 @@ export function newSecret(prefix: string): string {
 }
 
 /**
- * sha256 hex. Enough for 256-bit random secrets: nothing to brute-force, so a slow password
- * hash would only cost every request time.
+ * sha256. Enough for 256-bit random secrets: nothing to brute-force, so a slow password hash
+ * would only cost every request time.
  */
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
 }
 
-/** Compares two secrets by their digests in constant time (equal lengths whatever the input). */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+/** What the database stores of a key: its sha256, hex. */
+export function hashSecret(secret: string): string {
+  return secretDigest(secret).toString('hex');
+}
+
+/** Two digests compared in constant time (digests have equal lengths whatever the secrets). */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(a, b);
 }
 
 /** The token of `Authorization: Bearer <token>`, or undefined. */
