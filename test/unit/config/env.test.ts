@@ -37,6 +37,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CAISSON_MAX_FUNCTION_CPUS: '0' })).toThrow(/CAISSON_MAX_FUNCTION_CPUS/);
   });
 
+  it('reads the auth settings: key files under CAISSON_HOME, the allowed hosts as a list', () => {
+    const c = loadConfig({ CAISSON_HOME: '/data', CAISSON_API_ALLOWED_HOSTS: 'api.example.com, api:3000,' });
+    expect(c.auth).toMatchObject({
+      apiKey: undefined, workerToken: undefined, workerTokenFile: '/data/worker.token', adminKeyFile: '/data/admin.key',
+      credentialsFile: '/data/credentials', allowedHosts: ['api.example.com', 'api:3000'], cacheMs: 1000,
+    });
+    expect(loadConfig({}).auth.allowedHosts).toBeUndefined();
+    expect(() => loadConfig({ CAISSON_WORKER_TOKEN: 'short' })).toThrow(/CAISSON_WORKER_TOKEN/);
+  });
+
   it('maps the worker data dir to the host path when the worker runs in a container', () => {
     const c = loadConfig({ CAISSON_HOME: '/data', CAISSON_HOST_DATA_DIR: '/srv/caisson/worker' });
     expect(c.worker.dataDir).toBe('/data/worker');
