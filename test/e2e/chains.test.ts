@@ -253,7 +253,7 @@ describe('chains', () => {
 
   it('the CLI deploys a YAML chain and invokes it', async () => {
     const run = promisify(execFile);
-    const cli = (...args: string[]) => run(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd() });
+    const cli = (...args: string[]) => run(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd(), env: { ...process.env, CAISSON_API_KEY: stack.adminKey } });
     const deployed = JSON.parse((await cli('chain', 'deploy', 'examples/chains/greet-all.yaml')).stdout);
     expect(deployed).toMatchObject({ name: 'greet-all', version: 1, functions: ['hello@1'] });
     const v = JSON.parse((await cli('chain', 'invoke', 'greet-all', '{"names":["Ada","Grace"],"vip":"Barbara"}')).stdout);

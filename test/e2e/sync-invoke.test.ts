@@ -169,7 +169,7 @@ describe('a run started without its row', () => {
 
 describe('the CLI', () => {
   const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd() });
+    promisify(execFile)(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { cwd: process.cwd(), env: { ...process.env, CAISSON_API_KEY: stack.adminKey } });
 
   it('deploys warm settings, and a short warm version is invoked through its result', async () => {
     await cli('fn', 'deploy', 'examples/hello-python', '--name', 'hello-cli', '--timeout', '1000',
