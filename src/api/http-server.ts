@@ -77,19 +77,21 @@ export function createApiServer(options: HttpServerOptions): Server {
     const path = url.pathname;
     const route = async () => {
       const host = options.checkHost(req.headers.host);
-      if (host === 'missing') return sendProblem(res, { status: 400, code: 'BAD_REQUEST', message: 'a Host header is required' });
-      if (host === 'misdirected') return sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' });
+      if (host === 'missing') return afterBody(req, () => sendProblem(res, { status: 400, code: 'BAD_REQUEST', message: 'a Host header is required' }));
+      if (host === 'misdirected') {
+        return afterBody(req, () => sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' }));
+      }
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
       const caller = await options.authenticate(req.headers.authorization);
       if (path.startsWith('/trpc/')) {
         // Refused before its body is read: an unknown caller costs no parsing.
-        if (!caller) return sendProblem(res, { status: 401, code: 'UNAUTHORIZED', message: UNAUTHORIZED });
+        if (!caller) return afterBody(req, () => sendProblem(res, { status: 401, code: 'UNAUTHORIZED', message: UNAUTHORIZED }));
         callers.set(req, caller);
         return serveTrpc(req, res, url);
       }
-      if (!caller) return sendJson(res, 401, { error: UNAUTHORIZED });
-      if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return sendJson(res, 404, { error: 'not found' });
-      if (!mayUseContentStore(caller)) return sendJson(res, 403, { error: 'artifacts and blobs are for workers' });
+      if (!caller) return afterBody(req, () => sendJson(res, 401, { error: UNAUTHORIZED }));
+      if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return afterBody(req, () => sendJson(res, 404, { error: 'not found' }));
+      if (!mayUseContentStore(caller)) return afterBody(req, () => sendJson(res, 403, { error: 'artifacts and blobs are for workers' }));
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
       const artifact = /^\/artifacts\/([0-9a-f]{64})$/.exec(path);
       if (artifact && req.method === 'GET') return sendBytes(res, await options.db.artifacts.get(artifact[1]!));
@@ -156,6 +158,16 @@ function sendBytes(res: ServerResponse, bytes: Buffer | null): void {
   if (!bytes) return sendJson(res, 404, { error: 'not found' });
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
   res.end(bytes);
+}
+
+/**
+ * Answers once the request's body is read and dropped (never kept): an answer written while a
+ * body still arrives would be followed by Node's own should the rest of it be malformed.
+ */
+function afterBody(req: IncomingMessage, answer: () => void): void {
+  if (req.complete) return answer();
+  req.once('end', answer);
+  req.resume();
 }
 
 /** A refusal in tRPC's error envelope, so a tRPC client reads its message as it reads any other. */
