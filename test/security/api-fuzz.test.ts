@@ -21,7 +21,7 @@ const CODE_BYTES = 1024 * 1024;
 beforeAll(async () => {
   stack = await startTestStack({ name: 'fuzz', env: { CAISSON_MAX_CODE_BYTES: String(CODE_BYTES), CAISSON_MAX_PAYLOAD_BYTES: String(CODE_BYTES) } });
   before = await everything();
-  prober = createProber(stack.api.url);
+  prober = createProber(stack.api.url, stack.adminKey);
 });
 afterAll(async () => {
   await stack?.stop();

@@ -5,14 +5,14 @@ import { connect } from 'node:net';
 export interface Case { what: string; method: string; path: string; body?: string | Buffer; headers?: Record<string, string>; chunked?: boolean }
 export interface Answer { what: string; status: number; text: string }
 
-/** Sends cases to one api and keeps every answer. */
-export function createProber(baseUrl: string) {
+/** Sends cases to one api (with this api key: the cases are about what a caller sends, not who) and keeps every answer. */
+export function createProber(baseUrl: string, apiKey: string) {
   const answers: Answer[] = [];
 
   async function send(c: Case): Promise<Answer> {
     const res = await fetch(baseUrl + c.path, {
       method: c.method,
-      headers: { 'content-type': 'application/json', ...c.headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...c.headers },
       ...(c.body !== undefined ? { body: c.chunked ? chunks(Buffer.from(c.body)) : c.body, duplex: 'half' } : {}),
     } as RequestInit);
     const answer = { what: c.what, status: res.status, text: await res.text() };
