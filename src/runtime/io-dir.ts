@@ -8,15 +8,14 @@
 //   O_NOFOLLOW, as a regular file only, and capped.
 // Warm containers keep no host io dir (warm-container.ts: payload and result travel over
 // the server's socket).
-import { execFile } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
+import { createMountHelper } from './mount-helper.js';
 import type { ResultFile } from './result-protocol.js';
 
-const run = promisify(execFile);
+const mounts = createMountHelper();
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 const MiB = 1024 * 1024;
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -53,7 +52,7 @@ export async function createIoDir(root: string, name: string, payload: string | 
  */
 export async function createPreparedIoDir(root: string, name: string, opts: IoDirOptions): Promise<string> {
   const dir = await mountIoDir(root, name, opts.sizeBytes);
-  await run('mkfifo', ['-m', '0666', path.join(dir, 'go')]); // -m: exactly, whatever the umask
+  await mounts.run('mkfifo', ['-m', '0666', path.join(dir, 'go')]); // -m: exactly, whatever the umask
   return dir;
 }
 
@@ -164,7 +163,7 @@ async function mountIoDir(root: string, name: string, sizeBytes: number): Promis
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const size = Math.max(1, Math.ceil(sizeBytes / MiB));
   try {
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0777,nosuid,nodev,noexec`, 'caisson-io', dir]);
+    await mounts.run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0777,nosuid,nodev,noexec`, 'caisson-io', dir]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new RuntimeUnavailableError(
@@ -177,10 +176,10 @@ async function mountIoDir(root: string, name: string, sizeBytes: number): Promis
 
 async function unmount(dir: string): Promise<void> {
   try {
-    await run('umount', ['--lazy', dir]);
+    await mounts.run('umount', ['--lazy', dir]);
   } catch (err) {
     // Not mounted (already unmounted, or never was) or not there: nothing to do.
-    if (!/not mounted|no mount point|not found|No such file/i.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+    if (!/not mounted|no mount point|not found|No such file/i.test(errorMessage(err))) throw err;
   }
 }
 
