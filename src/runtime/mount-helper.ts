@@ -34,6 +34,7 @@ export function createMountHelper(): MountHelper {
       const p = pending.get(Number(id));
       if (!p) return;
       pending.delete(Number(id));
+      if (pending.size === 0) sh.unref(); // idle: it must not keep this process alive
       if (status === '0') p.resolve();
       else p.reject(new Error(why.join(' ') || `exit status ${status}`));
     });
@@ -49,6 +50,7 @@ export function createMountHelper(): MountHelper {
   return {
     run(command, args) {
       shell ??= start();
+      shell.ref(); // a command under way keeps this process alive until it answers
       const id = ++seq;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
