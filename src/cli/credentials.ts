@@ -7,6 +7,7 @@ import type { Config } from '../config/env.js';
 import { newSecret, WORKER_TOKEN_PREFIX } from '../api/auth/secrets.js';
 import type { KeyService } from '../api/services/key.service.js';
 import { ALL_NAMESPACES } from '../shared/roles.js';
+import { newMasterKey, parseMasterKey } from '../shared/sealing.js';
 
 export async function writeSecretFile(path: string, secret: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -50,6 +51,30 @@ export async function workerToken(auth: Config['auth'], opts: { waitMs?: number;
     if (token) return token;
     if (Date.now() > deadline) throw new Error(`no worker token: set CAISSON_WORKER_TOKEN or start the api (it writes ${auth.workerTokenFile})`);
     if (!said) opts.log?.(`waiting for the api to write the worker token at ${auth.workerTokenFile}`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The api's side: CAISSON_SECRETS_KEY, else the key file, else a new master key written there. */
+export async function ensureMasterKey(auth: Config['auth']): Promise<Buffer> {
+  const text = auth.secretsKey ?? readSecretFile(auth.secretsKeyFile);
+  if (text) return parseMasterKey(text);
+  const made = newMasterKey();
+  await writeSecretFile(auth.secretsKeyFile, made);
+  return parseMasterKey(made);
+}
+
+/** A worker's side: CAISSON_SECRETS_KEY, else the file the api writes (waited for, as the worker token is). */
+export async function masterKey(auth: Config['auth'], opts: { waitMs?: number; log?: (m: string) => void } = {}): Promise<Buffer> {
+  if (auth.secretsKey) return parseMasterKey(auth.secretsKey);
+  const deadline = Date.now() + (opts.waitMs ?? 60_000);
+  let said = false;
+  for (;;) {
+    const text = readSecretFile(auth.secretsKeyFile);
+    if (text) return parseMasterKey(text);
+    if (Date.now() > deadline) throw new Error(`no secrets key: set CAISSON_SECRETS_KEY or start the api (it writes ${auth.secretsKeyFile})`);
+    if (!said) opts.log?.(`waiting for the api to write the secrets key at ${auth.secretsKeyFile}`);
     said = true;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -63,6 +63,9 @@ const EnvSchema = z.object({
   /** The credential workers fetch artifacts and blobs with; the api makes one on first start when unset. */
   CAISSON_WORKER_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   CAISSON_WORKER_TOKEN_FILE: z.string().optional(),
+  /** 32 bytes, base64 or hex: seals secrets at rest and Temporal payloads; the api makes one on first start when unset. */
+  CAISSON_SECRETS_KEY: z.string().optional(),
+  CAISSON_SECRETS_KEY_FILE: z.string().optional(),
   /** Comma-separated Host values the api answers (host:port); `*` turns the check off. */
   CAISSON_API_ALLOWED_HOSTS: z.string().optional(),
   /** How long the api trusts a looked-up key: a key revoked by another api process works that much longer. */
@@ -115,6 +118,10 @@ export interface Config {
     workerToken: string | undefined;
     /** Where the api keeps the worker token it made, and a worker on the same machine reads it. */
     workerTokenFile: string;
+    /** The master key from CAISSON_SECRETS_KEY (else the key file: cli/credentials.ts). */
+    secretsKey: string | undefined;
+    /** Where the api keeps the master key it made, and a worker on the same machine reads it. */
+    secretsKeyFile: string;
     /** Where the api writes the admin key it makes when there is none. */
     adminKeyFile: string;
     /** Where `caisson login` stores a key. */
@@ -180,6 +187,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       apiKey: env.CAISSON_API_KEY || undefined,
       workerToken: env.CAISSON_WORKER_TOKEN,
       workerTokenFile: resolve(env.CAISSON_WORKER_TOKEN_FILE ?? resolve(home, 'worker.token')),
+      secretsKey: env.CAISSON_SECRETS_KEY || undefined,
+      secretsKeyFile: resolve(env.CAISSON_SECRETS_KEY_FILE ?? resolve(home, 'secrets.key')),
       adminKeyFile: resolve(home, 'admin.key'),
       credentialsFile: resolve(home, 'credentials'),
       allowedHosts: env.CAISSON_API_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
