@@ -12,7 +12,8 @@ import type {
   Runtime,
   WarmSettings,
 } from '../shared/types.js';
-import type { Prisma, PrismaClient } from './generated/client.js';
+import type { SecretRef } from '../shared/secrets.js';
+import { Prisma, type PrismaClient } from './generated/client.js';
 import { artifactWrite } from './artifacts.repository.js';
 import { isRecordNotFound, isUniqueViolation, pageSize, toIso } from './prisma-helpers.js';
 
@@ -29,6 +30,8 @@ export interface NewVersionInput {
   retryPolicy: RetryPolicy;
   /** Warm pool settings; absent: the defaults. */
   warm?: WarmSettings;
+  /** Secrets the version uses (names only); absent or empty: none. */
+  secrets?: SecretRef[];
 }
 
 export interface FunctionVersionInput extends NewVersionInput {
@@ -82,6 +85,7 @@ export const functionVersionSelect = {
   env: true,
   retryPolicy: true,
   warm: true,
+  secrets: true,
   createdAt: true,
   function: { select: { id: true, namespace: true, name: true } },
 } satisfies Prisma.FunctionVersionSelect;
@@ -122,6 +126,7 @@ function toVersionRecord(row: VersionRow): FunctionVersionRecord {
     env: row.env as Record<string, string>,
     retryPolicy: row.retryPolicy as RetryPolicy,
     ...(row.warm !== null ? { warm: row.warm as WarmSettings } : {}),
+    ...(Array.isArray(row.secrets) && row.secrets.length > 0 ? { secrets: row.secrets as unknown as SecretRef[] } : {}),
     createdAt: toIso(row.createdAt),
   };
 }
@@ -162,6 +167,7 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
       env: input.env,
       retryPolicy: input.retryPolicy,
       ...(input.warm ? { warm: input.warm } : {}),
+      ...(input.secrets?.length ? { secrets: input.secrets } : {}),
     },
     select: functionVersionSelect,
   });
@@ -309,6 +315,16 @@ export function createFunctionsRepository(prisma: PrismaClient) {
       const spec = toSpec(toVersionRecord(row));
       remember(versionSpecs, key, spec);
       return spec;
+    },
+
+    /** Functions not deleted of which any version names this secret, by name. */
+    async usingSecret(namespace: string, secret: string): Promise<string[]> {
+      const rows = await prisma.functionVersion.findMany({
+        where: { function: { namespace, deletedAt: null }, secrets: { not: Prisma.DbNull } },
+        select: { secrets: true, function: { select: { name: true } } },
+      });
+      const names = rows.filter((r) => (r.secrets as unknown as SecretRef[]).some((s) => s.name === secret)).map((r) => r.function.name);
+      return [...new Set(names)].sort();
     },
 
     /** Soft delete. Returns false when there was nothing to delete. */
