@@ -3,7 +3,7 @@
 // container starts. The container sees it read-only at /var/openfaas/secrets and /run/secrets.
 // It goes with its container: cold at the end of the attempt, warm when the container is
 // retired, and the reaper's removal of a container a dead worker left takes it too.
-import { closeSync, constants, lstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SECRET_MOUNT_PATHS, SECRET_NAME_PATTERN } from '../shared/secrets.js';
 import { mountIoDir, removeIoDir } from './io-dir.js';
@@ -61,6 +61,22 @@ export async function removeSecretsDir(root: string, name: string): Promise<void
     return;
   }
   await removeIoDir(dir);
+}
+
+/**
+ * Removes the secrets dirs under root of containers that do not exist (a worker that died
+ * between mounting a dir and creating its container). Called at start, before any create.
+ */
+export async function removeOrphanSecretsDirs(root: string, containers: ReadonlySet<string>): Promise<string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const orphans = names.filter((n) => !containers.has(n));
+  for (const name of orphans) await removeIoDir(secretsDirOf(root, name));
+  return orphans;
 }
 
 /** The read-only bind mounts of a secrets dir (hostDir: as the engine sees it). */

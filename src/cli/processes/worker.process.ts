@@ -15,7 +15,7 @@ import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
 import { ioDirSizeBytes, removeIoDir } from '../../runtime/io-dir.js';
-import { removeSecretsDir } from '../../runtime/secrets-dir.js';
+import { removeOrphanSecretsDirs, removeSecretsDir } from '../../runtime/secrets-dir.js';
 import { createPreparedContainers } from '../../runtime/prepared-containers.js';
 import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
@@ -75,6 +75,8 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     await removeSecretsDir(join(dataDir, 'secrets'), name);
   };
   const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log, onRemoved: removeIoDirOf });
+  const orphans = await removeOrphanSecretsDirs(join(dataDir, 'secrets'), new Set((await runtime.listManaged()).map((c) => c.name)));
+  if (orphans.length) log(`removed ${orphans.length} secrets dir(s) of containers that no longer exist`);
   const warmServerDir = join(dataDir, 'warm-servers');
   const hostPath = (p: string) => join(hostDataDir, relative(dataDir, p));
   const emptyDir = join(dataDir, 'netns-empty');
