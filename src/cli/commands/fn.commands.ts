@@ -68,7 +68,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .option('--network', 'give the function network access')
     .option('--max-attempts <n>', 'attempts before dead-lettering', Number)
     .option('--env <KEY=VALUE...>', 'environment variables')
-    .option('--secret <NAME[:ENV_VAR]...>', 'a secret of the namespace: file /var/openfaas/secrets/NAME (and /run/secrets/NAME), and env var ENV_VAR when given')
+    .option('--secret <NAME...>', 'a secret of the namespace (NAME or NAME:ENV_VAR, repeatable): file /var/openfaas/secrets/NAME (and /run/secrets/NAME), and env var ENV_VAR when given')
     .option('--isolation <mode>', "warm (default: warm containers when free) or fresh (always a new container)")
     .option('--min-warm <n>', 'warm containers kept started while the version is in use (default 1)', Number)
     .option('--max-warm <n>', 'at most this many warm containers per worker (default 8)', Number)
