@@ -1,10 +1,10 @@
 // The CLI's secrets: `caisson secret create` from stdin (bytes as given), a file or a literal,
 // `secret ls` (never a value), `fn deploy --secret NAME[:ENV]`, `fn versions` naming them, and
 // `secret rm` refused while a function uses the secret.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../support/cli.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -16,22 +16,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function caisson(args: string[], stdin = ''): Promise<{ code: number | null; out: unknown; text: string }> {
-  const env = { ...process.env, CAISSON_HOME: stack.config.home, CAISSON_API_KEY: stack.adminKey };
-  const child = spawn(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  child.stdin.end(stdin);
-  return new Promise((resolve) => child.on('exit', (code) => {
-    let out: unknown;
-    try {
-      out = JSON.parse(text);
-    } catch {
-      out = undefined;
-    }
-    resolve({ code, out, text });
-  }));
+function caisson(args: string[], stdin = ''): Promise<CliRun> {
+  return runCli(args, { apiUrl: stack.api.url, home: stack.config.home, apiKey: stack.adminKey, stdin });
 }
 
 it('creates secrets from stdin, a file and a literal; deploys and runs a function using them; refuses rm in use', async () => {
