@@ -168,6 +168,14 @@ describe('clear refusals', () => {
     expect(await outcome(dev.secrets.delete.mutate({ namespace, name: 'rotating' }))).toMatchObject({ ok: false, code: 'NOT_FOUND' });
   });
 
+  it('a secret gone from under a version (straight from the database) fails its attempts as a FunctionError naming it', async () => {
+    keep(await dev.secrets.create.mutate({ namespace, name: 'vanishing', value: 'soon gone' }));
+    await deployHmac(dev, 'uses-vanishing', { fresh: true, secrets: [{ name: 'vanishing' }] });
+    expect(await stack.api.db.secrets.delete(namespace, 'vanishing')).toBe(true);
+    const failed = keep(await dev.invocations.invoke.mutate({ namespace, function: 'uses-vanishing', payload: webhook('{}', 'x') }));
+    expect(failed).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionError', message: expect.stringContaining("secret 'vanishing' not found in namespace 'team-s'") } });
+  });
+
   it('the value route answers the worker token only', async () => {
     const body = JSON.stringify({ namespace, names: ['webhook-key'] });
     const post = (authorization: string) => fetch(`${stack.api.url}/secrets/resolve`, { method: 'POST', body, headers: { authorization, 'content-type': 'application/json' } });
