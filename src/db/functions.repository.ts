@@ -13,7 +13,7 @@ import type {
   WarmSettings,
 } from '../shared/types.js';
 import type { SecretRef } from '../shared/secrets.js';
-import { Prisma, type PrismaClient } from './generated/client.js';
+import type { Prisma, PrismaClient } from './generated/client.js';
 import { artifactWrite } from './artifacts.repository.js';
 import { isRecordNotFound, isUniqueViolation, pageSize, toIso } from './prisma-helpers.js';
 
@@ -315,16 +315,6 @@ export function createFunctionsRepository(prisma: PrismaClient) {
       const spec = toSpec(toVersionRecord(row));
       remember(versionSpecs, key, spec);
       return spec;
-    },
-
-    /** Functions not deleted of which any version names this secret, by name. */
-    async usingSecret(namespace: string, secret: string): Promise<string[]> {
-      const rows = await prisma.functionVersion.findMany({
-        where: { function: { namespace, deletedAt: null }, secrets: { not: Prisma.DbNull } },
-        select: { secrets: true, function: { select: { name: true } } },
-      });
-      const names = rows.filter((r) => (r.secrets as unknown as SecretRef[]).some((s) => s.name === secret)).map((r) => r.function.name);
-      return [...new Set(names)].sort();
     },
 
     /** Soft delete. Returns false when there was nothing to delete. */

@@ -2,7 +2,8 @@
 // select no `sealed` column; only `sealed()` (the worker's resolve) reads it.
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../shared/errors.js';
-import type { Prisma, PrismaClient } from './generated/client.js';
+import type { SecretRef } from '../shared/secrets.js';
+import { Prisma, type PrismaClient } from './generated/client.js';
 import { toBytes } from './artifacts.repository.js';
 import { isUniqueViolation } from './prisma-helpers.js';
 
@@ -39,6 +40,16 @@ export function createSecretsRepository(prisma: PrismaClient) {
     async sealed(namespace: string, names: string[]): Promise<Map<string, Buffer>> {
       const rows = await prisma.secret.findMany({ where: { namespace, name: { in: names } }, select: { name: true, sealed: true } });
       return new Map(rows.map((r) => [r.name, Buffer.from(r.sealed)]));
+    },
+
+    /** Functions not deleted of which any version (older ones can be invoked by number) names this secret, by name. */
+    async usedBy(namespace: string, name: string): Promise<string[]> {
+      const rows = await prisma.functionVersion.findMany({
+        where: { function: { namespace, deletedAt: null }, secrets: { not: Prisma.DbNull } },
+        select: { secrets: true, function: { select: { name: true } } },
+      });
+      const users = rows.filter((r) => (r.secrets as unknown as SecretRef[]).some((s) => s.name === name)).map((r) => r.function.name);
+      return [...new Set(users)].sort();
     },
 
     /** false when there was no such secret. */

@@ -19,8 +19,8 @@ export class MissingSecretsError extends ValidationError {
   }
 }
 
-export function createSecretService(deps: { db: Pick<Repositories, 'secrets' | 'functions'>; masterKey: Buffer; maxBytes?: number }) {
-  const { secrets, functions } = deps.db;
+export function createSecretService(deps: { db: Pick<Repositories, 'secrets'>; masterKey: Buffer; maxBytes?: number }) {
+  const { secrets } = deps.db;
   const key = deriveKey(deps.masterKey, 'secrets-at-rest');
   const maxBytes = deps.maxBytes ?? MAX_SECRET_BYTES;
 
@@ -33,7 +33,7 @@ export function createSecretService(deps: { db: Pick<Repositories, 'secrets' | '
 
   /** Refused while a function (any of its versions) names it: its invocations would fail. */
   async function remove(namespace: string, name: string): Promise<{ deleted: true; name: string }> {
-    const users = await functions.usingSecret(namespace, name);
+    const users = await secrets.usedBy(namespace, name);
     if ((await secrets.existing(namespace, [name])).size === 0) throw new NotFoundError('secret', `${namespace}/${name}`);
     if (users.length > 0) {
       throw new ConflictError(`secret '${name}' is used by function${users.length === 1 ? '' : 's'} ${users.map((u) => `'${u}'`).join(', ')} of namespace '${namespace}': deploy versions without it, or delete those functions, first`);

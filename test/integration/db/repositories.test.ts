@@ -165,13 +165,13 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
       expect(plain).not.toHaveProperty('secrets');
       await repos.functions.create({ ...versionInput('sec3', 'gone', 'print(5)'), secrets: [{ name: 'db' }] });
       await repos.functions.delete('sec3', 'gone');
-      expect(await repos.functions.usingSecret('sec3', 'db')).toEqual(['uses']);
-      expect(await repos.functions.usingSecret('sec3', 'tls.crt')).toEqual(['uses']);
-      expect(await repos.functions.usingSecret('sec3', 'other')).toEqual([]);
-      expect(await repos.functions.usingSecret('sec4', 'db')).toEqual([]);
+      expect(await repos.secrets.usedBy('sec3', 'db')).toEqual(['uses']);
+      expect(await repos.secrets.usedBy('sec3', 'tls.crt')).toEqual(['uses']);
+      expect(await repos.secrets.usedBy('sec3', 'other')).toEqual([]);
+      expect(await repos.secrets.usedBy('sec4', 'db')).toEqual([]);
       // An older version that names it still counts: it can be invoked by number.
       await repos.functions.addVersion(versionInput('sec3', 'uses', 'print(6)'));
-      expect(await repos.functions.usingSecret('sec3', 'db')).toEqual(['uses']);
+      expect(await repos.secrets.usedBy('sec3', 'db')).toEqual(['uses']);
     });
   });
 

@@ -70,8 +70,8 @@ describe('secret service', () => {
           existing: async (ns: string, names: string[]) => new Set(names.filter((n) => rows.has(key(ns, n)))),
           sealed: async (ns: string, names: string[]) => new Map(names.filter((n) => rows.has(key(ns, n))).map((n) => [n, rows.get(key(ns, n))!.sealed])),
           delete: async (ns: string, name: string) => rows.delete(key(ns, name)),
+          usedBy: async () => users,
         },
-        functions: { usingSecret: async () => users },
       } as unknown as Parameters<typeof createSecretService>[0]['db'],
     };
   }
