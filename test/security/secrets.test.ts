@@ -82,14 +82,31 @@ describe('an OpenFaaS function reads its secret as on OpenFaaS', () => {
     expect(JSON.parse((chain.result as { body: string }).body)).toMatchObject({ valid: true, envMatches: true });
   });
 
-  it('keeps a secrets tmpfs only for the warm containers still alive: a cold attempt takes its own away', async () => {
+  const mounted = async () => {
     const root = `${join(stack.config.worker.dataDir, 'secrets')}/`;
-    const mounted = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(root));
-    const cold = async () => (await mounted()).filter((m) => !m.slice(root.length).startsWith('caisson-warm-'));
+    return (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(root)).map((m) => m.slice(root.length));
+  };
+  const until = async (done: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('keeps a secrets tmpfs only for the warm containers still alive: a cold attempt takes its own away', async () => {
+    const cold = async () => (await mounted()).filter((m) => !m.startsWith('caisson-warm-'));
     // A synchronous invoke is answered before its cold container's removal ends.
-    for (let i = 0; i < 100 && (await cold()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await cold()).length === 0);
     expect(await cold()).toEqual([]);
     expect((await mounted()).length).toBeGreaterThan(0);
+  });
+
+  it('a warm container retired (its function deleted) takes its secrets tmpfs with it', async () => {
+    const before = (await mounted()).sort();
+    await deployHmac(dev, 'hmac-retired');
+    expect(keep(await dev.invocations.invoke.mutate({ namespace, function: 'hmac-retired', payload: webhook('{}', KNOWN) })).result).toMatchObject({ statusCode: 200 });
+    expect((await mounted()).length).toBe(before.length + 1);
+    await dev.functions.delete.mutate({ namespace, name: 'hmac-retired' });
+    await stack.worker!.reconcileCodeCache(); // retires the warm pools of deleted versions
+    await until(async () => (await mounted()).length === before.length);
+    expect((await mounted()).sort()).toEqual(before);
   });
 });
 
