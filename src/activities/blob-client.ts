@@ -1,8 +1,9 @@
 // The data plane's view of the api's content store: workers hold no database credentials,
-// so they fetch artifacts and blobs over HTTP (with the worker token) and verify what they get.
+// so they fetch artifacts and blobs over HTTP (with the worker token) and verify what they get,
+// and the values of the secrets a container is created with (never kept, never logged).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { RuntimeUnavailableError } from '../shared/errors.js';
+import { FunctionExecutionError, RuntimeUnavailableError } from '../shared/errors.js';
 import { LiveVersionSchema, type LiveVersion } from '../shared/types.js';
 
 export interface BlobClient {
@@ -13,7 +14,14 @@ export interface BlobClient {
   putArtifact(bytes: Buffer): Promise<string>;
   /** The versions not deleted and their artifacts (what the code cache may keep). */
   liveVersions(): Promise<LiveVersion[]>;
+  /**
+   * The values of these secrets of a namespace. A secret that no longer exists is the
+   * function's problem (FunctionExecutionError naming it), not the infrastructure's.
+   */
+  resolveSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Buffer>>;
 }
+
+const ResolvedSecrets = z.object({ secrets: z.record(z.string(), z.string()) });
 
 export function createBlobClient(apiUrl: string, workerToken: string): BlobClient {
   const authorization = `Bearer ${workerToken}`;
@@ -39,6 +47,27 @@ export function createBlobClient(apiUrl: string, workerToken: string): BlobClien
       const body: unknown = JSON.parse((await get('/artifacts/live')).toString('utf8'));
       return z.object({ versions: z.array(LiveVersionSchema) }).parse(body).versions;
     },
+    async resolveSecrets(namespace, names) {
+      let res: Response;
+      try {
+        res = await fetch(`${apiUrl}/secrets/resolve`, {
+          method: 'POST', body: JSON.stringify({ namespace, names }), headers: { 'content-type': 'application/json', authorization },
+        });
+      } catch (err) {
+        throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
+      }
+      // An error's body is the api's message (names, never values).
+      if (res.status === 404) throw new FunctionExecutionError(errorText(await res.json().catch(() => null)) ?? `secrets of namespace '${namespace}' not found`);
+      if (!res.ok) throw new RuntimeUnavailableError(`POST /secrets/resolve answered ${res.status}`);
+      const { secrets } = ResolvedSecrets.parse(await res.json());
+      const values = new Map<string, Buffer>();
+      for (const name of names) {
+        const value = secrets[name];
+        if (value === undefined) throw new RuntimeUnavailableError(`POST /secrets/resolve left out secret '${name}'`);
+        values.set(name, Buffer.from(value, 'base64'));
+      }
+      return values;
+    },
     async putBlob(bytes) {
       let res: Response;
       try {
@@ -61,4 +90,9 @@ export function createBlobClient(apiUrl: string, workerToken: string): BlobClien
       return sha256;
     },
   };
+}
+
+function errorText(body: unknown): string | undefined {
+  const error = (body as { error?: unknown } | null)?.error;
+  return typeof error === 'string' ? error : undefined;
 }

@@ -23,6 +23,7 @@ import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import type { BlobClient } from './blob-client.js';
 import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
+import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
 import { typedActivities } from './to-failure.js';
 
 export interface ContainerActivityDeps {
@@ -51,6 +52,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   const ioRoot = join(deps.dataDir, 'io');
   const ioDirSize = { sizeBytes: ioDirSizeBytes(deps.limits) };
   const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
+  // Values come from the api when a container is created, and go with the container.
+  const secrets = createContainerSecrets({ blobs: deps.blobs, dataDir: deps.dataDir, hostPath });
   // Function output is captured up to the larger of the log and result limits: in the
   // script convention stdout is the result.
   const outputCaps = { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes };
@@ -104,9 +107,10 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   /** `docker create` of a cold attempt's container, labelled for the reaper (holdMs: before it starts). */
   async function createFor(c: {
     input: { containerName: string; invocationId: string; spec: FunctionVersionSpec }; codeDir: string; ioDir: string;
-    env: Record<string, string>; holdMs?: number;
+    env: Record<string, string>; holdMs?: number; secrets?: ContainerSecrets;
   }): Promise<string> {
-    const { input, codeDir, ioDir, env, holdMs = 0 } = c;
+    const { input, codeDir, ioDir, holdMs = 0 } = c;
+    const env = c.secrets ? { ...c.env, ...c.secrets.env } : c.env;
     const { spec } = input;
     const deadline = Date.now() + holdMs + spec.limits.timeoutMs + 120_000;
     const { id } = await deps.runtime.create({
@@ -124,6 +128,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       env,
       codeDir: hostPath(codeDir),
       ioDir: hostPath(ioDir),
+      ...(c.secrets ? { mounts: c.secrets.mounts } : {}),
       memoryMb: spec.limits.memoryMb,
       cpus: spec.limits.cpus,
       network: spec.limits.network,
@@ -151,10 +156,12 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     if (!prepared || (deps.pool && runsWarm(next.spec))) return;
     const ttlMs = currentTimeoutMs + 60_000;
     prepared.prepare({ name: next.containerName, key: preparedKey(next), ttlMs, create: async () => {
-      const [codeDir] = await Promise.all([codeDirFor(next.spec), ensureImageOnce(next.spec.runtime)]);
+      const [codeDir, , attached] = await Promise.all([
+        codeDirFor(next.spec), ensureImageOnce(next.spec.runtime), secrets.attach(next.spec, next.containerName),
+      ]);
       const ioDir = await createPreparedIoDir(ioRoot, next.containerName, ioDirSize);
       const env = { ...functionEnv(next.spec), ...identityEnv(next), CAISSON_AWAIT_PAYLOAD: '1' };
-      const id = await createFor({ input: next, codeDir, ioDir, env, holdMs: ttlMs });
+      const id = await createFor({ input: next, codeDir, ioDir, env, holdMs: ttlMs, secrets: attached });
       await deps.runtime.start(id);
       return id;
     } });
@@ -185,13 +192,15 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
       }
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.
-      const [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
+      const [codeDir, payload, , attached] = await Promise.all([
+        codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime), secrets.attach(spec, input.containerName),
+      ]);
       // payload.env too: a retried create may reuse a never-started container made without the payload.
       // The io dir's tmpfs is mounted while the engine creates the container (its path is known).
       const ioDir = join(ioRoot, input.containerName);
       const [, id] = await Promise.all([
         createIoDir(ioRoot, input.containerName, payload, { ...ioDirSize, envFile: true }),
-        createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) } }),
+        createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) }, secrets: attached }),
       ]);
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
@@ -250,7 +259,10 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       try {
         let codeDir: string;
         [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
-        const target = warmTarget({ spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns });
+        const target = warmTarget({
+          spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns,
+          secrets: { attach: (name) => secrets.attach(spec, name), detach: secrets.detach },
+        });
         if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
         lease = await pool.acquire(target, { signal: ctx.cancellationSignal });
         if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
@@ -275,6 +287,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {
       await deps.runtime.remove(input.containerName);
       await removeIoDir(join(ioRoot, input.containerName));
+      await secrets.detach(input.containerName);
     },
   });
 }

@@ -8,6 +8,7 @@ import type { DeadLetterService } from './services/dead-letter.service.js';
 import type { FunctionService } from './services/function.service.js';
 import type { InvocationService } from './services/invocation.service.js';
 import type { KeyService } from './services/key.service.js';
+import type { SecretService } from './services/secret.service.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -16,6 +17,7 @@ export interface ApiContext {
   chains: ChainService;
   deadLetters: DeadLetterService;
   keys: KeyService;
+  secrets: SecretService;
   owners: OwnerLookup;
 }
 

@@ -1,7 +1,9 @@
 // The api's HTTP surface: tRPC under /trpc, GET /healthz, and the content store that
 // data-plane workers use (they hold no database credentials): GET /artifacts/:sha256,
 // GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
-// GET /artifacts/live (the live versions and their artifacts: what code caches may keep).
+// GET /artifacts/live (the live versions and their artifacts: what code caches may keep), and
+// POST /secrets/resolve (the values of a namespace's secrets, to the worker token only: a
+// worker asks when it creates a container that uses them).
 // Every refusal is a 4xx with a JSON message; tRPC calls are bounded first (request-limits.ts).
 // Every request names one of the api's hosts; all but /healthz carry a Bearer key or the
 // worker token, and the content store (not namespaced: content-addressed) is the worker's.
@@ -11,13 +13,17 @@ import type { Duplex } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { z } from 'zod';
 import type { Repositories } from '../db/index.js';
 import { ALL_NAMESPACES } from '../shared/roles.js';
+import { MAX_SECRETS_PER_VERSION, SecretNameSchema } from '../shared/secrets.js';
 import type { Principal } from './auth/authenticator.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
 import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
+import { NamespaceSchema } from './schemas.js';
+import { MissingSecretsError } from './services/secret.service.js';
 
 export type HealthCheck = () => Promise<unknown>;
 
@@ -90,6 +96,11 @@ export function createApiServer(options: HttpServerOptions): Server {
         return serveTrpc(req, res, url);
       }
       if (!caller) return afterBody(req, () => sendJson(res, 401, { error: UNAUTHORIZED }));
+      if (path === '/secrets/resolve') {
+        if (caller.kind !== 'worker') return afterBody(req, () => sendJson(res, 403, { error: 'secret values are for workers only' }));
+        if (req.method !== 'POST') return afterBody(req, () => sendJson(res, 405, { error: 'POST only' }));
+        return resolveSecrets(req, res, options.context.secrets);
+      }
       if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return afterBody(req, () => sendJson(res, 404, { error: 'not found' }));
       if (!mayUseContentStore(caller)) return afterBody(req, () => sendJson(res, 403, { error: 'artifacts and blobs are for workers' }));
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
@@ -133,6 +144,34 @@ async function putArtifact(req: IncomingMessage, res: ServerResponse, sha256: st
   if (actual !== sha256) return sendJson(res, 400, { error: `the body's sha256 is ${actual}, not ${sha256}` });
   await options.db.artifacts.put(body);
   sendJson(res, 200, { sha256 });
+}
+
+const ResolveSecretsBody = z.object({
+  namespace: NamespaceSchema.unwrap(),
+  names: z.array(SecretNameSchema).min(1).max(MAX_SECRETS_PER_VERSION),
+});
+
+/** The values as base64, never cached by anything between; a missing secret is a 404 naming it. */
+async function resolveSecrets(req: IncomingMessage, res: ServerResponse, secrets: ApiContext['secrets']): Promise<void> {
+  const body = await readBody(req, 16 * 1024);
+  if (!body) return sendJson(res, 413, { error: 'the request is over 16 KiB' });
+  let parsed;
+  try {
+    parsed = ResolveSecretsBody.safeParse(JSON.parse(body.toString('utf8')));
+  } catch {
+    return sendJson(res, 400, { error: 'the body is not JSON' });
+  }
+  if (!parsed.success) return sendJson(res, 400, { error: 'the body must be { namespace, names }' });
+  let values: Map<string, Buffer>;
+  try {
+    values = await secrets.resolve(parsed.data.namespace, parsed.data.names);
+  } catch (err) {
+    if (err instanceof MissingSecretsError) return sendJson(res, 404, { error: err.message, missing: err.missing });
+    throw err;
+  }
+  const text = JSON.stringify({ secrets: Object.fromEntries([...values].map(([name, value]) => [name, value.toString('base64')])) });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
 }
 
 async function health(res: ServerResponse, checks: Record<string, HealthCheck>): Promise<void> {

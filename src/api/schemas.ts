@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
 import { envProblems } from '../shared/function-env.js';
 import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
+import { SecretRefsSchema } from '../shared/secrets.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -33,6 +34,8 @@ const FunctionBody = {
   retryPolicy: overrides(RetryPolicySchema).optional(),
   /** Warm pool settings (runtime-images/README.md, "Warm containers"); isolation 'fresh' forces cold. */
   warm: overrides(WarmSettingsSchema).optional(),
+  /** Secrets the version uses, by name (each must exist in the namespace): files, and env vars when `env` is given. Absent: the previous version's. */
+  secrets: SecretRefsSchema.optional(),
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });

@@ -7,6 +7,7 @@ import { registerChainCommands } from './commands/chain.commands.js';
 import { registerFnCommands } from './commands/fn.commands.js';
 import { registerInvokeCommands } from './commands/invoke.commands.js';
 import { registerKeyCommands } from './commands/key.commands.js';
+import { registerSecretCommands } from './commands/secret.commands.js';
 import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 import { startApi } from './processes/api.process.js';
@@ -72,6 +73,7 @@ registerFnCommands(program, clientContext);
 registerInvokeCommands(program, clientContext);
 registerChainCommands(program, clientContext);
 registerDlqCommands(program, clientContext);
+registerSecretCommands(program, clientContext);
 registerKeyCommands(program, clientContext, {
   file: () => loadConfig().auth.credentialsFile,
   clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),

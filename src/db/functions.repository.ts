@@ -12,6 +12,7 @@ import type {
   Runtime,
   WarmSettings,
 } from '../shared/types.js';
+import type { SecretRef } from '../shared/secrets.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import { artifactWrite } from './artifacts.repository.js';
 import { isRecordNotFound, isUniqueViolation, pageSize, toIso } from './prisma-helpers.js';
@@ -29,6 +30,8 @@ export interface NewVersionInput {
   retryPolicy: RetryPolicy;
   /** Warm pool settings; absent: the defaults. */
   warm?: WarmSettings;
+  /** Secrets the version uses (names only); absent or empty: none. */
+  secrets?: SecretRef[];
 }
 
 export interface FunctionVersionInput extends NewVersionInput {
@@ -82,6 +85,7 @@ export const functionVersionSelect = {
   env: true,
   retryPolicy: true,
   warm: true,
+  secrets: true,
   createdAt: true,
   function: { select: { id: true, namespace: true, name: true } },
 } satisfies Prisma.FunctionVersionSelect;
@@ -122,6 +126,7 @@ function toVersionRecord(row: VersionRow): FunctionVersionRecord {
     env: row.env as Record<string, string>,
     retryPolicy: row.retryPolicy as RetryPolicy,
     ...(row.warm !== null ? { warm: row.warm as WarmSettings } : {}),
+    ...(Array.isArray(row.secrets) && row.secrets.length > 0 ? { secrets: row.secrets as unknown as SecretRef[] } : {}),
     createdAt: toIso(row.createdAt),
   };
 }
@@ -162,6 +167,7 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
       env: input.env,
       retryPolicy: input.retryPolicy,
       ...(input.warm ? { warm: input.warm } : {}),
+      ...(input.secrets?.length ? { secrets: input.secrets } : {}),
     },
     select: functionVersionSelect,
   });

@@ -8,12 +8,14 @@ import { createDeadLettersRepository } from './dead-letters.repository.js';
 import { createFunctionsRepository } from './functions.repository.js';
 import { createInvocationsRepository } from './invocations.repository.js';
 import { createOwnersRepository } from './owners.repository.js';
+import { createSecretsRepository } from './secrets.repository.js';
 
 export { createDatabase, databaseKind, defaultMigrationsDir } from './client.js';
 export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js';
 export { applyMigrations, MigrationError } from './migrate.js';
 export type { ApiKeyRow, ApiKeysRepository, CreateApiKeyInput } from './api-keys.repository.js';
 export type { OwnersRepository } from './owners.repository.js';
+export type { SecretRow, SecretsRepository } from './secrets.repository.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
 export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';
@@ -46,6 +48,7 @@ export function createRepositories(prisma: PrismaClient) {
     chains: createChainsRepository(prisma),
     apiKeys: createApiKeysRepository(prisma),
     owners: createOwnersRepository(prisma),
+    secrets: createSecretsRepository(prisma),
   };
 }
 

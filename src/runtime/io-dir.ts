@@ -154,7 +154,11 @@ export async function removeIoDirsUnder(root: string): Promise<void> {
   for (const dir of mounted.reverse()) await removeIoDir(dir);
 }
 
-async function mountIoDir(root: string, name: string, sizeBytes: number): Promise<string> {
+/**
+ * root/name as a new, empty tmpfs (a leftover one is unmounted and removed first). mode: of the
+ * tmpfs's root (0777 for io dirs; secrets dirs are 0755, root-owned). Removed with removeIoDir.
+ */
+export async function mountIoDir(root: string, name: string, sizeBytes: number, mode = '0777'): Promise<string> {
   if (!SAFE_NAME.test(name)) throw new Error(`invalid io dir name '${name}'`);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const dir = path.join(root, name);
@@ -163,7 +167,7 @@ async function mountIoDir(root: string, name: string, sizeBytes: number): Promis
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const size = Math.max(1, Math.ceil(sizeBytes / MiB));
   try {
-    await mounts.run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0777,nosuid,nodev,noexec`, 'caisson-io', dir]);
+    await mounts.run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=${mode},nosuid,nodev,noexec`, 'caisson-io', dir]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new RuntimeUnavailableError(

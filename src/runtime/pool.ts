@@ -20,8 +20,13 @@ export interface WarmTarget {
   settings: WarmSettings;
   /** The hardened create spec (the pool adds name, io dir and its labels). */
   container: Omit<ContainerSpec, 'name' | 'ioDir' | 'privateIoMb'>;
-  /** More of the spec, resolved only when a container is started (e.g. the network to join). */
-  prepare?: () => Promise<Partial<ContainerSpec>>;
+  /**
+   * More of the spec, resolved only when container `name` is started (the network to join, its
+   * secrets); its env and mounts are added to the container's.
+   */
+  prepare?: (c: { name: string }) => Promise<Partial<ContainerSpec>>;
+  /** After container `name` is removed (or failed to start): what else of it goes (its secrets dir). */
+  cleanup?: (name: string) => Promise<void>;
 }
 
 export interface WarmLease {
@@ -94,18 +99,29 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     const id = randomBytes(6).toString('hex');
     const sockDir = path.join(opts.ioRoot, id);
     const { target } = p;
-    const extra = (await target.prepare?.()) ?? {};
+    const name = `caisson-warm-${id}`;
+    const cleanup = target.cleanup && (() => target.cleanup!(name).catch((err) => log(`warm pool: cleaning up after ${name} failed: ${errorMessage(err)}`)));
+    let extra: Partial<ContainerSpec>;
+    try {
+      extra = (await target.prepare?.({ name })) ?? {};
+    } catch (err) {
+      await cleanup?.();
+      throw err;
+    }
     return WarmContainer.start({
       runtime: opts.runtime,
       sockDir,
       readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
+      ...(cleanup ? { onRemoved: cleanup } : {}),
       spec: {
         ...target.container,
         ...extra,
-        name: `caisson-warm-${id}`,
+        name,
         privateIoMb: opts.privateIoMb,
+        env: { ...target.container.env, ...extra.env },
         mounts: [
           ...(target.container.mounts ?? []),
+          ...(extra.mounts ?? []),
           { hostPath: opts.hostPath(sockDir), containerPath: WARM_SOCKET_DIR, readOnly: false },
         ],
         labels: {

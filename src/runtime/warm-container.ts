@@ -49,6 +49,8 @@ export interface StartWarmContainerOptions {
   /** This worker's path of the socket's dir. */
   sockDir: string;
   readyTimeoutMs: number;
+  /** After the container is removed (disposed, or failed to start): removes what else it had. */
+  onRemoved?: () => Promise<void>;
 }
 
 type Waiting = (line: { reply: WarmReply } | { hello: string } | undefined) => void;
@@ -75,6 +77,7 @@ export class WarmContainer {
     readonly sockDir: string,
     private readonly runtime: ContainerRuntime,
     private readonly socket: net.Socket,
+    private readonly onRemoved?: () => Promise<void>,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => {
@@ -98,7 +101,7 @@ export class WarmContainer {
       // From now on the container may run function code: it can place nothing more here.
       await chmod(sockDir, 0o755);
       await unlink(path.join(sockDir, WARM_SOCKET)).catch(() => undefined);
-      const c = new WarmContainer(id, spec.name, sockDir, runtime, socket);
+      const c = new WarmContainer(id, spec.name, sockDir, runtime, socket, opts.onRemoved);
       const hello = await c.next(opts.readyTimeoutMs);
       if (!hello || !('hello' in hello)) {
         throw new RuntimeUnavailableError(`warm container ${spec.name} did not say it is ready${c.violation ? `: ${c.violation}` : ''}`);
@@ -108,6 +111,7 @@ export class WarmContainer {
     } catch (err) {
       await runtime.remove(id ?? spec.name).catch(() => undefined);
       await rm(sockDir, { recursive: true, force: true });
+      await opts.onRemoved?.();
       throw err instanceof RuntimeUnavailableError
         ? err
         : new RuntimeUnavailableError(`starting warm container ${spec.name}: ${errorMessage(err)}`, err);
@@ -179,6 +183,7 @@ export class WarmContainer {
     this.socket.destroy();
     await this.runtime.remove(this.id);
     await rm(this.sockDir, { recursive: true, force: true });
+    await this.onRemoved?.();
   }
 
   private outcome(

@@ -2,6 +2,7 @@
 // versions or namespaces), its settings, and the same hardened create spec as the cold
 // path, with the runtime server as entrypoint and its directory mounted read-only.
 import { WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
+import type { ContainerSpec } from './container-runtime.js';
 import type { WarmTarget } from './pool.js';
 import { imageFor } from './images.js';
 import { netnsKey, type NetnsHolders } from './warm-netns.js';
@@ -26,10 +27,17 @@ export function warmTarget(input: {
   env: Record<string, string>;
   /** Functions without network join their version's empty network namespace. */
   netns?: NetnsHolders;
+  /** The version's secrets, for each container as it starts (absent: it has none). */
+  secrets?: {
+    attach(name: string): Promise<Pick<ContainerSpec, 'env' | 'mounts'> | undefined>;
+    detach(name: string): Promise<void>;
+  };
 }): WarmTarget | undefined {
   const { spec } = input;
   const entrypoint = warmEntrypoint(spec.runtime);
   if (!entrypoint) return undefined;
+  const joinsNetns = input.netns !== undefined && !spec.limits.network;
+  const secrets = spec.secrets?.length ? input.secrets : undefined;
   return {
     key: warmPoolKey({ ...spec, sha256: spec.artifact.sha256 }),
     settings: WarmSettingsSchema.parse(spec.warm ?? {}),
@@ -48,8 +56,17 @@ export function warmTarget(input: {
       entrypoint,
       mounts: [{ hostPath: input.serverDir, containerPath: WARM_SERVER_MOUNT, readOnly: true }],
     },
-    ...(input.netns && !spec.limits.network
-      ? { prepare: async () => ({ joinNetworkOf: await input.netns!.holderFor(netnsKey(spec), { wait: false }) }) }
+    ...(joinsNetns || secrets
+      ? {
+        prepare: async ({ name }) => {
+          const [joinNetworkOf, attached] = await Promise.all([
+            joinsNetns ? input.netns!.holderFor(netnsKey(spec), { wait: false }) : undefined,
+            secrets?.attach(name),
+          ]);
+          return { ...(joinNetworkOf !== undefined ? { joinNetworkOf } : {}), ...attached };
+        },
+      }
       : {}),
+    ...(secrets ? { cleanup: (name: string) => secrets.detach(name) } : {}),
   };
 }

@@ -5,15 +5,17 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * keys: manage api keys; deploy: create, update and delete functions and chains, delete dead
- * letters; invoke: start, cancel, resume and replay; read: functions, chains, dead letters;
+ * letters, and see versions' plain env values; secrets: create and delete secrets; invoke:
+ * start, cancel, resume and replay; read: functions (env values redacted), chains, dead
+ * letters, secrets' names, sizes and dates;
  * readInvocations: invocation records (what an invoker needs to follow its own calls).
  */
-export const PERMISSIONS = ['keys', 'deploy', 'invoke', 'read', 'readInvocations'] as const;
+export const PERMISSIONS = ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
-  developer: new Set(['deploy', 'invoke', 'read', 'readInvocations']),
+  developer: new Set(['deploy', 'secrets', 'invoke', 'read', 'readInvocations']),
   invoker: new Set(['invoke', 'readInvocations']),
   reader: new Set(['read', 'readInvocations']),
 };

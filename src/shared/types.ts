@@ -2,6 +2,7 @@
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
+import type { SecretRef } from './secrets.js';
 
 export const RUNTIMES = ['python', 'node', 'go'] as const;
 export const RuntimeSchema = z.enum(RUNTIMES);
@@ -105,6 +106,8 @@ export interface FunctionVersionSpec {
   retryPolicy: RetryPolicy;
   /** Absent on versions deployed before warm pools: the defaults apply. */
   warm?: WarmSettings;
+  /** The secrets the version uses, by name (their values never travel with the spec); absent: none. */
+  secrets?: SecretRef[];
 }
 
 export const INVOCATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;

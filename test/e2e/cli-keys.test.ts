@@ -1,10 +1,10 @@
 // The CLI's keys: `caisson key create|ls|revoke`, `caisson login` (key from stdin into
 // $CAISSON_HOME/credentials, 0600), and which key a command sends: CAISSON_API_KEY, else the
 // stored login, else $CAISSON_HOME/admin.key.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../support/cli.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -16,23 +16,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function caisson(args: string[], opts: { home: string; apiKey?: string; stdin?: string }): Promise<{ code: number | null; out: unknown; text: string }> {
-  const env: Record<string, string | undefined> = { ...process.env, CAISSON_HOME: opts.home, CAISSON_API_KEY: opts.apiKey };
-  if (!opts.apiKey) delete env.CAISSON_API_KEY;
-  const child = spawn(process.execPath, ['bin/caisson.js', '--api', stack.api.url, '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  child.stdin.end(opts.stdin ?? '');
-  return new Promise((resolve) => child.on('exit', (code) => {
-    let out: unknown;
-    try {
-      out = JSON.parse(text);
-    } catch {
-      out = undefined;
-    }
-    resolve({ code, out, text });
-  }));
+function caisson(args: string[], opts: { home: string; apiKey?: string; stdin?: string }): Promise<CliRun> {
+  return runCli(args, { ...opts, apiUrl: stack.api.url });
 }
 
 it('creates, logs in with, lists and revokes keys; falls back to admin.key', async () => {

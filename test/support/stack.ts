@@ -27,7 +27,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { name: string; databaseUrl?: string; withWorker?: boolean; env?: Record<string, string> }): Promise<TestStack> {
+export async function startTestStack(opts: {
+  name: string; databaseUrl?: string; withWorker?: boolean; env?: Record<string, string>;
+  /** Where the api's and the worker's log lines go (default: nowhere). */
+  log?: (m: string) => void;
+}): Promise<TestStack> {
   await mkdir(join(process.cwd(), '.caisson', 'test'), { recursive: true });
   const home = mkdtempSync(join(process.cwd(), '.caisson', 'test', `${opts.name}-`));
   const suffix = home.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
@@ -45,7 +49,7 @@ export async function startTestStack(opts: { name: string; databaseUrl?: string;
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const quiet = () => {};
+  const quiet = opts.log ?? (() => {});
   // Shared by the api's client and the in-process worker, as `caisson dev` does (eager starts).
   const connection = await connectWorker(config.temporal);
   const api = await startApi(config, { log: quiet, connection });

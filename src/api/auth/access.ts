@@ -33,7 +33,9 @@ export function createAccess(key: KeyPrincipal, owners: OwnerLookup): Access {
   };
 }
 
+const WHAT: Partial<Record<Permission, string>> = { readInvocations: 'read invocations', secrets: 'manage secrets' };
+
 /** Throws ForbiddenError unless the key's role grants the permission. */
 export function requirePermission(key: KeyPrincipal, permission: Permission): void {
-  if (!roleAllows(key.role, permission)) throw new ForbiddenError(`role '${key.role}' may not ${permission === 'readInvocations' ? 'read invocations' : permission}`);
+  if (!roleAllows(key.role, permission)) throw new ForbiddenError(`role '${key.role}' may not ${WHAT[permission] ?? permission}`);
 }

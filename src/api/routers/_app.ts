@@ -5,6 +5,7 @@ import { deadLettersRouter } from './dead-letters.router.js';
 import { functionsRouter } from './functions.router.js';
 import { invocationsRouter } from './invocations.router.js';
 import { authRouter, keysRouter } from './keys.router.js';
+import { secretsRouter } from './secrets.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
@@ -12,6 +13,7 @@ export const appRouter = router({
   chains: chainsRouter,
   deadLetters: deadLettersRouter,
   keys: keysRouter,
+  secrets: secretsRouter,
   auth: authRouter,
 });
 

@@ -1,9 +1,21 @@
 // functions.*: deploy (create → v1, update → next version; deploy + deployment to follow the
-// build steps), read, list, delete.
+// build steps), read, list, delete. Plain env values are answered to keys that may deploy
+// (admin, developer); any other role reads the names with null values (envRedacted: true).
 import { CreateFunctionInput, DeployFunctionRequest, DeploymentInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
 import { inNamespace, procedure } from '../procedures.js';
 import { router } from '../trpc.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { roleAllows } from '../../shared/roles.js';
+import type { FunctionVersionRecord } from '../../db/index.js';
+import type { SecretRef } from '../../shared/secrets.js';
+
+/** A version as answered: env values null unless the caller may deploy. */
+export type FunctionVersionView = Omit<FunctionVersionRecord, 'env'> & { env: Record<string, string | null>; envRedacted: boolean };
+
+function versionView(record: FunctionVersionRecord, seesEnv: boolean): FunctionVersionView {
+  if (seesEnv) return { ...record, envRedacted: false };
+  return { ...record, env: Object.fromEntries(Object.keys(record.env).map((k) => [k, null])), envRedacted: true };
+}
 
 export const functionsRouter = router({
   create: procedure('deploy').input(CreateFunctionInput).use(inNamespace).mutation(({ ctx, input }) => ctx.functions.create(input)),
@@ -13,11 +25,20 @@ export const functionsRouter = router({
     await ctx.access.owns('deployment', input.id);
     return ctx.functions.deployment(input.id, input.waitMs);
   }),
-  get: procedure('read').input(FunctionRefInput).use(inNamespace).query(({ ctx, input }) => ctx.db.functions.get(input.namespace, input.name)),
+  /** The function, and the secrets its latest version uses (names only). */
+  get: procedure('read').input(FunctionRefInput).use(inNamespace).query(async ({ ctx, input }) => {
+    const summary = await ctx.db.functions.get(input.namespace, input.name);
+    if (!summary) return null;
+    const latest = await ctx.db.functions.getVersionSpec(input.namespace, input.name, summary.latestVersion).catch(() => undefined);
+    return { ...summary, secrets: latest?.secrets ?? ([] as SecretRef[]) };
+  }),
   list: procedure('read').input(ListInput).use(inNamespace).query(({ ctx, input }) => ctx.db.functions.list(input)),
   versions: procedure('read')
     .input(FunctionRefInput).use(inNamespace)
-    .query(({ ctx, input }) => ctx.db.functions.listVersions(input.namespace, input.name)),
+    .query(async ({ ctx, input }) => {
+      const seesEnv = roleAllows(ctx.access.key.role, 'deploy');
+      return (await ctx.db.functions.listVersions(input.namespace, input.name)).map((v) => versionView(v, seesEnv));
+    }),
   delete: procedure('deploy')
     .input(FunctionRefInput).use(inNamespace)
     .mutation(async ({ ctx, input }) => {

@@ -19,6 +19,8 @@ import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
+import type { SecretRef } from '../../shared/secrets.js';
+import type { SecretService } from './secret.service.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
@@ -26,6 +28,8 @@ export interface FunctionServiceDeps {
   limits: { codeBytes: number; codeArchive: ArchiveLimits; functionCpus: number; functionMemoryMb: number };
   temporal: Client;
   taskQueues: TaskQueues;
+  /** Checks that the secrets a version names exist in its namespace. */
+  secrets: Pick<SecretService, 'assertExist'>;
 }
 
 export interface DeploymentView extends DeployProgress {
@@ -34,7 +38,7 @@ export interface DeploymentView extends DeployProgress {
   error?: { code: string; message: string };
 }
 
-export function createFunctionService({ db, limits, temporal, taskQueues }: FunctionServiceDeps) {
+export function createFunctionService({ db, limits, temporal, taskQueues, secrets }: FunctionServiceDeps) {
   /** Stores the source and resolves the version's settings; nothing is registered yet. */
   async function prepare(input: z.infer<typeof DeployFunctionRequest>): Promise<DeployFunctionInput> {
     const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
@@ -57,15 +61,20 @@ export function createFunctionService({ db, limits, temporal, taskQueues }: Func
     const keepEntry = previous && convention === previous.convention && input.fileName === undefined;
     const versionLimits = LimitsSchema.parse({ ...previous?.limits, ...input.limits });
     assertWorkersCanGive(versionLimits, limits);
+    const env = input.env ?? previous?.env ?? {};
+    const secretRefs = input.secrets ?? previous?.secrets ?? [];
+    assertNoEnvClash(secretRefs, env);
+    await secrets.assertExist(input.namespace, secretRefs);
     await db.artifacts.put(bytes);
     const version: VersionRequest = {
       namespace: input.namespace, name: input.name, runtime, convention,
       entry: input.entry ?? (keepEntry ? previous.entry : resolveEntry({ runtime, convention, artifact })),
       artifact,
       limits: versionLimits,
-      env: input.env ?? previous?.env ?? {},
+      env,
       retryPolicy: RetryPolicySchema.parse({ ...previous?.retryPolicy, ...input.retryPolicy }),
       warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
+      ...(secretRefs.length > 0 ? { secrets: secretRefs } : {}),
     };
     return {
       deploymentId: `dep_${crypto.randomUUID().replace(/-/g, '')}`,
@@ -142,6 +151,12 @@ function assertWorkersCanGive(asked: Limits, max: FunctionServiceDeps['limits'])
   if (asked.memoryMb > max.functionMemoryMb) {
     throw new ValidationError(`limits.memoryMb: ${asked.memoryMb} is more than a worker can give a function (at most ${max.functionMemoryMb})`, 'limits.memoryMb');
   }
+}
+
+/** A secret's env var may not also be a plain env var: which value wins would be a guess. */
+function assertNoEnvClash(refs: readonly SecretRef[], env: Record<string, string>): void {
+  const i = refs.findIndex((r) => r.env !== undefined && Object.hasOwn(env, r.env));
+  if (i >= 0) throw new ValidationError(`secrets.${i}.env: '${refs[i]!.env}' is also a plain env variable of this version`, `secrets.${i}.env`);
 }
 
 const API_CODES = new Set<string>(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'LIMIT_EXCEEDED']);

@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CaissonClient } from '../../client/index.js';
 import { CONVENTIONS, RUNTIMES, type Convention, type Runtime } from '../../shared/types.js';
+import { parseSecretFlag, type SecretRef } from '../../shared/secrets.js';
 import { detectConvention, detectRuntime, packCode } from '../code-package.js';
 import type { Output } from '../output.js';
 
@@ -16,6 +17,13 @@ function parseEnv(pairs: string[] = []): Record<string, string> | undefined {
     return [p.slice(0, i), p.slice(i + 1)];
   }));
 }
+
+/** NAME or NAME:ENV_VAR per --secret; undefined when none was given (the previous version's stay). */
+function parseSecrets(flags: string[] = []): SecretRef[] | undefined {
+  return flags.length === 0 ? undefined : flags.map(parseSecretFlag);
+}
+
+const secretList = (refs: readonly SecretRef[] | undefined) => (refs ?? []).map((r) => (r.env ? `${r.name}:${r.env}` : r.name)).join(',');
 
 /** The options the user gave (the api fills in the rest and says which field is wrong). */
 function given(options: Record<string, unknown>): Record<string, unknown> {
@@ -60,6 +68,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .option('--network', 'give the function network access')
     .option('--max-attempts <n>', 'attempts before dead-lettering', Number)
     .option('--env <KEY=VALUE...>', 'environment variables')
+    .option('--secret <NAME...>', 'a secret of the namespace (NAME or NAME:ENV_VAR, repeatable): file /var/openfaas/secrets/NAME (and /run/secrets/NAME), and env var ENV_VAR when given')
     .option('--isolation <mode>', "warm (default: warm containers when free) or fresh (always a new container)")
     .option('--min-warm <n>', 'warm containers kept started while the version is in use (default 1)', Number)
     .option('--max-warm <n>', 'at most this many warm containers per worker (default 8)', Number)
@@ -87,7 +96,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       const { deploymentId, mode } = await client.functions.deploy.mutate({
         namespace: o.namespace, name, runtime, code: packed.code, fileName: packed.fileName,
         convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
-        env: parseEnv(o.env), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
+        env: parseEnv(o.env), secrets: parseSecrets(o.secret), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
         ...(Object.keys(warm).length ? { warm } : {}),
       });
       const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
@@ -117,7 +126,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .action(async (name: string, o) => {
       const { client, out } = ctx();
       const versions = await client.functions.versions.query({ namespace: o.namespace, name });
-      out.print(versions.map((v) => `v${v.version}\t${v.createdAt}\t${v.artifact.sha256.slice(0, 12)}`).join('\n'), versions);
+      out.print(versions.map((v) => `v${v.version}\t${v.createdAt}\t${v.artifact.sha256.slice(0, 12)}${v.secrets?.length ? `\tsecrets ${secretList(v.secrets)}` : ''}`).join('\n'), versions);
     });
 
   fn.command('rm <name>').description('delete a function').option('--namespace <ns>', 'namespace', 'default')

@@ -13,6 +13,7 @@ import { createOwnerLookup } from '../../api/auth/owners.js';
 import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
 import { createKeyService, type KeyService } from '../../api/services/key.service.js';
+import { createSecretService } from '../../api/services/secret.service.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
 import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
@@ -23,7 +24,7 @@ import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
-import { ensureAdminKey, ensureWorkerToken } from '../credentials.js';
+import { ensureAdminKey, ensureMasterKey, ensureWorkerToken } from '../credentials.js';
 
 export interface RunningApi {
   url: string;
@@ -61,7 +62,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
-  const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues });
+  const secrets = createSecretService({ db, masterKey: await ensureMasterKey(config.auth) });
+  const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets });
   const controlStore = createControlStore(db);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
@@ -79,6 +81,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     chains,
     deadLetters: createDeadLetterService({ db, invocations, chains }),
     keys,
+    secrets,
     owners: createOwnerLookup({ db, temporal }),
   };
   const checks: Record<string, HealthCheck> = {

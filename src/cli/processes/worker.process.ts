@@ -15,6 +15,7 @@ import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
 import { ioDirSizeBytes, removeIoDir } from '../../runtime/io-dir.js';
+import { removeOrphanSecretsDirs, removeSecretsDir } from '../../runtime/secrets-dir.js';
 import { createPreparedContainers } from '../../runtime/prepared-containers.js';
 import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
@@ -68,9 +69,14 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const connection = opts.connection ?? (await connectWorker(config.temporal));
   const hostQueue = hostTaskQueue(config.temporal.taskQueue, config.worker.id);
   const { dataDir, hostDataDir } = config.worker;
-  // A reaped cold container's io dir (a tmpfs) goes with it: names are safe, made by this code.
-  const removeIoDirOf = (name: string) => removeIoDir(join(dataDir, 'io', name));
+  // A reaped container's io dir and secrets dir (tmpfs each) go with it: names are safe, made by this code.
+  const removeIoDirOf = async (name: string) => {
+    await removeIoDir(join(dataDir, 'io', name));
+    await removeSecretsDir(join(dataDir, 'secrets'), name);
+  };
   const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log, onRemoved: removeIoDirOf });
+  const orphans = await removeOrphanSecretsDirs(join(dataDir, 'secrets'), new Set((await runtime.listManaged()).map((c) => c.name)));
+  if (orphans.length) log(`removed ${orphans.length} secrets dir(s) of containers that no longer exist`);
   const warmServerDir = join(dataDir, 'warm-servers');
   const hostPath = (p: string) => join(hostDataDir, relative(dataDir, p));
   const emptyDir = join(dataDir, 'netns-empty');

@@ -144,6 +144,37 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
     });
   });
 
+  describe('secrets', () => {
+    it('stores sealed bytes per namespace and name; views never select them', async () => {
+      const row = await repos.secrets.create({ namespace: 'sec1', name: 'k', sealed: Buffer.from([1, 2, 3]), sizeBytes: 2 });
+      expect(row).toEqual({ namespace: 'sec1', name: 'k', sizeBytes: 2, createdAt: expect.any(Date) });
+      await expect(repos.secrets.create({ namespace: 'sec1', name: 'k', sealed: Buffer.from([4]), sizeBytes: 1 })).rejects.toThrow(ConflictError);
+      await repos.secrets.create({ namespace: 'sec2', name: 'k', sealed: Buffer.from([9]), sizeBytes: 1 });
+      expect((await repos.secrets.list('sec1')).map((r) => r.name)).toEqual(['k']);
+      expect(await repos.secrets.existing('sec1', ['k', 'x'])).toEqual(new Set(['k']));
+      expect(await repos.secrets.sealed('sec1', ['k', 'x'])).toEqual(new Map([['k', Buffer.from([1, 2, 3])]]));
+      expect(await repos.secrets.delete('sec1', 'k')).toBe(true);
+      expect(await repos.secrets.delete('sec1', 'k')).toBe(false);
+      expect(await repos.secrets.existing('sec2', ['k'])).toEqual(new Set(['k']));
+    });
+
+    it("stores a version's secret names and finds the live functions that use one", async () => {
+      const uses = { ...versionInput('sec3', 'uses', 'print(3)'), secrets: [{ name: 'db', env: 'DB' }, { name: 'tls.crt' }] };
+      expect((await repos.functions.create(uses)).secrets).toEqual([{ name: 'db', env: 'DB' }, { name: 'tls.crt' }]);
+      const plain = await repos.functions.create(versionInput('sec3', 'plain', 'print(4)'));
+      expect(plain).not.toHaveProperty('secrets');
+      await repos.functions.create({ ...versionInput('sec3', 'gone', 'print(5)'), secrets: [{ name: 'db' }] });
+      await repos.functions.delete('sec3', 'gone');
+      expect(await repos.secrets.usedBy('sec3', 'db')).toEqual(['uses']);
+      expect(await repos.secrets.usedBy('sec3', 'tls.crt')).toEqual(['uses']);
+      expect(await repos.secrets.usedBy('sec3', 'other')).toEqual([]);
+      expect(await repos.secrets.usedBy('sec4', 'db')).toEqual([]);
+      // An older version that names it still counts: it can be invoked by number.
+      await repos.functions.addVersion(versionInput('sec3', 'uses', 'print(6)'));
+      expect(await repos.secrets.usedBy('sec3', 'db')).toEqual(['uses']);
+    });
+  });
+
   describe('artifacts and blobs', () => {
     it('stores artifacts by sha256, idempotently (also concurrently)', async () => {
       const bytes = new Uint8Array([0, 1, 2, 255, 254]);

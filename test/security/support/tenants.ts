@@ -1,4 +1,4 @@
-// Two tenants on one real stack: namespace team-a owns a function (with a secret env value),
+// Two tenants on one real stack: namespace team-a owns a secret, a function (with a secret env value),
 // a chain, an invocation, a chain invocation, a dead letter and a deployment; team-b holds an
 // admin key of its own, the strongest key that must still reach nothing of team-a.
 import { TRPCClientError } from '@trpc/client';
@@ -15,6 +15,8 @@ export interface TenantA {
   chainInvocationId: string;
   deadLetterId: string;
   deploymentId: string;
+  /** A secret of team-a (the function's latest version uses it). */
+  secret: string;
 }
 
 export const trpcCode = (err: unknown) => (err instanceof TRPCClientError ? (err.data as { code?: string }).code : undefined);
@@ -31,6 +33,7 @@ export async function outcome<T>(call: Promise<T>): Promise<{ ok: true; value: T
 export async function setUpTenantA(stack: TestStack): Promise<TenantA> {
   const { client, id: keyId } = await stack.clientWithKey({ namespace: 'team-a', role: 'admin' });
   const namespace = 'team-a';
+  await client.secrets.create.mutate({ namespace, name: 'a-secret', value: 'team-a only' });
   const fn = await deployDir(client, { dir: 'test/fixtures/functions/py-failures', name: 'secret-fn', runtime: 'python', namespace, env: { SECRET: 'team-a only' } });
   const ok = await client.invocations.invoke.mutate({ namespace, function: 'secret-fn', payload: { hello: 'a' } });
   const failed = await client.invocations.invoke.mutate({ namespace, function: 'secret-fn', payload: { mode: 'flaky', succeedOn: 99 } });
@@ -38,11 +41,11 @@ export async function setUpTenantA(stack: TestStack): Promise<TenantA> {
   const deadLetters = await client.deadLetters.list.query({ namespace });
   await client.chains.create.mutate({ namespace, definition: { name: 'a-chain', steps: [{ name: 'only', function: 'secret-fn' }] } });
   const chain = await client.chains.invoke.mutate({ namespace, name: 'a-chain', input: { via: 'chain' } });
-  const { deploymentId } = await client.functions.deploy.mutate({ namespace, name: 'secret-fn', code: Buffer.from('print("{}")').toString('base64'), fileName: 'main.py' });
+  const { deploymentId } = await client.functions.deploy.mutate({ namespace, name: 'secret-fn', code: Buffer.from('print("{}")').toString('base64'), fileName: 'main.py', secrets: [{ name: 'a-secret', env: 'A_SECRET' }] });
   await client.functions.deployment.query({ id: deploymentId, waitMs: 60_000 });
   return {
     client, keyId, function: 'secret-fn', artifactSha256: fn.artifact.sha256, invocationId: ok.id,
-    chainInvocationId: chain.id, deadLetterId: deadLetters.items[0]!.id, deploymentId,
+    chainInvocationId: chain.id, deadLetterId: deadLetters.items[0]!.id, deploymentId, secret: 'a-secret',
   };
 }
 
@@ -59,5 +62,6 @@ export async function snapshotOfA(admin: CaissonClient, a: TenantA) {
     chainInvocations: await admin.chains.invocations.query({ namespace }),
     deadLetters: await admin.deadLetters.list.query({ namespace }),
     keys: await admin.keys.list.query(),
+    secrets: await admin.secrets.list.query({ namespace }),
   };
 }

@@ -8,8 +8,8 @@ const key = (namespace: string, role: Role = 'admin'): KeyPrincipal => ({ kind: 
 
 describe('roles', () => {
   const table: Record<Role, Permission[]> = {
-    admin: ['keys', 'deploy', 'invoke', 'read', 'readInvocations'],
-    developer: ['deploy', 'invoke', 'read', 'readInvocations'],
+    admin: ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations'],
+    developer: ['deploy', 'secrets', 'invoke', 'read', 'readInvocations'],
     invoker: ['invoke', 'readInvocations'],
     reader: ['read', 'readInvocations'],
   };
