@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import vm from 'node:vm';
 
 const START = Date.now();
@@ -100,10 +101,12 @@ function isEsmPackage() {
 
 /** Imports the function once; returns invoker(payload, context) → Promise<result>. */
 export async function load(convention, entry) {
+  if (convention === 'lambda') patchConsoleAsLambda(); // before the import, as the Lambda runtime does
   const fn = await resolveFunction(convention, entry);
   switch (convention) {
     case 'handler': return async (payload, context) => fn(payload, context);
-    case 'lambda': return (payload, context) => callLambda(fn, payload, context);
+    // An invoke without a payload reaches a Lambda handler as {} (what the console and CLI send).
+    case 'lambda': return (payload, context) => callLambda(fn, payload ?? {}, context);
     case 'openwhisk': return (payload, context) => callOpenWhisk(fn, payload, context);
     case 'openfaas': return (payload) => callOpenFaaS(fn, payload);
     default: throw new Failure('UnknownConvention', `convention '${convention}' is not served by this wrapper`);
@@ -111,6 +114,41 @@ export async function load(convention, entry) {
 }
 
 // --- AWS Lambda: async handler(event, context), or handler(event, context, callback) ---
+
+const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const CONSOLE_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', log: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };
+
+/** Lambda's JSON log line: the message, and an Error's type, message and stack lines. */
+function lambdaJsonLine(time, requestId, level, args) {
+  const line = { timestamp: time, level, requestId, message: format(...args) };
+  const error = args.find((a) => a instanceof Error);
+  if (error) Object.assign(line, { errorType: error.constructor?.name ?? 'Error', errorMessage: error.message, stackTrace: String(error.stack ?? '').split('\n') });
+  else if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
+    try { line.message = JSON.parse(JSON.stringify(args[0])); } catch { /* not JSON: the formatted text stays */ }
+  }
+  return JSON.stringify(line);
+}
+
+/**
+ * console.* as the Lambda Node.js runtime makes it: one stdout line per call,
+ * `<ISO time>\t<request id>\t<LEVEL>\t<message>` (newlines inside as \r), or a JSON object with
+ * AWS_LAMBDA_LOG_FORMAT=JSON; calls below AWS_LAMBDA_LOG_LEVEL print nothing. Idempotent.
+ */
+function patchConsoleAsLambda() {
+  if (console[Symbol.for('caisson.lambdaConsole')]) return;
+  const json = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  const min = Math.max(0, LAMBDA_LEVELS.indexOf(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'TRACE'));
+  for (const [method, level] of Object.entries(CONSOLE_LEVELS)) {
+    if (level !== 'FATAL' && LAMBDA_LEVELS.indexOf(level) < min) { console[method] = () => {}; continue; }
+    console[method] = (...args) => {
+      const time = new Date().toISOString();
+      const requestId = process.env.CAISSON_INVOCATION_ID ?? ''; // per call: the warm server changes it
+      const line = json ? lambdaJsonLine(time, requestId, level, args) : `${time}\t${requestId}\t${level}\t${format(...args)}`;
+      process.stdout.write(`${line.replace(/\n/g, '\r')}\n`);
+    };
+  }
+  console[Symbol.for('caisson.lambdaConsole')] = true;
+}
 
 function callLambda(fn, event, context) {
   return new Promise((resolve, reject) => {

@@ -126,9 +126,14 @@ def _await(result):
 
 def load(convention, entry):
     """Imports the function once and returns invoker(payload, context) -> result (raises on error)."""
+    if convention == "lambda":
+        lambda_logging()  # before the import: the module's own logging set-up sees it, as on Lambda
     func = _resolve(convention, entry)
-    if convention in ("handler", "lambda"):
+    if convention == "handler":
         return lambda payload, context: _await(func(payload, context))
+    if convention == "lambda":
+        # An invoke without a payload reaches a Lambda handler as {} (what the console and CLI send).
+        return lambda payload, context: _await(func({} if payload is None else payload, context))
     if convention == "openwhisk":
         return lambda payload, context: _openwhisk(func, payload, context)
     if convention == "openfaas":
@@ -141,6 +146,84 @@ def invoke(payload, context=None):
     convention = os.environ.get("CAISSON_CONVENTION") or "handler"
     invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
     return invoker(payload, context or Context())
+
+
+# --- AWS Lambda: the root logger as the Lambda Python runtime sets it up ---
+
+LAMBDA_TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+_LOG_RECORD_FIELDS = {"name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+                      "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
+                      "thread", "threadName", "processName", "process", "taskName", "aws_request_id", "message"}
+
+
+def lambda_logging():
+    """One handler on the root logger, writing to stdout: `logger.info` shows once the function
+    sets the level (or AWS_LAMBDA_LOG_LEVEL does), every line as `[LEVEL]\t<UTC time>Z\t<request
+    id>\t<message>`, or one JSON object per record with AWS_LAMBDA_LOG_FORMAT=JSON. Idempotent."""
+    import logging
+
+    root = logging.getLogger()
+    if any(getattr(h, "caisson_lambda", False) for h in root.handlers):
+        return
+
+    class RequestId(logging.Filter):
+        def filter(self, record):  # read per record: the warm server changes it per invocation
+            record.aws_request_id = os.environ.get("CAISSON_INVOCATION_ID", "")
+            return True
+
+    class Stdout(logging.Handler):
+        caisson_lambda = True
+
+        def emit(self, record):  # sys.stdout at emit time: the warm server swaps fd 1 per invocation
+            try:
+                text = self.format(record)
+                # A record with a traceback ends without a newline: the next line must not join it.
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                sys.stdout.flush()
+            except Exception:  # noqa: BLE001 - logging never fails the function
+                self.handleError(record)
+
+    handler = Stdout()
+    json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    if json_format:
+        handler.setFormatter(_lambda_json_formatter())
+    else:
+        formatter = logging.Formatter(LAMBDA_TEXT_FORMAT, "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+    handler.addFilter(RequestId())
+    level = {"TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(),
+                                   os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL"):
+        root.setLevel(level)
+    elif json_format:
+        root.setLevel("INFO")  # Lambda's default application log level for JSON logs
+    root.addHandler(handler)
+
+
+def _lambda_json_formatter():
+    """timestamp, level, message, logger, requestId; errorType, errorMessage, stackTrace and
+    location for exceptions; `extra` fields as they are (the Lambda runtime's JSON fields)."""
+    import logging
+    from datetime import datetime, timezone
+
+    class LambdaJsonFormatter(logging.Formatter):
+        def format(self, record):
+            when = datetime.fromtimestamp(record.created, tz=timezone.utc)
+            out = {"timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "level": record.levelname,
+                   "message": record.getMessage(), "logger": record.name,
+                   "requestId": getattr(record, "aws_request_id", None)}
+            if record.exc_info and record.exc_info[0] is not None:
+                out["errorType"] = record.exc_info[0].__name__
+                out["errorMessage"] = str(record.exc_info[1])
+                out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+                out["location"] = "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+            for key, value in record.__dict__.items():
+                if key not in _LOG_RECORD_FIELDS and not key.startswith("_") and key not in out:
+                    out[key] = value
+            return json.dumps({k: v for k, v in out.items() if v is not None}, ensure_ascii=False, default=str) + "\n"
+
+    return LambdaJsonFormatter()
 
 
 # --- OpenWhisk: main(args) -> dict; a result holding "error" is the action's failure ---
