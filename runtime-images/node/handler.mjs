@@ -216,6 +216,20 @@ class FunctionContext {
   fail(value) { this.cbCalled++; this.cb(value); }
 }
 
+/**
+ * The Content-Type the node18/node20 templates' Express sends: the template passes a string
+ * (an object or array as its JSON text) to res.send, which makes it text/html when the handler
+ * set no type and adds charset=utf-8 to a text type it did set; nothing is sent, no type.
+ */
+function expressContentType(headers, value) {
+  if (value === undefined || value === null) return headers;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+  if (!key) return { ...headers, 'Content-Type': 'text/html; charset=utf-8' };
+  const type = String(headers[key]);
+  if (!/;\s*charset=/i.test(type)) headers[key] = `${type}; charset=utf-8`;
+  return headers;
+}
+
 function callOpenFaaS(fn, payload) {
   const req = httpRequest(payload);
   setHttpEnv(req);
@@ -228,7 +242,7 @@ function callOpenFaaS(fn, payload) {
     const context = new FunctionContext((err, value) => {
       if (err) return reject(err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err)));
       const text = value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-      resolve({ statusCode: context.status(), headers: context.headers(), body: text });
+      resolve({ statusCode: context.status(), headers: expressContentType({ ...context.headers() }, value), body: text });
     });
     Promise.resolve(fn(event, context, context.cb))
       .then((res) => { if (!context.cbCalled) context.succeed(res); })

@@ -300,6 +300,13 @@ def _body_text(value):
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _default_content_type(headers, body):
+    """What the python3-http template's Flask server sends when the handler sets no Content-Type:
+    a dict body goes through jsonify (application/json), anything else is a text/html string."""
+    if not any(str(k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json" if isinstance(body, dict) else "text/html; charset=utf-8"
+
+
 def _positional_arity(func):
     import inspect
     try:
@@ -319,9 +326,12 @@ def _openfaas(func):
             return {"statusCode": 200, "headers": {}, "body": _body_text(_await(func(req["body"])))}
         res = _await(func(_Event(req), _HttpContext()))
         if isinstance(res, dict) and ("statusCode" in res or "body" in res or "headers" in res):
-            return {"statusCode": _int(res.get("statusCode"), 200), "headers": dict(res.get("headers") or {}),
-                    "body": _body_text(res.get("body"))}
-        return {"statusCode": 200, "headers": {}, "body": _body_text(res)}
+            headers = dict(res.get("headers") or {})
+            _default_content_type(headers, res.get("body"))
+            return {"statusCode": _int(res.get("statusCode"), 200), "headers": headers, "body": _body_text(res.get("body"))}
+        headers = {}
+        _default_content_type(headers, res)
+        return {"statusCode": 200, "headers": headers, "body": _body_text(res)}
 
     return call
 
