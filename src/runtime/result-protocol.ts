@@ -83,9 +83,9 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
     return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };
   }
   if (file.kind === 'unreadable') return { type: 'invalid', message: `result.json could not be read: ${file.message}` };
-  if (file.kind === 'too-large' || byteLength(file.text) > maxResultBytes) {
+  if (file.kind === 'too-large' || byteLength(file.text) > resultFileCapBytes(maxResultBytes)) {
     const size = file.kind === 'too-large' ? file.sizeBytes : byteLength(file.text);
-    return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
+    return { type: 'invalid', message: `the result is over the limit of ${maxResultBytes} bytes (${size} bytes with the wrapper's envelope)` };
   }
   let value: unknown;
   try {
@@ -96,13 +96,38 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
   if (!isRecord(value) || typeof value.ok !== 'boolean') {
     return { type: 'invalid', message: 'result.json is not {"ok": true|false, …}' };
   }
-  if (value.ok) return { type: 'ok', result: value.result ?? null };
+  if (value.ok) {
+    const size = okResultBytes(file.text, value.result);
+    if (size > maxResultBytes) return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
+    return { type: 'ok', result: value.result ?? null };
+  }
   const error = isRecord(value.error) ? value.error : {};
   const message = typeof error.message === 'string' && error.message ? error.message : 'the handler failed';
   const extra: { errorType?: string; stack?: string } = {};
   if (typeof error.type === 'string') extra.errorType = error.type;
   if (typeof error.stack === 'string') extra.stack = error.stack;
   return { type: 'error', message: extra.errorType ? `${extra.errorType}: ${message}` : message, extra };
+}
+
+/**
+ * Room for the wrappers' envelope around a result ({"ok": true, "result": …}, or an error with
+ * its stack): the limit is the function's result bytes, so the file may be that much larger.
+ */
+export const RESULT_ENVELOPE_SLACK_BYTES = 64 * 1024;
+
+/** What result.json (or a warm reply's envelope) may hold for a result limit. */
+export function resultFileCapBytes(maxResultBytes: number): number {
+  return maxResultBytes + RESULT_ENVELOPE_SLACK_BYTES;
+}
+
+const OK_ENVELOPE_HEAD = /^\s*\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*/;
+
+/** The result's bytes as the function's wrapper serialised them: the envelope minus its head and closing brace. */
+function okResultBytes(text: string, result: unknown): number {
+  const head = OK_ENVELOPE_HEAD.exec(text);
+  const body = text.trimEnd();
+  if (head && body.endsWith('}')) return byteLength(body) - byteLength(head[0]) - 1;
+  return byteLength(JSON.stringify(result ?? null)); // another field order: the value's own JSON
 }
 
 function interpretStdout(
