@@ -290,7 +290,12 @@ async function main() {
       process.stderr.write(`caisson: cannot write ${IO_DIR}/result.json (${e.message}); result: ${envelope}\n`);
       code = 70;
     }
-    process.exit(code);
+    // Output to a pipe may still be queued in this process: exiting now would drop it (all but
+    // the first 64 KiB of a heavy logger). write('', cb) calls back once everything before it is out.
+    let pending = 2;
+    const exit = () => { if (--pending === 0) process.exit(code); };
+    process.stdout.write('', exit);
+    process.stderr.write('', exit);
   };
   const fail = (e) => {
     if (!(e instanceof Failure)) console.error(e);

@@ -604,6 +604,12 @@ def load_in_process():
     if "\ndef load(" not in source or "__main__" not in source:
         return None  # an older image whose wrapper is not importable: a child per invocation
     sys.path.insert(0, os.path.dirname(HANDLER_MODULE))
+    try:
+        # As caisson_handler.main() does on the cold path: each line reaches the worker when it is
+        # printed, so the lines before a timeout or an OOM kill are kept.
+        sys.stdout.reconfigure(line_buffering=True)
+    except Exception:  # noqa: BLE001 - a replaced stdout keeps its own buffering
+        pass
     import caisson_handler  # noqa: the convention dispatch of the cold path, reused as is
     sys.path.remove(os.path.dirname(HANDLER_MODULE))
     try:
