@@ -99,10 +99,31 @@ function isEsmPackage() {
   try { return JSON.parse(readFileSync(path.join(FN_DIR, 'package.json'), 'utf8')).type === 'module'; } catch { return false; }
 }
 
+/** The failure of a function that exited while its module loaded, as its platform words it. */
+export function initExitFailure(convention, code) {
+  const status = Number.isInteger(code) ? code : 1;
+  if (convention === 'lambda') return new Failure('Runtime.ExitError', `Runtime exited with error: exit status ${status}`);
+  if (convention === 'openwhisk') return new Failure('InitError', `The action did not initialize and exited unexpectedly (exit status ${status}).`);
+  return new Failure('InitError', `the function exited while loading (exit status ${status})`);
+}
+
+/** Lambda's names for a module that does not load; other errors keep their own. */
+function lambdaInitFailure(e, entry) {
+  if (e instanceof SyntaxError) return new Failure('Runtime.UserCodeSyntaxError', `${e.name}: ${e.message}`);
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return new Failure('Runtime.ImportModuleError', `Error: ${e.message}`);
+  if (e instanceof Failure && e.type === 'HandlerNotFound') return new Failure('Runtime.HandlerNotFound', `${entry} is undefined or not exported`);
+  return e;
+}
+
 /** Imports the function once; returns invoker(payload, context) → Promise<result>. */
 export async function load(convention, entry) {
-  if (convention === 'lambda') patchConsoleAsLambda(); // before the import, as the Lambda runtime does
-  const fn = await resolveFunction(convention, entry);
+  let fn;
+  if (convention === 'lambda') {
+    patchConsoleAsLambda(); // before the import, as the Lambda runtime does
+    try { fn = await resolveFunction(convention, entry); } catch (e) { throw lambdaInitFailure(e, entry); }
+  } else {
+    fn = await resolveFunction(convention, entry);
+  }
   switch (convention) {
     case 'handler': return async (payload, context) => fn(payload, context);
     // An invoke without a payload reaches a Lambda handler as {} (what the console and CLI send).
@@ -278,14 +299,18 @@ function readPayload() {
   catch (e) { throw new Failure('InvalidPayload', `payload is not valid JSON: ${e.message}`); }
 }
 
+function writeResult(envelope) {
+  writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
+  renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+}
+
 async function main() {
   let done = false;
   const finish = (envelope, code) => {
     if (done) return;
     done = true;
     try {
-      writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
-      renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+      writeResult(envelope);
     } catch (e) {
       process.stderr.write(`caisson: cannot write ${IO_DIR}/result.json (${e.message}); result: ${envelope}\n`);
       code = 70;
@@ -304,7 +329,12 @@ async function main() {
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   try {
-    const invoker = await load(process.env.CAISSON_CONVENTION || 'handler', process.env.CAISSON_ENTRY || 'index');
+    const convention = process.env.CAISSON_CONVENTION || 'handler';
+    // A module that exits while it loads is an init failure: say so before the process goes.
+    const onInitExit = (code) => { if (!done) writeResult(errorEnvelope(initExitFailure(convention, code))); };
+    process.once('exit', onInitExit);
+    const invoker = await load(convention, process.env.CAISSON_ENTRY || 'index');
+    process.off('exit', onInitExit);
     finish(okEnvelope(await invoker(readPayload(), makeContext())), 0);
   } catch (e) {
     fail(e);

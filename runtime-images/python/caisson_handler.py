@@ -124,11 +124,40 @@ def _await(result):
     return result
 
 
+def init_exit_failure(convention, code):
+    """The failure of a function that exited while its module loaded, as its platform words it."""
+    code = code if isinstance(code, int) else 1
+    if convention == "lambda":
+        return FunctionFailure("Runtime.ExitError", "Runtime exited with error: exit status %d" % code)
+    if convention == "openwhisk":
+        return FunctionFailure("InitError", "The action did not initialize and exited unexpectedly (exit status %d)." % code)
+    return FunctionFailure("InitError", "the function exited while loading (exit status %d)" % code)
+
+
+def _lambda_init_failure(e, entry):
+    """Lambda's names for a module that does not load: Runtime.ImportModuleError,
+    Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound; other exceptions keep their type."""
+    module = entry.rpartition(".")[0] or entry
+    if isinstance(e, SyntaxError):
+        return FunctionFailure("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module, e))
+    if isinstance(e, ImportError):
+        return FunctionFailure("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module, e))
+    if isinstance(e, FunctionFailure) and e.type == "HandlerNotFound":
+        return FunctionFailure("Runtime.HandlerNotFound", str(e))
+    return e
+
+
 def load(convention, entry):
-    """Imports the function once and returns invoker(payload, context) -> result (raises on error)."""
+    """Imports the function once and returns invoker(payload, context) -> result (raises on error;
+    a SystemExit while the module loads is re-raised for the caller: see init_exit_failure)."""
     if convention == "lambda":
         lambda_logging()  # before the import: the module's own logging set-up sees it, as on Lambda
-    func = _resolve(convention, entry)
+        try:
+            func = _resolve(convention, entry)
+        except (SyntaxError, ImportError, FunctionFailure) as e:
+            raise _lambda_init_failure(e, entry) from e
+    else:
+        func = _resolve(convention, entry)
     if convention == "handler":
         return lambda payload, context: _await(func(payload, context))
     if convention == "lambda":
@@ -144,7 +173,10 @@ def load(convention, entry):
 def invoke(payload, context=None):
     """Runs the function named by CAISSON_CONVENTION / CAISSON_ENTRY once."""
     convention = os.environ.get("CAISSON_CONVENTION") or "handler"
-    invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
+    try:
+        invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
+    except SystemExit as e:  # exited while loading: an init failure, reported as such
+        raise init_exit_failure(convention, e.code) from None
     return invoker(payload, context or Context())
 
 

@@ -612,8 +612,11 @@ def load_in_process():
         pass
     import caisson_handler  # noqa: the convention dispatch of the cold path, reused as is
     sys.path.remove(os.path.dirname(HANDLER_MODULE))
+    convention = os.environ["CAISSON_CONVENTION"]
     try:
-        return caisson_handler, caisson_handler.load(os.environ["CAISSON_CONVENTION"], os.environ.get("CAISSON_ENTRY") or "main"), None
+        return caisson_handler, caisson_handler.load(convention, os.environ.get("CAISSON_ENTRY") or "main"), None
+    except SystemExit as e:  # exited while loading: every invocation reports the init failure
+        return caisson_handler, None, (caisson_handler.init_exit_failure(convention, e.code), "")
     except BaseException as e:  # noqa: BLE001 - the function's import error is its own failure
         return caisson_handler, None, (e, traceback.format_exc())
 
