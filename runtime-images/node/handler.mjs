@@ -188,13 +188,24 @@ async function callOpenWhisk(fn, payload, context) {
   process.env.__OW_ACTION_NAME = `/caisson/${context.functionName}`;
   process.env.__OW_DEADLINE = String(Date.now() + context.getRemainingTimeInMillis());
   const params = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : payload == null ? {} : { payload };
-  const result = await fn(params);
+  const returned = fn(params);
+  let result;
+  try {
+    result = await returned;
+  } catch (e) {
+    // OpenWhisk answers a rejected promise with the error serialised, a thrown one with its text.
+    if (returned !== null && typeof returned?.then === 'function' && e !== null && typeof e === 'object') errorFacts.set(e, { rejected: true });
+    throw e;
+  }
+  if (result === undefined) result = {}; // a bare `return;` is an empty result on OpenWhisk
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
     throw new Failure('InvalidOutput', `the action must return an object (or a Promise of one), got ${Array.isArray(result) ? 'an array' : typeof result}`);
   }
   if ('error' in result) {
     const err = result.error;
-    throw new Failure('ActionError', typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err));
+    const failure = new Failure('ActionError', typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err));
+    failure.value = err instanceof Error ? { name: err.name, message: err.message } : err; // OpenWhisk's own {error: …}
+    throw failure;
   }
   return result;
 }
@@ -234,7 +245,7 @@ class FunctionContext {
   status(statusCode) { if (!statusCode) return this.statusCode; this.statusCode = statusCode; return this; }
   headers(value) { if (!value) return this.headerValues; this.headerValues = value; return this; }
   succeed(value) { this.cbCalled++; this.cb(undefined, value); }
-  fail(value) { this.cbCalled++; this.cb(value); }
+  fail(value) { if (this.statusCode === 200) this.statusCode = 500; this.cbCalled++; this.cb(value); }
 }
 
 /**
@@ -261,13 +272,17 @@ function callOpenFaaS(fn, payload) {
   const event = { body, headers: req.headers, method: req.method, query: req.query, path: req.path };
   return new Promise((resolve, reject) => {
     const context = new FunctionContext((err, value) => {
-      if (err) return reject(err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err)));
+      if (err) {
+        const failure = err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err));
+        errorFacts.set(failure, { openfaasStatus: context.status() }); // what the template would have answered with
+        return reject(failure);
+      }
       const text = value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
       resolve({ statusCode: context.status(), headers: expressContentType({ ...context.headers() }, value), body: text });
     });
     Promise.resolve(fn(event, context, context.cb))
       .then((res) => { if (!context.cbCalled) context.succeed(res); })
-      .catch(reject);
+      .catch((e) => context.cb(e));
   });
 }
 
@@ -280,14 +295,43 @@ export function okEnvelope(result) {
   return `{"ok":true,"result":${json}}`;
 }
 
+/** What the runtime learnt about an error on its way (rejected, not thrown; the OpenFaaS status), kept off the user's object. */
+const errorFacts = new WeakMap();
+
+/** A stack with only the function's own frames (those in /app/function): none of the runtime's or Node's. */
+export function userStack(stack) {
+  return stack.split('\n').filter((line) => !/^\s+at /.test(line) || line.includes(`${FN_DIR}/`)).join('\n');
+}
+
+/** The function's error on stderr, as its log shows it: its own frames only. */
+export function logError(e) {
+  process.stderr.write(`${e instanceof Error && typeof e.stack === 'string' ? userStack(e.stack) : String(e)}\n`);
+}
+
+/** The error as the function's own platform reports it: Lambda's error object, OpenWhisk's {error: …}, an OpenFaaS template's answer. */
+function platformError(convention, e, type, message, stack) {
+  if (convention === 'lambda') {
+    return { errorType: type, errorMessage: message, trace: e instanceof Failure ? [] : stack.split('\n') };
+  }
+  if (convention === 'openwhisk') {
+    if (e instanceof Failure && e.type === 'ActionError') return { error: e.value ?? message };
+    // A thrown error: the runtime's words; a rejected promise: the error serialised.
+    return e && errorFacts.get(e)?.rejected ? { error: { name: type, message, stack } } : { error: `An error has occurred: ${type}: ${message}` };
+  }
+  // node18's template answers a thrown error with its text and the status set so far (200 unless context.fail()).
+  if (convention === 'openfaas') return { statusCode: (e && errorFacts.get(e)?.openfaasStatus) ?? 200, body: `${type}: ${message}` };
+  return undefined;
+}
+
 export function errorEnvelope(e) {
   const isObj = e !== null && typeof e === 'object';
   const type = e instanceof Failure ? e.type
     : isObj ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name ?? 'Error')
     : 'Error';
   const message = isObj ? String(e.message ?? JSON.stringify(e)) : String(e);
-  const stack = isObj && typeof e.stack === 'string' ? e.stack : '';
-  return JSON.stringify({ ok: false, error: { type, message, stack } });
+  const stack = isObj && typeof e.stack === 'string' ? userStack(e.stack) : '';
+  const platform = platformError(process.env.CAISSON_CONVENTION || 'handler', isObj ? e : undefined, type, message, stack);
+  return JSON.stringify({ ok: false, error: { type, message, stack, ...(platform ? { platform } : {}) } });
 }
 
 function readPayload() {
@@ -323,7 +367,7 @@ async function main() {
     process.stderr.write('', exit);
   };
   const fail = (e) => {
-    if (!(e instanceof Failure)) console.error(e);
+    if (!(e instanceof Failure)) logError(e);
     finish(errorEnvelope(e), 1);
   };
   process.on('uncaughtException', fail);

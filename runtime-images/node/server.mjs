@@ -146,7 +146,7 @@ async function runInProcess({ mod, invoker, loadError }, req) {
     envelope = await new Promise((resolve) => {
       const fail = (e) => {
         failed = true;
-        if (!(e instanceof mod.Failure)) console.error(e);
+        if (!(e instanceof mod.Failure)) mod.logError(e);
         resolve(mod.errorEnvelope(e));
       };
       current = { fail };

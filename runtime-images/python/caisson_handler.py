@@ -269,7 +269,9 @@ def _openwhisk(func, payload, context):
         raise FunctionFailure("InvalidOutput", "the action must return a dictionary, got %s" % type(result).__name__)
     if "error" in result:
         err = result["error"]
-        raise FunctionFailure("ActionError", err if isinstance(err, str) else json.dumps(err, default=str))
+        failure = FunctionFailure("ActionError", err if isinstance(err, str) else json.dumps(err, default=str))
+        failure.value = err  # OpenWhisk's own {"error": …}, as the action returned it
+        raise failure
     return result
 
 
@@ -378,10 +380,47 @@ def ok_envelope(result):
         raise FunctionFailure("InvalidOutput", "the function's return value is not JSON-serialisable: %s" % e)
 
 
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frames(exc):
+    """The exception's traceback frames outside Caisson's runtime (/caisson/...), formatted."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(f.filename).startswith(RUNTIME_DIR + os.sep)
+              and not f.filename.startswith("/caisson/")]
+    return traceback.format_list(frames)
+
+
+def user_stack(exc):
+    """A traceback as Python prints it, without the runtime's own frames."""
+    frames = user_frames(exc)
+    head = "Traceback (most recent call last):\n" if frames else ""
+    return head + "".join(frames) + "".join(traceback.format_exception_only(type(exc), exc))
+
+
+def platform_error(exc, err_type, convention):
+    """The error as the function's own platform reports it (Lambda's error object, OpenWhisk's
+    {"error": …}, the status and body OpenFaaS's python3-http server answers)."""
+    if convention == "lambda":
+        return {"errorMessage": str(exc), "errorType": err_type,
+                "requestId": os.environ.get("CAISSON_INVOCATION_ID", ""),
+                "stackTrace": [] if isinstance(exc, FunctionFailure) else user_frames(exc)}
+    if convention == "openwhisk":
+        if isinstance(exc, FunctionFailure) and exc.type == "ActionError":
+            return {"error": getattr(exc, "value", str(exc))}
+        return {"error": "An error has occurred: %s: %s" % (err_type, exc)}
+    if convention == "openfaas":
+        return {"statusCode": 500, "body": "Internal Server Error"}
+    return None
+
+
 def error_envelope(exc, stack=""):
     err_type = exc.type if isinstance(exc, FunctionFailure) else type(exc).__name__
-    return json.dumps({"ok": False, "error": {"type": err_type, "message": str(exc), "stack": stack}},
-                      ensure_ascii=False, default=str)
+    error = {"type": err_type, "message": str(exc), "stack": stack}
+    platform = platform_error(exc, err_type, os.environ.get("CAISSON_CONVENTION") or "handler")
+    if platform is not None:
+        error["platform"] = platform
+    return json.dumps({"ok": False, "error": error}, ensure_ascii=False, default=str)
 
 
 def _payload():
@@ -419,7 +458,7 @@ def main():
         sys.stderr.flush()
         os._exit(e.code if isinstance(e.code, int) else 1)
     except BaseException as e:  # noqa: BLE001 - everything the function raises is its error
-        stack = traceback.format_exc()
+        stack = user_stack(e)
         if not isinstance(e, FunctionFailure):
             sys.stderr.write(stack)
         envelope, code = error_envelope(e, stack), 1

@@ -618,7 +618,7 @@ def load_in_process():
     except SystemExit as e:  # exited while loading: every invocation reports the init failure
         return caisson_handler, None, (caisson_handler.init_exit_failure(convention, e.code), "")
     except BaseException as e:  # noqa: BLE001 - the function's import error is its own failure
-        return caisson_handler, None, (e, traceback.format_exc())
+        return caisson_handler, None, (e, caisson_handler.user_stack(e))
 
 
 class FdCapture:
@@ -681,7 +681,7 @@ def run_in_process(loaded, req):
             # The function exited on its own: no result, its exit status speaks (as on the cold path).
             exit_code = e.code if isinstance(e.code, int) else 1
         except BaseException as e:  # noqa: BLE001 - everything the function raises is its error
-            stack = load_error[1] if load_error else traceback.format_exc()
+            stack = load_error[1] if load_error else module.user_stack(e)
             if not isinstance(e, module.FunctionFailure):
                 sys.stderr.write(stack)
             exit_code, envelope = 1, module.error_envelope(e, stack)

@@ -90,6 +90,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       failure: {
         kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
         stderrTail: outcome.stderr.slice(-2000),
+        ...(interpreted.platform ? { platform: interpreted.platform } : {}),
       },
       logs,
       durationMs: outcome.durationMs,
