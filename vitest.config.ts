@@ -33,6 +33,19 @@ export default defineConfig({
         },
       },
       {
+        // Functions written to each platform's documentation (Lambda, OpenWhisk, OpenFaaS) and
+        // the output that platform documents, on the real stack.
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          globalSetup: ['test/support/temporal.global-setup.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

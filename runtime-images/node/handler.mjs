@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import vm from 'node:vm';
 
 const START = Date.now();
@@ -98,12 +99,35 @@ function isEsmPackage() {
   try { return JSON.parse(readFileSync(path.join(FN_DIR, 'package.json'), 'utf8')).type === 'module'; } catch { return false; }
 }
 
+/** The failure of a function that exited while its module loaded, as its platform words it. */
+export function initExitFailure(convention, code) {
+  const status = Number.isInteger(code) ? code : 1;
+  if (convention === 'lambda') return new Failure('Runtime.ExitError', `Runtime exited with error: exit status ${status}`);
+  if (convention === 'openwhisk') return new Failure('InitError', `The action did not initialize and exited unexpectedly (exit status ${status}).`);
+  return new Failure('InitError', `the function exited while loading (exit status ${status})`);
+}
+
+/** Lambda's names for a module that does not load; other errors keep their own. */
+function lambdaInitFailure(e, entry) {
+  if (e instanceof SyntaxError) return new Failure('Runtime.UserCodeSyntaxError', `${e.name}: ${e.message}`);
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return new Failure('Runtime.ImportModuleError', `Error: ${e.message}`);
+  if (e instanceof Failure && e.type === 'HandlerNotFound') return new Failure('Runtime.HandlerNotFound', `${entry} is undefined or not exported`);
+  return e;
+}
+
 /** Imports the function once; returns invoker(payload, context) → Promise<result>. */
 export async function load(convention, entry) {
-  const fn = await resolveFunction(convention, entry);
+  let fn;
+  if (convention === 'lambda') {
+    patchConsoleAsLambda(); // before the import, as the Lambda runtime does
+    try { fn = await resolveFunction(convention, entry); } catch (e) { throw lambdaInitFailure(e, entry); }
+  } else {
+    fn = await resolveFunction(convention, entry);
+  }
   switch (convention) {
     case 'handler': return async (payload, context) => fn(payload, context);
-    case 'lambda': return (payload, context) => callLambda(fn, payload, context);
+    // An invoke without a payload reaches a Lambda handler as {} (what the console and CLI send).
+    case 'lambda': return (payload, context) => callLambda(fn, payload ?? {}, context);
     case 'openwhisk': return (payload, context) => callOpenWhisk(fn, payload, context);
     case 'openfaas': return (payload) => callOpenFaaS(fn, payload);
     default: throw new Failure('UnknownConvention', `convention '${convention}' is not served by this wrapper`);
@@ -111,6 +135,41 @@ export async function load(convention, entry) {
 }
 
 // --- AWS Lambda: async handler(event, context), or handler(event, context, callback) ---
+
+const LAMBDA_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const CONSOLE_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', log: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };
+
+/** Lambda's JSON log line: the message, and an Error's type, message and stack lines. */
+function lambdaJsonLine(time, requestId, level, args) {
+  const line = { timestamp: time, level, requestId, message: format(...args) };
+  const error = args.find((a) => a instanceof Error);
+  if (error) Object.assign(line, { errorType: error.constructor?.name ?? 'Error', errorMessage: error.message, stackTrace: String(error.stack ?? '').split('\n') });
+  else if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
+    try { line.message = JSON.parse(JSON.stringify(args[0])); } catch { /* not JSON: the formatted text stays */ }
+  }
+  return JSON.stringify(line);
+}
+
+/**
+ * console.* as the Lambda Node.js runtime makes it: one stdout line per call,
+ * `<ISO time>\t<request id>\t<LEVEL>\t<message>` (newlines inside as \r), or a JSON object with
+ * AWS_LAMBDA_LOG_FORMAT=JSON; calls below AWS_LAMBDA_LOG_LEVEL print nothing. Idempotent.
+ */
+function patchConsoleAsLambda() {
+  if (console[Symbol.for('caisson.lambdaConsole')]) return;
+  const json = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  const min = Math.max(0, LAMBDA_LEVELS.indexOf(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'TRACE'));
+  for (const [method, level] of Object.entries(CONSOLE_LEVELS)) {
+    if (level !== 'FATAL' && LAMBDA_LEVELS.indexOf(level) < min) { console[method] = () => {}; continue; }
+    console[method] = (...args) => {
+      const time = new Date().toISOString();
+      const requestId = process.env.CAISSON_INVOCATION_ID ?? ''; // per call: the warm server changes it
+      const line = json ? lambdaJsonLine(time, requestId, level, args) : `${time}\t${requestId}\t${level}\t${format(...args)}`;
+      process.stdout.write(`${line.replace(/\n/g, '\r')}\n`);
+    };
+  }
+  console[Symbol.for('caisson.lambdaConsole')] = true;
+}
 
 function callLambda(fn, event, context) {
   return new Promise((resolve, reject) => {
@@ -129,13 +188,24 @@ async function callOpenWhisk(fn, payload, context) {
   process.env.__OW_ACTION_NAME = `/caisson/${context.functionName}`;
   process.env.__OW_DEADLINE = String(Date.now() + context.getRemainingTimeInMillis());
   const params = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : payload == null ? {} : { payload };
-  const result = await fn(params);
+  const returned = fn(params);
+  let result;
+  try {
+    result = await returned;
+  } catch (e) {
+    // OpenWhisk answers a rejected promise with the error serialised, a thrown one with its text.
+    if (returned !== null && typeof returned?.then === 'function' && e !== null && typeof e === 'object') errorFacts.set(e, { rejected: true });
+    throw e;
+  }
+  if (result === undefined) result = {}; // a bare `return;` is an empty result on OpenWhisk
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
     throw new Failure('InvalidOutput', `the action must return an object (or a Promise of one), got ${Array.isArray(result) ? 'an array' : typeof result}`);
   }
   if ('error' in result) {
     const err = result.error;
-    throw new Failure('ActionError', typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err));
+    const failure = new Failure('ActionError', typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err));
+    failure.value = err instanceof Error ? { name: err.name, message: err.message } : err; // OpenWhisk's own {error: …}
+    throw failure;
   }
   return result;
 }
@@ -175,7 +245,21 @@ class FunctionContext {
   status(statusCode) { if (!statusCode) return this.statusCode; this.statusCode = statusCode; return this; }
   headers(value) { if (!value) return this.headerValues; this.headerValues = value; return this; }
   succeed(value) { this.cbCalled++; this.cb(undefined, value); }
-  fail(value) { this.cbCalled++; this.cb(value); }
+  fail(value) { if (this.statusCode === 200) this.statusCode = 500; this.cbCalled++; this.cb(value); }
+}
+
+/**
+ * The Content-Type the node18/node20 templates' Express sends: the template passes a string
+ * (an object or array as its JSON text) to res.send, which makes it text/html when the handler
+ * set no type and adds charset=utf-8 to a text type it did set; nothing is sent, no type.
+ */
+function expressContentType(headers, value) {
+  if (value === undefined || value === null) return headers;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+  if (!key) return { ...headers, 'Content-Type': 'text/html; charset=utf-8' };
+  const type = String(headers[key]);
+  if (!/;\s*charset=/i.test(type)) headers[key] = `${type}; charset=utf-8`;
+  return headers;
 }
 
 function callOpenFaaS(fn, payload) {
@@ -188,13 +272,17 @@ function callOpenFaaS(fn, payload) {
   const event = { body, headers: req.headers, method: req.method, query: req.query, path: req.path };
   return new Promise((resolve, reject) => {
     const context = new FunctionContext((err, value) => {
-      if (err) return reject(err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err)));
+      if (err) {
+        const failure = err instanceof Error ? err : new Failure('FunctionFailed', typeof err === 'string' ? err : JSON.stringify(err));
+        errorFacts.set(failure, { openfaasStatus: context.status() }); // what the template would have answered with
+        return reject(failure);
+      }
       const text = value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-      resolve({ statusCode: context.status(), headers: context.headers(), body: text });
+      resolve({ statusCode: context.status(), headers: expressContentType({ ...context.headers() }, value), body: text });
     });
     Promise.resolve(fn(event, context, context.cb))
       .then((res) => { if (!context.cbCalled) context.succeed(res); })
-      .catch(reject);
+      .catch((e) => context.cb(e));
   });
 }
 
@@ -207,14 +295,43 @@ export function okEnvelope(result) {
   return `{"ok":true,"result":${json}}`;
 }
 
+/** What the runtime learnt about an error on its way (rejected, not thrown; the OpenFaaS status), kept off the user's object. */
+const errorFacts = new WeakMap();
+
+/** A stack with only the function's own frames (those in /app/function): none of the runtime's or Node's. */
+export function userStack(stack) {
+  return stack.split('\n').filter((line) => !/^\s+at /.test(line) || line.includes(`${FN_DIR}/`)).join('\n');
+}
+
+/** The function's error on stderr, as its log shows it: its own frames only. */
+export function logError(e) {
+  process.stderr.write(`${e instanceof Error && typeof e.stack === 'string' ? userStack(e.stack) : String(e)}\n`);
+}
+
+/** The error as the function's own platform reports it: Lambda's error object, OpenWhisk's {error: …}, an OpenFaaS template's answer. */
+function platformError(convention, e, type, message, stack) {
+  if (convention === 'lambda') {
+    return { errorType: type, errorMessage: message, trace: e instanceof Failure ? [] : stack.split('\n') };
+  }
+  if (convention === 'openwhisk') {
+    if (e instanceof Failure && e.type === 'ActionError') return { error: e.value ?? message };
+    // A thrown error: the runtime's words; a rejected promise: the error serialised.
+    return e && errorFacts.get(e)?.rejected ? { error: { name: type, message, stack } } : { error: `An error has occurred: ${type}: ${message}` };
+  }
+  // node18's template answers a thrown error with its text and the status set so far (200 unless context.fail()).
+  if (convention === 'openfaas') return { statusCode: (e && errorFacts.get(e)?.openfaasStatus) ?? 200, body: `${type}: ${message}` };
+  return undefined;
+}
+
 export function errorEnvelope(e) {
   const isObj = e !== null && typeof e === 'object';
   const type = e instanceof Failure ? e.type
     : isObj ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name ?? 'Error')
     : 'Error';
   const message = isObj ? String(e.message ?? JSON.stringify(e)) : String(e);
-  const stack = isObj && typeof e.stack === 'string' ? e.stack : '';
-  return JSON.stringify({ ok: false, error: { type, message, stack } });
+  const stack = isObj && typeof e.stack === 'string' ? userStack(e.stack) : '';
+  const platform = platformError(process.env.CAISSON_CONVENTION || 'handler', isObj ? e : undefined, type, message, stack);
+  return JSON.stringify({ ok: false, error: { type, message, stack, ...(platform ? { platform } : {}) } });
 }
 
 function readPayload() {
@@ -226,28 +343,42 @@ function readPayload() {
   catch (e) { throw new Failure('InvalidPayload', `payload is not valid JSON: ${e.message}`); }
 }
 
+function writeResult(envelope) {
+  writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
+  renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+}
+
 async function main() {
   let done = false;
   const finish = (envelope, code) => {
     if (done) return;
     done = true;
     try {
-      writeFileSync(`${IO_DIR}/.result.tmp`, envelope);
-      renameSync(`${IO_DIR}/.result.tmp`, `${IO_DIR}/result.json`);
+      writeResult(envelope);
     } catch (e) {
       process.stderr.write(`caisson: cannot write ${IO_DIR}/result.json (${e.message}); result: ${envelope}\n`);
       code = 70;
     }
-    process.exit(code);
+    // Output to a pipe may still be queued in this process: exiting now would drop it (all but
+    // the first 64 KiB of a heavy logger). write('', cb) calls back once everything before it is out.
+    let pending = 2;
+    const exit = () => { if (--pending === 0) process.exit(code); };
+    process.stdout.write('', exit);
+    process.stderr.write('', exit);
   };
   const fail = (e) => {
-    if (!(e instanceof Failure)) console.error(e);
+    if (!(e instanceof Failure)) logError(e);
     finish(errorEnvelope(e), 1);
   };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   try {
-    const invoker = await load(process.env.CAISSON_CONVENTION || 'handler', process.env.CAISSON_ENTRY || 'index');
+    const convention = process.env.CAISSON_CONVENTION || 'handler';
+    // A module that exits while it loads is an init failure: say so before the process goes.
+    const onInitExit = (code) => { if (!done) writeResult(errorEnvelope(initExitFailure(convention, code))); };
+    process.once('exit', onInitExit);
+    const invoker = await load(convention, process.env.CAISSON_ENTRY || 'index');
+    process.off('exit', onInitExit);
     finish(okEnvelope(await invoker(readPayload(), makeContext())), 0);
   } catch (e) {
     fail(e);

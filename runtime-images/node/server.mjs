@@ -102,10 +102,16 @@ async function loadInProcess() {
   // An older image whose wrapper is not importable: a child per invocation.
   if (!/^export async function load\(/m.test(source)) return undefined;
   const mod = await import(HANDLER_MODULE); // the cold path's convention dispatch, reused as is
+  // process.exit() while the module loads ends the load, not this server: an init failure that
+  // every invocation reports (as the cold path does), instead of a container that dies at start.
+  const exit = process.exit;
+  process.exit = (code) => { throw mod.initExitFailure(convention, code ?? process.exitCode); };
   try {
     return { mod, invoker: await mod.load(convention, BASE_ENV.CAISSON_ENTRY || 'index') };
   } catch (e) {
     return { mod, loadError: e }; // the function's import error: every invocation reports it
+  } finally {
+    process.exit = exit;
   }
 }
 
@@ -140,7 +146,7 @@ async function runInProcess({ mod, invoker, loadError }, req) {
     envelope = await new Promise((resolve) => {
       const fail = (e) => {
         failed = true;
-        if (!(e instanceof mod.Failure)) console.error(e);
+        if (!(e instanceof mod.Failure)) mod.logError(e);
         resolve(mod.errorEnvelope(e));
       };
       current = { fail };

@@ -124,11 +124,45 @@ def _await(result):
     return result
 
 
+def init_exit_failure(convention, code):
+    """The failure of a function that exited while its module loaded, as its platform words it."""
+    code = code if isinstance(code, int) else 1
+    if convention == "lambda":
+        return FunctionFailure("Runtime.ExitError", "Runtime exited with error: exit status %d" % code)
+    if convention == "openwhisk":
+        return FunctionFailure("InitError", "The action did not initialize and exited unexpectedly (exit status %d)." % code)
+    return FunctionFailure("InitError", "the function exited while loading (exit status %d)" % code)
+
+
+def _lambda_init_failure(e, entry):
+    """Lambda's names for a module that does not load: Runtime.ImportModuleError,
+    Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound; other exceptions keep their type."""
+    module = entry.rpartition(".")[0] or entry
+    if isinstance(e, SyntaxError):
+        return FunctionFailure("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module, e))
+    if isinstance(e, ImportError):
+        return FunctionFailure("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module, e))
+    if isinstance(e, FunctionFailure) and e.type == "HandlerNotFound":
+        return FunctionFailure("Runtime.HandlerNotFound", str(e))
+    return e
+
+
 def load(convention, entry):
-    """Imports the function once and returns invoker(payload, context) -> result (raises on error)."""
-    func = _resolve(convention, entry)
-    if convention in ("handler", "lambda"):
+    """Imports the function once and returns invoker(payload, context) -> result (raises on error;
+    a SystemExit while the module loads is re-raised for the caller: see init_exit_failure)."""
+    if convention == "lambda":
+        lambda_logging()  # before the import: the module's own logging set-up sees it, as on Lambda
+        try:
+            func = _resolve(convention, entry)
+        except (SyntaxError, ImportError, FunctionFailure) as e:
+            raise _lambda_init_failure(e, entry) from e
+    else:
+        func = _resolve(convention, entry)
+    if convention == "handler":
         return lambda payload, context: _await(func(payload, context))
+    if convention == "lambda":
+        # An invoke without a payload reaches a Lambda handler as {} (what the console and CLI send).
+        return lambda payload, context: _await(func({} if payload is None else payload, context))
     if convention == "openwhisk":
         return lambda payload, context: _openwhisk(func, payload, context)
     if convention == "openfaas":
@@ -139,8 +173,89 @@ def load(convention, entry):
 def invoke(payload, context=None):
     """Runs the function named by CAISSON_CONVENTION / CAISSON_ENTRY once."""
     convention = os.environ.get("CAISSON_CONVENTION") or "handler"
-    invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
+    try:
+        invoker = load(convention, os.environ.get("CAISSON_ENTRY") or "main")
+    except SystemExit as e:  # exited while loading: an init failure, reported as such
+        raise init_exit_failure(convention, e.code) from None
     return invoker(payload, context or Context())
+
+
+# --- AWS Lambda: the root logger as the Lambda Python runtime sets it up ---
+
+LAMBDA_TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+_LOG_RECORD_FIELDS = {"name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+                      "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
+                      "thread", "threadName", "processName", "process", "taskName", "aws_request_id", "message"}
+
+
+def lambda_logging():
+    """One handler on the root logger, writing to stdout: `logger.info` shows once the function
+    sets the level (or AWS_LAMBDA_LOG_LEVEL does), every line as `[LEVEL]\t<UTC time>Z\t<request
+    id>\t<message>`, or one JSON object per record with AWS_LAMBDA_LOG_FORMAT=JSON. Idempotent."""
+    import logging
+
+    root = logging.getLogger()
+    if any(getattr(h, "caisson_lambda", False) for h in root.handlers):
+        return
+
+    class RequestId(logging.Filter):
+        def filter(self, record):  # read per record: the warm server changes it per invocation
+            record.aws_request_id = os.environ.get("CAISSON_INVOCATION_ID", "")
+            return True
+
+    class Stdout(logging.Handler):
+        caisson_lambda = True
+
+        def emit(self, record):  # sys.stdout at emit time: the warm server swaps fd 1 per invocation
+            try:
+                text = self.format(record)
+                # A record with a traceback ends without a newline: the next line must not join it.
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                sys.stdout.flush()
+            except Exception:  # noqa: BLE001 - logging never fails the function
+                self.handleError(record)
+
+    handler = Stdout()
+    json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    if json_format:
+        handler.setFormatter(_lambda_json_formatter())
+    else:
+        formatter = logging.Formatter(LAMBDA_TEXT_FORMAT, "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+    handler.addFilter(RequestId())
+    level = {"TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(),
+                                   os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL"):
+        root.setLevel(level)
+    elif json_format:
+        root.setLevel("INFO")  # Lambda's default application log level for JSON logs
+    root.addHandler(handler)
+
+
+def _lambda_json_formatter():
+    """timestamp, level, message, logger, requestId; errorType, errorMessage, stackTrace and
+    location for exceptions; `extra` fields as they are (the Lambda runtime's JSON fields)."""
+    import logging
+    from datetime import datetime, timezone
+
+    class LambdaJsonFormatter(logging.Formatter):
+        def format(self, record):
+            when = datetime.fromtimestamp(record.created, tz=timezone.utc)
+            out = {"timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "level": record.levelname,
+                   "message": record.getMessage(), "logger": record.name,
+                   "requestId": getattr(record, "aws_request_id", None)}
+            if record.exc_info and record.exc_info[0] is not None:
+                out["errorType"] = record.exc_info[0].__name__
+                out["errorMessage"] = str(record.exc_info[1])
+                out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+                out["location"] = "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+            for key, value in record.__dict__.items():
+                if key not in _LOG_RECORD_FIELDS and not key.startswith("_") and key not in out:
+                    out[key] = value
+            return json.dumps({k: v for k, v in out.items() if v is not None}, ensure_ascii=False, default=str) + "\n"
+
+    return LambdaJsonFormatter()
 
 
 # --- OpenWhisk: main(args) -> dict; a result holding "error" is the action's failure ---
@@ -154,7 +269,9 @@ def _openwhisk(func, payload, context):
         raise FunctionFailure("InvalidOutput", "the action must return a dictionary, got %s" % type(result).__name__)
     if "error" in result:
         err = result["error"]
-        raise FunctionFailure("ActionError", err if isinstance(err, str) else json.dumps(err, default=str))
+        failure = FunctionFailure("ActionError", err if isinstance(err, str) else json.dumps(err, default=str))
+        failure.value = err  # OpenWhisk's own {"error": …}, as the action returned it
+        raise failure
     return result
 
 
@@ -217,6 +334,13 @@ def _body_text(value):
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _default_content_type(headers, body):
+    """What the python3-http template's Flask server sends when the handler sets no Content-Type:
+    a dict body goes through jsonify (application/json), anything else is a text/html string."""
+    if not any(str(k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json" if isinstance(body, dict) else "text/html; charset=utf-8"
+
+
 def _positional_arity(func):
     import inspect
     try:
@@ -236,9 +360,12 @@ def _openfaas(func):
             return {"statusCode": 200, "headers": {}, "body": _body_text(_await(func(req["body"])))}
         res = _await(func(_Event(req), _HttpContext()))
         if isinstance(res, dict) and ("statusCode" in res or "body" in res or "headers" in res):
-            return {"statusCode": _int(res.get("statusCode"), 200), "headers": dict(res.get("headers") or {}),
-                    "body": _body_text(res.get("body"))}
-        return {"statusCode": 200, "headers": {}, "body": _body_text(res)}
+            headers = dict(res.get("headers") or {})
+            _default_content_type(headers, res.get("body"))
+            return {"statusCode": _int(res.get("statusCode"), 200), "headers": headers, "body": _body_text(res.get("body"))}
+        headers = {}
+        _default_content_type(headers, res)
+        return {"statusCode": 200, "headers": headers, "body": _body_text(res)}
 
     return call
 
@@ -253,10 +380,47 @@ def ok_envelope(result):
         raise FunctionFailure("InvalidOutput", "the function's return value is not JSON-serialisable: %s" % e)
 
 
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frames(exc):
+    """The exception's traceback frames outside Caisson's runtime (/caisson/...), formatted."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(f.filename).startswith(RUNTIME_DIR + os.sep)
+              and not f.filename.startswith("/caisson/")]
+    return traceback.format_list(frames)
+
+
+def user_stack(exc):
+    """A traceback as Python prints it, without the runtime's own frames."""
+    frames = user_frames(exc)
+    head = "Traceback (most recent call last):\n" if frames else ""
+    return head + "".join(frames) + "".join(traceback.format_exception_only(type(exc), exc))
+
+
+def platform_error(exc, err_type, convention):
+    """The error as the function's own platform reports it (Lambda's error object, OpenWhisk's
+    {"error": …}, the status and body OpenFaaS's python3-http server answers)."""
+    if convention == "lambda":
+        return {"errorMessage": str(exc), "errorType": err_type,
+                "requestId": os.environ.get("CAISSON_INVOCATION_ID", ""),
+                "stackTrace": [] if isinstance(exc, FunctionFailure) else user_frames(exc)}
+    if convention == "openwhisk":
+        if isinstance(exc, FunctionFailure) and exc.type == "ActionError":
+            return {"error": getattr(exc, "value", str(exc))}
+        return {"error": "An error has occurred: %s: %s" % (err_type, exc)}
+    if convention == "openfaas":
+        return {"statusCode": 500, "body": "Internal Server Error"}
+    return None
+
+
 def error_envelope(exc, stack=""):
     err_type = exc.type if isinstance(exc, FunctionFailure) else type(exc).__name__
-    return json.dumps({"ok": False, "error": {"type": err_type, "message": str(exc), "stack": stack}},
-                      ensure_ascii=False, default=str)
+    error = {"type": err_type, "message": str(exc), "stack": stack}
+    platform = platform_error(exc, err_type, os.environ.get("CAISSON_CONVENTION") or "handler")
+    if platform is not None:
+        error["platform"] = platform
+    return json.dumps({"ok": False, "error": error}, ensure_ascii=False, default=str)
 
 
 def _payload():
@@ -294,7 +458,7 @@ def main():
         sys.stderr.flush()
         os._exit(e.code if isinstance(e.code, int) else 1)
     except BaseException as e:  # noqa: BLE001 - everything the function raises is its error
-        stack = traceback.format_exc()
+        stack = user_stack(e)
         if not isinstance(e, FunctionFailure):
             sys.stderr.write(stack)
         envelope, code = error_envelope(e, stack), 1

@@ -604,12 +604,21 @@ def load_in_process():
     if "\ndef load(" not in source or "__main__" not in source:
         return None  # an older image whose wrapper is not importable: a child per invocation
     sys.path.insert(0, os.path.dirname(HANDLER_MODULE))
+    try:
+        # As caisson_handler.main() does on the cold path: each line reaches the worker when it is
+        # printed, so the lines before a timeout or an OOM kill are kept.
+        sys.stdout.reconfigure(line_buffering=True)
+    except Exception:  # noqa: BLE001 - a replaced stdout keeps its own buffering
+        pass
     import caisson_handler  # noqa: the convention dispatch of the cold path, reused as is
     sys.path.remove(os.path.dirname(HANDLER_MODULE))
+    convention = os.environ["CAISSON_CONVENTION"]
     try:
-        return caisson_handler, caisson_handler.load(os.environ["CAISSON_CONVENTION"], os.environ.get("CAISSON_ENTRY") or "main"), None
+        return caisson_handler, caisson_handler.load(convention, os.environ.get("CAISSON_ENTRY") or "main"), None
+    except SystemExit as e:  # exited while loading: every invocation reports the init failure
+        return caisson_handler, None, (caisson_handler.init_exit_failure(convention, e.code), "")
     except BaseException as e:  # noqa: BLE001 - the function's import error is its own failure
-        return caisson_handler, None, (e, traceback.format_exc())
+        return caisson_handler, None, (e, caisson_handler.user_stack(e))
 
 
 class FdCapture:
@@ -672,7 +681,7 @@ def run_in_process(loaded, req):
             # The function exited on its own: no result, its exit status speaks (as on the cold path).
             exit_code = e.code if isinstance(e.code, int) else 1
         except BaseException as e:  # noqa: BLE001 - everything the function raises is its error
-            stack = load_error[1] if load_error else traceback.format_exc()
+            stack = load_error[1] if load_error else module.user_stack(e)
             if not isinstance(e, module.FunctionFailure):
                 sys.stderr.write(stack)
             exit_code, envelope = 1, module.error_envelope(e, stack)

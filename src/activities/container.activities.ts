@@ -13,7 +13,7 @@ import {
 import type { WarmPool } from '../runtime/pool.js';
 import { netnsKey, type NetnsHolders } from '../runtime/warm-netns.js';
 import type { PreparedContainers } from '../runtime/prepared-containers.js';
-import { interpretOutcome, type ResultFile } from '../runtime/result-protocol.js';
+import { interpretOutcome, resultFileCapBytes, type ResultFile } from '../runtime/result-protocol.js';
 import { recapText } from '../runtime/output-capture.js';
 import { warmTarget } from '../runtime/warm-target.js';
 import { imageFor } from '../runtime/images.js';
@@ -93,6 +93,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       failure: {
         kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
         stderrTail: outcome.stderr.slice(-2000),
+        ...(interpreted.platform ? { platform: interpreted.platform } : {}),
       },
       logs,
       durationMs: outcome.durationMs,
@@ -224,7 +225,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         onProgress: () => ctx.heartbeat(),
         signal: ctx.cancellationSignal,
       });
-      const resultFile = await readResultFile(ioDir, deps.limits.resultBytes);
+      const resultFile = await readResultFile(ioDir, resultFileCapBytes(deps.limits.resultBytes));
       const attempt = await toAttemptOutcome(spec, outcome, resultFile);
       // A failed step is not followed by the next one (a retry prepares again).
       if (input.prepareNext && !attempt.ok) void deps.prepared?.discard(input.prepareNext.containerName);
@@ -273,7 +274,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       try {
         const run = await lease.container.invoke({
           env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-          ...outputCaps, resultCapBytes: deps.limits.resultBytes,
+          ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes),
           onProgress: heartbeat, signal: ctx.cancellationSignal,
         });
         const outcome = await toAttemptOutcome(spec, run.outcome, run.resultFile);

@@ -51,14 +51,17 @@ export interface DetectedConvention {
 
 const PATTERNS = {
   goLambda: /"github\.com\/aws\/aws-lambda-go\/lambda"/,
-  goOpenWhisk: /^func Main\(\s*\w+\s+map\[string\]interface\{\}\s*\)\s*map\[string\]interface\{\}/m,
+  goOpenWhisk: /^func Main\(\s*\w+\s+map\[string\](?:interface\{\}|any)\s*\)\s*map\[string\](?:interface\{\}|any)/m,
   goOpenFaaS: /^func Handle\(\s*\w+\s+(\[\]byte|http\.ResponseWriter)/m,
-  pyLambda: /^(?:async\s+)?def (lambda_handler|handler)\(\s*\w+\s*,\s*\w+\s*\)/m,
+  // Type hints allowed: def lambda_handler(event: dict, context: LambdaContext) -> dict
+  pyLambda: /^(?:async\s+)?def (lambda_handler|handler)\(\s*\w+\s*(?::[^,()]+)?,\s*\w+\s*(?::[^,()]+)?\)/m,
   pyOpenFaaS: /^def handle\(/m,
-  pyOpenWhisk: /^def main\(\s*\w+\s*\)/m,
+  // OpenWhisk's Python runtime calls main(args): a main() without one is a script's.
+  pyOpenWhisk: /^def main\(\s*\w+\s*(?::[^,()]+)?\)/m,
   nodeLambda: /^\s*(?:exports\.handler\s*=|module\.exports\.handler\s*=|export\s+(?:const|let|var)\s+handler\s*=|export\s+(?:async\s+)?function\s+handler\s*\()/m,
   nodeOpenFaaS: /^\s*module\.exports\s*=\s*(?:async\s*)?(?:\(\s*event\s*,\s*context\s*\)|function\s*\w*\s*\(\s*event\s*,\s*context\s*\))/m,
-  nodeOpenWhisk: /^(?:async\s+)?function\s+main\s*\(\s*\w+\s*\)/m,
+  // function main(params), main() and main({ name }), or a zip action's exports.main = …
+  nodeOpenWhisk: /^(?:async\s+)?function\s+main\s*\(\s*(?:\w+|\{[^)]*\})?\s*\)|^\s*(?:module\.)?exports\.main\s*=/m,
 } as const;
 
 /**
@@ -97,7 +100,7 @@ export async function detectConvention(root: string, files: string[], runtime: R
       if (PATTERNS.nodeLambda.test(s.text)) return { convention: 'lambda', entry: `${module(s.file)}.handler`, why: `${s.file} exports handler` };
       if (s.file === 'handler.js' && PATTERNS.nodeOpenFaaS.test(s.text)) return { convention: 'openfaas', entry: 'handler', why: 'handler.js exports (event, context) => …' };
       if (PATTERNS.nodeOpenWhisk.test(s.text) && !/^\s*main\s*\(/m.test(s.text)) {
-        return { convention: 'openwhisk', entry: `${module(s.file)}.main`, why: `${s.file} declares function main(params) and does not call it` };
+        return { convention: 'openwhisk', entry: `${module(s.file)}.main`, why: `${s.file} declares or exports main(params) and does not call it` };
       }
     }
   }

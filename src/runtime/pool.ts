@@ -81,7 +81,16 @@ interface KeyPool {
   lastUsedAt: number;
   /** Dropped by retire(): containers go back to no pool. */
   retired?: boolean;
+  /** Starts that failed in a row (a container dying as it loads fails every time). */
+  startFailures: number;
+  /** No start before this (backoff after a failed start); acquires run cold until then. */
+  retryAt: number;
 }
+
+/** Backoff after failed starts: 1 s, doubling, at most a minute. */
+const START_BACKOFF_MS = { first: 1000, max: 60_000 };
+/** After this many failed starts in a row, the pool stops refilling in the background. */
+const MAX_REFILL_FAILURES = 2;
 
 const DEADLINE_MARGIN_MS = 20 * 60_000; // longer than the longest invocation (15 min)
 
@@ -161,12 +170,30 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     p.starting++;
     try {
       const c = await start(p);
+      p.startFailures = 0;
       p.busy.add(c);
       return c;
+    } catch (err) {
+      noteStartFailure(p, err);
+      throw err;
     } finally {
       p.starting--;
     }
   }
+
+  /** Backs off, and past MAX_REFILL_FAILURES stops refilling: a version whose containers die at start must not be restarted forever. */
+  function noteStartFailure(p: KeyPool, err: unknown): void {
+    p.startFailures++;
+    const delay = Math.min(START_BACKOFF_MS.max, START_BACKOFF_MS.first * 2 ** (p.startFailures - 1));
+    p.retryAt = Date.now() + delay;
+    if (p.startFailures === MAX_REFILL_FAILURES) {
+      log(`warm pool: ${p.target.key}: ${p.startFailures} starts failed in a row (${errorMessage(err)}); `
+        + 'no more background starts, invocations run cold and retry a start after a growing backoff');
+    }
+  }
+
+  /** Whether a start may be tried now (not backing off after a failed one). */
+  const mayStart = (p: KeyPool) => Date.now() >= p.retryAt;
 
   function lease(p: KeyPool, c: WarmContainer, cold: boolean): WarmLease {
     p.busy.add(c);
@@ -198,7 +225,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         if (!p.waiters.shift()!.give(c, false)) park(p, c);
         continue;
       }
-      if (!makeRoom(p)) return;
+      if (!mayStart(p) || !makeRoom(p)) return;
       const waiter = p.waiters.shift()!;
       startFor(p).then(
         (c) => {
@@ -229,6 +256,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   /** Background: up to minWarm while the version was used within its idle TTL. */
   function refill(p: KeyPool): void {
     const { minWarm, idleTtlMs } = p.target.settings;
+    if (p.startFailures >= MAX_REFILL_FAILURES || !mayStart(p)) return;
     while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
       startFor(p).then(
         (c) => park(p, c),
@@ -257,12 +285,16 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     async acquire(target, { signal } = {}) {
       if (closed) return undefined;
       let p = pools.get(target.key);
-      if (!p) pools.set(target.key, (p = { target, idle: [], busy: new Set(), starting: 0, waiters: [], lastUsedAt: Date.now() }));
+      if (!p) {
+        p = { target, idle: [], busy: new Set(), starting: 0, waiters: [], lastUsedAt: Date.now(), startFailures: 0, retryAt: 0 };
+        pools.set(target.key, p);
+      }
       p.target = target;
       p.lastUsedAt = Date.now();
       const free = takeIdle(p);
       if (free) return lease(p, free, false);
-      if (makeRoom(p)) return lease(p, await startFor(p), true);
+      if (!mayStart(p) && size(p) === 0) return undefined; // backing off after failed starts: run cold
+      if (mayStart(p) && makeRoom(p)) return lease(p, await startFor(p), true);
       const { maxQueued, queueTimeoutMs } = target.settings;
       if (p.waiters.length >= maxQueued || queueTimeoutMs === 0) return undefined;
       const pool = p;

@@ -19,6 +19,8 @@ export type InterpretedOutcome =
       errorType?: string;
       stack?: string;
       stderrTail?: string;
+      /** The error as the function's own platform reports it (Lambda's error object, OpenWhisk's {error}, …). */
+      platform?: Record<string, unknown>;
     };
 
 export interface InterpretInput {
@@ -43,7 +45,7 @@ const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT'
 export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   const { outcome, convention } = input;
   const stderrTail = tail(outcome.stderr);
-  const fail = (kind: FailureKind, message: string, extra: { errorType?: string; stack?: string } = {}) =>
+  const fail = (kind: FailureKind, message: string, extra: ErrorExtra = {}) =>
     ({ ok: false, kind, message, ...extra, ...(stderrTail ? { stderrTail } : {}) }) as const;
 
   if (outcome.cancelled) return fail('Cancelled', 'the invocation was cancelled and its container stopped');
@@ -73,9 +75,28 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   return interpretStdout(outcome, input.maxResultBytes, fail);
 }
 
+interface ErrorExtra { errorType?: string; stack?: string; platform?: Record<string, unknown> }
+
+const PLATFORM_ERROR_BYTES = 16 * 1024;
+
+/**
+ * The platform's error object as the wrapper wrote it, kept to 16 KiB (it travels in workflow
+ * history and the invocation's row): past that, long strings and lists are cut.
+ */
+function boundedPlatform(value: Record<string, unknown>): Record<string, unknown> {
+  if (byteLength(JSON.stringify(value)) <= PLATFORM_ERROR_BYTES) return value;
+  const cut = (v: unknown): unknown =>
+    typeof v === 'string' ? v.slice(0, 2048)
+      : Array.isArray(v) ? v.slice(0, 20).map(cut)
+        : isRecord(v) ? Object.fromEntries(Object.entries(v).slice(0, 20).map(([k, x]) => [k.slice(0, 100), cut(x)]))
+          : v;
+  const smaller = cut(value) as Record<string, unknown>;
+  return byteLength(JSON.stringify(smaller)) <= PLATFORM_ERROR_BYTES ? smaller : { truncated: true };
+}
+
 type Envelope =
   | { type: 'ok'; result: unknown }
-  | { type: 'error'; message: string; extra: { errorType?: string; stack?: string } }
+  | { type: 'error'; message: string; extra: ErrorExtra }
   | { type: 'invalid'; message: string };
 
 function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): Envelope {
@@ -83,9 +104,9 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
     return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };
   }
   if (file.kind === 'unreadable') return { type: 'invalid', message: `result.json could not be read: ${file.message}` };
-  if (file.kind === 'too-large' || byteLength(file.text) > maxResultBytes) {
+  if (file.kind === 'too-large' || byteLength(file.text) > resultFileCapBytes(maxResultBytes)) {
     const size = file.kind === 'too-large' ? file.sizeBytes : byteLength(file.text);
-    return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
+    return { type: 'invalid', message: `the result is over the limit of ${maxResultBytes} bytes (${size} bytes with the wrapper's envelope)` };
   }
   let value: unknown;
   try {
@@ -96,13 +117,39 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
   if (!isRecord(value) || typeof value.ok !== 'boolean') {
     return { type: 'invalid', message: 'result.json is not {"ok": true|false, …}' };
   }
-  if (value.ok) return { type: 'ok', result: value.result ?? null };
+  if (value.ok) {
+    const size = okResultBytes(file.text, value.result);
+    if (size > maxResultBytes) return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
+    return { type: 'ok', result: value.result ?? null };
+  }
   const error = isRecord(value.error) ? value.error : {};
   const message = typeof error.message === 'string' && error.message ? error.message : 'the handler failed';
-  const extra: { errorType?: string; stack?: string } = {};
+  const extra: ErrorExtra = {};
   if (typeof error.type === 'string') extra.errorType = error.type;
   if (typeof error.stack === 'string') extra.stack = error.stack;
+  if (isRecord(error.platform)) extra.platform = boundedPlatform(error.platform);
   return { type: 'error', message: extra.errorType ? `${extra.errorType}: ${message}` : message, extra };
+}
+
+/**
+ * Room for the wrappers' envelope around a result ({"ok": true, "result": …}, or an error with
+ * its stack): the limit is the function's result bytes, so the file may be that much larger.
+ */
+export const RESULT_ENVELOPE_SLACK_BYTES = 64 * 1024;
+
+/** What result.json (or a warm reply's envelope) may hold for a result limit. */
+export function resultFileCapBytes(maxResultBytes: number): number {
+  return maxResultBytes + RESULT_ENVELOPE_SLACK_BYTES;
+}
+
+const OK_ENVELOPE_HEAD = /^\s*\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*/;
+
+/** The result's bytes as the function's wrapper serialised them: the envelope minus its head and closing brace. */
+function okResultBytes(text: string, result: unknown): number {
+  const head = OK_ENVELOPE_HEAD.exec(text);
+  const body = text.trimEnd();
+  if (head && body.endsWith('}')) return byteLength(body) - byteLength(head[0]) - 1;
+  return byteLength(JSON.stringify(result ?? null)); // another field order: the value's own JSON
 }
 
 function interpretStdout(

@@ -65,9 +65,16 @@ export async function walkTgz(input: { bytes: Uint8Array; limits: ArchiveLimits;
   return summary;
 }
 
-/** Checks an archive; writes nothing. */
-export function inspectTgz(bytes: Uint8Array, limits: ArchiveLimits): Promise<ArchiveSummary> {
-  return walkTgz({ bytes, limits });
+/** Checks an archive and lists its regular files ('./' prefixes dropped); writes nothing. */
+export async function inspectTgz(bytes: Uint8Array, limits: ArchiveLimits): Promise<ArchiveSummary & { files: string[] }> {
+  const files: string[] = [];
+  const summary = await walkTgz({
+    bytes, limits,
+    visit: (entry) => {
+      if (entry.type === 'File' || entry.type === 'OldFile') files.push(entry.path.replace(/^(\.\/)+/, ''));
+    },
+  });
+  return { ...summary, files };
 }
 
 /** The decompressed stream in chunks of 64 KiB; gunzip stops as soon as the loop does. */

@@ -39,6 +39,8 @@ export interface AttemptFailure {
   message: string;
   errorType?: string;
   stderrTail?: string;
+  /** The error as the function's own platform reports it (Lambda's error object, OpenWhisk's {error}, …). */
+  platform?: Record<string, unknown>;
 }
 
 /** What one attempt's executeWithTimeout reports; function failures are values, not throws. */

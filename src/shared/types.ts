@@ -120,7 +120,7 @@ export interface AttemptRecord {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  failure?: { kind: FailureKind; message: string; stderrTail?: string };
+  failure?: { kind: FailureKind; message: string; stderrTail?: string; errorType?: string; platform?: Record<string, unknown> };
   /** false when the attempt ran in an already started warm container. */
   cold?: boolean;
   /** The container the attempt ran in (a warm container serves many attempts). */

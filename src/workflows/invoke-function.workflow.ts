@@ -204,6 +204,9 @@ function attemptRecord(attempt: number, startedAt: string, endedAt: string, o: A
   const record: AttemptRecord = { attempt, startedAt, endedAt, durationMs: o.durationMs };
   if (o.cold !== undefined) record.cold = o.cold;
   if (o.containerId !== undefined) record.containerId = o.containerId;
-  if (!o.ok) record.failure = { kind: o.failure.kind, message: o.failure.message, stderrTail: o.failure.stderrTail };
+  if (!o.ok) {
+    const { kind, message, stderrTail, errorType, platform } = o.failure;
+    record.failure = { kind, message, stderrTail, ...(errorType ? { errorType } : {}), ...(platform ? { platform } : {}) };
+  }
   return record;
 }

@@ -51,7 +51,7 @@ const FAMILIES: Family[] = [
     name: 'node-openfaas', runtime: 'node', convention: 'openfaas', dir: 'node-openfaas',
     ok: {
       payload: { body: { name: 'Ada' }, headers: { 'X-Caller': 'me' }, query: { q: '1' } }, log: 'handling POST /',
-      result: { statusCode: 201, headers: { 'Content-Type': 'application/json', 'X-Caller': 'me' },
+      result: { statusCode: 201, headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Caller': 'me' },
         body: JSON.stringify({ hello: 'Ada', query: { q: '1' }, env: 'POST' }) },
     },
     thrown: { payload: { mode: 'throw' }, message: /^Error: handler threw/ },

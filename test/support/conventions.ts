@@ -10,11 +10,14 @@ export const FIXTURES = 'test/fixtures/conventions';
 
 export async function deployFixture(client: CaissonClient, opts: {
   dir: string; name: string; runtime: Runtime; convention: Convention; entry?: string; timeoutMs?: number;
+  env?: Record<string, string>; warm?: { isolation?: 'warm' | 'fresh' };
+  /** The folder holding `dir` (default: the conventions fixtures). */
+  root?: string;
 }) {
-  const packed = await packCode(join(process.cwd(), FIXTURES, opts.dir));
+  const packed = await packCode(join(process.cwd(), opts.root ?? FIXTURES, opts.dir));
   return client.functions.create.mutate({
     name: opts.name, runtime: opts.runtime, code: packed.code, fileName: packed.fileName,
-    convention: opts.convention, entry: opts.entry,
+    convention: opts.convention, entry: opts.entry, env: opts.env, warm: opts.warm,
     limits: { timeoutMs: opts.timeoutMs ?? 3000 },
     retryPolicy: { maxAttempts: 1 },
   });

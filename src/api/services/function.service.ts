@@ -13,7 +13,7 @@ import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, Valida
 import type { TaskQueues } from '../../shared/invocation.js';
 import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type Limits } from '../../shared/types.js';
 import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
-import { decodeCode, resolveEntry } from './function-code.js';
+import { decodeCode, entryProblem, resolveEntry } from './function-code.js';
 import { withinMs } from '../../shared/promises.js';
 import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
@@ -56,9 +56,12 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
     const { bytes, artifact } = decodeCode({ ...input, runtime, maxBytes: limits.codeBytes });
     // Every upload is hostile: an archive is walked as a stream (bounded memory) and refused
     // here, before anything is stored or started. Workers check again before extracting.
-    if (artifact.format === 'tgz') await inspectTgz(bytes, limits.codeArchive);
+    const files = artifact.format === 'tgz' ? (await inspectTgz(bytes, limits.codeArchive)).files : [artifact.fileName ?? ''];
     const convention = input.convention ?? previous?.convention ?? 'script';
     const keepEntry = previous && convention === previous.convention && input.fileName === undefined;
+    const entry = input.entry ?? (keepEntry ? previous.entry : resolveEntry({ runtime, convention, artifact, files }));
+    const problem = entryProblem({ runtime, convention, entry, files });
+    if (problem) throw new ValidationError(problem, 'entry');
     const versionLimits = LimitsSchema.parse({ ...previous?.limits, ...input.limits });
     assertWorkersCanGive(versionLimits, limits);
     const env = input.env ?? previous?.env ?? {};
@@ -68,7 +71,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
     await db.artifacts.put(bytes);
     const version: VersionRequest = {
       namespace: input.namespace, name: input.name, runtime, convention,
-      entry: input.entry ?? (keepEntry ? previous.entry : resolveEntry({ runtime, convention, artifact })),
+      entry,
       artifact,
       limits: versionLimits,
       env,

@@ -33,7 +33,7 @@ import {
 } from '../../shared/invocation.js';
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
 import { withinMs } from '../../shared/promises.js';
-import { countFunctionAttempts, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
+import { countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { warmAttemptIsLocal } from '../../shared/workflow-values.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
@@ -72,7 +72,11 @@ export interface InvocationView {
   version: number;
   status: InvocationStatus;
   result?: unknown;
-  error?: { kind: string; message: string; attempts: number; stderrTail?: string };
+  error?: {
+    kind: string; message: string; attempts: number; stderrTail?: string;
+    /** The last attempt's error as the function's own platform reports it (Lambda's error object, OpenWhisk's {error}, …). */
+    errorType?: string; platform?: Record<string, unknown>;
+  };
   attempts: number;
   attemptLog: unknown[];
   cold: boolean | null;
@@ -249,7 +253,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     if (o.status === 'SUCCEEDED' && o.result) view.result = await refValue(o.result);
     if (failure) {
       const last = o.attempts.at(-1);
-      view.error = { kind: failure.kind, message: failure.message, attempts: view.attempts, stderrTail: last?.failure?.stderrTail };
+      view.error = { kind: failure.kind, message: failure.message, attempts: view.attempts, ...lastFailureDetail(last?.failure) };
     }
     return view;
   }
@@ -324,10 +328,20 @@ function toView(row: InvocationRow, status: InvocationStatus, result: unknown): 
   };
   if (status === 'SUCCEEDED') view.result = result;
   if (row.errorKind) {
-    const last = attemptLog.at(-1) as { failure?: { stderrTail?: string } } | undefined;
-    view.error = { kind: row.errorKind, message: row.errorMessage ?? '', attempts: row.attempts, stderrTail: last?.failure?.stderrTail };
+    const last = attemptLog.at(-1) as AttemptRecord | undefined;
+    view.error = { kind: row.errorKind, message: row.errorMessage ?? '', attempts: row.attempts, ...lastFailureDetail(last?.failure) };
   }
   return view;
 }
 
 export type InvocationService = ReturnType<typeof createInvocationService>;
+
+/** What an invocation's error shows of its last attempt's failure. */
+function lastFailureDetail(failure: AttemptRecord['failure'] | undefined): Pick<NonNullable<InvocationView['error']>, 'stderrTail' | 'errorType' | 'platform'> {
+  if (!failure) return {};
+  return {
+    ...(failure.stderrTail ? { stderrTail: failure.stderrTail } : {}),
+    ...(failure.errorType ? { errorType: failure.errorType } : {}),
+    ...(failure.platform ? { platform: failure.platform } : {}),
+  };
+}

@@ -20,7 +20,10 @@ async function readPayload(arg: string | undefined): Promise<unknown> {
 function summary(v: View): string {
   const head = `${v.id}  ${v.function} v${v.version}  ${v.status}  attempts ${v.attempts}${v.durationMs != null ? `  ${v.durationMs} ms` : ''}`;
   if (v.status === 'SUCCEEDED') return JSON.stringify(v.result, null, 2);
-  if (v.error) return `${head}\n${v.error.kind}: ${v.error.message}${v.error.stderrTail ? `\n--- stderr (tail) ---\n${v.error.stderrTail}` : ''}`;
+  if (v.error) {
+    const platform = v.error.platform ? `\n--- as its platform reports it ---\n${JSON.stringify(v.error.platform, null, 2)}` : '';
+    return `${head}\n${v.error.kind}: ${v.error.message}${platform}${v.error.stderrTail ? `\n--- stderr (tail) ---\n${v.error.stderrTail}` : ''}`;
+  }
   return head;
 }
 

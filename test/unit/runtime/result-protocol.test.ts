@@ -40,8 +40,9 @@ const failures: Case[] = [
   ['abandoned server', { convention: 'handler', outcome: outcome({ exitCode: null, abandoned: true }), resultFile: { kind: 'missing' } }, { kind: 'FunctionError' }],
   ['handler without result.json', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'missing' } }, { kind: 'InvalidOutput', message: expect.stringContaining('result.json is missing') }],
   ['handler result file undefined', { convention: 'handler', outcome: outcome(), resultFile: undefined }, { kind: 'InvalidOutput' }],
-  ['handler result.json too large', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'too-large', sizeBytes: 5000, capBytes: MAX } }, { kind: 'InvalidOutput', message: `the result is 5000 bytes, over the limit of ${MAX} bytes` }],
-  ['handler result over the limit after reading', { convention: 'handler', outcome: outcome(), resultFile: file({ ok: true, result: 'x'.repeat(MAX) }) }, { kind: 'InvalidOutput', message: expect.stringContaining(`limit of ${MAX} bytes`) }],
+  ['handler result.json too large', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'too-large', sizeBytes: 70_000, capBytes: MAX } }, { kind: 'InvalidOutput', message: `the result is over the limit of ${MAX} bytes (70000 bytes with the wrapper's envelope)` }],
+  ['handler result one byte over the limit', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'present', text: `{"ok":true,"result":"${'x'.repeat(MAX - 1)}"}` } }, { kind: 'InvalidOutput', message: `the result is ${MAX + 1} bytes, over the limit of ${MAX} bytes` }],
+  ['handler result over the limit, envelope in another order', { convention: 'handler', outcome: outcome(), resultFile: file({ result: 'x'.repeat(MAX), ok: true }) }, { kind: 'InvalidOutput', message: `the result is ${MAX + 2} bytes, over the limit of ${MAX} bytes` }],
   ['handler result.json not JSON', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'present', text: '{"ok":tru' } }, { kind: 'InvalidOutput', message: expect.stringContaining('not valid JSON') }],
   ['handler result.json wrong shape', { convention: 'handler', outcome: outcome(), resultFile: file([1, 2]) }, { kind: 'InvalidOutput' }],
   ['handler result.json unreadable', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'unreadable', message: 'result.json is a symbolic link' } }, { kind: 'InvalidOutput', message: expect.stringContaining('symbolic link') }],
@@ -61,6 +62,8 @@ const successes: Array<[name: string, input: Omit<InterpretInput, 'maxResultByte
   ['script ignores result.json', { convention: 'script', outcome: outcome({ stdout: '1' }), resultFile: okFile }, 1],
   ['handler ok result, stdout is only logs', { convention: 'handler', outcome: outcome({ stdout: 'not json log line\n' }), resultFile: okFile }, { a: 1 }],
   ['handler ok without result → null', { convention: 'handler', outcome: outcome(), resultFile: file({ ok: true }) }, null],
+  // The limit is the result's own bytes: a JSON string of MAX - 2 characters is MAX bytes with its quotes.
+  ['handler result of exactly the limit', { convention: 'handler', outcome: outcome(), resultFile: { kind: 'present', text: `{"ok": true, "result": "${'x'.repeat(MAX - 2)}"}` } }, 'x'.repeat(MAX - 2)],
 ];
 
 describe('interpretOutcome', () => {
