@@ -15,12 +15,15 @@ import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import { startWithUpdate } from '../../temporal/update-with-start.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
 import { withinMs } from '../../shared/promises.js';
+import type { QuotaService } from './quota.service.js';
 
 export interface ChainServiceDeps {
   db: Repositories;
   temporal: Client;
   taskQueues: TaskQueues;
   limits: { payloadBytes: number; inlineBytes: number };
+  /** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
+  quotas: Pick<QuotaService, 'admitWhile'>;
 }
 
 export interface ChainVersionView {
@@ -126,10 +129,10 @@ export function createChainService(deps: ChainServiceDeps) {
     const payload: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
     const id = newInvocationId();
     const large = !('inline' in payload);
-    await db.chains.invocations.create({
+    await deps.quotas.admitWhile(req.namespace, () => db.chains.invocations.create({
       id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
       input: large ? undefined : (req.input ?? null), inputRef: large ? (payload as { ref: string }).ref : null, specs: version.specs,
-    });
+    }));
     return { id, version, specs: version.specs, payload, run: 1, acceptedAt: new Date().toISOString() };
   }
 

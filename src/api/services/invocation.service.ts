@@ -40,6 +40,7 @@ import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-wit
 import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
 import { rowInputOf } from './invocation-input.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
+import type { QuotaService } from './quota.service.js';
 
 export interface InvocationServiceDeps {
   db: Repositories;
@@ -48,6 +49,8 @@ export interface InvocationServiceDeps {
   limits: { payloadBytes: number; inlineBytes: number };
   /** Writes an invocation's final record (the control store's, shared with the control activities). */
   recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
+  /** Admits each new invocation under its namespace's concurrency and rate quotas. */
+  quotas: Pick<QuotaService, 'admit' | 'admitWhile'>;
   /**
    * The Temporal client shares its (native) connection with a data-plane worker in this
    * process: a start may then ask the server to hand the first workflow task straight to
@@ -134,7 +137,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   /** Resolves the request and writes its PENDING row (or finds the key's row: created=false). */
   async function prepare(req: StartRequest & { replayOf?: string }) {
     const resolved = await resolveRequest(req);
-    const { row, created } = await db.invocations.create(resolved.rowInput);
+    const { row, created } = await deps.quotas.admitWhile(req.namespace, () => db.invocations.create(resolved.rowInput));
     if (created) return { ...resolved, row, created };
     if (row.inputHash !== resolved.rowInput.inputHash) {
       throw new ConflictError(`idempotency key '${req.idempotencyKey}' was used with a different function version or input (invocation ${row.id})`);
@@ -196,11 +199,12 @@ export function createInvocationService(deps: InvocationServiceDeps) {
    */
   async function invokeNew(req: StartRequest, waitMs: number, deadline: number): Promise<InvocationView> {
     const { rowInput, input, options } = await resolveRequest(req);
+    const admission = await deps.quotas.admit(req.namespace);
     const written = db.invocations.create(rowInput).then(
       () => undefined,
       // The outcome's record creates the row when it lands; else recovery does (see top).
       (err: Error) => log(`could not write the PENDING row of ${rowInput.id} (written with its outcome): ${err.message}`),
-    );
+    ).finally(() => admission.release());
     return answer({ row: pendingRow(rowInput), input, options, written }, waitMs, deadline);
   }
 
