@@ -23,7 +23,7 @@ export interface ChainServiceDeps {
   taskQueues: TaskQueues;
   limits: { payloadBytes: number; inlineBytes: number };
   /** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
-  quotas: Pick<QuotaService, 'admitWhile'>;
+  quotas: Pick<QuotaService, 'admitWhile' | 'quotasOf'>;
 }
 
 export interface ChainVersionView {
@@ -133,7 +133,13 @@ export function createChainService(deps: ChainServiceDeps) {
       id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
       input: large ? undefined : (req.input ?? null), inputRef: large ? (payload as { ref: string }).ref : null, specs: version.specs,
     }));
-    return { id, version, specs: version.specs, payload, run: 1, acceptedAt: new Date().toISOString() };
+    return { id, version, specs: await withWarmQuota(version.specs, req.namespace), payload, run: 1, acceptedAt: new Date().toISOString() };
+  }
+
+  /** The steps' specs with the namespace's warmContainers quota, which workers cap warm pools with (not stored). */
+  async function withWarmQuota(specs: PinnedSpecs, namespace: string): Promise<PinnedSpecs> {
+    const { warmContainers } = await deps.quotas.quotasOf(namespace);
+    return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, namespaceWarmContainers: warmContainers }]));
   }
 
   type LaunchArgs = { id: string; version: ChainVersionRecord; specs: PinnedSpecs; payload: PayloadRef; run: number; acceptedAt: string; done?: RunChainInput['done'] };
@@ -178,7 +184,7 @@ export function createChainService(deps: ChainServiceDeps) {
     const run = await db.chains.invocations.beginResume(req.id, specs);
     if (run === null) throw new ConflictError(`chain invocation ${req.id} is already being resumed`);
     const payload: PayloadRef = row.inputRef ? { ref: row.inputRef, sizeBytes: 0 } : { inline: row.input ?? null };
-    await launch({ id: row.id, version, specs, payload, run, acceptedAt: new Date().toISOString(), done: doneOf(row) });
+    await launch({ id: row.id, version, specs: await withWarmQuota(specs, row.namespace), payload, run, acceptedAt: new Date().toISOString(), done: doneOf(row) });
     return { id: row.id, run };
   }
 

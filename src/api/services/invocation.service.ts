@@ -50,7 +50,7 @@ export interface InvocationServiceDeps {
   /** Writes an invocation's final record (the control store's, shared with the control activities). */
   recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
   /** Admits each new invocation under its namespace's concurrency and rate quotas. */
-  quotas: Pick<QuotaService, 'admit' | 'admitWhile'>;
+  quotas: Pick<QuotaService, 'admit' | 'admitWhile' | 'quotasOf'>;
   /**
    * The Temporal client shares its (native) connection with a data-plane worker in this
    * process: a start may then ask the server to hand the first workflow task straight to
@@ -117,7 +117,9 @@ export function createInvocationService(deps: InvocationServiceDeps) {
 
   /** Resolves the version, checks limits and names the invocation; writes nothing but a large payload's blob. */
   async function resolveRequest(req: StartRequest & { replayOf?: string }) {
-    const spec = await db.functions.getVersionSpec(req.namespace, req.function, req.version);
+    // Workers cap the namespace's warm containers with the quota the invocation carries.
+    const [stored, quotas] = await Promise.all([db.functions.getVersionSpec(req.namespace, req.function, req.version), deps.quotas.quotasOf(req.namespace)]);
+    const spec: FunctionVersionSpec = { ...stored, namespaceWarmContainers: quotas.warmContainers };
     const payloadText = JSON.stringify(req.payload ?? null);
     const payloadBytes = Buffer.byteLength(payloadText);
     if (payloadBytes > limits.payloadBytes) throw new LimitExceededError('payload', payloadBytes, limits.payloadBytes);

@@ -18,7 +18,7 @@ import { createDeadLetterService } from '../../api/services/dead-letter.service.
 import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
-import { createQuotaService } from '../../api/services/quota.service.js';
+import { createQuotaService, type QuotaService } from '../../api/services/quota.service.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
@@ -38,6 +38,7 @@ export interface RunningApi {
   keys: KeyService;
   /** The audit trail's writer (tests flush it before reading). */
   audit: AuditLog;
+  quotas: QuotaService;
   /** The token this api accepts from workers (`caisson dev` hands it to its worker). */
   workerToken: string;
   stop(): Promise<void>;
@@ -150,6 +151,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     invocations,
     keys,
     audit,
+    quotas,
     workerToken,
     done,
     async stop() {

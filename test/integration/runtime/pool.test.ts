@@ -182,6 +182,27 @@ describe('concurrency above maxWarm', () => {
   });
 });
 
+describe("a namespace's warm containers quota", () => {
+  it("keeps at most namespaceMax containers of a namespace on this worker, evicting its own idle ones; another namespace is not held back", async () => {
+    const make = async (namespace: string) => {
+      const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { maxWarm: 2, maxQueued: 0, minWarm: 0 } });
+      return { ...tg, key: `${namespace}:${tg.key}`, namespace, namespaceMax: 1 };
+    };
+    const [v1, v2, other] = [await make('quota-ns'), await make('quota-ns'), await make('other-ns')];
+    const held = (await pool.acquire(v1))!;
+    expect(await pool.acquire(v2)).toBeUndefined(); // at the quota, nothing idle to evict: the attempt runs cold
+    const elsewhere = (await pool.acquire(other))!;
+    expect(elsewhere.cold).toBe(true);
+    held.release(true);
+    const second = (await pool.acquire(v2))!; // v1's idle container makes way
+    expect(second.cold).toBe(true);
+    const sizes = (key: string) => { const s = pool.stats()[key]; return s ? s.idle + s.busy + s.starting : 0; };
+    expect([sizes(v1.key), sizes(v2.key), sizes(other.key)]).toEqual([0, 1, 1]);
+    second.release(true);
+    elsewhere.release(true);
+  });
+});
+
 describe('shutdown', () => {
   it('removes every container of the pool', async () => {
     const other = createWarmPool({ runtime, workerId: `${workerId}-b`, ioRoot: path.join(root, 'io-b'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 4 });
