@@ -19,7 +19,7 @@ export type { ApiKeyRow, ApiKeysRepository, CreateApiKeyInput } from './api-keys
 export type { OwnersRepository } from './owners.repository.js';
 export type { SecretRow, SecretsRepository } from './secrets.repository.js';
 export type { AuditEventRow, AuditRepository, ListAuditOptions } from './audit.repository.js';
-export type { InvocationLoad, QuotasRepository, StoredUsage } from './quotas.repository.js';
+export type { QuotasRepository, StoredUsage } from './quotas.repository.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
 export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';

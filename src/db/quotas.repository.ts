@@ -15,13 +15,6 @@ export const quotaSelect = {
 
 type QuotaRow = Prisma.QuotaGetPayload<{ select: typeof quotaSelect }>;
 
-/** A namespace's invocations in flight and accepted since a time, with the oldest of those. */
-export interface InvocationLoad {
-  inFlight: number;
-  recent: number;
-  oldestRecentAt: Date | null;
-}
-
 export interface StoredUsage {
   functions: number;
   versions: number;
@@ -57,23 +50,28 @@ export function createQuotasRepository(prisma: PrismaClient) {
     },
 
     /**
-     * One statement: the namespace's admitted invocations still PENDING or RUNNING, and those
-     * accepted since `since` (with the oldest of them). Admitted invocations are invocation rows
-     * that are not chain steps (their ids hold a '.') and chain invocations: a chain counts once.
+     * The namespace's admitted invocations still PENDING or RUNNING: invocation rows that are not
+     * chain steps (their ids hold a '.') and chain invocations, so a chain counts once. Reads the
+     * (namespace, status) indexes: as many rows as are in flight.
      */
-    async invocationLoad(namespace: string, since: Date): Promise<InvocationLoad> {
-      const [row] = await prisma.$queryRaw<{ in_flight: bigint; recent: bigint; oldest: Date | null }[]>`
-        SELECT count(*) FILTER (WHERE a."status" IN ('PENDING', 'RUNNING')) AS in_flight,
-               count(*) FILTER (WHERE a."createdAt" >= ${since}) AS recent,
-               min(a."createdAt") FILTER (WHERE a."createdAt" >= ${since}) AS oldest
-        FROM (
-          SELECT "status", "createdAt" FROM "Invocation"
-          WHERE "namespace" = ${namespace} AND strpos("id", '.') = 0 AND ("status" IN ('PENDING', 'RUNNING') OR "createdAt" >= ${since})
+    async inFlight(namespace: string): Promise<number> {
+      const [row] = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT (SELECT count(*) FROM "Invocation"
+                WHERE "namespace" = ${namespace} AND "status" IN ('PENDING', 'RUNNING') AND strpos("id", '.') = 0)
+             + (SELECT count(*) FROM "ChainInvocation"
+                WHERE "namespace" = ${namespace} AND "status" IN ('PENDING', 'RUNNING')) AS n`;
+      return Number(row?.n ?? 0);
+    },
+
+    /** The namespace's admitted invocations accepted since `since`, and the oldest of them. Reads as many rows as that. */
+    async acceptedSince(namespace: string, since: Date): Promise<{ count: number; oldestAt: Date | null }> {
+      const [row] = await prisma.$queryRaw<{ n: bigint; oldest: Date | null }[]>`
+        SELECT count(*) AS n, min(a."createdAt") AS oldest FROM (
+          SELECT "createdAt" FROM "Invocation" WHERE "namespace" = ${namespace} AND "createdAt" >= ${since} AND strpos("id", '.') = 0
           UNION ALL
-          SELECT "status", "createdAt" FROM "ChainInvocation"
-          WHERE "namespace" = ${namespace} AND ("status" IN ('PENDING', 'RUNNING') OR "createdAt" >= ${since})
+          SELECT "createdAt" FROM "ChainInvocation" WHERE "namespace" = ${namespace} AND "createdAt" >= ${since}
         ) a`;
-      return { inFlight: Number(row?.in_flight ?? 0), recent: Number(row?.recent ?? 0), oldestRecentAt: row?.oldest ?? null };
+      return { count: Number(row?.n ?? 0), oldestAt: row?.oldest ?? null };
     },
 
     /** Functions not deleted, their versions, and the code bytes those versions hold. */

@@ -3,11 +3,18 @@
 //
 // Admission counts the namespace's admitted invocations in the database (quotas.repository.ts):
 // every api process reads the same rows, and a crashed process leaves no counter behind.
-// Between the count and the moment the new invocation's row is written, this process holds a
-// reservation in memory (released once the row is visible), so concurrent requests to one api
-// process never overshoot. Requests to different api processes in that window (a few ms) can:
-// by at most the number of admissions racing in it, per process. A count that is a row too
-// high (a sync success whose record is written just after the answer) only errs on the safe side.
+// - Concurrency: the rows in flight are counted at every admission (an index scan of at most
+//   that many rows), plus this process's admissions whose rows are not written yet. The
+//   decision and the reservation happen without an await in between, so concurrent requests
+//   to one api process never overshoot. Requests to different api processes can, by the
+//   admissions racing in the few ms between one's count and its row.
+// - Rate: counting the last minute reads every row of it (~2 ms for a few thousand on PGlite),
+//   so a process counts a namespace's minute at most every rateCountMs (1 s) and adds the rows
+//   it wrote since. For one process that estimate only errs high, and a refusal is always
+//   decided on a fresh count; other api processes' admissions of the last rateCountMs are not
+//   seen, so with several processes the overshoot is at most what they admit in that time.
+// A count that is a row too high (a sync success whose record is written just after the
+// answer) only errs on the safe side.
 import type { Repositories } from '../../db/index.js';
 import { QuotaExceededError } from '../../shared/errors.js';
 import { effectiveQuotas, QUOTA_NAMES, type QuotaOverrides, type Quotas } from '../../shared/quotas.js';
@@ -21,12 +28,15 @@ export interface QuotaServiceDeps {
   pollMs?: number;
   /** How long this process keeps a namespace's overrides (its own setQuota drops them at once). */
   cacheMs?: number;
+  /** How long this process trusts its count of a namespace's last minute (plus its own admissions since). */
+  rateCountMs?: number;
   now?: () => number;
 }
 
 /** Held from admission until the invocation's row is written; release() is idempotent. */
 export interface Admission {
-  release(): void;
+  /** written: the invocation's row was written (false: the admission came to nothing). */
+  release(written?: boolean): void;
 }
 
 export interface NamespaceView {
@@ -47,7 +57,15 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   const cacheMs = deps.cacheMs ?? 1000;
   const now = deps.now ?? Date.now;
   const overrides = new Map<string, { until: number; value: Promise<QuotaOverrides | null> }>();
+  /** Per namespace: admitted by this process, row not written yet. */
   const reserved = new Map<string, number>();
+  /** Per namespace: admissions of this process whose row was written (only grows). */
+  const written = new Map<string, number>();
+  /** Per namespace: this process's last count of the minute, and `written` when that count began. */
+  const minuteCounts = new Map<string, { at: number; count: number; oldestAt: Date | null; writtenAt: number }>();
+  const rateCountMs = deps.rateCountMs ?? 1000;
+  const reservedOf = (namespace: string) => reserved.get(namespace) ?? 0;
+  const writtenOf = (namespace: string) => written.get(namespace) ?? 0;
 
   function quotasOf(namespace: string): Promise<Quotas> {
     const t = now();
@@ -62,41 +80,71 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   }
 
   function reserve(namespace: string): Admission {
-    reserved.set(namespace, (reserved.get(namespace) ?? 0) + 1);
+    reserved.set(namespace, reservedOf(namespace) + 1);
     let held = true;
     return {
-      release() {
+      release(rowWritten = true) {
         if (!held) return;
         held = false;
-        const n = (reserved.get(namespace) ?? 1) - 1;
+        const n = reservedOf(namespace) - 1;
         if (n > 0) reserved.set(namespace, n);
         else reserved.delete(namespace);
+        if (rowWritten) written.set(namespace, writtenOf(namespace) + 1);
       },
     };
   }
 
+  async function countMinute(namespace: string): Promise<void> {
+    const t = now();
+    const writtenAt = writtenOf(namespace);
+    const { count, oldestAt } = await db.quotas.acceptedSince(namespace, new Date(t - MINUTE_MS));
+    if (minuteCounts.size > 10_000) minuteCounts.clear();
+    minuteCounts.set(namespace, { at: t, count, oldestAt, writtenAt });
+  }
+
+  /**
+   * Accepted in the last minute as this process knows it: its last count, plus the rows it
+   * wrote since that count began (some may be in the count: the estimate errs high), plus
+   * its admissions whose rows are not written yet.
+   */
+  function minuteEstimate(namespace: string): { count: number; oldestAt: Date | null } {
+    const c = minuteCounts.get(namespace);
+    if (!c) return { count: reservedOf(namespace), oldestAt: null };
+    return { count: c.count + (writtenOf(namespace) - c.writtenAt) + reservedOf(namespace), oldestAt: c.oldestAt };
+  }
+
   /**
    * Admits one invocation of the namespace or throws QuotaExceededError (429): at once when the
-   * rate quota is reached (retryAfterS: when the oldest invocation of the minute leaves it),
-   * after waiting up to queueWaitMs for a slot when the concurrency quota is.
+   * rate quota is reached (on a fresh count; retryAfterS: when the oldest invocation of the
+   * minute leaves it), after waiting up to queueWaitMs for a slot when the concurrency quota is.
    */
   async function admit(namespace: string): Promise<Admission> {
     const deadline = now() + deps.queueWaitMs;
+    let recount = false;
     for (;;) {
       const quotas = await quotasOf(namespace);
-      const t = now();
-      const load = await db.quotas.invocationLoad(namespace, new Date(t - MINUTE_MS));
-      const mine = reserved.get(namespace) ?? 0;
-      const recent = load.recent + mine;
-      if (recent >= quotas.invocationsPerMinute) {
-        const leaves = load.oldestRecentAt ? load.oldestRecentAt.getTime() + MINUTE_MS - t : MINUTE_MS;
+      const writtenBefore = writtenOf(namespace);
+      const counted = minuteCounts.get(namespace);
+      const stale = !counted || now() - counted.at >= rateCountMs;
+      const [inFlightRows] = await Promise.all([db.quotas.inFlight(namespace), recount || stale ? countMinute(namespace) : undefined]);
+      // Nothing awaits from here to the decision: concurrent admissions in this process see
+      // each other's reservations. Rows written during the count may be in it or not: added.
+      const minute = minuteEstimate(namespace);
+      if (minute.count >= quotas.invocationsPerMinute) {
+        if (!recount && !stale) {
+          recount = true; // a refusal is decided on a fresh count
+          continue;
+        }
+        const leavesMs = minute.oldestAt ? minute.oldestAt.getTime() + MINUTE_MS - now() : MINUTE_MS;
         throw new QuotaExceededError({
-          namespace, quota: 'invocationsPerMinute', limit: quotas.invocationsPerMinute, used: recent,
-          retryAfterS: Math.max(1, Math.ceil(leaves / 1000)), why: `${recent} invocations in the last minute`,
+          namespace, quota: 'invocationsPerMinute', limit: quotas.invocationsPerMinute, used: minute.count,
+          retryAfterS: Math.max(1, Math.ceil(leavesMs / 1000)), why: `${minute.count} invocations in the last minute`,
         });
       }
-      const inFlight = load.inFlight + mine;
+      recount = false;
+      const inFlight = inFlightRows + reservedOf(namespace) + (writtenOf(namespace) - writtenBefore);
       if (inFlight < quotas.concurrentInvocations) return reserve(namespace);
+      const t = now();
       if (t >= deadline) {
         throw new QuotaExceededError({
           namespace, quota: 'concurrentInvocations', limit: quotas.concurrentInvocations, used: inFlight, retryAfterS: 1,
@@ -111,9 +159,12 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   async function admitWhile<T>(namespace: string, write: () => Promise<T>): Promise<T> {
     const admission = await admit(namespace);
     try {
-      return await write();
-    } finally {
-      admission.release();
+      const written = await write();
+      admission.release(true);
+      return written;
+    } catch (err) {
+      admission.release(false);
+      throw err;
     }
   }
 
@@ -137,13 +188,14 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   }
 
   async function view(namespace: string): Promise<NamespaceView> {
-    const [own, stored, load] = await Promise.all([
-      db.quotas.get(namespace), db.quotas.storedUsage(namespace), db.quotas.invocationLoad(namespace, new Date(now() - MINUTE_MS)),
+    const [own, stored, inFlight, recent] = await Promise.all([
+      db.quotas.get(namespace), db.quotas.storedUsage(namespace), db.quotas.inFlight(namespace),
+      db.quotas.acceptedSince(namespace, new Date(now() - MINUTE_MS)),
     ]);
     const cleared = Object.fromEntries(QUOTA_NAMES.map((n) => [n, own?.[n] ?? null])) as QuotaOverrides;
     return {
       namespace, quotas: effectiveQuotas(defaults, own), overrides: cleared, defaults,
-      usage: { concurrentInvocations: load.inFlight, invocationsPerMinute: load.recent, ...stored },
+      usage: { concurrentInvocations: inFlight, invocationsPerMinute: recent.count, ...stored },
     };
   }
 
