@@ -10,11 +10,14 @@ import type { Quotas } from '../../../src/shared/quotas.js';
 const defaults: Quotas = { concurrentInvocations: 2, invocationsPerMinute: 1000, functions: 10, versions: 10, codeBytes: 1000, warmContainers: 4 };
 
 function fake(rows = { inFlight: 0, lastMinute: 0 }) {
-  const calls = { acceptedSince: 0 };
+  const calls = { acceptedSince: 0, inFlight: 0 };
   const db = {
     quotas: {
       get: async () => null,
-      inFlight: async () => rows.inFlight,
+      inFlight: async () => {
+        calls.inFlight++;
+        return rows.inFlight;
+      },
       acceptedSince: async () => {
         calls.acceptedSince++;
         return { count: rows.lastMinute, oldestAt: new Date(Date.now() - 45_000) };
@@ -65,6 +68,28 @@ describe('concurrency quota', () => {
     const quotas = createQuotaService({ db, defaults, queueWaitMs: 0 });
     await expect(quotas.admitWhile('ns', async () => { throw new Error('row not written'); })).rejects.toThrow('row not written');
     (await quotas.admit('ns')).release(true);
+  });
+});
+
+describe('counting in flight', () => {
+  it('reuses a count for inFlightCountMs below half the quota, and counts at every admission from half on', async () => {
+    const { db, calls, write } = fake();
+    const quotas = createQuotaService({ db, defaults: { ...defaults, concurrentInvocations: 8 }, queueWaitMs: 0, inFlightCountMs: 60_000 });
+    for (let i = 0; i < 4; i++) await quotas.admitWhile('ns', write);
+    expect(calls.inFlight).toBe(1); // 0, 1, 2, 3 in flight by its own count: below 4
+    for (let i = 0; i < 4; i++) await quotas.admitWhile('ns', write);
+    expect(calls.inFlight).toBe(5);
+    await expect(quotas.admit('ns')).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('sees rows another process wrote once its count is older than inFlightCountMs', async () => {
+    const { db, rows } = fake();
+    let t = 1_000_000;
+    const quotas = createQuotaService({ db, defaults: { ...defaults, concurrentInvocations: 4 }, queueWaitMs: 0, inFlightCountMs: 100, now: () => t });
+    (await quotas.admit('ns')).release(false);
+    rows.inFlight = 4; // admitted by other api processes
+    t += 100;
+    await expect(quotas.admit('ns')).rejects.toMatchObject({ details: { quota: 'concurrentInvocations', used: 4 } });
   });
 });
 
