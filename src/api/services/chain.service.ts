@@ -120,19 +120,22 @@ export function createChainService(deps: ChainServiceDeps) {
     return wait(accepted.id, Math.max(0, deadline - Date.now()));
   }
 
-  /** Checks the input and writes the chain invocation's row. */
+  /** Checks the input, admits the chain invocation under its namespace's quotas and writes its row. */
   async function accept(req: StartRequest): Promise<LaunchArgs> {
     const version = await db.chains.getVersion(req.namespace, req.name, req.version);
     const text = JSON.stringify(req.input ?? null);
     const bytes = Buffer.byteLength(text);
     if (bytes > limits.payloadBytes) throw new LimitExceededError('payload', bytes, limits.payloadBytes);
-    const payload: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
     const id = newInvocationId();
-    const large = !('inline' in payload);
-    await deps.quotas.admitWhile(req.namespace, () => db.chains.invocations.create({
-      id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
-      input: large ? undefined : (req.input ?? null), inputRef: large ? (payload as { ref: string }).ref : null, specs: version.specs,
-    }));
+    const payload = await deps.quotas.admitWhile(req.namespace, async () => {
+      const stored: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
+      const large = !('inline' in stored);
+      await db.chains.invocations.create({
+        id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
+        input: large ? undefined : (req.input ?? null), inputRef: large ? (stored as { ref: string }).ref : null, specs: version.specs,
+      });
+      return stored;
+    });
     return { id, version, specs: await withWarmQuota(version.specs, req.namespace), payload, run: 1, acceptedAt: new Date().toISOString() };
   }
 
