@@ -71,6 +71,18 @@ describe('audit trail', () => {
     expect(new Set(seen.map((e) => e.namespace))).toEqual(new Set(['audit-b']));
   });
 
+  it("records an id-addressed call of a key of every namespace under its object's namespace", async () => {
+    const { id } = await stack.clientWithKey({ namespace, role: 'reader', name: 'to-revoke' });
+    await stack.client.keys.revoke.mutate({ id });
+    const { client: admin } = await stack.clientWithKey({ namespace, role: 'admin' });
+    let found: unknown;
+    for (let i = 0; i < 50 && !found; i++) {
+      found = (await events(admin, { action: 'key.revoke' })).find((e) => e.target === id);
+      if (!found) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found).toMatchObject({ namespace, keyName: 'test audit', outcome: 'ok' });
+  });
+
   it('filters by action and since, and pages', async () => {
     const invokes = await events(stack.client, { namespace, action: 'invoke' });
     expect(invokes.length).toBe(2);
