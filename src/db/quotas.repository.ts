@@ -74,6 +74,15 @@ export function createQuotasRepository(prisma: PrismaClient) {
       return { count: Number(row?.n ?? 0), oldestAt: row?.oldest ?? null };
     },
 
+    /** Ids of the namespace's invocations (not chain steps) still PENDING or RUNNING that were accepted before `before`. */
+    async staleInFlightIds(namespace: string, before: Date, limit = 1000): Promise<string[]> {
+      const rows = await prisma.invocation.findMany({
+        where: { namespace, status: { in: ['PENDING', 'RUNNING'] }, createdAt: { lt: before }, NOT: { id: { contains: '.' } } },
+        orderBy: { createdAt: 'asc' }, take: limit, select: { id: true },
+      });
+      return rows.map((r) => r.id);
+    },
+
     /** Functions not deleted, their versions, and the code bytes those versions hold. */
     async storedUsage(namespace: string): Promise<StoredUsage> {
       const [row] = await prisma.$queryRaw<{ functions: bigint; versions: bigint; code_bytes: bigint | null }[]>`

@@ -56,6 +56,26 @@ describe('concurrency quota', () => {
   });
 });
 
+describe('slots held by invocations that never started', () => {
+  it('are freed once the namespace is refused: the row is recorded FAILED, the next invoke runs', async () => {
+    const namespace = 'quota-b';
+    const fn = (await stack.client.functions.get.query({ namespace, name: 'echo' }))!;
+    // A row accepted 20 minutes ago whose run never started (an api stopped between the two).
+    const id = `inv_${'7'.repeat(32)}`;
+    await stack.api.db.invocations.create({ id, namespace, functionName: 'echo', functionId: fn.id, version: 1, createdAt: new Date(Date.now() - 20 * 60_000) });
+    await stack.client.namespace.setQuota.mutate({ namespace, quotas: { concurrentInvocations: 1 } });
+    expect(await outcome(stack.client.invocations.invoke.mutate({ namespace, function: 'echo' }))).toMatchObject({ ok: false, code: 'TOO_MANY_REQUESTS' });
+    let status = 'PENDING';
+    for (let i = 0; i < 100 && status === 'PENDING'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await stack.api.db.invocations.get(id))!.status;
+    }
+    expect(await stack.api.db.invocations.get(id)).toMatchObject({ status: 'FAILED', errorKind: 'InfrastructureError' });
+    expect((await stack.client.invocations.invoke.mutate({ namespace, function: 'echo' })).status).toBe('SUCCEEDED');
+    await stack.client.namespace.setQuota.mutate({ namespace, quotas: { concurrentInvocations: null } });
+  });
+});
+
 describe('rate quota', () => {
   it('answers 429 at once with Retry-After past the per-minute quota', async () => {
     await stack.client.namespace.setQuota.mutate({ namespace: 'quota-c', quotas: { invocationsPerMinute: 2 } });

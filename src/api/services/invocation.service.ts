@@ -328,6 +328,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     /** At api start (invocation-recovery.ts): rows left unwritten or unfinished by a stopped api. */
     repairUnrecorded: recovery.repairUnrecorded,
     recoverOrphans: recovery.recoverOrphans,
+    /** Rows of a namespace that hold a concurrency slot but whose run never started: recorded FAILED. */
+    failNeverStarted: recovery.failNeverStarted,
   };
 }
 

@@ -36,6 +36,13 @@ export interface QuotaServiceDeps {
   rateCountMs?: number;
   /** How long this process trusts its count of a namespace's invocations in flight while below half the quota. */
   inFlightCountMs?: number;
+  /**
+   * Frees slots held by rows whose run never started (invocation-recovery.ts); called, at most
+   * once a minute per namespace and in the background, when a namespace is refused at its
+   * concurrency quota.
+   */
+  reclaim?: (namespace: string) => Promise<number>;
+  log?: (message: string) => void;
   now?: () => number;
 }
 
@@ -170,6 +177,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       if (inFlight < quotas.concurrentInvocations) return reserve(namespace);
       const t = now();
       if (t >= deadline) {
+        reclaimSoon(namespace);
         throw new QuotaExceededError({
           namespace, quota: 'concurrentInvocations', limit: quotas.concurrentInvocations, used: inFlight, retryAfterS: 1,
           why: `${inFlight} invocations running; waited ${deps.queueWaitMs} ms for one to finish`,
@@ -177,6 +185,17 @@ export function createQuotaService(deps: QuotaServiceDeps) {
       }
       await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - t))));
     }
+  }
+
+  const reclaimed = new Map<string, number>();
+  function reclaimSoon(namespace: string): void {
+    if (!deps.reclaim || now() - (reclaimed.get(namespace) ?? -Infinity) < MINUTE_MS) return;
+    if (reclaimed.size > 10_000) reclaimed.clear();
+    reclaimed.set(namespace, now());
+    deps.reclaim(namespace).then(
+      (n) => n > 0 && deps.log?.(`quotas: ${n} invocation(s) of '${namespace}' never started, recorded FAILED (their slots are free)`),
+      (err: Error) => deps.log?.(`quotas: could not look for invocations of '${namespace}' that never started: ${err.message}`),
+    );
   }
 
   /** Admits, runs `write` (which makes the invocation's row visible), then releases the reservation. */

@@ -68,7 +68,10 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
   const secrets = createSecretService({ db, masterKey: await ensureMasterKey(config.auth) });
-  const quotas = createQuotaService({ db, defaults: config.quotas.defaults, queueWaitMs: config.quotas.queueWaitMs });
+  const quotas = createQuotaService({
+    db, defaults: config.quotas.defaults, queueWaitMs: config.quotas.queueWaitMs, log,
+    reclaim: (namespace) => invocations.failNeverStarted(namespace),
+  });
   const audit = createAuditLog({ db, log });
   const stopRetention = startAuditRetention({ db, days: config.audit.retentionDays, log });
   const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets, quotas });
