@@ -147,13 +147,14 @@ export const AUDIT_ACTIONS: Record<string, string> = {
 
 /**
  * The target and namespace of a mutation, from its raw input: only short strings are read
- * (`function`, `name`, `definition.name`, `id`); nothing else of the input is ever kept.
+ * (`function`, `name`, `definition.name`, `id`, else `namespace`); nothing else of the input is ever kept.
  */
 export function auditSubject(rawInput: unknown): { target: string; namespace?: string; byId: boolean } {
   const input = (typeof rawInput === 'object' && rawInput !== null ? rawInput : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const definition = (typeof input.definition === 'object' && input.definition !== null ? input.definition : {}) as Record<string, unknown>;
-  const target = str(input.function) ?? str(input.name) ?? str(definition.name) ?? str(input.id) ?? '';
+  // A call on the namespace itself (namespace.setQuota) names only the namespace.
+  const target = str(input.function) ?? str(input.name) ?? str(definition.name) ?? str(input.id) ?? str(input.namespace) ?? '';
   return { target, namespace: str(input.namespace), byId: target !== '' && target === str(input.id) };
 }
 

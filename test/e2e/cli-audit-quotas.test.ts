@@ -45,7 +45,7 @@ it('sets and shows quotas, and lists the change in the audit trail', async () =>
   const listed = await caisson(['audit', 'ls', '--namespace', 'shop', '--action', 'quota.set', '--since', '1h']);
   expect(listed.code, listed.text).toBe(0);
   const items = (listed.out as { items: { keyName: string; outcome: string; target: string }[] }).items;
-  expect(items.map((e) => [e.keyName, e.outcome])).toEqual([['shop-admin', 'FORBIDDEN'], ['test cli-audit', 'ok'], ['test cli-audit', 'ok']]);
+  expect(items.map((e) => [e.keyName, e.target, e.outcome])).toEqual([['shop-admin', 'shop', 'FORBIDDEN'], ['test cli-audit', 'shop', 'ok'], ['test cli-audit', 'shop', 'ok']]);
   const asNsAdmin = await caisson(['audit', 'ls'], nsAdmin);
   expect((asNsAdmin.out as { items: { namespace: string }[] }).items.every((e) => e.namespace === 'shop')).toBe(true);
 });

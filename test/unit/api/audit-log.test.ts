@@ -78,6 +78,7 @@ describe('auditSubject', () => {
     [{ name: 'hello', code: 'AAAA' }, { target: 'hello', namespace: undefined, byId: false }],
     [{ namespace: 'shop', definition: { name: 'pipeline', steps: [] } }, { target: 'pipeline', namespace: 'shop', byId: false }],
     [{ id: 'inv_abc' }, { target: 'inv_abc', namespace: undefined, byId: true }],
+    [{ namespace: 'shop', quotas: { functions: 3 } }, { target: 'shop', namespace: 'shop', byId: false }],
     [{ namespace: 7, name: { nested: true } }, { target: '', namespace: undefined, byId: false }],
     [undefined, { target: '', namespace: undefined, byId: false }],
   ])('%j → %j', (input, expected) => {
