@@ -157,15 +157,16 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   /**
    * Room for one more container: within the version's maxWarm, the namespace's quota on this
    * worker and the worker's maxContainers, evicting another version's least recently used idle
-   * container (of the same namespace when the namespace is at its quota) if need be.
+   * container (of the same namespace when the namespace is at its quota) if need be. A refill
+   * never evicts for the namespace's quota: two versions would evict each other at every sweep.
    */
-  function makeRoom(p: KeyPool): boolean {
+  function makeRoom(p: KeyPool, how: { refill?: boolean } = {}): boolean {
     if (size(p) >= p.target.settings.maxWarm) return false;
     const { namespace, namespaceMax } = p.target;
     const sameNamespace = (other: KeyPool) => other.target.namespace === namespace;
     if (namespaceMax !== undefined && namespace !== undefined) {
       const used = [...pools.values()].filter(sameNamespace).reduce((n, other) => n + size(other), 0);
-      if (used >= namespaceMax) return evictIdle(sameNamespace);
+      if (used >= namespaceMax) return !how.refill && evictIdle(sameNamespace);
     }
     return total() < opts.maxContainers || evictIdle(() => true);
   }
@@ -275,7 +276,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   function refill(p: KeyPool): void {
     const { minWarm, idleTtlMs } = p.target.settings;
     if (p.startFailures >= MAX_REFILL_FAILURES || !mayStart(p)) return;
-    while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
+    while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p, { refill: true })) {
       startFor(p).then(
         (c) => park(p, c),
         (err) => log(`warm pool: refilling ${p.target.key} failed: ${errorMessage(err)}`),

@@ -201,6 +201,23 @@ describe("a namespace's warm containers quota", () => {
     second.release(true);
     elsewhere.release(true);
   });
+
+  it("does not refill one version by evicting another of its namespace (they would take turns at every sweep)", async () => {
+    const make = async () => {
+      const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { maxWarm: 2, maxQueued: 0, minWarm: 1 } });
+      return { ...tg, key: `refill-ns:${tg.key}`, namespace: 'refill-ns', namespaceMax: 1 };
+    };
+    const [w1, w2] = [await make(), await make()];
+    (await pool.acquire(w1))!.release(true);
+    const b = (await pool.acquire(w2))!; // evicts w1's idle container
+    const kept = b.container.id;
+    b.release(true);
+    await new Promise((r) => setTimeout(r, 1500)); // the sweep runs every second: w1 wants minWarm 1
+    expect(pool.stats()[w1.key]).toMatchObject({ idle: 0, busy: 0, starting: 0 });
+    const again = (await pool.acquire(w2))!;
+    expect(again.container.id).toBe(kept);
+    again.release(true);
+  });
 });
 
 describe('shutdown', () => {
