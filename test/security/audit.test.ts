@@ -33,6 +33,8 @@ describe('audit trail', () => {
     await dev.invocations.start.mutate({ namespace, function: 'echo', payload: { secret: PAYLOAD_MARK } });
     await dev.functions.delete.mutate({ namespace, name: 'echo' });
     await admin.keys.create.mutate({ namespace, name: 'made-by-admin', role: 'reader' });
+    await dev.secrets.create.mutate({ namespace, name: 'db-password', value: 'secret-value-never-audited' });
+    await dev.secrets.delete.mutate({ namespace, name: 'db-password' });
 
     const all = await events(stack.client, { namespace });
     const mine = all.filter((e) => e.keyId === devId);
@@ -41,12 +43,15 @@ describe('audit trail', () => {
       ['invoke', 'echo', 'ok'],
       ['invoke', 'echo', 'ok'],
       ['function.delete', 'echo', 'ok'],
+      ['secret.create', 'db-password', 'ok'],
+      ['secret.rm', 'db-password', 'ok'],
     ]);
     expect(mine.every((e) => e.keyName === 'ci-deployer' && e.namespace === namespace)).toBe(true);
     expect(all.find((e) => e.action === 'key.create')).toMatchObject({ keyName: 'team-admin', target: 'made-by-admin', outcome: 'ok', namespace });
     const text = JSON.stringify(all);
     expect(text).not.toContain(PAYLOAD_MARK);
     expect(text).not.toContain('env-value-never-audited');
+    expect(text).not.toContain('secret-value-never-audited');
     expect(text).not.toMatch(/csk_/);
   });
 
