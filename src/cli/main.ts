@@ -8,6 +8,8 @@ import { registerFnCommands } from './commands/fn.commands.js';
 import { registerInvokeCommands } from './commands/invoke.commands.js';
 import { registerKeyCommands } from './commands/key.commands.js';
 import { registerSecretCommands } from './commands/secret.commands.js';
+import { registerAuditCommands } from './commands/audit.commands.js';
+import { registerNamespaceCommands } from './commands/namespace.commands.js';
 import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 import { startApi } from './processes/api.process.js';
@@ -74,6 +76,8 @@ registerInvokeCommands(program, clientContext);
 registerChainCommands(program, clientContext);
 registerDlqCommands(program, clientContext);
 registerSecretCommands(program, clientContext);
+registerAuditCommands(program, clientContext);
+registerNamespaceCommands(program, clientContext);
 registerKeyCommands(program, clientContext, {
   file: () => loadConfig().auth.credentialsFile,
   clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),
