@@ -4,9 +4,9 @@
 //
 // A synchronous invoke of a cold version (isolation 'fresh') starts the workflow with the
 // `outcome` update (update-with-start) and answers from the outcome the update returns,
-// without waiting for the container's removal and the workflow's last task. It writes the record of a success itself (the workflow then
-// runs no record activity: one activity task and one workflow task less per invocation,
-// which is what bounds warm throughput). Should this process die before writing it, the
+// without waiting for the container's removal and the workflow's last task. It writes the
+// record of a success itself (the workflow then runs no record activity: one activity task
+// and one workflow task less per invocation, which is what bounds warm throughput). Should this process die before writing it, the
 // workflow's result carries the record: get() repairs the row from it, and so does the
 // sweep at api start (repairUnrecorded).
 //
@@ -58,6 +58,12 @@ export interface InvocationServiceDeps {
    * that worker (eager start), skipping the task queue's dispatch.
    */
   eagerStart?: boolean;
+  /**
+   * Whether workers run warm containers (CAISSON_WARM as this process reads it; default yes).
+   * When they do not, every attempt goes cold, and update-with-start answers it before its
+   * container's removal.
+   */
+  warmWorkers?: boolean;
   log?: (message: string) => void;
 }
 
@@ -224,7 +230,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     waitMs: number, deadline: number,
   ): Promise<InvocationView> {
     const { row, input, options, written } = started;
-    const run = runsWarm(input.spec)
+    const run = runsWarm(input.spec) && deps.warmWorkers !== false
       ? await startForResult(options, input)
       : startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
     recordAfterAnswer(written.then(() => run.answer));
