@@ -1,8 +1,9 @@
 // Data-plane activities: everything that touches the Docker engine. pullImage and
 // createContainer run as local activities of the workflow task (createContainer names this
 // worker's host queue); the cold path's execute and remove run on that host queue.
-// executeWarm runs on the data queue: one activity does a whole warm attempt on whichever
-// worker took it, so it needs no host affinity.
+// executeWarm is a local activity too: one activity does a whole warm attempt on the worker
+// running the workflow task; one that outlasts its bound is finished by awaitWarm on that
+// worker's host queue (warm-handover.ts).
 import { Context } from '@temporalio/activity';
 import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/container-runtime.js';
@@ -25,6 +26,8 @@ import type { BlobClient } from './blob-client.js';
 import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
 import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
 import { typedActivities } from './to-failure.js';
+import { createWarmHandovers, handoverKey } from './warm-handover.js';
+import { RuntimeUnavailableError } from '../shared/errors.js';
 
 export interface ContainerActivityDeps {
   runtime: ContainerRuntime;
@@ -48,6 +51,11 @@ export interface ContainerActivityDeps {
 
 const GRACE_MS = 2000;
 
+/** What one warm attempt runs. */
+interface WarmAttemptInput {
+  invocationId: string; attempt: number; spec: FunctionVersionSpec; payload: PayloadRef;
+}
+
 export function createContainerActivities(deps: ContainerActivityDeps) {
   const ioRoot = join(deps.dataDir, 'io');
   const ioDirSize = { sizeBytes: ioDirSizeBytes(deps.limits) };
@@ -57,6 +65,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
   // Function output is captured up to the larger of the log and result limits: in the
   // script convention stdout is the result.
   const outputCaps = { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes };
+  // Longer than awaitWarm's schedule-to-start timeout (warm-attempt.ts): by then nobody will claim it.
+  const handovers = createWarmHandovers({ unclaimedMs: 30_000 });
 
   /** The version's code as a host dir. Go arrives prebuilt: deployFunction compiles it at deploy time. */
   function codeDirFor(spec: FunctionVersionSpec): Promise<string> {
@@ -98,6 +108,42 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       logs,
       durationMs: outcome.durationMs,
     };
+  }
+
+  /** One warm attempt, start to end (executeWarm, bounded or not). */
+  async function runWarm(input: WarmAttemptInput, opts: { signal: AbortSignal; heartbeat: () => void }): Promise<WarmAttemptResult> {
+    const { spec } = input;
+    const { pool, warmServerDir } = deps;
+    if (!pool || !warmServerDir) return { ran: false, reason: 'warm containers are off on this worker' };
+    const { signal, heartbeat } = opts;
+    const waiting = setInterval(heartbeat, 2000); // code fetch, image, queue, start
+    let lease;
+    let payload: string;
+    try {
+      let codeDir: string;
+      [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
+      const target = warmTarget({
+        spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns,
+        secrets: { attach: (name) => secrets.attach(spec, name), detach: secrets.detach },
+      });
+      if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
+      lease = await pool.acquire(target, { signal });
+      if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
+    } finally {
+      clearInterval(waiting);
+    }
+    let reusable = false;
+    try {
+      const run = await lease.container.invoke({
+        env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
+        ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal,
+      });
+      const outcome = await toAttemptOutcome(spec, run.outcome, run.resultFile);
+      reusable = run.reusable && outcome.ok;
+      return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
+    } finally {
+      lease.release(reusable);
+    }
   }
 
   async function payloadText(payload: PayloadRef): Promise<string> {
@@ -243,46 +289,50 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     /**
      * A whole attempt in a warm container of this worker's pool: acquire (free, newly
      * started, or after a bounded wait), run, release (retired after any failure). Answers
-     * ran=false when no container can be had, and the workflow takes the cold path.
+     * ran=false when no container can be had, and the workflow takes the cold path. As a
+     * local activity given handOverAfterMs, an attempt still running then is handed over
+     * (warm-handover.ts): it answers ran='running' and awaitWarm on this worker's host queue
+     * answers the outcome.
      */
-    async executeWarm(input: {
-      invocationId: string; attempt: number; spec: FunctionVersionSpec; payload: PayloadRef;
-    }): Promise<WarmAttemptResult> {
-      const { spec } = input;
-      const { pool, warmServerDir } = deps;
-      if (!pool || !warmServerDir) return { ran: false, reason: 'warm containers are off on this worker' };
+    async executeWarm(input: WarmAttemptInput & { handOverAfterMs?: number }): Promise<WarmAttemptResult> {
       const ctx = Context.current();
-      // Local activities (the warm path's default) do not heartbeat: their workflow task does.
-      const heartbeat = () => (ctx.info.isLocal ? undefined : ctx.heartbeat());
-      const waiting = setInterval(heartbeat, 2000); // code fetch, image, queue, start
-      let lease;
-      let payload: string;
-      try {
-        let codeDir: string;
-        [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
-        const target = warmTarget({
-          spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns,
-          secrets: { attach: (name) => secrets.attach(spec, name), detach: secrets.detach },
-        });
-        if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
-        lease = await pool.acquire(target, { signal: ctx.cancellationSignal });
-        if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
-      } finally {
-        clearInterval(waiting);
+      if (input.handOverAfterMs === undefined || !ctx.info.isLocal) {
+        // Local activities do not heartbeat: their workflow task does.
+        const heartbeat = () => (ctx.info.isLocal ? undefined : ctx.heartbeat());
+        return runWarm(input, { signal: ctx.cancellationSignal, heartbeat });
       }
-      let reusable = false;
+      const done = await handovers.runBounded({
+        key: handoverKey(input.invocationId, input.attempt), boundMs: input.handOverAfterMs, signal: ctx.cancellationSignal,
+        work: (signal) => runWarm(input, { signal, heartbeat: () => undefined }),
+      });
+      return done ?? { ran: 'running', hostTaskQueue: deps.hostTaskQueue };
+    },
+
+    /**
+     * The outcome of a warm attempt executeWarm handed over on this worker. Heartbeats, so a
+     * cancellation stops the function; a worker that lost the attempt (it restarted) answers
+     * an infrastructure failure, and the workflow reruns the attempt cold.
+     */
+    async awaitWarm(input: { invocationId: string; attempt: number }): Promise<WarmAttemptResult> {
+      const running = handovers.take<WarmAttemptResult>(handoverKey(input.invocationId, input.attempt));
+      if (!running) throw new RuntimeUnavailableError(`warm attempt ${input.attempt} of ${input.invocationId} is not running on this worker`);
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 1000);
+      ctx.cancellationSignal.addEventListener('abort', running.abort, { once: true });
       try {
-        const run = await lease.container.invoke({
-          env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-          ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes),
-          onProgress: heartbeat, signal: ctx.cancellationSignal,
-        });
-        const outcome = await toAttemptOutcome(spec, run.outcome, run.resultFile);
-        reusable = run.reusable && outcome.ok;
-        return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
+        return await running.result;
       } finally {
-        lease.release(reusable);
+        clearInterval(beat);
+        ctx.cancellationSignal.removeEventListener('abort', running.abort);
       }
+    },
+
+    /**
+     * Stops a handed-over warm attempt at once (its workflow was cancelled): awaitWarm would
+     * learn of the cancellation only at its next heartbeat, and not at all before it started.
+     */
+    async stopWarm(input: { invocationId: string; attempt: number }): Promise<boolean> {
+      return handovers.stop(handoverKey(input.invocationId, input.attempt));
     },
 
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {
@@ -295,4 +345,4 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
 
 export type ContainerActivities = ReturnType<typeof createContainerActivities>;
 export type PullImageActivities = Pick<ContainerActivities, 'pullImage'>;
-export type WarmActivities = Pick<ContainerActivities, 'executeWarm' | 'warmEnabled'>;
+export type WarmActivities = Pick<ContainerActivities, 'executeWarm' | 'awaitWarm' | 'stopWarm' | 'warmEnabled'>;

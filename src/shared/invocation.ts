@@ -56,7 +56,11 @@ export interface AttemptPlacement {
 }
 
 /** executeWarm's answer: the attempt's outcome, or why it did not run (then the cold path runs). */
-export type WarmAttemptResult = { ran: true; outcome: AttemptOutcome } | { ran: false; reason: string };
+export type WarmAttemptResult =
+  | { ran: true; outcome: AttemptOutcome }
+  | { ran: false; reason: string }
+  /** Still running when its local activity's bound came: awaitWarm on hostTaskQueue answers it. */
+  | { ran: 'running'; hostTaskQueue: string };
 
 export interface Logs {
   stdout: PayloadRef;

@@ -10,20 +10,16 @@ export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => 
 /** A warm attempt waits at most this long for a container unless the version says otherwise (WarmSettingsSchema's default). */
 export const DEFAULT_WARM_QUEUE_TIMEOUT_MS = 10_000;
 
-/** Warm attempts that cannot outlast this (deadline + queue wait) run as local activities. */
-export const LOCAL_WARM_ATTEMPT_MAX_MS = 2000;
+/**
+ * A warm attempt's local activity answers within this; one still running is handed over to
+ * an ordinary activity (warm-attempt.ts). It bounds how long a cancel request waits for the
+ * workflow task the local activity holds open.
+ */
+export const WARM_LOCAL_BOUND_MS = 1000;
 
 /** Whether a version's attempts try a warm container first. */
 export function runsWarm(spec: FunctionVersionSpec): boolean {
   return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
-}
-
-/**
- * Whether its warm attempts are local activities: then a successful warm invocation ends in
- * its first workflow task, with no container to remove (warm-attempt.ts).
- */
-export function warmAttemptIsLocal(spec: FunctionVersionSpec): boolean {
-  return runsWarm(spec) && spec.limits.timeoutMs + (spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS) <= LOCAL_WARM_ATTEMPT_MAX_MS;
 }
 
 /** A cold attempt's container name: deterministic, so a rerun (or a prepared container) is found by it. */

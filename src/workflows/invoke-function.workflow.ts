@@ -171,7 +171,7 @@ async function runAttemptOrInfraFailure(
     // A rerun after an infrastructure failure goes cold: a broken warm path never blocks a function.
     if (infraRerun === 0 && runsWarm(input.spec)) {
       const warm = await runWarmAttempt(input, attempt);
-      if (warm.ran) return warm.outcome;
+      if (warm.ran === true) return warm.outcome;
     }
     const cold = await runColdAttempt(input, attempt, infraRerun);
     removals.push(cold.removal);

@@ -1,6 +1,6 @@
-// A synchronous invoke answers from the workflow's `outcome` update, or, for a version whose
-// warm attempts are local activities, from the workflow's result (a plain start, eager on the
-// worker sharing the api's connection). Either way the caller writes the record of a success
+// A synchronous invoke answers from the workflow's `outcome` update (a cold version), or, for
+// a version that runs warm, whatever its timeout, from the workflow's result (a plain start,
+// eager on the worker sharing the api's connection). Either way the caller writes the record of a success
 // itself (the workflow runs no record activity then). These tests show, on both paths, that
 // the record is never lost: read right after the answer, and repaired from the workflow's
 // result when the caller died between the answer and the write. Real Temporal, Docker and
@@ -18,10 +18,12 @@ import { packCode } from '../../src/cli/code-package.js';
 import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
 import { newInvocationId } from '../../src/shared/ids.js';
 
-/** The version with default limits answers through the update; the short one from the result. */
+/** A cold version answers through the update; warm ones, with default or short limits, from the result. */
 const PATHS = [
-  { fn: 'hello', path: 'the outcome update', callerRecordsAtStart: false },
-  { fn: 'hello-local', path: 'the result of an eager start', callerRecordsAtStart: true },
+  { fn: 'hello-fresh', path: 'the outcome update', callerRecordsAtStart: false, settings: { warm: { isolation: 'fresh' as const } } },
+  { fn: 'hello', path: 'the result of an eager start', callerRecordsAtStart: true, settings: {} },
+  { fn: 'hello-local', path: 'the result of an eager start (short limits)', callerRecordsAtStart: true,
+    settings: { limits: { timeoutMs: 1000 }, warm: { queueTimeoutMs: 1000 } } },
 ];
 
 /** What the run's history shows: whether the input asked the caller to record, and which activities ran. */
@@ -56,6 +58,7 @@ async function runWithoutRow(fn: string, name: string, opts: { finished: boolean
 beforeAll(async () => {
   stack = await startTestStack({ name: 'sync' });
   await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello', runtime: 'python' });
+  await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello-fresh', runtime: 'python', fresh: true });
   const packed = await packCode(join(process.cwd(), 'examples/hello-python'));
   await stack.client.functions.create.mutate({
     name: 'hello-local', runtime: 'python', code: packed.code, fileName: packed.fileName,
@@ -78,7 +81,7 @@ function callerThatDiesBeforeRecording() {
   });
 }
 
-describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, callerRecordsAtStart }) => {
+describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, callerRecordsAtStart, settings }) => {
   it('answers with the outcome, and the record reads the same right away', async () => {
     const v = await stack.client.invocations.invoke.mutate({ function: fn, payload: { name: 'Now' } });
     expect(v.status).toBe('SUCCEEDED');
@@ -95,7 +98,8 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     expect(row.endedAt?.toISOString()).toBe(v.endedAt);
     // The caller wrote it: the run scheduled no record activity.
     const shape = await runShape(v.id);
-    expect(shape.callerRecords).toBe(callerRecordsAtStart);
+    // With CAISSON_WARM=off every attempt is cold: answered through the update.
+    expect(shape.callerRecords).toBe(callerRecordsAtStart && stack.config.worker.warm.enabled);
     expect(shape.activities).not.toContain('recordInvocationOutcome');
   });
 
@@ -145,8 +149,7 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
   it('a failure answers after its dead letter is recorded', async () => {
     const code = Buffer.from('import sys\nsys.exit(3)\n').toString('base64');
     const name = `exits-${fn}`;
-    await stack.client.functions.create.mutate({ name, runtime: 'python', code, fileName: 'main.py', retryPolicy: { maxAttempts: 1 },
-      ...(callerRecordsAtStart ? { limits: { timeoutMs: 1000 }, warm: { queueTimeoutMs: 1000 } } : {}) });
+    await stack.client.functions.create.mutate({ name, runtime: 'python', code, fileName: 'main.py', retryPolicy: { maxAttempts: 1 }, ...settings });
     const v = await stack.client.invocations.invoke.mutate({ function: name, payload: {} });
     expect(v.status).toBe('FAILED');
     expect(v.error?.kind).toBe('FunctionError');
@@ -179,7 +182,7 @@ describe('the CLI', () => {
     expect(spec.warm).toMatchObject({ isolation: 'warm', queueTimeoutMs: 500, maxWarm: 2, idleTtlMs: 60_000, minWarm: 1 });
     const v = JSON.parse((await cli('invoke', 'hello-cli', '{"name":"Cli"}')).stdout);
     expect(v).toMatchObject({ status: 'SUCCEEDED', result: { message: 'Hello, Cli!' } });
-    expect((await runShape(v.id)).callerRecords).toBe(true);
+    expect((await runShape(v.id)).callerRecords).toBe(stack.config.worker.warm.enabled);
   });
 
   it('rejects a bad warm setting naming the flag, and deploys nothing', async () => {

@@ -209,6 +209,17 @@ describe('per-version settings', () => {
     expect(views.filter((v) => placement(v).cold === false)).toHaveLength(2);
   });
 
+  it('an attempt outlasting its local activity (1 s) is handed over and still answers warm', async () => {
+    await deploy('long', { minWarm: 0 });
+    await invoke(warm, 'long', { probe: 'echo' }); // its container is started
+    const v = await invoke(warm, 'long', { probe: 'sleep', seconds: 1.5 });
+    expect(v.status).toBe('SUCCEEDED');
+    expect(placement(v).cold).toBe(false);
+    const history = await warm.api.temporal.workflow.getHandle(v.id).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['awaitWarm']);
+  });
+
   it("isolation 'fresh' runs every invocation in a new container", async () => {
     await deploy('fresh', { isolation: 'fresh' });
     const [a, b] = [await invoke(warm, 'fresh', { probe: 'echo' }), await invoke(warm, 'fresh', { probe: 'echo' })];

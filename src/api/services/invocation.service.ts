@@ -2,18 +2,19 @@
 // version and writes the PENDING record; the workflow does the rest and records the outcome
 // before it completes, so once the workflow is closed the database row is final.
 //
-// A synchronous invoke starts the workflow with the `outcome` update (update-with-start) and
-// answers from the outcome the update returns, without waiting for the container's removal
-// and the workflow's last task. It writes the record of a success itself (the workflow then
-// runs no record activity: one activity task and one workflow task less per invocation,
-// which is what bounds warm throughput). Should this process die before writing it, the
+// A synchronous invoke of a cold version (isolation 'fresh') starts the workflow with the
+// `outcome` update (update-with-start) and answers from the outcome the update returns,
+// without waiting for the container's removal and the workflow's last task. It writes the
+// record of a success itself (the workflow then runs no record activity: one activity task
+// and one workflow task less per invocation, which is what bounds warm throughput). Should this process die before writing it, the
 // workflow's result carries the record: get() repairs the row from it, and so does the
 // sweep at api start (repairUnrecorded).
 //
-// When a version's warm attempts are local activities, a warm success ends in the workflow's
-// first task with no container to remove; such a sync invoke starts the workflow plainly,
-// with callerRecords in its input, and awaits its result (eagerly started when a worker of
-// this process shares the client's connection).
+// A version that runs warm (whatever its timeout: warm attempts are local activities, see
+// warm-attempt.ts) ends a warm success with no container to remove, usually in the
+// workflow's first task; its sync invoke starts the workflow plainly, with callerRecords in
+// its input, and awaits its result (eagerly started when a worker of this process shares the
+// client's connection).
 //
 // A sync invoke without an idempotency key writes its PENDING row while the workflow starts,
 // not before (its id is new, so the row cannot conflict): ~1 ms less per invoke. Should this
@@ -34,7 +35,7 @@ import {
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
 import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
-import { warmAttemptIsLocal } from '../../shared/workflow-values.js';
+import { runsWarm } from '../../shared/workflow-values.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
 import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
@@ -57,6 +58,12 @@ export interface InvocationServiceDeps {
    * that worker (eager start), skipping the task queue's dispatch.
    */
   eagerStart?: boolean;
+  /**
+   * Whether workers run warm containers (CAISSON_WARM as this process reads it; default yes).
+   * When they do not, every attempt goes cold, and update-with-start answers it before its
+   * container's removal.
+   */
+  warmWorkers?: boolean;
   log?: (message: string) => void;
 }
 
@@ -223,7 +230,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     waitMs: number, deadline: number,
   ): Promise<InvocationView> {
     const { row, input, options, written } = started;
-    const run = warmAttemptIsLocal(input.spec)
+    const run = runsWarm(input.spec) && deps.warmWorkers !== false
       ? await startForResult(options, input)
       : startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
     recordAfterAnswer(written.then(() => run.answer));
@@ -236,10 +243,11 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   /**
-   * A warm success of a version whose warm attempts are local activities ends in the
-   * workflow's first task with nothing to remove, so its result is its outcome: a plain start
-   * (eager when a worker shares the connection) and the result, ~3 ms less than
-   * update-with-start on this machine (bench/warm.bench.ts).
+   * A warm success ends in the workflow's first task (or, for a function outlasting the local
+   * bound, at its awaitWarm) with nothing to remove, so its result is its outcome: a plain
+   * start (eager when a worker shares the connection) and the result, ~3 ms less than
+   * update-with-start on this machine (bench/warm.bench.ts). An attempt that falls back to a
+   * cold container answers after its removal then.
    */
   async function startForResult(
     options: ReturnType<typeof workflowOptions>, input: InvokeFunctionInput,

@@ -78,7 +78,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const controlStore = createControlStore(db);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
-    eagerStart: opts.connection !== undefined, quotas,
+    eagerStart: opts.connection !== undefined, quotas, warmWorkers: config.worker.warm.enabled,
   });
   const chains = createChainService({ db, temporal, taskQueues, limits: config.limits, quotas });
   const workerToken = await ensureWorkerToken(config.auth);

@@ -44,10 +44,12 @@ async function run(opts: {
   sync?: boolean; removeDelayMs?: number;
   /** What the worker says when asked whether it runs warm containers (default: it does). */
   warmEnabled?: boolean;
+  /** awaitWarm's answers, for attempts executeWarm handed over (ran: 'running'). */
+  awaitWarm?: (call: number) => WarmAttemptResult | 'lost';
 }) {
   const q = `wf-test-${randomUUID()}`;
   const calls = {
-    create: 0, execute: 0, remove: 0, warm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[],
+    create: 0, execute: 0, remove: 0, warm: 0, awaitWarm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[],
     /** When the update answered: how many removals and dead letters had completed by then. */
     answered: undefined as undefined | { removed: number; deadLetters: number; outcome: InvocationOutcomeRecord },
   };
@@ -59,10 +61,12 @@ async function run(opts: {
       createContainer: async () => { calls.create++; return { containerId: `c${calls.create}`, hostTaskQueue: `${q}-host` }; },
       warmEnabled: async () => opts.warmEnabled ?? true,
       executeWarm: async () => {
+        // As the real one: a worker with warm containers off answers at once.
+        if (opts.warmEnabled === false) return { ran: false, reason: 'warm containers are off on this worker' };
         calls.warm++;
         const r = opts.warm?.(calls.warm) ?? { ran: false, reason: 'no warm pool in this test' };
         if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'warm start failed', nonRetryable: true });
-        return r;
+        return r.ran === 'running' ? { ran: 'running', hostTaskQueue: `${q}-host` } : r;
       },
     },
   });
@@ -73,6 +77,11 @@ async function run(opts: {
       executeWithTimeout: async () => {
         const r = opts.script(++calls.execute);
         if (r === 'infra') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'docker hiccup', nonRetryable: true });
+        return r;
+      },
+      awaitWarm: async () => {
+        const r = opts.awaitWarm?.(++calls.awaitWarm) ?? 'lost';
+        if (r === 'lost') throw ApplicationFailure.create({ type: 'RUNTIME_UNAVAILABLE', message: 'not running on this worker', nonRetryable: true });
         return r;
       },
       removeContainer: async () => {
@@ -236,6 +245,25 @@ describe('invokeFunction, warm path', () => {
     await recordOrReplay('warm-off-probe', history, workflowId);
     expect(result.ok && result.r.result).toEqual({ inline: 'cold' });
     expect(calls).toMatchObject({ warm: 0, create: 1, execute: 1, remove: 1 });
+  });
+
+  it('an attempt outlasting its local activity is handed over: awaitWarm on the host queue answers it', async () => {
+    const { result, calls, history, workflowId } = await run({
+      script: () => ok('cold'), warm: () => ({ ran: 'running', hostTaskQueue: '' }), awaitWarm: () => warmOk('long', 'w2'), maxAttempts: 1,
+    });
+    await recordOrReplay('warm-handover', history, workflowId);
+    expect(result.ok && result.r.result).toEqual({ inline: 'long' });
+    expect(calls).toMatchObject({ warm: 1, awaitWarm: 1, create: 0, execute: 0, remove: 0 });
+    expect(calls.outcomes[0]).toMatchObject({ status: 'SUCCEEDED', cold: false, attempts: [{ cold: false, containerId: 'w2' }] });
+  });
+
+  it('a handed-over attempt its worker lost reruns cold, not counted', async () => {
+    const { result, calls } = await run({
+      script: () => ok('cold rerun'), warm: () => ({ ran: 'running', hostTaskQueue: '' }), awaitWarm: () => 'lost', maxAttempts: 1,
+    });
+    expect(result.ok && result.r.result).toEqual({ inline: 'cold rerun' });
+    expect(calls).toMatchObject({ warm: 1, awaitWarm: 1, create: 1, execute: 1, remove: 1 });
+    expect(calls.outcomes[0]!.attempts.map((a) => a.infrastructure ?? false)).toEqual([true, false]);
   });
 
   it("isolation 'fresh' never asks for a warm container", async () => {
