@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   CAISSON_API_HOST: z.string().default('127.0.0.1'),
   CAISSON_API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   CAISSON_API_URL: z.string().url().optional(),
+  /** Origins whose pages may call the api's codec endpoint (the Temporal Web UI's), comma-separated. */
+  CAISSON_CODEC_ORIGINS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -91,7 +93,11 @@ function defaultMaxMemoryMb(): number {
 
 export interface Config {
   home: string;
-  api: { host: string; port: number; url: string };
+  api: {
+    host: string; port: number; url: string;
+    /** Origins allowed to call /codec/* from a browser (the Temporal Web UI's). */
+    codecOrigins: string[];
+  };
   databaseUrl: string | undefined;
   pgliteDir: string;
   temporal: { address: string; namespace: string; uiPort: number; taskQueue: string };
@@ -152,9 +158,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const home = resolve(env.CAISSON_HOME);
   const dataDir = resolve(home, 'worker');
   const apiUrl = env.CAISSON_API_URL ?? `http://${env.CAISSON_API_HOST}:${env.CAISSON_API_PORT}`;
+  const codecOrigins = env.CAISSON_CODEC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)
+    ?? [`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`, `http://localhost:${env.TEMPORAL_UI_PORT}`];
   return Object.freeze({
     home,
-    api: { host: env.CAISSON_API_HOST, port: env.CAISSON_API_PORT, url: apiUrl.replace(/\/$/, '') },
+    api: { host: env.CAISSON_API_HOST, port: env.CAISSON_API_PORT, url: apiUrl.replace(/\/$/, ''), codecOrigins },
     databaseUrl: env.DATABASE_URL || undefined,
     pgliteDir: resolve(home, 'db'),
     temporal: {
