@@ -9,6 +9,7 @@
 // worker token, and the content store (not namespaced: content-addressed) is the worker's.
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -42,6 +43,8 @@ export interface HttpServerOptions {
   checkHost(host: string | undefined): HostVerdict;
   /** The remote codec endpoint for Temporal's Web UI and CLI (/codec/encode, /codec/decode). */
   codec?: CodecEndpointOptions;
+  /** PEM certificate chain and key: the api then speaks HTTPS only. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
@@ -141,7 +144,7 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
   };
-  const server = createServer(handler);
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.on('clientError', answerClientError);
   return server;
 }

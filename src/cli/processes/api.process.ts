@@ -1,5 +1,6 @@
 // The control plane: owns the database, serves the api over HTTP and runs the small
 // Temporal worker for the activities that write Caisson's records.
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
@@ -126,6 +127,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     maxArtifactBytes: config.limits.codeBytes * 4,
     authenticate: authenticator.authenticate,
     codec: { codec: payloadCodec, allowedOrigins: config.api.codecOrigins, maxBodyBytes: config.limits.payloadBytes * 2 + 1024 * 1024 },
+    tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),
   });
@@ -135,7 +137,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     server.listen(config.api.port, config.api.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.api.host}:${port}`;
+  const url = `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${port}`;
   checkHost = createHostCheck(config.auth.allowedHosts ?? defaultAllowedHosts(port, config.api.url));
 
   const workerConnection = opts.connection ?? (await connectWorker(config.temporal));
