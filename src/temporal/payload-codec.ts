@@ -3,6 +3,7 @@
 // Temporal's history, its database and its Web UI hold ciphertext only. The codec runs outside
 // the workflow sandbox (the SDK applies it to whole activations and completions).
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto'; // CommonJS: no named exports under Node's ESM loader
 import { deriveKey, open, seal, SealError } from '../shared/sealing.js';
@@ -35,9 +36,11 @@ export interface CaissonPayloadCodec extends PayloadCodec {
 export function createPayloadCodec(master: Buffer): CaissonPayloadCodec {
   const key = deriveKey(master, 'temporal-payloads');
   const keyId = createHash('sha256').update('caisson/temporal-payloads/key-id').update(key).digest('hex').slice(0, 16);
-  const metadata = () => ({ [ENCODING]: encoder.encode(ENCODING_ENCRYPTED), [KEY_ID]: encoder.encode(keyId) });
+  // The same two values on every payload, encoded once (a map of its own per payload).
+  const encodingBytes = encoder.encode(ENCODING_ENCRYPTED);
+  const keyIdBytes = encoder.encode(keyId);
   const encodeOne = (payload: Payload): Payload => ({
-    metadata: metadata(),
+    metadata: { [ENCODING]: encodingBytes, [KEY_ID]: keyIdBytes },
     data: seal(key, ProtoPayload.encode(payload).finish(), CONTEXT),
   });
   const decodeOne = (payload: Payload): Payload => {
@@ -70,9 +73,12 @@ export function isEncrypted(payload: Payload): boolean {
   return text(payload.metadata?.[ENCODING]) === ENCODING_ENCRYPTED;
 }
 
-/** The data converter every Caisson Temporal client and worker uses. */
-export function dataConverterFor(codec: PayloadCodec): { payloadCodecs: PayloadCodec[] } {
-  return { payloadCodecs: [codec] };
+/** Failures' messages and stack traces travel encoded (then sealed): see failure-converter.cjs. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+/** The data converter every Caisson Temporal client and worker uses (workflow bundles take FAILURE_CONVERTER_PATH). */
+export function dataConverterFor(codec: PayloadCodec): { payloadCodecs: PayloadCodec[]; failureConverterPath: string } {
+  return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 /** A payload read from a fetched history, through a client's codecs (last first, as the SDK does). */

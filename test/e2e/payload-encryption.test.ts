@@ -63,6 +63,16 @@ describe('payload encryption', () => {
     expect(leaks(decoded, ENV_MARKER)).toBe(true);
   });
 
+  it("a handler's error message is sealed too (failure attributes encoded); the api still reads it", async () => {
+    await deployDir(stack.client, { dir: 'test/fixtures/functions/py-raise-handler', name: 'enc-raise', runtime: 'python', convention: 'handler', entry: 'main.handler' });
+    const v = await stack.client.invocations.invoke.mutate({ function: 'enc-raise', payload: { m: PAYLOAD_MARKER } });
+    expect(v.status).toBe('FAILED');
+    expect(v.error?.message).toContain(PAYLOAD_MARKER);
+    const raw = await show(v.id);
+    expect(raw).toContain('Encoded failure');
+    expect(leaks(raw, PAYLOAD_MARKER)).toBe(false);
+  });
+
   it('large payloads still travel by reference', async () => {
     const s = `${PAYLOAD_MARKER}${'x'.repeat(300 * 1024)}`;
     const v = await stack.client.invocations.invoke.mutate({ function: 'enc', payload: { op: 'len', s } });

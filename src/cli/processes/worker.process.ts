@@ -24,7 +24,7 @@ import { reapOnce, startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
-import { createPayloadCodec, dataConverterFor } from '../../temporal/payload-codec.js';
+import { createPayloadCodec, dataConverterFor, FAILURE_CONVERTER_PATH } from '../../temporal/payload-codec.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 import { masterKey, workerToken } from '../credentials.js';
 
@@ -52,6 +52,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     // per-run state: activity proxies, handlers and state live inside the workflow functions
     // (an eslint rule keeps module scope free of let/var and stateful regexes).
     preloadModules: [workflowsPath],
+    // Failures the workflows raise carry their message encoded, as the worker's and clients' do.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { info: () => {}, warn: () => {}, error: console.error, debug: () => {}, trace: () => {}, log: () => {} },
   });
   return cachedBundle;
