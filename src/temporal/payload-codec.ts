@@ -2,7 +2,7 @@
 // sealed with AES-256-GCM under the key derived from the master key for 'temporal-payloads', so
 // Temporal's history, its database and its Web UI hold ciphertext only. The codec runs outside
 // the workflow sandbox (the SDK applies it to whole activations and completions).
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto'; // CommonJS: no named exports under Node's ESM loader
@@ -34,8 +34,10 @@ export interface CaissonPayloadCodec extends PayloadCodec {
  * the encrypted encoding pass decode unchanged: histories written before encryption still replay.
  */
 export function createPayloadCodec(master: Buffer): CaissonPayloadCodec {
-  const key = deriveKey(master, 'temporal-payloads');
-  const keyId = createHash('sha256').update('caisson/temporal-payloads/key-id').update(key).digest('hex').slice(0, 16);
+  const derived = deriveKey(master, 'temporal-payloads');
+  const keyId = createHash('sha256').update('caisson/temporal-payloads/key-id').update(derived).digest('hex').slice(0, 16);
+  // A KeyObject is imported once; a raw key would be imported again by every cipher made with it.
+  const key = createSecretKey(derived);
   // The same two values on every payload, encoded once (a map of its own per payload).
   const encodingBytes = encoder.encode(ENCODING_ENCRYPTED);
   const keyIdBytes = encoder.encode(keyId);
