@@ -27,7 +27,7 @@ beforeAll(async () => {
   client = createClient(stack.api.url, { apiKey: stack.adminKey, ca: await readFile(certFile) });
 });
 afterAll(async () => {
-  await worker?.kill();
+  await worker?.kill('SIGTERM'); // stops in order: its containers (the version's network holder) go with it
   await stack?.stop();
 });
 
