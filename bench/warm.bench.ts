@@ -25,6 +25,7 @@ import { warmTarget } from '../src/runtime/warm-target.js';
 import { RetryPolicySchema, type Convention, type Runtime } from '../src/shared/types.js';
 import { startBenchStack } from './lib/bench-stack.js';
 import { startCaller } from './lib/caller.js';
+import type { SwitchableCodec } from './lib/switchable-codec.js';
 import { timedInvoke } from './lib/timed-invoke.js';
 import { summarize, type Summary } from './lib/stats.js';
 
@@ -133,7 +134,10 @@ export interface WarmSectionOptions {
   client: CaissonClient;
   n: number;
   /** The bench stack; its worker is replaced by one with warm pools for this section. */
-  stack: { config: Config; worker: RunningWorker; connection: NativeConnection; api: { url: string }; apiKey: string; floorTaskQueue: string };
+  stack: {
+    config: Config; worker: RunningWorker; connection: NativeConnection; api: { url: string }; apiKey: string; floorTaskQueue: string;
+    payloadCodec: SwitchableCodec;
+  };
   /** One timed no-op workflow (the Temporal floor) on the same server, from this process (for throughput). */
   floor: () => Promise<number>;
   /** The same, started eagerly on its worker (reported beside the floor; in this process, as
@@ -154,7 +158,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     const original = stack.worker;
     await original.stop();
     const config = { ...stack.config, worker: { ...stack.config.worker, warm: { enabled: true, maxContainers: 32 } } };
-    const warmWorker = await startWorker(config, { log: () => {}, connection: stack.connection });
+    const warmWorker = await startWorker(config, { log: () => {}, connection: stack.connection, payloadCodec: stack.payloadCodec });
     original.stop = () => warmWorker.stop();
     stack.worker = warmWorker;
   }
@@ -173,7 +177,17 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     caller.stop();
     throw err;
   }
-  const timers = [remoteFloor, () => caller.invoke(api, name, false), () => caller.invoke(api, nameDefaults, false), ...(opts.floorEager ? [opts.floorEager] : [])];
+  // The same warm invoke with Temporal payload encryption off (api and worker alike), for its cost.
+  const plain = async () => {
+    stack.payloadCodec.encrypt = false;
+    try {
+      return await caller.invoke(api, name, false);
+    } finally {
+      stack.payloadCodec.encrypt = true;
+    }
+  };
+  const timers = [remoteFloor, () => caller.invoke(api, name, false), () => caller.invoke(api, nameDefaults, false), plain,
+    ...(opts.floorEager ? [opts.floorEager] : [])];
   const samples: number[][] = timers.map(() => []);
   // Each sample takes tens of ms: three times the section's n keeps the p50s of one run from
   // swinging with a few noisy samples (the machine's noise is larger than the gaps measured).
@@ -187,7 +201,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   } finally {
     caller.stop();
   }
-  const [floor, warm, warmDefaults, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary | undefined];
+  const [floor, warm, warmDefaults, warmPlain, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary, Summary | undefined];
   const warmTput = await benchWarmThroughput({ client, concurrency, durationS, name });
   const floorTput = await throughput(opts.floor, concurrency, durationS);
   return {
@@ -196,6 +210,8 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     warm_temporal_floor: floor,
     ratio_warm_to_floor_p50: Math.round((warm.p50_ms / floor.p50_ms) * 1000) / 1000,
     ratio_warm_default_timeout_to_floor_p50: Math.round((warmDefaults.p50_ms / floor.p50_ms) * 1000) / 1000,
+    warm_invoke_codec_off: warmPlain,
+    ratio_warm_codec_to_plain_p50: Math.round((warm.p50_ms / warmPlain.p50_ms) * 1000) / 1000,
     ...(floorEager ? {
       warm_temporal_floor_eager: floorEager,
       ratio_warm_to_eager_floor_p50: Math.round((warm.p50_ms / floorEager.p50_ms) * 1000) / 1000,

@@ -14,6 +14,9 @@ import { connectWorker } from '../../src/temporal/connection.js';
 import { installTemporalRuntime, shutdownQuietly } from '../../src/temporal/worker-lifecycle.js';
 import { freePort } from '../../test/support/ports.js';
 import { removeIoDirsUnder } from '../../src/runtime/io-dir.js';
+import { ensureMasterKey } from '../../src/cli/credentials.js';
+import { createPayloadCodec } from '../../src/temporal/payload-codec.js';
+import { switchableCodec, type SwitchableCodec } from './switchable-codec.js';
 
 export interface BenchStack {
   config: Config;
@@ -27,6 +30,8 @@ export interface BenchStack {
   floorTaskQueue: string;
   /** A client on the floor worker's own connection: the floor can then be started eagerly too. */
   floorClient: Client;
+  /** The api's and the worker's payload codec: `encrypt = false` turns encryption off (bench only). */
+  payloadCodec: SwitchableCodec;
   stop(): Promise<void>;
 }
 
@@ -46,10 +51,11 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   const quiet = () => {};
   const connection = await connectWorker(config.temporal);
-  const api = await startApi(config, { log: quiet, connection });
+  const payloadCodec = switchableCodec(createPayloadCodec(await ensureMasterKey(config.auth)));
+  const api = await startApi(config, { log: quiet, connection, payloadCodec });
   const workerConfig = { ...config, api: { ...config.api, url: api.url }, auth: { ...config.auth, workerToken: api.workerToken } };
   const { key: apiKey } = await api.keys.create({ name: 'bench', namespace: '*', role: 'admin' });
-  const worker = await startWorker(workerConfig, { log: quiet, connection });
+  const worker = await startWorker(workerConfig, { log: quiet, connection, payloadCodec });
   const floorTaskQueue = 'bench-floor';
   const floorConnection = await connectWorker(config.temporal);
   const floorWorker = await Worker.create({
@@ -61,7 +67,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   const floorRun = floorWorker.run();
   const floorClient = new Client({ connection: floorConnection, namespace: 'default' });
   return {
-    config: workerConfig, connection, api, worker, client: createClient(api.url, { apiKey }), apiKey, floorTaskQueue, floorClient,
+    config: workerConfig, connection, api, worker, client: createClient(api.url, { apiKey }), apiKey, floorTaskQueue, floorClient, payloadCodec,
     async stop() {
       shutdownQuietly(floorWorker);
       await floorRun.catch(() => undefined);

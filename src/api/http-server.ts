@@ -8,7 +8,8 @@
 // Every request names one of the api's hosts; all but /healthz carry a Bearer key or the
 // worker token, and the content store (not namespaced: content-addressed) is the worker's.
 import { createHash } from 'node:crypto';
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -19,6 +20,7 @@ import { ALL_NAMESPACES } from '../shared/roles.js';
 import { MAX_SECRETS_PER_VERSION, SecretNameSchema } from '../shared/secrets.js';
 import { QuotaExceededError } from '../shared/errors.js';
 import type { Principal } from './auth/authenticator.js';
+import { isCodecPath, serveCodec, type CodecEndpointOptions } from './codec-endpoint.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
 import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
@@ -39,6 +41,10 @@ export interface HttpServerOptions {
   /** The caller an Authorization header names (null: none, or not a valid one). */
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   checkHost(host: string | undefined): HostVerdict;
+  /** The remote codec endpoint for Temporal's Web UI and CLI (/codec/encode, /codec/decode). */
+  codec?: CodecEndpointOptions;
+  /** PEM certificate chain and key: the api then speaks HTTPS only. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
@@ -88,7 +94,7 @@ export function createApiServer(options: HttpServerOptions): Server {
     return trpc(req, res);
   }
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const url = parseUrl(req.url ?? '/');
     if (!(url instanceof URL)) return sendProblem(res, url);
     const path = url.pathname;
@@ -99,6 +105,11 @@ export function createApiServer(options: HttpServerOptions): Server {
         return afterBody(req, () => sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' }));
       }
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
+      if (options.codec && isCodecPath(path)) {
+        // A browser's preflight carries no Authorization header: it is answered without one.
+        const caller = req.method === 'OPTIONS' ? null : await options.authenticate(req.headers.authorization);
+        return serveCodec(req, res, { path, caller, options: options.codec, readBody: (max) => readBody(req, max) });
+      }
       const caller = await options.authenticate(req.headers.authorization);
       if (path.startsWith('/trpc/')) {
         // Refused before its body is read: an unknown caller costs no parsing.
@@ -132,7 +143,8 @@ export function createApiServer(options: HttpServerOptions): Server {
       console.error('[caisson api]', req.method, path, err);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.on('clientError', answerClientError);
   return server;
 }

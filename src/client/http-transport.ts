@@ -27,8 +27,9 @@ export interface HttpTransport {
   close(): void;
 }
 
-export function createHttpTransport(): HttpTransport {
-  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+/** ca: PEM certificate(s) an https api's certificate must chain to, instead of the system's roots. */
+export function createHttpTransport(opts: { ca?: string | Buffer } = {}): HttpTransport {
+  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true, ...(opts.ca ? { ca: opts.ca } : {}) }) };
   function send(url: string | URL, init: TransportInit = {}): Promise<TransportResponse> {
     const target = new URL(url);
     const protocol = target.protocol === 'https:' ? 'https:' : target.protocol === 'http:' ? 'http:' : null;

@@ -10,12 +10,17 @@ export interface ClientOptions {
   /** An api key (`caisson key create`, or $CAISSON_HOME/admin.key), sent as `Authorization: Bearer`. */
   apiKey?: string;
   headers?: Record<string, string>;
+  /**
+   * For an https api with a certificate of a private CA: that CA's PEM (the system's roots are
+   * then not used). NODE_EXTRA_CA_CERTS adds to the system's roots instead, for a whole process.
+   */
+  ca?: string | Buffer;
   transport?: HttpTransport;
 }
 
 /** url: the api's base URL, e.g. http://127.0.0.1:3000 (the /trpc path is added). */
 export function createClient(url: string, options: ClientOptions = {}) {
-  const transport = options.transport ?? createHttpTransport();
+  const transport = options.transport ?? createHttpTransport({ ca: options.ca });
   const headers = { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
   return createTRPCClient<AppRouter>({
     links: [httpLink({

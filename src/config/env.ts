@@ -14,6 +14,11 @@ const EnvSchema = z.object({
   CAISSON_API_HOST: z.string().default('127.0.0.1'),
   CAISSON_API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   CAISSON_API_URL: z.string().url().optional(),
+  /** PEM files: when both are set the api serves HTTPS (and CAISSON_API_URL defaults to https://). */
+  CAISSON_TLS_CERT: z.string().optional(),
+  CAISSON_TLS_KEY: z.string().optional(),
+  /** Origins whose pages may call the api's codec endpoint (the Temporal Web UI's), comma-separated. */
+  CAISSON_CODEC_ORIGINS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -82,6 +87,8 @@ const EnvSchema = z.object({
   CAISSON_QUOTA_QUEUE_WAIT_MS: int(5000),
   /** Audit events older than this are deleted (hourly sweep); 0 keeps them forever. */
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
+}).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
+  message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
 
 /** Half the host's memory, leaving the rest to the engine, the workers and other functions. */
@@ -91,7 +98,13 @@ function defaultMaxMemoryMb(): number {
 
 export interface Config {
   home: string;
-  api: { host: string; port: number; url: string };
+  api: {
+    host: string; port: number; url: string;
+    /** Paths of the PEM certificate chain and key the api serves HTTPS with (undefined: plain HTTP). */
+    tls: { certFile: string; keyFile: string } | undefined;
+    /** Origins allowed to call /codec/* from a browser (the Temporal Web UI's). */
+    codecOrigins: string[];
+  };
   databaseUrl: string | undefined;
   pgliteDir: string;
   temporal: { address: string; namespace: string; uiPort: number; taskQueue: string };
@@ -151,10 +164,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = EnvSchema.parse(source);
   const home = resolve(env.CAISSON_HOME);
   const dataDir = resolve(home, 'worker');
-  const apiUrl = env.CAISSON_API_URL ?? `http://${env.CAISSON_API_HOST}:${env.CAISSON_API_PORT}`;
+  const tls = env.CAISSON_TLS_CERT && env.CAISSON_TLS_KEY
+    ? { certFile: resolve(env.CAISSON_TLS_CERT), keyFile: resolve(env.CAISSON_TLS_KEY) } : undefined;
+  const apiUrl = env.CAISSON_API_URL ?? `${tls ? 'https' : 'http'}://${env.CAISSON_API_HOST}:${env.CAISSON_API_PORT}`;
+  const codecOrigins = env.CAISSON_CODEC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)
+    ?? [`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`, `http://localhost:${env.TEMPORAL_UI_PORT}`];
   return Object.freeze({
     home,
-    api: { host: env.CAISSON_API_HOST, port: env.CAISSON_API_PORT, url: apiUrl.replace(/\/$/, '') },
+    api: { host: env.CAISSON_API_HOST, port: env.CAISSON_API_PORT, url: apiUrl.replace(/\/$/, ''), tls, codecOrigins },
     databaseUrl: env.DATABASE_URL || undefined,
     pgliteDir: resolve(home, 'db'),
     temporal: {

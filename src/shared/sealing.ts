@@ -1,7 +1,7 @@
 // AES-256-GCM sealing with keys derived from one master key (CAISSON_SECRETS_KEY, or the file
 // the api makes on first start). One master, one derived key per purpose: a secret sealed at
 // rest can never be opened as a Temporal payload and the other way round.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 export const MASTER_KEY_BYTES = 32;
 
@@ -41,11 +41,26 @@ export function deriveKey(master: Buffer, purpose: KeyPurpose): Buffer {
 }
 
 /**
+ * A random IV, cut from a buffer of random bytes drawn 256 IVs at a time: one call into the CSPRNG
+ * per IV cost more than the rest of sealing a small Temporal payload. Every IV is still random.
+ */
+const IV_POOL_IVS = 256;
+const ivPool = { bytes: Buffer.alloc(0), at: 0 };
+function nextIv(): Buffer {
+  if (ivPool.at >= ivPool.bytes.length) {
+    ivPool.bytes = randomBytes(IV_BYTES * IV_POOL_IVS);
+    ivPool.at = 0;
+  }
+  ivPool.at += IV_BYTES;
+  return ivPool.bytes.subarray(ivPool.at - IV_BYTES, ivPool.at);
+}
+
+/**
  * version(1) | iv(12) | tag(16) | ciphertext. `context` is bound as additional data: a value
  * sealed for one context (e.g. a secret's namespace and name) does not open in another.
  */
-export function seal(key: Buffer, plaintext: Uint8Array, context = ''): Buffer {
-  const iv = randomBytes(IV_BYTES);
+export function seal(key: Buffer | KeyObject, plaintext: Uint8Array, context = ''): Buffer {
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -53,7 +68,7 @@ export function seal(key: Buffer, plaintext: Uint8Array, context = ''): Buffer {
 }
 
 /** The plaintext of `seal`'s output; a SealError when the key, the context or any byte is wrong. */
-export function open(key: Buffer, sealed: Uint8Array, context = ''): Buffer {
+export function open(key: Buffer | KeyObject, sealed: Uint8Array, context = ''): Buffer {
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   if (buf.length < HEADER_BYTES || buf[0] !== FORMAT_V1) throw new SealError('not a sealed value of a known format');
   const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(1, 1 + IV_BYTES));

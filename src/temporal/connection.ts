@@ -1,15 +1,18 @@
 // Temporal client and connection factories. Nothing connects at module load.
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFor } from './payload-codec.js';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
 }
 
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+/** codec: the payload codec (payload-codec.ts); every client and worker of one Caisson uses the same. */
+export async function connectClient(target: TemporalTarget, codec: PayloadCodec): Promise<Client> {
   const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(codec) });
 }
 
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {

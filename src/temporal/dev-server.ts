@@ -14,6 +14,8 @@ export interface DevServerOptions {
   dbFile?: string;
   logFile: string;
   ip?: string;
+  /** The Web UI's remote codec (the api's /codec): the UI shows payloads decoded through it. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -45,6 +47,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=WAL');

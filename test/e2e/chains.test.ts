@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/cli/processes/worker.process.js';
+import { dataConverterFor } from '../../src/temporal/payload-codec.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
@@ -74,7 +75,7 @@ describe('chains', () => {
     expect(child.items.map((i) => [i.id, i.status])).toContainEqual([`${v.id}.b`, 'SUCCEEDED']);
     // The recorded history replays against today's workflow code (determinism).
     const history = await stack.api.temporal.workflow.getHandle(v.id).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, v.id);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: dataConverterFor(stack.api.payloadCodec) }, history, v.id);
     // One record activity per step (a step's finish rides with the next step's start, the last
     // one with the outcome), and the caller was answered by the update.
     const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { packCode } from '../../src/cli/code-package.js';
 import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
 import { newInvocationId } from '../../src/shared/ids.js';
+import { decodeFetched } from '../../src/temporal/payload-codec.js';
 
 /** A cold version answers through the update; warm ones, with default or short limits, from the result. */
 const PATHS = [
@@ -31,7 +32,8 @@ async function runShape(id: string) {
   const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
   const events = history.events ?? [];
   const started = events[0]?.workflowExecutionStartedEventAttributes;
-  const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString()) as InvokeFunctionInput;
+  const payload = await decodeFetched(stack.api.temporal.options.loadedDataConverter.payloadCodecs, started!.input!.payloads![0]!);
+  const input = JSON.parse(Buffer.from(payload.data ?? []).toString()) as InvokeFunctionInput;
   const activities = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   return { callerRecords: input.callerRecords === true, activities };
 }

@@ -30,6 +30,7 @@ import {
 } from '../../shared/invocation.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
+import { decodeFetched } from '../../temporal/payload-codec.js';
 import { rowInputOf } from './invocation-input.js';
 
 /** How far before the newest row the orphan sweep looks (far longer than any insert takes). */
@@ -89,7 +90,8 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const payload = started?.input?.payloads?.[0];
     if (started?.workflowType?.name !== 'invokeFunction' || !payload) return null;
-    const input = temporal.options.loadedDataConverter.payloadConverter.fromPayload<InvokeFunctionInput>(payload);
+    const { payloadConverter, payloadCodecs } = temporal.options.loadedDataConverter;
+    const input = payloadConverter.fromPayload<InvokeFunctionInput>(await decodeFetched(payloadCodecs, payload));
     await db.invocations.create(rowInputOf(input));
     return db.invocations.get(id);
   }

@@ -1,8 +1,10 @@
 // The control plane: owns the database, serves the api over HTTP and runs the small
 // Temporal worker for the activities that write Caisson's records.
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { createChainActivities } from '../../activities/chain.activities.js';
 import { createDeployControlActivities } from '../../activities/build.activities.js';
 import { createControlActivities } from '../../activities/control.activities.js';
@@ -25,12 +27,15 @@ import { createDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
+import { createPayloadCodec, dataConverterFor } from '../../temporal/payload-codec.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 import { ensureAdminKey, ensureMasterKey, ensureWorkerToken } from '../credentials.js';
 
 export interface RunningApi {
   url: string;
   temporal: Client;
+  /** The codec this api's Temporal client uses (its codec endpoint serves the same). */
+  payloadCodec: PayloadCodec;
   /** The repositories and the invocation service this api runs (tests and benches look inside). */
   db: Repositories;
   invocations: InvocationService;
@@ -53,6 +58,8 @@ export interface StartApiOptions {
    * client then starts warm invocations eagerly on that worker. The caller closes it.
    */
   connection?: NativeConnection;
+  /** The payload codec of this api's client and control worker (default: the master key's). */
+  payloadCodec?: PayloadCodec;
 }
 
 export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
@@ -60,9 +67,10 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
   log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   const db = createRepositories(database.prisma);
+  const payloadCodec = opts.payloadCodec ?? createPayloadCodec(await ensureMasterKey(config.auth));
   const temporal = opts.connection
-    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace })
-    : await connectClient(config.temporal);
+    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec) })
+    : await connectClient(config.temporal, payloadCodec);
   await ensureSearchAttributes(temporal, config.temporal.namespace).catch((err) =>
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
@@ -118,6 +126,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     // Build outputs (code + installed dependencies, Go binaries) may be larger than the source.
     maxArtifactBytes: config.limits.codeBytes * 4,
     authenticate: authenticator.authenticate,
+    codec: { codec: payloadCodec, allowedOrigins: config.api.codecOrigins, maxBodyBytes: config.limits.payloadBytes * 2 + 1024 * 1024 },
+    tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),
   });
@@ -127,12 +137,13 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     server.listen(config.api.port, config.api.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.api.host}:${port}`;
+  const url = `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${port}`;
   checkHost = createHostCheck(config.auth.allowedHosts ?? defaultAllowedHosts(port, config.api.url));
 
   const workerConnection = opts.connection ?? (await connectWorker(config.temporal));
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
+    dataConverter: dataConverterFor(payloadCodec),
     activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
       ...createDeployControlActivities(functions.registry) },
   });
@@ -150,6 +161,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   return {
     url,
     temporal,
+    payloadCodec,
     db,
     invocations,
     keys,

@@ -38,6 +38,7 @@ export async function startDev(config: Config, log: (m: string) => void = (m) =>
     server = await startDevServer({
       cli, ip: host, port: Number(port), uiPort: config.temporal.uiPort, namespace: config.temporal.namespace,
       dbFile: join(config.home, 'temporal.db'), logFile: join(config.home, 'logs', 'temporal.log'),
+      uiCodecEndpoint: `${config.api.url}/codec`,
     });
     uiUrl = server.uiUrl;
   }

@@ -2,6 +2,7 @@
 // pullImage on the shared data queue, and the container activities on its own host queue.
 import { join, relative } from 'node:path';
 import Dockerode from 'dockerode';
+import type { PayloadCodec } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createBlobClient } from '../../activities/blob-client.js';
 import { createBuildActivities } from '../../activities/build.activities.js';
@@ -23,8 +24,9 @@ import { reapOnce, startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
+import { createPayloadCodec, dataConverterFor, FAILURE_CONVERTER_PATH } from '../../temporal/payload-codec.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
-import { workerToken } from '../credentials.js';
+import { masterKey, workerToken } from '../credentials.js';
 
 export interface RunningWorker {
   runtime: ContainerRuntime;
@@ -50,15 +52,26 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     // per-run state: activity proxies, handlers and state live inside the workflow functions
     // (an eslint rule keeps module scope free of let/var and stateful regexes).
     preloadModules: [workflowsPath],
+    // Failures the workflows raise carry their message encoded, as the worker's and clients' do.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { info: () => {}, warn: () => {}, error: console.error, debug: () => {}, trace: () => {}, log: () => {} },
   });
   return cachedBundle;
 }
 
-export async function startWorker(config: Config, opts: { connection?: NativeConnection; log?: (m: string) => void } = {}): Promise<RunningWorker> {
+export interface StartWorkerOptions {
+  connection?: NativeConnection;
+  log?: (m: string) => void;
+  /** The payload codec (default: the master key's); the api's clients must use the same. */
+  payloadCodec?: PayloadCodec;
+}
+
+export async function startWorker(config: Config, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
-  // First: a worker without its credential can fetch no code, so it starts nothing.
+  // First: a worker without its credential can fetch no code, and one without the master key can
+  // read no payload, so it starts nothing.
   const token = await workerToken(config.auth, { log });
+  const dataConverter = dataConverterFor(opts.payloadCodec ?? createPayloadCodec(await masterKey(config.auth, { log })));
   const docker = new Dockerode();
   const runtime = createDockerRuntime({ docker });
   await runtime.ping();
@@ -133,7 +146,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
   const { createContainer } = containerActivities;
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
-    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue),
+    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter,
     workflowBundle: await workflowBundle(),
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
@@ -145,7 +158,7 @@ export async function startWorker(config: Config, opts: { connection?: NativeCon
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
   const hostWorker = await Worker.create({
-    connection, namespace, taskQueue: hostQueue,
+    connection, namespace, taskQueue: hostQueue, dataConverter,
     activities: containerActivities,
     // create, execute and remove of `concurrency` invocations at once.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 3,

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findTemporalCli } from '../../../src/cli/processes/temporal-cli.js';
-import { connectClient, connectWorker } from '../../../src/temporal/connection.js';
+import { connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
 import {
   OUTCOME_UPDATE, type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
@@ -23,7 +23,8 @@ let client: Client;
 let connection: NativeConnection;
 
 beforeAll(async () => {
-  client = await connectClient({ address: inject('temporalAddress'), namespace: 'default' });
+  // No payload codec here (nor in the workers below): recorded histories stay readable fixtures.
+  client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
   connection = await connectWorker({ address: inject('temporalAddress'), namespace: 'default' });
 });
 afterAll(async () => {
