@@ -2,12 +2,19 @@
 // #18, points 12 and 6): the unmodified aws-lambda-go (options, lambdacontext, the deadline,
 // WithEnableSIGTERM), custom-runtime bootstraps, panics with their trace in the log; and Go
 // builds that need a newer toolchain or have no go.mod.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packCode } from '../../src/cli/code-package.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployFixture } from '../support/conventions.js';
 
 let stack: TestStack;
+let bootstrapSha256: string;
 const TIMEOUT_MS = 5000;
 const MEMORY_MB = 128;
 
@@ -15,10 +22,12 @@ beforeAll(async () => {
   stack = await startTestStack({ name: 'go-rapi' });
   // The first build warms the shared Go cache; the rest then build in parallel.
   await deployFixture(stack.client, { name: 'go-options', runtime: 'go', convention: 'lambda', dir: 'go-lambda-options', timeoutMs: TIMEOUT_MS });
-  await Promise.all([
+  const [built] = await Promise.all([
     deployFixture(stack.client, { name: 'go-bootstrap', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap' }),
     deployFixture(stack.client, { name: 'go-bootstrap-init', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap', env: { FAIL_INIT: '1' } }),
+    deployFixture(stack.client, { name: 'go-bootstrap-exit', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap', env: { EXIT_INIT: '1' } }),
   ]);
+  bootstrapSha256 = built.artifact.sha256;
 }, 600_000);
 
 afterAll(async () => {
@@ -77,6 +86,33 @@ describe('custom runtimes: a bootstrap speaking the Runtime API with net/http', 
     expect(failed).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionError', message: 'InputError: no name given' } });
     expect(failed.error?.platform).toEqual({ errorType: 'InputError', errorMessage: 'no name given', stackTrace: ['main.go: the custom runtime'] });
     expect(init).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionError', message: 'Runtime.ConfigError: missing configuration', errorType: 'Runtime.ConfigError' } });
+  });
+
+  it('exiting before asking for the invocation is Runtime.ExitError, as Lambda reports it', async () => {
+    const v = await invoke('go-bootstrap-exit', {});
+    expect(v.error).toMatchObject({
+      kind: 'FunctionError', message: 'Runtime.ExitError: Runtime exited with error: exit status 2',
+      platform: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${v.id} Error: Runtime exited with error: exit status 2` },
+    });
+    expect(v.error?.stderrTail).toContain('cannot start: no configuration');
+  });
+
+  it('a folder holding only a prebuilt bootstrap runs as it is (provided.al2 style)', async () => {
+    // The binary the build made for go-bootstrap, taken out of its artifact.
+    const builds = join(stack.config.worker.dataDir, 'builds');
+    let tgz: string | undefined;
+    for (const f of (await readdir(builds)).filter((n) => n.endsWith('.tgz'))) {
+      if (createHash('sha256').update(await readFile(join(builds, f))).digest('hex') === bootstrapSha256) tgz = join(builds, f);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'caisson-bootstrap-'));
+    await extract({ file: tgz!, cwd: dir });
+    expect(await readdir(dir)).toEqual(['bootstrap']);
+    const packed = await packCode(dir);
+    await stack.client.functions.create.mutate({
+      name: 'go-prebuilt', runtime: 'go', code: packed.code, convention: 'lambda', limits: { timeoutMs: 3000 }, retryPolicy: { maxAttempts: 1 },
+    });
+    const v = await invoke('go-prebuilt', { name: 'Bo' });
+    expect(v.result).toMatchObject({ greeting: 'Hello, Bo!', arn: 'arn:caisson:function:go-prebuilt:1' });
   });
 });
 
