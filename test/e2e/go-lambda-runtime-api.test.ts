@@ -26,6 +26,7 @@ beforeAll(async () => {
     deployFixture(stack.client, { name: 'go-bootstrap', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap' }),
     deployFixture(stack.client, { name: 'go-bootstrap-init', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap', env: { FAIL_INIT: '1' } }),
     deployFixture(stack.client, { name: 'go-bootstrap-exit', runtime: 'go', convention: 'lambda', dir: 'go-bootstrap', env: { EXIT_INIT: '1' } }),
+    deployFixture(stack.client, { name: 'go-pkg-ctx', runtime: 'go', convention: 'lambda', dir: 'go-lambda-pkg-ctx' }),
   ]);
   bootstrapSha256 = built.artifact.sha256;
 }, 600_000);
@@ -67,6 +68,11 @@ describe('aws-lambda-go, unmodified, against the Runtime API', () => {
     const trace = /goroutine trace:\n[\s\S]*handler\(\.\.\.\)\n\tlambda-options\/main\.go:\d+/;
     expect(v.error?.stderrTail).toMatch(trace);
     expect(v.logs.stderr).toMatch(trace);
+  });
+
+  it('a library handler of a module requiring aws-lambda-go is wrapped with the real lambda.Start', async () => {
+    const v = await invoke('go-pkg-ctx', { name: 'Ada' });
+    expect(v.result).toEqual({ hello: 'Ada', requestId: v.id, hasDeadline: true });
   });
 });
 
