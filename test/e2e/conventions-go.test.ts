@@ -68,6 +68,13 @@ describe('Go functions written for other platforms run unchanged', () => {
     expect(bad.error).toMatchObject({ kind: 'FunctionError', message: expect.stringMatching(/received nil event/) });
   });
 
+  it('a panic a shim recovers leaves its goroutine trace in the log and the stderr tail', async () => {
+    const v = await invoke('go-openfaas', { mode: 'throw' });
+    const trace = /panic: handler panicked \[recovered\]\n\ngoroutine \d+ \[running\]:\n[\s\S]*handler\.go:\d+/;
+    expect(v.error?.stderrTail).toMatch(trace);
+    expect(v.logs.stderr).toMatch(trace);
+  });
+
   it('openfaas golang-middleware: method, path, query, body in; status and headers out', async () => {
     const v = await invoke('go-openfaas-http', { body: 'hi', method: 'put', path: '/p', query: { a: 'b' } });
     expect(v.result).toEqual({ statusCode: 202, headers: { 'X-Served-By': 'golang-middleware' }, body: 'PUT /p?a=b body=hi' });
