@@ -5,10 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { checkOutcomes, deployFixture, FIXTURES, type Family } from '../support/conventions.js';
+import { checkOutcomes, deployFixture, FIXTURES, invokerOf, stopLeavingNoContainers, type Family } from '../support/conventions.js';
 
 let stack: TestStack;
 
@@ -49,13 +48,9 @@ beforeAll(async () => {
   ]);
 }, 600_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  const left = await createDockerRuntime({}).listManaged({ 'caisson.worker': stack.workerId });
-  expect(left.map((c) => c.name)).toEqual([]);
-});
+afterAll(() => stopLeavingNoContainers(stack));
 
-const invoke = (fn: string, payload: unknown) => stack.client.invocations.invoke.mutate({ function: fn, payload, waitMs: 60_000 });
+const invoke = invokerOf(() => stack);
 
 describe('Go functions written for other platforms run unchanged', () => {
   it.each(FAMILIES)('$convention: success, thrown error, non-zero exit, timeout', async (f) => {

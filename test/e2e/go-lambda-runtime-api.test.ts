@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packCode } from '../../src/cli/code-package.js';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { deployFixture } from '../support/conventions.js';
+import { deployFixture, invokerOf, stopLeavingNoContainers } from '../support/conventions.js';
 
 let stack: TestStack;
 let bootstrapSha256: string;
@@ -31,13 +30,9 @@ beforeAll(async () => {
   bootstrapSha256 = built.artifact.sha256;
 }, 600_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  const left = await createDockerRuntime({}).listManaged({ 'caisson.worker': stack.workerId });
-  expect(left.map((c) => c.name)).toEqual([]);
-});
+afterAll(() => stopLeavingNoContainers(stack));
 
-const invoke = (fn: string, payload: unknown) => stack.client.invocations.invoke.mutate({ function: fn, payload, waitMs: 60_000 });
+const invoke = invokerOf(() => stack);
 
 describe('aws-lambda-go, unmodified, against the Runtime API', () => {
   it('StartWithOptions, lambdacontext, the deadline (start + timeout), Lambda\'s environment, SIGTERM at spin-down', async () => {
