@@ -22,11 +22,12 @@ command -v "$docker" >/dev/null 2>&1 || fail "no docker client found"
 logs="${CAISSON_HOME:-.caisson}/logs"
 mkdir -p "$logs"
 
-# images.json → "base <name>", "tag <tag>", then "image <key> <name> <dir>" lines.
+# images.json → "base <name>", "tag <tag>", then "image <key> <name> <dir> <tag>" lines (an
+# image's own "tag" overrides the common one).
 manifest=$(node -e '
   const m = JSON.parse(require("fs").readFileSync("runtime-images/images.json", "utf8"));
   console.log("base " + m.base); console.log("tag " + m.tag);
-  for (const [k, v] of Object.entries(m.images)) console.log(["image", k, v.name, v.dir].join(" "));
+  for (const [k, v] of Object.entries(m.images)) console.log(["image", k, v.name, v.dir, v.tag || m.tag].join(" "));
 ') || fail "cannot read runtime-images/images.json"
 base=$(awk '$1=="base"{print $2}' <<<"$manifest")
 tag=$(awk '$1=="tag"{print $2}' <<<"$manifest")
@@ -38,7 +39,7 @@ if [ $# -eq 0 ]; then
   while read -r _ key _ _; do selected+=("$key"); done < <(grep '^image ' <<<"$manifest")
 else
   for want in "$@"; do
-    key=$(awk -v w="$want" '$1=="image" && ($2==w || $3==w || $3":'"$tag"'"==w) {print $2}' <<<"$manifest")
+    key=$(awk -v w="$want" '$1=="image" && ($2==w || $3==w || $3":"$5==w) {print $2}' <<<"$manifest")
     [ -n "$key" ] || fail "unknown image '$want' (known: $(awk '$1=="image"{printf "%s ", $2}' <<<"$manifest"))"
     case " ${selected[*]-} " in *" $key "*) ;; *) selected+=("$key") ;; esac
   done
@@ -69,8 +70,8 @@ content_hash() {
 }
 
 for key in "${selected[@]}"; do
-  read -r _ _ name dir < <(awk -v k="$key" '$1=="image" && $2==k' <<<"$manifest")
-  ref="$name:$tag"
+  read -r _ _ name dir image_tag < <(awk -v k="$key" '$1=="image" && $2==k' <<<"$manifest")
+  ref="$name:$image_tag"
   ctx="runtime-images/$dir"
   [ -f "$ctx/Dockerfile" ] || fail "$ctx/Dockerfile is missing"
   hash=$(content_hash "$ctx" "$base") || fail "cannot hash $ctx"

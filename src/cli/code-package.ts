@@ -39,6 +39,8 @@ export function detectRuntime(files: string[]): Runtime | undefined {
   if (exts.has('.go') || files.includes('go.mod')) return 'go';
   if (exts.has('.py')) return 'python';
   if (exts.has('.js') || exts.has('.mjs') || exts.has('.cjs') || files.includes('package.json')) return 'node';
+  // A Lambda custom runtime (provided.al2): a prebuilt executable named bootstrap, run in the Go image.
+  if (files.includes('bootstrap')) return 'go';
   return undefined;
 }
 
@@ -66,7 +68,8 @@ const PATTERNS = {
 
 /**
  * The convention a function's files were written for (runtime-images/README.md, "Detection"):
- * Go: imports aws-lambda-go/lambda → lambda; func Main(map…) map… → openwhisk; func Handle([]byte | http.ResponseWriter…) → openfaas.
+ * Go: imports aws-lambda-go/lambda, uses AWS_LAMBDA_RUNTIME_API, or is a prebuilt bootstrap → lambda;
+ *   func Main(map…) map… → openwhisk; func Handle([]byte | http.ResponseWriter…) → openfaas.
  * Python: def lambda_handler(event, context) / handler(event, context) → lambda; handler.py with def handle(…) → openfaas;
  *   def main(args) with no `if __name__` guard → openwhisk.
  * Node.js: exports.handler / module.exports.handler / export const|function handler → lambda;
@@ -82,6 +85,8 @@ export async function detectConvention(root: string, files: string[], runtime: R
   if (runtime === 'go') {
     const go = sources.filter((s) => s.file.endsWith('.go')).map((s) => s.text).join('\n');
     if (PATTERNS.goLambda.test(go)) return { convention: 'lambda', why: 'imports github.com/aws/aws-lambda-go/lambda' };
+    if (go.includes('AWS_LAMBDA_RUNTIME_API')) return { convention: 'lambda', why: 'speaks the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API)' };
+    if (!go && top.includes('bootstrap')) return { convention: 'lambda', why: 'a custom runtime: an executable named bootstrap' };
     if (PATTERNS.goOpenWhisk.test(go)) return { convention: 'openwhisk', why: 'has func Main(map[string]interface{}) map[string]interface{}' };
     if (PATTERNS.goOpenFaaS.test(go)) return { convention: 'openfaas', why: 'has func Handle([]byte) or Handle(http.ResponseWriter, *http.Request)' };
     return { convention: 'script', why: 'no other platform\'s handler found' };

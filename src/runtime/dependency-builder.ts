@@ -135,8 +135,9 @@ export async function runBuild(input: BuildInput): Promise<BuildResult> {
         : !sink.complete ? 'the build output is refused: its archive ended early'
         : await unpackOrWhy(tarFile, input.outDir, outputLimits);
       if (why) return { ok: false, reason: why, output, durationMs: outcome.durationMs };
-      if (input.kind === 'go' && !(await isRegularFile(path.join(input.outDir, 'handler')))) {
-        return { ok: false, reason: 'the build wrote no /out/handler', output, durationMs: outcome.durationMs };
+      // A Lambda program is built to `bootstrap` (run behind the Runtime API), the rest to `handler`.
+      if (input.kind === 'go' && !(await isRegularFile(path.join(input.outDir, 'handler'))) && !(await isRegularFile(path.join(input.outDir, 'bootstrap')))) {
+        return { ok: false, reason: 'the build wrote neither /out/handler nor /out/bootstrap', output, durationMs: outcome.durationMs };
       }
       return { ok: true, output, durationMs: outcome.durationMs };
     } finally {

@@ -5,6 +5,8 @@ import manifest from '../../runtime-images/images.json' with { type: 'json' };
 interface ImageEntry {
   name: string;
   dir: string;
+  /** This image's tag, when it differs from the common one. */
+  tag?: string;
 }
 
 const images = manifest.images as Record<string, ImageEntry | undefined>;
@@ -12,7 +14,7 @@ const images = manifest.images as Record<string, ImageEntry | undefined>;
 function ref(key: string): string {
   const entry = images[key];
   if (!entry) throw new Error(`runtime-images/images.json has no image '${key}'`);
-  return `${entry.name}:${manifest.tag}`;
+  return `${entry.name}:${entry.tag ?? manifest.tag}`;
 }
 
 /** The image that runs functions of this runtime, e.g. imageFor('python') → 'caisson-runtime-python:1'. */

@@ -5,10 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { checkOutcomes, deployFixture, FIXTURES, type Family } from '../support/conventions.js';
+import { checkOutcomes, deployFixture, FIXTURES, invokerOf, stopLeavingNoContainers, type Family } from '../support/conventions.js';
 
 let stack: TestStack;
 
@@ -49,13 +48,9 @@ beforeAll(async () => {
   ]);
 }, 600_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  const left = await createDockerRuntime({}).listManaged({ 'caisson.worker': stack.workerId });
-  expect(left.map((c) => c.name)).toEqual([]);
-});
+afterAll(() => stopLeavingNoContainers(stack));
 
-const invoke = (fn: string, payload: unknown) => stack.client.invocations.invoke.mutate({ function: fn, payload, waitMs: 60_000 });
+const invoke = invokerOf(() => stack);
 
 describe('Go functions written for other platforms run unchanged', () => {
   it.each(FAMILIES)('$convention: success, thrown error, non-zero exit, timeout', async (f) => {
@@ -66,6 +61,13 @@ describe('Go functions written for other platforms run unchanged', () => {
     const [ok, bad] = await Promise.all([invoke('go-lambda-pkg', { name: 'Ada' }), invoke('go-lambda-pkg', {})]);
     expect(ok).toMatchObject({ status: 'SUCCEEDED', result: 'Hello Ada!' });
     expect(bad.error).toMatchObject({ kind: 'FunctionError', message: expect.stringMatching(/received nil event/) });
+  });
+
+  it('a panic a shim recovers leaves its goroutine trace in the log and the stderr tail', async () => {
+    const v = await invoke('go-openfaas', { mode: 'throw' });
+    const trace = /panic: handler panicked \[recovered\]\n\ngoroutine \d+ \[running\]:\n[\s\S]*handler\.go:\d+/;
+    expect(v.error?.stderrTail).toMatch(trace);
+    expect(v.logs.stderr).toMatch(trace);
   });
 
   it('openfaas golang-middleware: method, path, query, body in; status and headers out', async () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { CaissonClient } from '../../src/client/index.js';
 import { packCode } from '../../src/cli/code-package.js';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import type { Convention, Runtime } from '../../src/shared/types.js';
+import type { TestStack } from './stack.js';
 
 export const FIXTURES = 'test/fixtures/conventions';
 
@@ -55,4 +57,17 @@ export async function checkOutcomes(invoke: Invoke, f: Family): Promise<void> {
   expect(exited).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionError' } });
   expect(exited.error?.message).toMatch(/exited with code 3/);
   expect(slow).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionTimeout' } });
+}
+
+/** Stops a conventions stack and checks its worker left no container behind. */
+export async function stopLeavingNoContainers(stack: TestStack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.stop();
+  const left = await createDockerRuntime({}).listManaged({ 'caisson.worker': stack.workerId });
+  expect(left.map((c) => c.name)).toEqual([]);
+}
+
+/** Invokes a function and waits (up to a minute) for its outcome. */
+export function invokerOf(stack: () => TestStack) {
+  return (fn: string, payload: unknown) => stack().client.invocations.invoke.mutate({ function: fn, payload, waitMs: 60_000 });
 }

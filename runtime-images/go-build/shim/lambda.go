@@ -4,13 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"reflect"
 )
-
-// ContextHook decorates the handler's context (the aws-lambda-go replacement sets it to add
-// a lambdacontext.LambdaContext).
-var ContextHook func(ctx context.Context, requestID string) context.Context
 
 var (
 	contextType = reflect.TypeOf((*context.Context)(nil)).Elem()
@@ -29,9 +24,6 @@ func Lambda(handler interface{}) {
 	t := fn.Type()
 	ctx, cancel := context.WithDeadline(context.Background(), Deadline())
 	defer cancel()
-	if ContextHook != nil {
-		ctx = ContextHook(ctx, os.Getenv("CAISSON_INVOCATION_ID"))
-	}
 	var args []reflect.Value
 	for i := 0; i < t.NumIn(); i++ {
 		if t.In(i).Implements(contextType) && i == 0 {

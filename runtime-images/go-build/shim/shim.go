@@ -60,7 +60,12 @@ func Succeed(result interface{}) {
 
 // Fail writes the error envelope and exits 1.
 func Fail(err error, stack string) {
-	env := map[string]interface{}{"ok": false, "error": map[string]string{"type": ErrorType(err), "message": err.Error(), "stack": stack}}
+	errorObject := map[string]interface{}{"type": ErrorType(err), "message": err.Error(), "stack": stack}
+	if os.Getenv("CAISSON_CONVENTION") == "lambda" {
+		// What aws-lambda-go posts to the Runtime API, so Lambda's caller sees it.
+		errorObject["platform"] = map[string]string{"errorMessage": err.Error(), "errorType": ErrorType(err)}
+	}
+	env := map[string]interface{}{"ok": false, "error": errorObject}
 	out, _ := json.Marshal(env)
 	fmt.Fprintf(os.Stderr, "%s: %s\n", ErrorType(err), err.Error())
 	finish(out, 1)
@@ -78,14 +83,17 @@ func ErrorType(err error) string {
 	return t.Name()
 }
 
-// Guard turns a panic of the function into a failure with its stack.
+// Guard turns a panic of the function into a failure with its stack; the goroutine trace also
+// goes to stderr, as an unrecovered panic's would, so it is in the log and the stderr tail.
 func Guard() {
 	if r := recover(); r != nil {
+		stack := string(debug.Stack())
+		fmt.Fprintf(os.Stderr, "panic: %v [recovered]\n\n%s\n", r, stack)
 		err, ok := r.(error)
 		if !ok {
 			err = &Failure{"Panic", fmt.Sprint(r)}
 		}
-		Fail(err, string(debug.Stack()))
+		Fail(err, stack)
 	}
 }
 

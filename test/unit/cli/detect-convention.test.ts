@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectConvention } from '../../../src/cli/code-package.js';
+import { detectConvention, detectRuntime } from '../../../src/cli/code-package.js';
 import type { Runtime } from '../../../src/shared/types.js';
 
 async function detect(runtime: Runtime, files: Record<string, string>) {
@@ -35,9 +35,18 @@ describe('detectConvention', () => {
     { runtime: 'go', files: { 'handler.go': 'package function\nfunc Handle(req []byte) string { return "" }\n' }, convention: 'openfaas' },
     { runtime: 'go', files: { 'handler.go': 'package function\nfunc Handle(w http.ResponseWriter, r *http.Request) {}\n' }, convention: 'openfaas' },
     { runtime: 'go', files: { 'main.go': 'package main\nfunc main() {}\n' }, convention: 'script' },
+    { runtime: 'go', files: { 'main.go': 'package main\nimport "os"\nfunc main() { _ = os.Getenv("AWS_LAMBDA_RUNTIME_API") }\n' }, convention: 'lambda' },
+    { runtime: 'go', files: { bootstrap: '\u007fELF' }, convention: 'lambda' },
   ] as const)('$runtime $convention ($entry)', async ({ runtime, files, convention, ...rest }) => {
     const got = await detect(runtime, files as unknown as Record<string, string>);
     expect(got.convention).toBe(convention);
     expect(got.entry).toBe('entry' in rest ? rest.entry : undefined);
+  });
+});
+
+describe('detectRuntime', () => {
+  it('a folder holding only a bootstrap executable is a custom runtime, run in the Go image', () => {
+    expect(detectRuntime(['bootstrap'])).toBe('go');
+    expect(detectRuntime(['bootstrap', 'handler.py'])).toBe('python');
   });
 });

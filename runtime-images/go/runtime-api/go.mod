@@ -1,0 +1,3 @@
+module caisson.local/runtime-api
+
+go 1.19
