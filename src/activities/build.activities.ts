@@ -92,7 +92,8 @@ export function createBuildActivities(deps: BuildActivityDeps) {
         runtime: deps.runtime, kind, image: buildImageFor(kind, input.runtime),
         sourceDir: hostPath(sourceDir), outDir,
         network: deps.network ? await deps.network.prepare() : null,
-        env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry },
+        // Go: a go.mod asking for a newer Go than the image's gets that toolchain from the module proxy.
+        env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry, ...(kind === 'go' ? { GOTOOLCHAIN: 'auto' } : {}) },
         mounts: await cacheMounts(kind, input.namespace),
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.caBundle !== undefined ? { caBundle: deps.caBundle } : {}),

@@ -55,6 +55,6 @@ describe('runtime names', () => {
     expect(imageFor('python3.14')).toBe('caisson-runtime-python314:1');
     expect(buildImageFor('node-deps')).toBe('caisson-build-node:1');
     expect(buildImageFor('python-deps', 'python3.13')).toBe('caisson-build-python313:1');
-    expect(buildImageFor('go', 'go')).toBe('caisson-build-go:1');
+    expect(buildImageFor('go', 'go')).toBe('caisson-build-go-forky:1');
   });
 });
