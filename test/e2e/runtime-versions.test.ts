@@ -1,25 +1,29 @@
 // Every concrete runtime version (src/shared/runtimes.ts) runs the conventions, warm and fresh,
 // on the real stack: a script, a Lambda handler and an OpenWhisk (Python) or OpenFaaS (Node.js)
 // function per version each report the interpreter version they ran on and echo the payload.
+// Go (always cold): a script and an OpenFaaS function report the Go that built them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { CONCRETE_RUNTIMES, RUNTIME_VERSIONS, runtimeFamily, type ConcreteRuntime } from '../../src/shared/runtimes.js';
+import { CONCRETE_RUNTIMES, RUNTIME_VERSIONS, runtimeFamily, type ConcreteRuntime, type RuntimeFamily } from '../../src/shared/runtimes.js';
 import type { Convention } from '../../src/shared/types.js';
 import { deployFixture } from '../support/conventions.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const ROOT = 'test/fixtures/runtime-versions';
-const VERSIONS = CONCRETE_RUNTIMES.filter((r) => runtimeFamily(r) !== 'go');
+const VERSIONS = CONCRETE_RUNTIMES;
 /** How each version is asked for: canonical names and Lambda's spellings both. */
 const ASKED_AS: Partial<Record<ConcreteRuntime, string>> = { nodejs20: 'nodejs20.x', nodejs22: 'nodejs22.x', nodejs24: 'node' };
-const CONVENTIONS: Record<'python' | 'node', { convention: Convention; dir: string }[]> = {
+const CONVENTIONS: Record<RuntimeFamily, { convention: Convention; dir: string }[]> = {
   python: [{ convention: 'script', dir: 'py-script' }, { convention: 'lambda', dir: 'py-lambda' }, { convention: 'openwhisk', dir: 'py-openwhisk' }],
   node: [{ convention: 'script', dir: 'node-script' }, { convention: 'lambda', dir: 'node-lambda' }, { convention: 'openfaas', dir: 'node-openfaas' }],
+  go: [{ convention: 'script', dir: 'go-script' }, { convention: 'openfaas', dir: 'go-openfaas' }],
 };
+/** The build image's Go (Debian forky's golang-go); a go.mod asking for less is built by it too. */
+const GO_VERSION = /^go1\.27\./;
 
 interface Case { runtime: ConcreteRuntime; convention: Convention; dir: string; isolation: 'warm' | 'fresh'; name: string }
-const CASES: Case[] = VERSIONS.flatMap((runtime) => CONVENTIONS[runtimeFamily(runtime) as 'python' | 'node'].flatMap((c) =>
-  (['warm', 'fresh'] as const).map((isolation) => ({
+const CASES: Case[] = VERSIONS.flatMap((runtime) => CONVENTIONS[runtimeFamily(runtime)].flatMap((c) =>
+  (runtimeFamily(runtime) === 'go' ? ['fresh' as const] : ['warm', 'fresh'] as const).map((isolation) => ({
     runtime, ...c, isolation, name: `rv-${runtime.replace('.', '')}-${c.convention}-${isolation}`,
   }))));
 
@@ -57,6 +61,7 @@ function report(c: Case, v: View): { version: string; echo: unknown } {
 }
 
 function versionPattern(runtime: ConcreteRuntime): RegExp {
+  if (runtimeFamily(runtime) === 'go') return GO_VERSION;
   const v = RUNTIME_VERSIONS[runtime].version.replace('.', '\\.');
   return runtimeFamily(runtime) === 'node' ? new RegExp(`^v${v}\\.`) : new RegExp(`^${v}\\.`);
 }
