@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { CONCRETE_RUNTIMES, RUNTIME_VERSIONS, runtimeFamily, type ConcreteRuntime, type RuntimeFamily } from '../../src/shared/runtimes.js';
 import type { Convention } from '../../src/shared/types.js';
+import { packCode } from '../../src/cli/code-package.js';
 import { deployFixture } from '../support/conventions.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -103,4 +104,21 @@ describe('runtime versions', () => {
     });
     expect(failures).toEqual([]);
   }, 600_000);
+});
+
+describe('what a version stores', () => {
+  it('an update keeps the concrete runtime unless it names another version of the family; old versions keep theirs', async () => {
+    const packed = await packCode(`${process.cwd()}/${ROOT}/node-script`);
+    const body = { code: packed.code, retryPolicy: { maxAttempts: 1 }, warm: { isolation: 'fresh' as const } };
+    const v1 = await stack.client.functions.create.mutate({ name: 'rv-pin', runtime: 'nodejs20.x', ...body });
+    const v2 = await stack.client.functions.update.mutate({ name: 'rv-pin', ...body });
+    const v3 = await stack.client.functions.update.mutate({ name: 'rv-pin', runtime: 'node', ...body });
+    expect([v1.runtime, v2.runtime, v3.runtime]).toEqual(['nodejs20', 'nodejs20', 'nodejs24']);
+    await expect(stack.client.functions.update.mutate({ name: 'rv-pin', runtime: 'python3.13', ...body }))
+      .rejects.toThrow(/is nodejs24; deploy a python3.13 function under another name/);
+    const run = (version: number) => stack.client.invocations.invoke.mutate({ function: 'rv-pin', version, payload: null, waitMs: 60_000 });
+    const [r1, r3] = await Promise.all([run(1), run(3)]);
+    expect((r1.result as { version: string }).version).toMatch(/^v20\./);
+    expect((r3.result as { version: string }).version).toMatch(/^v24\./);
+  }, 120_000);
 });
