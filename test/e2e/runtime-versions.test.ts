@@ -91,6 +91,8 @@ describe('runtime versions', () => {
           const r = report(c, v);
           expect(r.version, c.name).toMatch(versionPattern(c.runtime));
           expect(r.echo, c.name).toEqual(p);
+          // No deprecation or experimental warnings from the wrappers and servers on any version.
+          expect(`${v.logs.stdout}${v.logs.stderr}`, c.name).not.toMatch(/Warning/);
         }
         if (c.isolation === 'fresh') {
           expect(placement(second).cold, c.name).toBe(true);
