@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { imageFor } from '../src/runtime/images.js';
+import { resolveRequestedRuntime } from '../src/shared/runtimes.js';
 import { packCode } from '../src/cli/code-package.js';
 import { startBenchStack } from './lib/bench-stack.js';
 import { materializeSingleFile } from './lib/single-file-code.js';
@@ -64,7 +65,7 @@ try {
   let seq = 0;
   const raw = rawDockerRun({
     spec: () => ({
-      name: `${runId}-${++seq}`, image: imageFor('python'), labels: { 'caisson.managed': 'true', 'caisson.bench': runId },
+      name: `${runId}-${++seq}`, image: imageFor(resolveRequestedRuntime('python')), labels: { 'caisson.managed': 'true', 'caisson.bench': runId },
       env: { FUNCTION_PAYLOAD: payload, CAISSON_CONVENTION: 'script', CAISSON_ENTRY: 'main.py' },
       codeDir, ioDir, memoryMb: 128, cpus: 1, network: false,
     }),

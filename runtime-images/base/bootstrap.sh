@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the base image ($1, e.g. debian:bookworm-slim) exist locally: present → done;
+# Makes the base image ($1: debian:bookworm-slim, debian:trixie-slim, debian:forky-slim) exist locally: present → done;
 # else `docker pull`; else (no registry reachable) build it offline with debootstrap
 # from the Debian mirror apt already uses, trim it and `docker import` it under the
 # same name, so `FROM $1` in the Dockerfiles works offline and online alike.
@@ -26,13 +26,23 @@ mirror=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sou
 [ -n "$mirror" ] || fail "could not read a Debian mirror from /etc/apt/sources*"
 root=$(mktemp -d /tmp/caisson-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "${CAISSON_HOME:-.caisson}/logs"
+log="${CAISSON_HOME:-.caisson}/logs/debootstrap-$suite.log"
+mkdir -p "$(dirname "$log")"
+# An older debootstrap has no script for a newer suite (bookworm's lacks forky): sid's
+# script bootstraps any current suite.
+script=()
+[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/sid)
 step "debootstrap --variant=minbase $suite (about 2 minutes)"
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"${CAISSON_HOME:-.caisson}/logs/debootstrap.log" 2>&1 \
-  || fail "debootstrap failed (log: ${CAISSON_HOME:-.caisson}/logs/debootstrap.log)"
+start=$(date +%s)
+debootstrap --variant=minbase "$suite" "$root" "$mirror" "${script[@]}" >"$log" 2>&1 \
+  || fail "debootstrap $suite failed (log: $log)"
+step "debootstrap $suite: $(( $(date +%s) - start )) s"
 # Trim what a slim image does not carry; keep apt working (lists are re-fetched by apt-get update).
 rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
   "$root"/usr/share/locale/* "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
   "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*
+# Testing suites (forky) carry a Release file valid for a week only; a mirror that is a
+# snapshot serves an expired one, which apt refuses. Signatures are still checked.
+echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99caisson-snapshot-mirror"
 tar -C "$root" -c . | docker import - "$base" >/dev/null
 step "base image $base: imported ($(docker image inspect "$base" --format '{{.Size}}' | awk '{printf "%d MB", $1/1e6}'))"

@@ -22,6 +22,7 @@ import {
   type RegisterVersionInput,
 } from '../shared/deploy.js';
 import type { Artifact, FunctionVersionSpec } from '../shared/types.js';
+import { runtimeFamily } from '../shared/runtimes.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
 import { inspectTgz } from '../shared/archive-inspect.js';
 import { UnsafeArchiveError } from '../shared/errors.js';
@@ -88,10 +89,11 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     await rm(outDir, { recursive: true, force: true });
     try {
       const built = await runBuild({
-        runtime: deps.runtime, kind, image: buildImageFor(kind),
+        runtime: deps.runtime, kind, image: buildImageFor(kind, input.runtime),
         sourceDir: hostPath(sourceDir), outDir,
         network: deps.network ? await deps.network.prepare() : null,
-        env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry },
+        // Go: a go.mod asking for a newer Go than the image's gets that toolchain from the module proxy.
+        env: { CAISSON_CONVENTION: input.convention, CAISSON_ENTRY: input.entry, ...(kind === 'go' ? { GOTOOLCHAIN: 'auto' } : {}) },
         mounts: await cacheMounts(kind, input.namespace),
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.caBundle !== undefined ? { caBundle: deps.caBundle } : {}),
@@ -120,12 +122,12 @@ export function createBuildActivities(deps: BuildActivityDeps) {
   return typedActivities({
     async buildFunction(input: BuildFunctionInput): Promise<BuildFunctionResult> {
       const sourceDir = await deps.codeCache.materialize(input.source, () => deps.blobs.getArtifact(input.source.sha256));
-      const kind = await planBuild(input.runtime, sourceDir);
+      const kind = await planBuild(runtimeFamily(input.runtime), sourceDir);
       if (!kind) return { artifact: input.source, cached: false, durationMs: 0, log: '' };
-      await deps.runtime.ensureImage(buildImageFor(kind));
+      await deps.runtime.ensureImage(buildImageFor(kind, input.runtime));
       const key = createHash('sha256')
         // The namespace too: a build's output is never reused across namespaces (it ran with that namespace's caches).
-        .update(JSON.stringify([BUILD_FORMAT, input.namespace, input.source.sha256, kind, buildImageFor(kind), input.convention, kind === 'go' ? input.entry : '']))
+        .update(JSON.stringify([BUILD_FORMAT, input.namespace, input.source.sha256, kind, buildImageFor(kind, input.runtime), input.convention, kind === 'go' ? input.entry : '']))
         .digest('hex');
       // Build outputs are unpacked here before packing: nobody but the worker looks inside.
       await mkdir(buildRoot, { recursive: true, mode: 0o700 });

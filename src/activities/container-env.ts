@@ -1,6 +1,7 @@
 // The environment of a function's container: what every invocation of a version shares (a
 // warm container's), and the per-invocation part (identity and, when small, the payload).
 import { SMALL_PAYLOAD_ENV_BYTES } from '../runtime/io-dir.js';
+import { runtimeFamily } from '../shared/runtimes.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 
 /** The function's environment, the same for every invocation of a version (a warm container's). */
@@ -8,7 +9,7 @@ export function functionEnv(spec: FunctionVersionSpec): Record<string, string> {
   return {
     ...spec.env,
     CAISSON_CONVENTION: spec.convention,
-    CAISSON_ENTRY: spec.runtime === 'go' ? 'handler' : spec.entry,
+    CAISSON_ENTRY: runtimeFamily(spec.runtime) === 'go' ? 'handler' : spec.entry,
     CAISSON_FUNCTION: spec.name,
     CAISSON_VERSION: String(spec.version),
     CAISSON_TIMEOUT_MS: String(spec.limits.timeoutMs),

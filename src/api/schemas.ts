@@ -39,8 +39,10 @@ const FunctionBody = {
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });
-export const UpdateFunctionInput = z.object({ name: FunctionNameSchema, ...FunctionBody });
-/** functions.deploy: create or update (decided by whether the function exists, or by mode); runtime only for a new one. */
+/** runtime: another version of the function's family (omitted: the previous version's). */
+export const UpdateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema.optional(), ...FunctionBody });
+/** functions.deploy: create or update (decided by whether the function exists, or by mode); on an update runtime may
+ * name another version of the same family. */
 export const DeployFunctionRequest = z.object({
   name: FunctionNameSchema, runtime: RuntimeSchema.optional(), mode: z.enum(['create', 'update']).optional(), ...FunctionBody,
 });

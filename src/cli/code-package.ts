@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { create } from 'tar';
 import { pathProblem, quoteName } from '../shared/archive-policy.js';
-import type { Convention, Runtime } from '../shared/types.js';
+import type { Convention, RuntimeFamily } from '../shared/types.js';
 
 export interface PackedCode {
   code: string; // base64
@@ -34,7 +34,7 @@ export async function packCode(path: string): Promise<PackedCode> {
   return { code: Buffer.concat(chunks).toString('base64'), files };
 }
 
-export function detectRuntime(files: string[]): Runtime | undefined {
+export function detectRuntime(files: string[]): RuntimeFamily | undefined {
   const exts = new Set(files.map((f) => extname(f)));
   if (exts.has('.go') || files.includes('go.mod')) return 'go';
   if (exts.has('.py')) return 'python';
@@ -76,7 +76,7 @@ const PATTERNS = {
  *   handler.js with module.exports = (async) (event, context) → openfaas; a top-level function main(params) → openwhisk.
  * Anything else: script (the old platform's convention). --convention overrides.
  */
-export async function detectConvention(root: string, files: string[], runtime: Runtime): Promise<DetectedConvention> {
+export async function detectConvention(root: string, files: string[], runtime: RuntimeFamily): Promise<DetectedConvention> {
   const read = async (f: string) => (await stat(join(root, f)).then((s) => s.size < 1024 * 1024).catch(() => false))
     ? readFile(join(root, f), 'utf8') : '';
   const top = files.filter((f) => !f.includes('/'));

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildKind } from '../shared/deploy.js';
-import type { Runtime } from '../shared/types.js';
+import type { RuntimeFamily } from '../shared/runtimes.js';
 import { BuildOutputError, createCappedFileSink, streamCapBytes, unpackBuildOutput } from './build-output.js';
 import type { ContainerRuntime } from './container-runtime.js';
 
@@ -71,7 +71,7 @@ export type BuildResult =
   | { ok: false; reason: string; output: string; durationMs: number };
 
 /** What a function's source needs built before it can run, or undefined: nothing. */
-export async function planBuild(runtime: Runtime, sourceDir: string): Promise<BuildKind | undefined> {
+export async function planBuild(runtime: RuntimeFamily, sourceDir: string): Promise<BuildKind | undefined> {
   if (runtime === 'go') return 'go';
   if (runtime === 'python') {
     const req = await readFile(path.join(sourceDir, 'requirements.txt'), 'utf8').catch(() => '');

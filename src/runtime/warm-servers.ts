@@ -4,18 +4,19 @@
 // always speak the same protocol, whatever image version a host has.
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Runtime } from '../shared/types.js';
+import { runtimeFamily, type Runtime, type RuntimeFamily } from '../shared/runtimes.js';
 
 export const WARM_SERVER_MOUNT = '/caisson/warm';
 
-const SERVERS: Partial<Record<Runtime, { file: string; command: string }>> = {
+const SERVERS: Partial<Record<RuntimeFamily, { file: string; command: string }>> = {
   python: { file: 'python/caisson_server.py', command: 'python3' },
   node: { file: 'node/server.mjs', command: 'node' },
 };
 
-/** The entrypoint of a warm container of this runtime, or undefined when it has no server. */
+/** The entrypoint of a warm container of this runtime (every version of a family runs the
+ * family's server), or undefined when it has no server. */
 export function warmEntrypoint(runtime: Runtime): string[] | undefined {
-  const s = SERVERS[runtime];
+  const s = SERVERS[runtimeFamily(runtime)];
   return s && [s.command, `${WARM_SERVER_MOUNT}/${path.basename(s.file)}`];
 }
 

@@ -4,9 +4,15 @@ import { z } from 'zod';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 import type { SecretRef } from './secrets.js';
 
-export const RUNTIMES = ['python', 'node', 'go'] as const;
-export const RuntimeSchema = z.enum(RUNTIMES);
-export type Runtime = z.infer<typeof RuntimeSchema>;
+import { RUNTIME_NAMES, normalizeRuntimeName, type Runtime } from './runtimes.js';
+
+export { RUNTIME_NAMES as RUNTIMES } from './runtimes.js';
+export type { ConcreteRuntime, Runtime, RuntimeFamily } from './runtimes.js';
+/** A runtime name, normalised (`nodejs22.x` → `nodejs22`, `go1.x` → `go`); src/shared/runtimes.ts. */
+export const RuntimeSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? (normalizeRuntimeName(v) ?? v) : v),
+  z.enum(RUNTIME_NAMES as [Runtime, ...Runtime[]]),
+);
 
 /** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,
  * JSON on stdout out). handler: an exported function whose return value is the result.

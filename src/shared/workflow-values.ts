@@ -1,8 +1,10 @@
 // Plain values the workflow code needs from the domain modules, kept free of zod so the
 // workflow bundle does not carry the schema library (the domain modules re-export these).
-import type { AttemptRecord, FunctionVersionSpec, Runtime } from './types.js';
+import { runtimeFamily, type RuntimeFamily } from './runtimes.js';
+import type { AttemptRecord, FunctionVersionSpec } from './types.js';
 
-export const WARM_RUNTIMES: readonly Runtime[] = ['python', 'node'];
+/** Runtime families with a warm server: every version of them. */
+export const WARM_RUNTIMES: readonly RuntimeFamily[] = ['python', 'node'];
 
 /** Function attempts only: infrastructure reruns never count against maxAttempts. */
 export const countFunctionAttempts = (log: readonly AttemptRecord[]): number => log.filter((a) => !a.infrastructure).length;
@@ -19,7 +21,7 @@ export const WARM_LOCAL_BOUND_MS = 1000;
 
 /** Whether a version's attempts try a warm container first. */
 export function runsWarm(spec: FunctionVersionSpec): boolean {
-  return WARM_RUNTIMES.includes(spec.runtime) && (spec.warm?.isolation ?? 'warm') === 'warm';
+  return WARM_RUNTIMES.includes(runtimeFamily(spec.runtime)) && (spec.warm?.isolation ?? 'warm') === 'warm';
 }
 
 /** A cold attempt's container name: deterministic, so a rerun (or a prepared container) is found by it. */

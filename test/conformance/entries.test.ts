@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectConvention, detectRuntime, packCode } from '../../src/cli/code-package.js';
-import type { Runtime } from '../../src/shared/types.js';
+import type { RuntimeFamily } from '../../src/shared/types.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { outcome } from '../security/support/tenants.js';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
 async function deployAsCli(dir: string, name: string) {
   const root = join(process.cwd(), 'test/fixtures/conformance', dir);
   const packed = await packCode(root);
-  const runtime = detectRuntime(packed.files) as Runtime;
+  const runtime = detectRuntime(packed.files) as RuntimeFamily;
   const detected = await detectConvention(root, packed.files, runtime);
   const fn = await stack.client.functions.create.mutate({
     name, runtime, code: packed.code, fileName: packed.fileName, convention: detected.convention, entry: detected.entry,

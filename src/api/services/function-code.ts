@@ -2,19 +2,19 @@
 // format detection, defaults per runtime and convention, size limits. Pure.
 import { createHash } from 'node:crypto';
 import { LimitExceededError, ValidationError } from '../../shared/errors.js';
-import type { Artifact, Convention, Runtime } from '../../shared/types.js';
+import type { Artifact, Convention, RuntimeFamily } from '../../shared/types.js';
 
-const DEFAULT_FILE: Record<Runtime, string> = { python: 'main.py', node: 'index.js', go: 'main.go' };
+const DEFAULT_FILE: Record<RuntimeFamily, string> = { python: 'main.py', node: 'index.js', go: 'main.go' };
 /** Default entries per convention when the deploy names none (runtime-images/README.md, Conventions).
  * Go: the exported function the build wraps ('auto': HandleRequest, Handler or Handle, or a lambda.Start program). */
-const DEFAULT_ENTRY: Record<Exclude<Convention, 'script'>, Record<Runtime, string>> = {
+const DEFAULT_ENTRY: Record<Exclude<Convention, 'script'>, Record<RuntimeFamily, string>> = {
   handler: { python: 'main.handler', node: 'index.handler', go: 'handler' },
   lambda: { python: 'lambda_function.lambda_handler', node: 'index.handler', go: 'auto' },
   openwhisk: { python: '__main__.main', node: 'index.main', go: 'Main' },
   openfaas: { python: 'handler.handle', node: 'handler', go: 'Handle' },
 };
 /** The function a single uploaded file is called through, per convention (the module is the file). */
-const DEFAULT_FUNCTION: Record<Exclude<Convention, 'script'>, Partial<Record<Runtime, string>>> = {
+const DEFAULT_FUNCTION: Record<Exclude<Convention, 'script'>, Partial<Record<RuntimeFamily, string>>> = {
   handler: { python: 'handler', node: 'handler' },
   lambda: { python: 'lambda_handler', node: 'handler' },
   openwhisk: { python: 'main', node: 'main' },
@@ -26,7 +26,7 @@ export interface DecodedCode {
   artifact: Artifact;
 }
 
-export function decodeCode(input: { code: string; fileName?: string; runtime: Runtime; maxBytes: number }): DecodedCode {
+export function decodeCode(input: { code: string; fileName?: string; runtime: RuntimeFamily; maxBytes: number }): DecodedCode {
   const bytes = Buffer.from(input.code, 'base64');
   if (bytes.length === 0) throw new ValidationError('code decodes to zero bytes', 'code');
   if (bytes.length > input.maxBytes) throw new LimitExceededError('code', bytes.length, input.maxBytes);
@@ -39,9 +39,9 @@ export function decodeCode(input: { code: string; fileName?: string; runtime: Ru
 }
 
 /** Source files a runtime's entry may name. */
-const SOURCE_FILE: Record<Exclude<Runtime, 'go'>, RegExp> = { python: /\.py$/, node: /\.(c?js|mjs)$/ };
+const SOURCE_FILE: Record<Exclude<RuntimeFamily, 'go'>, RegExp> = { python: /\.py$/, node: /\.(c?js|mjs)$/ };
 /** The files the run scripts try first for a script (runtime-images/{python,node}/run). */
-const SCRIPT_FILES: Record<Exclude<Runtime, 'go'>, string[]> = { python: ['main.py', 'handler.py', 'function.py'], node: ['index.js', 'main.js'] };
+const SCRIPT_FILES: Record<Exclude<RuntimeFamily, 'go'>, string[]> = { python: ['main.py', 'handler.py', 'function.py'], node: ['index.js', 'main.js'] };
 
 /** An archive's path as the function sees it under /app/function ('./a.py' → 'a.py'). */
 export function codePath(path: string): string {
@@ -54,7 +54,7 @@ export function codePath(path: string): string {
  * its regular files) the convention's default module when it is there, else its only
  * top-level source file.
  */
-export function resolveEntry(input: { runtime: Runtime; convention: Convention; entry?: string; artifact: Artifact; files?: readonly string[] }): string {
+export function resolveEntry(input: { runtime: RuntimeFamily; convention: Convention; entry?: string; artifact: Artifact; files?: readonly string[] }): string {
   const { runtime, convention, artifact } = input;
   if (input.entry) return input.entry;
   if (runtime === 'go') return convention === 'script' ? 'handler' : DEFAULT_ENTRY[convention].go;
@@ -76,13 +76,13 @@ export function resolveEntry(input: { runtime: Runtime; convention: Convention; 
   return only ? moduleEntry(only) : fallback;
 }
 
-function onlySourceFile(runtime: Exclude<Runtime, 'go'>, files: readonly string[] | undefined): string | undefined {
+function onlySourceFile(runtime: Exclude<RuntimeFamily, 'go'>, files: readonly string[] | undefined): string | undefined {
   const top = (files ?? []).filter((f) => !f.includes('/') && SOURCE_FILE[runtime].test(f));
   return top.length === 1 ? top[0] : undefined;
 }
 
 /** The files that may hold an entry's module, as the runtime's wrapper looks them up. */
-function entryModuleFiles(runtime: Exclude<Runtime, 'go'>, entry: string): string[] {
+function entryModuleFiles(runtime: Exclude<RuntimeFamily, 'go'>, entry: string): string[] {
   if (runtime === 'python') {
     // caisson_handler._resolve: 'module.py', 'pkg.module.function' or 'module'.
     const module = entry.endsWith('.py') ? entry.slice(0, -3) : entry.includes('.') ? entry.slice(0, entry.lastIndexOf('.')) : entry;
@@ -98,7 +98,7 @@ function entryModuleFiles(runtime: Exclude<Runtime, 'go'>, entry: string): strin
  * Why a version's entry cannot run with its code, or undefined: checked at deploy, so a wrong
  * entry fails the deploy instead of every invocation. Go entries are checked by the build.
  */
-export function entryProblem(input: { runtime: Runtime; convention: Convention; entry: string; files: readonly string[] }): string | undefined {
+export function entryProblem(input: { runtime: RuntimeFamily; convention: Convention; entry: string; files: readonly string[] }): string | undefined {
   const { runtime, convention, entry } = input;
   if (runtime === 'go') return undefined;
   const files = input.files.map(codePath);

@@ -12,6 +12,7 @@ import { BUILD_FAILED_TYPE, type DeployFunctionInput, type DeployProgress, type 
 import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, ValidationError, type ErrorCode } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
 import { LimitsSchema, RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type Limits } from '../../shared/types.js';
+import { resolveRequestedRuntime, runtimeFamily, storedRuntime } from '../../shared/runtimes.js';
 import type { CreateFunctionInput, DeployFunctionRequest, UpdateFunctionInput } from '../schemas.js';
 import { decodeCode, entryProblem, resolveEntry } from './function-code.js';
 import { withinMs } from '../../shared/promises.js';
@@ -51,11 +52,14 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
     const mode = input.mode ?? (previous ? 'update' : 'create');
     if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
     if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
-    const runtime = previous?.runtime ?? input.runtime;
-    if (!runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
-    if (previous && input.runtime && input.runtime !== previous.runtime) {
+    if (!previous && !input.runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
+    if (previous && input.runtime && runtimeFamily(input.runtime) !== runtimeFamily(previous.runtime)) {
       throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
     }
+    // Stored concrete: a request's bare family is the newest version now, and an update that
+    // names no runtime keeps the previous version's, so no version moves to another major by itself.
+    const concrete = input.runtime ? resolveRequestedRuntime(input.runtime) : storedRuntime(previous!.runtime);
+    const runtime = runtimeFamily(concrete);
     const { bytes, artifact } = decodeCode({ ...input, runtime, maxBytes: limits.codeBytes });
     // Every upload is hostile: an archive is walked as a stream (bounded memory) and refused
     // here, before anything is stored or started. Workers check again before extracting.
@@ -74,7 +78,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
     await quotas.checkDeploy(input.namespace, { newFunction: !previous, codeBytes: artifact.sizeBytes });
     await db.artifacts.put(bytes);
     const version: VersionRequest = {
-      namespace: input.namespace, name: input.name, runtime, convention,
+      namespace: input.namespace, name: input.name, runtime: concrete, convention,
       entry,
       artifact,
       limits: versionLimits,

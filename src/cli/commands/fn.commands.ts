@@ -2,7 +2,8 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CaissonClient } from '../../client/index.js';
-import { CONVENTIONS, RUNTIMES, type Convention, type Runtime } from '../../shared/types.js';
+import { CONVENTIONS, RUNTIMES, type Convention } from '../../shared/types.js';
+import { normalizeRuntimeName, runtimeFamily } from '../../shared/runtimes.js';
 import { parseSecretFlag, type SecretRef } from '../../shared/secrets.js';
 import { detectConvention, detectRuntime, packCode } from '../code-package.js';
 import type { Output } from '../output.js';
@@ -59,7 +60,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
   fn.command('deploy <path>')
     .description('deploy a file or folder: creates the function, or its next version (builds Go and dependencies first)')
     .option('--name <name>', 'function name (default: the folder or file name)')
-    .option('--runtime <runtime>', `one of ${RUNTIMES.join(', ')} (default: detected from the files)`)
+    .option('--runtime <runtime>', `one of ${RUNTIMES.join(', ')}, or Lambda's names (nodejs22.x); python/node: the newest (default: detected from the files)`)
     .option('--convention <convention>', `one of ${CONVENTIONS.join(', ')} (default: detected from the files, else script)`)
     .option('--entry <entry>', 'script file, module.function, or the Go function name')
     .option('--timeout <ms>', 'timeout in milliseconds', Number)
@@ -81,10 +82,13 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       const { client, out } = ctx();
       const full = resolve(path);
       const packed = await packCode(full);
-      const runtime = (o.runtime ?? detectRuntime(packed.files)) as Runtime | undefined;
-      if (!runtime) throw new Error(`cannot tell the runtime of ${path}: pass --runtime (${RUNTIMES.join(', ')})`);
+      const runtime = o.runtime === undefined ? detectRuntime(packed.files) : normalizeRuntimeName(String(o.runtime));
+      if (!runtime) {
+        throw new Error(o.runtime === undefined ? `cannot tell the runtime of ${path}: pass --runtime (${RUNTIMES.join(', ')})`
+          : `unknown runtime '${o.runtime}': one of ${RUNTIMES.join(', ')}`);
+      }
       const detected = o.convention ? undefined
-        : await detectConvention(packed.fileName ? dirname(full) : full, packed.files, runtime);
+        : await detectConvention(packed.fileName ? dirname(full) : full, packed.files, runtimeFamily(runtime));
       if (detected && !out.json) process.stderr.write(`convention: ${detected.convention} (${detected.why}; --convention overrides)\n`);
       const name = o.name ?? basename(full).replace(/\.[a-z]+$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
       const limits = given({ timeoutMs: o.timeout, memoryMb: o.memory, cpus: o.cpus, network: o.network });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectConvention, detectRuntime } from '../../../src/cli/code-package.js';
-import type { Runtime } from '../../../src/shared/types.js';
+import type { RuntimeFamily } from '../../../src/shared/types.js';
 
-async function detect(runtime: Runtime, files: Record<string, string>) {
+async function detect(runtime: RuntimeFamily, files: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), 'caisson-detect-'));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return detectConvention(dir, Object.keys(files), runtime);

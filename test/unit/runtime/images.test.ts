@@ -8,7 +8,7 @@ const expected = (key: string) => `${images[key]!.name}:${images[key]!.tag ?? ma
 describe('image references from images.json', () => {
   it('an image\'s own tag overrides the common one', () => {
     expect(imageFor('go')).toBe(expected('go'));
-    expect(buildImageFor('go')).toBe(expected('go-build'));
+    expect(buildImageFor('go')).toBe(expected('go-build-forky'));
     expect(imageFor('python')).toBe(expected('python'));
     expect(allImages()).toEqual(Object.keys(images).map(expected));
   });
