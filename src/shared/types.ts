@@ -1,10 +1,11 @@
 // Domain types shared by workflows, activities, runtime, db and api. Pure data and zod
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
+import { CONVENTIONS, RUNTIMES } from './names.js';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 import type { SecretRef } from './secrets.js';
 
-export const RUNTIMES = ['python', 'node', 'go'] as const;
+export { CONVENTIONS, RUNTIMES };
 export const RuntimeSchema = z.enum(RUNTIMES);
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
@@ -12,7 +13,6 @@ export type Runtime = z.infer<typeof RuntimeSchema>;
  * JSON on stdout out). handler: an exported function whose return value is the result.
  * lambda, openwhisk, openfaas: those platforms' handler shapes, run unchanged
  * (runtime-images/README.md, "Conventions"). */
-export const CONVENTIONS = ['script', 'handler', 'lambda', 'openwhisk', 'openfaas'] as const;
 export const ConventionSchema = z.enum(CONVENTIONS);
 export type Convention = z.infer<typeof ConventionSchema>;
 
