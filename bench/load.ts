@@ -39,7 +39,12 @@ const home = await mkdtemp(join(repo, '.caisson', 'load-'));
 const port = await freePort();
 const server = await startDevServer({ cli: findTemporalCli(join(repo, '.caisson')), port, namespace: 'default', logFile: join(home, 'temporal.log') });
 const workerId = `load-${port}`;
-const config = loadConfig({ CAISSON_HOME: home, CAISSON_API_PORT: '0', TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: workerId, CAISSON_WORKER_CONCURRENCY: '8' });
+// Every submission is admitted (the async runs keep up to all of them in flight at once): the
+// load run measures loss and duplicates, not the namespace quotas.
+const config = loadConfig({
+  CAISSON_HOME: home, CAISSON_API_PORT: '0', TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: workerId, CAISSON_WORKER_CONCURRENCY: '8',
+  CAISSON_QUOTA_INVOCATIONS_PER_MINUTE: '1000000', CAISSON_QUOTA_CONCURRENT_INVOCATIONS: '1000000',
+});
 const api = await startApi(config, { log: () => {} });
 const { key: apiKey } = await api.keys.create({ name: 'load', namespace: '*', role: 'admin' });
 const client = createClient(api.url, { apiKey });

@@ -9,6 +9,8 @@ import type { FunctionService } from './services/function.service.js';
 import type { InvocationService } from './services/invocation.service.js';
 import type { KeyService } from './services/key.service.js';
 import type { SecretService } from './services/secret.service.js';
+import type { QuotaService } from './services/quota.service.js';
+import type { AuditLog } from './audit.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -19,6 +21,9 @@ export interface ApiContext {
   keys: KeyService;
   secrets: SecretService;
   owners: OwnerLookup;
+  quotas: QuotaService;
+  /** The audit trail's writer: every mutation is recorded by procedures.ts. */
+  audit: AuditLog;
 }
 
 export interface RequestContext extends ApiContext {

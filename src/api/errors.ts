@@ -25,6 +25,8 @@ function codeFor(err: AppError): TRPCCode {
       return 'UNAUTHORIZED';
     case 'FORBIDDEN':
       return 'FORBIDDEN';
+    case 'QUOTA_EXCEEDED':
+      return 'TOO_MANY_REQUESTS';
     default:
       return assertNever(err.code);
   }

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Repositories } from '../db/index.js';
 import { ALL_NAMESPACES } from '../shared/roles.js';
 import { MAX_SECRETS_PER_VERSION, SecretNameSchema } from '../shared/secrets.js';
+import { QuotaExceededError } from '../shared/errors.js';
 import type { Principal } from './auth/authenticator.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
@@ -42,6 +43,11 @@ export interface HttpServerOptions {
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
 
+function retryAfterS(cause: unknown): number | undefined {
+  const s = cause instanceof QuotaExceededError ? cause.details?.retryAfterS : undefined;
+  return typeof s === 'number' ? s : undefined;
+}
+
 /** The content store is the workers': a worker token, or an admin key of every namespace. */
 function mayUseContentStore(caller: Principal): boolean {
   return caller.kind === 'worker' || (caller.role === 'admin' && caller.namespace === ALL_NAMESPACES);
@@ -60,6 +66,11 @@ export function createApiServer(options: HttpServerOptions): Server {
     },
     maxBodySize: options.maxBodyBytes,
     maxBatchSize: MAX_BATCH_CALLS,
+    // A quota's 429 says when to try again (the rate quota: when the minute's oldest invocation leaves it).
+    responseMeta: ({ errors }) => {
+      const retryAfter = errors.map((e) => retryAfterS(e.cause)).find((s) => s !== undefined);
+      return retryAfter === undefined ? {} : { headers: { 'Retry-After': String(retryAfter) } };
+    },
   });
 
   /** Bounds checked before tRPC reads anything; the body, read here, is handed to it as text. */

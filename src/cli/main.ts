@@ -12,6 +12,8 @@ import { registerInvokeCommands } from './commands/invoke.commands.js';
 import { registerKeyCommands } from './commands/key.commands.js';
 import { registerSecretCommands } from './commands/secret.commands.js';
 import { CliError } from './cli-error.js';
+import { registerAuditCommands } from './commands/audit.commands.js';
+import { registerNamespaceCommands } from './commands/namespace.commands.js';
 import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 
@@ -96,6 +98,8 @@ registerInvokeCommands(program, clientContext);
 registerChainCommands(program, clientContext);
 registerDlqCommands(program, clientContext);
 registerSecretCommands(program, clientContext);
+registerAuditCommands(program, clientContext);
+registerNamespaceCommands(program, clientContext);
 registerKeyCommands(program, clientContext, {
   file: () => loadClientEnv().credentialsFile,
   clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ArchiveLimits } from '../shared/archive-policy.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_HOME } from './client-env.js';
+import type { Quotas } from '../shared/quotas.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const MiB = 1024 * 1024;
@@ -71,6 +72,17 @@ const EnvSchema = z.object({
   CAISSON_API_ALLOWED_HOSTS: z.string().optional(),
   /** How long the api trusts a looked-up key: a key revoked by another api process works that much longer. */
   CAISSON_AUTH_CACHE_MS: int(1000),
+  /** Per-namespace quota defaults (README, Quotas); `caisson namespace set-quota` overrides them per namespace. */
+  CAISSON_QUOTA_CONCURRENT_INVOCATIONS: int(100),
+  CAISSON_QUOTA_INVOCATIONS_PER_MINUTE: int(6000),
+  CAISSON_QUOTA_FUNCTIONS: int(1000),
+  CAISSON_QUOTA_VERSIONS: int(10_000),
+  CAISSON_QUOTA_CODE_BYTES: int(10 * 1024 * MiB),
+  CAISSON_QUOTA_WARM_CONTAINERS: int(32),
+  /** How long an invocation beyond its namespace's concurrency quota waits for a slot before its 429. */
+  CAISSON_QUOTA_QUEUE_WAIT_MS: int(5000),
+  /** Audit events older than this are deleted (hourly sweep); 0 keeps them forever. */
+  CAISSON_AUDIT_RETENTION_DAYS: int(90),
 });
 
 /** Half the host's memory, leaving the rest to the engine, the workers and other functions. */
@@ -131,6 +143,9 @@ export interface Config {
     allowedHosts: string[] | undefined;
     cacheMs: number;
   };
+  /** Quota defaults of every namespace, and how long an invocation over the concurrency quota waits. */
+  quotas: { defaults: Quotas; queueWaitMs: number };
+  audit: { retentionDays: number };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -195,5 +210,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       allowedHosts: env.CAISSON_API_ALLOWED_HOSTS?.split(',').map((h) => h.trim()).filter(Boolean),
       cacheMs: env.CAISSON_AUTH_CACHE_MS,
     },
+    quotas: {
+      defaults: {
+        concurrentInvocations: env.CAISSON_QUOTA_CONCURRENT_INVOCATIONS,
+        invocationsPerMinute: env.CAISSON_QUOTA_INVOCATIONS_PER_MINUTE,
+        functions: env.CAISSON_QUOTA_FUNCTIONS,
+        versions: env.CAISSON_QUOTA_VERSIONS,
+        codeBytes: env.CAISSON_QUOTA_CODE_BYTES,
+        warmContainers: env.CAISSON_QUOTA_WARM_CONTAINERS,
+      },
+      queueWaitMs: env.CAISSON_QUOTA_QUEUE_WAIT_MS,
+    },
+    audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
   });
 }

@@ -9,6 +9,8 @@ import { createFunctionsRepository } from './functions.repository.js';
 import { createInvocationsRepository } from './invocations.repository.js';
 import { createOwnersRepository } from './owners.repository.js';
 import { createSecretsRepository } from './secrets.repository.js';
+import { createAuditRepository } from './audit.repository.js';
+import { createQuotasRepository } from './quotas.repository.js';
 
 export { createDatabase, databaseKind, defaultMigrationsDir } from './client.js';
 export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js';
@@ -16,6 +18,8 @@ export { applyMigrations, MigrationError } from './migrate.js';
 export type { ApiKeyRow, ApiKeysRepository, CreateApiKeyInput } from './api-keys.repository.js';
 export type { OwnersRepository } from './owners.repository.js';
 export type { SecretRow, SecretsRepository } from './secrets.repository.js';
+export type { AuditEventRow, AuditRepository, ListAuditOptions } from './audit.repository.js';
+export type { QuotasRepository, StoredUsage } from './quotas.repository.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
 export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';
@@ -49,6 +53,8 @@ export function createRepositories(prisma: PrismaClient) {
     apiKeys: createApiKeysRepository(prisma),
     owners: createOwnersRepository(prisma),
     secrets: createSecretsRepository(prisma),
+    audit: createAuditRepository(prisma),
+    quotas: createQuotasRepository(prisma),
   };
 }
 

@@ -15,6 +15,9 @@ export function createOwnersRepository(prisma: PrismaClient) {
     async deadLetter(id: string): Promise<string | null> {
       return (await prisma.deadLetter.findUnique({ where: { id }, select: namespaceOnly }))?.namespace ?? null;
     },
+    async apiKey(id: string): Promise<string | null> {
+      return (await prisma.apiKey.findUnique({ where: { id }, select: namespaceOnly }))?.namespace ?? null;
+    },
   };
 }
 

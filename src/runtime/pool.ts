@@ -18,6 +18,9 @@ export interface WarmTarget {
   /** Namespace, function, version and code hash: a container never serves two of them. */
   key: string;
   settings: WarmSettings;
+  /** The namespace, and the most warm containers this worker keeps for it across its versions. */
+  namespace?: string;
+  namespaceMax?: number;
   /** The hardened create spec (the pool adds name, io dir and its labels). */
   container: Omit<ContainerSpec, 'name' | 'ioDir' | 'privateIoMb'>;
   /**
@@ -151,12 +154,28 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     void done.finally(() => disposing.delete(done));
   }
 
-  /** Room for one more container, evicting another version's least recently used idle one if need be. */
-  function makeRoom(p: KeyPool): boolean {
+  /**
+   * Room for one more container: within the version's maxWarm, the namespace's quota on this
+   * worker and the worker's maxContainers, evicting another version's least recently used idle
+   * container (of the same namespace when the namespace is at its quota) if need be. A refill
+   * never evicts for the namespace's quota: two versions would evict each other at every sweep.
+   */
+  function makeRoom(p: KeyPool, how: { refill?: boolean } = {}): boolean {
     if (size(p) >= p.target.settings.maxWarm) return false;
-    if (total() < opts.maxContainers) return true;
+    const { namespace, namespaceMax } = p.target;
+    const sameNamespace = (other: KeyPool) => other.target.namespace === namespace;
+    if (namespaceMax !== undefined && namespace !== undefined) {
+      const used = [...pools.values()].filter(sameNamespace).reduce((n, other) => n + size(other), 0);
+      if (used >= namespaceMax) return !how.refill && evictIdle(sameNamespace);
+    }
+    return total() < opts.maxContainers || evictIdle(() => true);
+  }
+
+  /** Retires the least recently used idle container of the pools `from` picks; false when there is none. */
+  function evictIdle(from: (pool: KeyPool) => boolean): boolean {
     let victim: { pool: KeyPool; c: WarmContainer } | undefined;
     for (const other of pools.values()) {
+      if (!from(other)) continue;
       for (const c of other.idle) if (!victim || c.lastUsedAt < victim.c.lastUsedAt) victim = { pool: other, c };
     }
     if (!victim) return false;
@@ -257,7 +276,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   function refill(p: KeyPool): void {
     const { minWarm, idleTtlMs } = p.target.settings;
     if (p.startFailures >= MAX_REFILL_FAILURES || !mayStart(p)) return;
-    while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p)) {
+    while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p, { refill: true })) {
       startFor(p).then(
         (c) => park(p, c),
         (err) => log(`warm pool: refilling ${p.target.key} failed: ${errorMessage(err)}`),

@@ -41,6 +41,8 @@ export function warmTarget(input: {
   return {
     key: warmPoolKey({ ...spec, sha256: spec.artifact.sha256 }),
     settings: WarmSettingsSchema.parse(spec.warm ?? {}),
+    namespace: spec.namespace,
+    ...(spec.namespaceWarmContainers !== undefined ? { namespaceMax: spec.namespaceWarmContainers } : {}),
     container: {
       image: imageFor(spec.runtime),
       labels: {

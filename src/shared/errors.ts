@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'INTERNAL',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'QUOTA_EXCEEDED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -82,6 +83,19 @@ export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';
   constructor(message: string) {
     super('FORBIDDEN', message, false);
+  }
+}
+
+/**
+ * A namespace's quota (shared/quotas.ts) would be exceeded: the message names the quota and its
+ * value. Retryable for the invocation quotas (after retryAfterS), not for the stored-object ones.
+ */
+export class QuotaExceededError extends AppError {
+  override name = 'QuotaExceededError';
+  constructor(input: { namespace: string; quota: string; limit: number; used: number; retryAfterS?: number; why?: string }) {
+    const { namespace, quota, limit, used, retryAfterS, why } = input;
+    super('QUOTA_EXCEEDED', `namespace '${namespace}' is at its quota ${quota} = ${limit}${why ? ` (${why})` : ''}`, retryAfterS !== undefined,
+      { quota, limit, used, namespace, ...(retryAfterS !== undefined ? { retryAfterS } : {}) });
   }
 }
 

@@ -8,9 +8,10 @@ export type Role = (typeof ROLES)[number];
  * letters, and see versions' plain env values; secrets: create and delete secrets; invoke:
  * start, cancel, resume and replay; read: functions (env values redacted), chains, dead
  * letters, secrets' names, sizes and dates;
- * readInvocations: invocation records (what an invoker needs to follow its own calls).
+ * readInvocations: invocation records (what an invoker needs to follow its own calls); audit:
+ * read the audit trail.
  */
-export const PERMISSIONS = ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations'] as const;
+export const PERMISSIONS = ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations', 'audit'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

@@ -108,6 +108,11 @@ export interface FunctionVersionSpec {
   warm?: WarmSettings;
   /** The secrets the version uses, by name (their values never travel with the spec); absent: none. */
   secrets?: SecretRef[];
+  /**
+   * The namespace's warmContainers quota when the api started the invocation (never stored
+   * with the version): each worker keeps at most this many warm containers of the namespace.
+   */
+  namespaceWarmContainers?: number;
 }
 
 export const INVOCATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;

@@ -68,6 +68,9 @@ function attacks(): Record<string, { input?: unknown; expect: Expect }> {
     'keys.list': { expect: (keys) => expect((keys as { namespace: string }[]).map((k) => k.namespace)).toEqual(['team-b']) },
     'keys.revoke': byId({ id: a.keyId }),
     'auth.whoami': { expect: (me) => expect(me).toMatchObject({ namespace: 'team-b', role: 'admin' }) },
+    'audit.list': byName({ namespace: ns }),
+    'namespace.get': byName({ namespace: ns }),
+    'namespace.setQuota': byName({ namespace: ns, quotas: { functions: 0 } }),
   };
 }
 

@@ -33,7 +33,7 @@ export function createAccess(key: KeyPrincipal, owners: OwnerLookup): Access {
   };
 }
 
-const WHAT: Partial<Record<Permission, string>> = { readInvocations: 'read invocations', secrets: 'manage secrets' };
+const WHAT: Partial<Record<Permission, string>> = { readInvocations: 'read invocations', secrets: 'manage secrets', audit: 'read the audit trail' };
 
 /** Throws ForbiddenError unless the key's role grants the permission. */
 export function requirePermission(key: KeyPrincipal, permission: Permission): void {

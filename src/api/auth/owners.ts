@@ -5,7 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Repositories } from '../../db/index.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 
-export type OwnedKind = 'invocation' | 'chain invocation' | 'dead letter' | 'deployment';
+export type OwnedKind = 'invocation' | 'chain invocation' | 'dead letter' | 'deployment' | 'api key';
 
 export type OwnerLookup = (kind: OwnedKind, id: string) => Promise<string | null>;
 
@@ -31,6 +31,8 @@ export function createOwnerLookup(deps: { db: Pick<Repositories, 'owners'>; temp
         return owners.deadLetter(id);
       case 'deployment':
         return ofRun(id);
+      case 'api key':
+        return owners.apiKey(id);
     }
   };
 }

@@ -6,6 +6,8 @@ import { functionsRouter } from './functions.router.js';
 import { invocationsRouter } from './invocations.router.js';
 import { authRouter, keysRouter } from './keys.router.js';
 import { secretsRouter } from './secrets.router.js';
+import { auditRouter } from './audit.router.js';
+import { namespaceRouter } from './namespace.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
@@ -15,6 +17,8 @@ export const appRouter = router({
   keys: keysRouter,
   secrets: secretsRouter,
   auth: authRouter,
+  audit: auditRouter,
+  namespace: namespaceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,12 +15,15 @@ import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import { startWithUpdate } from '../../temporal/update-with-start.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
 import { withinMs } from '../../shared/promises.js';
+import type { QuotaService } from './quota.service.js';
 
 export interface ChainServiceDeps {
   db: Repositories;
   temporal: Client;
   taskQueues: TaskQueues;
   limits: { payloadBytes: number; inlineBytes: number };
+  /** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
+  quotas: Pick<QuotaService, 'admitWhile' | 'quotasOf'>;
 }
 
 export interface ChainVersionView {
@@ -117,20 +120,29 @@ export function createChainService(deps: ChainServiceDeps) {
     return wait(accepted.id, Math.max(0, deadline - Date.now()));
   }
 
-  /** Checks the input and writes the chain invocation's row. */
+  /** Checks the input, admits the chain invocation under its namespace's quotas and writes its row. */
   async function accept(req: StartRequest): Promise<LaunchArgs> {
     const version = await db.chains.getVersion(req.namespace, req.name, req.version);
     const text = JSON.stringify(req.input ?? null);
     const bytes = Buffer.byteLength(text);
     if (bytes > limits.payloadBytes) throw new LimitExceededError('payload', bytes, limits.payloadBytes);
-    const payload: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
     const id = newInvocationId();
-    const large = !('inline' in payload);
-    await db.chains.invocations.create({
-      id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
-      input: large ? undefined : (req.input ?? null), inputRef: large ? (payload as { ref: string }).ref : null, specs: version.specs,
+    const payload = await deps.quotas.admitWhile(req.namespace, async () => {
+      const stored: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
+      const large = !('inline' in stored);
+      await db.chains.invocations.create({
+        id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
+        input: large ? undefined : (req.input ?? null), inputRef: large ? (stored as { ref: string }).ref : null, specs: version.specs,
+      });
+      return stored;
     });
-    return { id, version, specs: version.specs, payload, run: 1, acceptedAt: new Date().toISOString() };
+    return { id, version, specs: await withWarmQuota(version.specs, req.namespace), payload, run: 1, acceptedAt: new Date().toISOString() };
+  }
+
+  /** The steps' specs with the namespace's warmContainers quota, which workers cap warm pools with (not stored). */
+  async function withWarmQuota(specs: PinnedSpecs, namespace: string): Promise<PinnedSpecs> {
+    const { warmContainers } = await deps.quotas.quotasOf(namespace);
+    return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, namespaceWarmContainers: warmContainers }]));
   }
 
   type LaunchArgs = { id: string; version: ChainVersionRecord; specs: PinnedSpecs; payload: PayloadRef; run: number; acceptedAt: string; done?: RunChainInput['done'] };
@@ -175,7 +187,7 @@ export function createChainService(deps: ChainServiceDeps) {
     const run = await db.chains.invocations.beginResume(req.id, specs);
     if (run === null) throw new ConflictError(`chain invocation ${req.id} is already being resumed`);
     const payload: PayloadRef = row.inputRef ? { ref: row.inputRef, sizeBytes: 0 } : { inline: row.input ?? null };
-    await launch({ id: row.id, version, specs, payload, run, acceptedAt: new Date().toISOString(), done: doneOf(row) });
+    await launch({ id: row.id, version, specs: await withWarmQuota(specs, row.namespace), payload, run, acceptedAt: new Date().toISOString(), done: doneOf(row) });
     return { id: row.id, run };
   }
 

@@ -21,6 +21,7 @@ import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { SecretService } from './secret.service.js';
+import type { QuotaService } from './quota.service.js';
 
 export interface FunctionServiceDeps {
   db: Repositories;
@@ -30,6 +31,8 @@ export interface FunctionServiceDeps {
   taskQueues: TaskQueues;
   /** Checks that the secrets a version names exist in its namespace. */
   secrets: Pick<SecretService, 'assertExist'>;
+  /** The namespace's functions, versions and code bytes quotas, checked before anything is stored. */
+  quotas: Pick<QuotaService, 'checkDeploy'>;
 }
 
 export interface DeploymentView extends DeployProgress {
@@ -38,7 +41,7 @@ export interface DeploymentView extends DeployProgress {
   error?: { code: string; message: string };
 }
 
-export function createFunctionService({ db, limits, temporal, taskQueues, secrets }: FunctionServiceDeps) {
+export function createFunctionService({ db, limits, temporal, taskQueues, secrets, quotas }: FunctionServiceDeps) {
   /** Stores the source and resolves the version's settings; nothing is registered yet. */
   async function prepare(input: z.infer<typeof DeployFunctionRequest>): Promise<DeployFunctionInput> {
     const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
@@ -68,6 +71,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
     const secretRefs = input.secrets ?? previous?.secrets ?? [];
     assertNoEnvClash(secretRefs, env);
     await secrets.assertExist(input.namespace, secretRefs);
+    await quotas.checkDeploy(input.namespace, { newFunction: !previous, codeBytes: artifact.sizeBytes });
     await db.artifacts.put(bytes);
     const version: VersionRequest = {
       namespace: input.namespace, name: input.name, runtime, convention,

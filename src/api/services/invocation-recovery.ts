@@ -13,6 +13,13 @@
 // in flight at the crash belonged to a start no older than that), and writes the row of each
 // one without. An empty database has no newest row: nothing is swept then (get still finds
 // a run by its id). A chain step's run is recorded by its chain, never here.
+//
+// - never started: a row PENDING or RUNNING for longer than ORPHAN_WINDOW_MS whose run does
+//   not exist (its start failed, or its api died between the row and the start). It would
+//   hold one of its namespace's concurrency slots forever; it is recorded FAILED
+//   (InfrastructureError) by the sweep at api start, and when a namespace is refused at its
+//   concurrency quota (quota.service.ts). A run started later under the same id (an
+//   idempotency key used again) records its own outcome over it.
 import type { Client } from '@temporalio/client';
 import type { InvocationRow, Repositories } from '../../db/index.js';
 import {
@@ -87,14 +94,40 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     return db.invocations.get(id);
   }
 
-  /** At api start: rows whose run completed while no one wrote the record. Returns how many. */
+  /** Records FAILED a row whose run does not exist (see the top); true when it did. */
+  async function failIfNeverStarted(id: string): Promise<boolean> {
+    if (id.includes('.')) return false; // a chain step: its run's id is not its row's
+    try {
+      await temporal.workflow.getHandle(id).describe();
+      return false;
+    } catch (err) {
+      if (!isRunNotFound(err)) return false;
+    }
+    return db.invocations.complete({
+      id, status: 'FAILED', errorKind: 'InfrastructureError', attempts: 0, endedAt: new Date(),
+      errorMessage: 'the invocation was accepted but its run never started (the start failed, or the api stopped first)',
+    });
+  }
+
+  /** A namespace's rows in flight for longer than ORPHAN_WINDOW_MS whose run never started: FAILED. Returns how many. */
+  async function failNeverStarted(namespace: string): Promise<number> {
+    let failed = 0;
+    for (const id of await db.quotas.staleInFlightIds(namespace, new Date(Date.now() - ORPHAN_WINDOW_MS))) {
+      if (await failIfNeverStarted(id)) failed++;
+    }
+    return failed;
+  }
+
+  /** At api start: rows whose run completed while no one wrote the record, or never started. Returns how many. */
   async function repairUnrecorded(): Promise<number> {
     let repaired = 0;
+    const staleBefore = Date.now() - ORPHAN_WINDOW_MS;
     for (const id of await db.invocations.unfinishedIds()) {
       const row = await db.invocations.get(id);
       if (!row || TERMINAL_STATUSES.includes(row.status)) continue;
       const live = await liveState(id, row.status);
       if (live.outcome && TERMINAL_STATUSES.includes(live.status)) repaired++;
+      else if (!live.outcome && row.createdAt.getTime() < staleBefore && (await failIfNeverStarted(id))) repaired++;
     }
     return repaired;
   }
@@ -127,7 +160,7 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     return recovered;
   }
 
-  return { liveState, rowFromRun, repairUnrecorded, recoverOrphans };
+  return { liveState, rowFromRun, repairUnrecorded, recoverOrphans, failNeverStarted };
 }
 
 export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;

@@ -40,6 +40,7 @@ import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-wit
 import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
 import { rowInputOf } from './invocation-input.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
+import type { QuotaService } from './quota.service.js';
 
 export interface InvocationServiceDeps {
   db: Repositories;
@@ -48,6 +49,8 @@ export interface InvocationServiceDeps {
   limits: { payloadBytes: number; inlineBytes: number };
   /** Writes an invocation's final record (the control store's, shared with the control activities). */
   recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
+  /** Admits each new invocation under its namespace's concurrency and rate quotas. */
+  quotas: Pick<QuotaService, 'admit' | 'quotasOf'>;
   /**
    * The Temporal client shares its (native) connection with a data-plane worker in this
    * process: a start may then ask the server to hand the first workflow task straight to
@@ -112,9 +115,15 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     outcome.then((o) => o && setImmediate(() => void recordForCaller(o)), () => undefined);
   }
 
-  /** Resolves the version, checks limits and names the invocation; writes nothing but a large payload's blob. */
+  /**
+   * Resolves the version, checks limits, names the invocation and admits it under the
+   * namespace's quotas (the caller releases the admission once the row is written); writes
+   * nothing but a large payload's blob, and that only once admitted.
+   */
   async function resolveRequest(req: StartRequest & { replayOf?: string }) {
-    const spec = await db.functions.getVersionSpec(req.namespace, req.function, req.version);
+    // Workers cap the namespace's warm containers with the quota the invocation carries.
+    const [stored, quotas] = await Promise.all([db.functions.getVersionSpec(req.namespace, req.function, req.version), deps.quotas.quotasOf(req.namespace)]);
+    const spec: FunctionVersionSpec = { ...stored, namespaceWarmContainers: quotas.warmContainers };
     const payloadText = JSON.stringify(req.payload ?? null);
     const payloadBytes = Buffer.byteLength(payloadText);
     if (payloadBytes > limits.payloadBytes) throw new LimitExceededError('payload', payloadBytes, limits.payloadBytes);
@@ -122,19 +131,23 @@ export function createInvocationService(deps: InvocationServiceDeps) {
       ? await invocationIdForKey(req.namespace, req.idempotencyKey)
       : newInvocationId();
 
+    const admission = await deps.quotas.admit(req.namespace);
     const large = payloadBytes > limits.inlineBytes;
     const payload: PayloadRef = large
-      ? { ref: await db.blobs.put(Buffer.from(payloadText)), sizeBytes: payloadBytes }
+      ? { ref: await db.blobs.put(Buffer.from(payloadText)).catch((err: unknown) => { admission.release(false); throw err; }), sizeBytes: payloadBytes }
       : { inline: req.payload ?? null };
     const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString() };
     const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
-    return { invocationId, rowInput, input, options: workflowOptions(spec, input) };
+    return { invocationId, rowInput, input, options: workflowOptions(spec, input), admission };
   }
 
   /** Resolves the request and writes its PENDING row (or finds the key's row: created=false). */
   async function prepare(req: StartRequest & { replayOf?: string }) {
     const resolved = await resolveRequest(req);
-    const { row, created } = await db.invocations.create(resolved.rowInput);
+    const { row, created } = await db.invocations.create(resolved.rowInput).then(
+      (r) => { resolved.admission.release(r.created); return r; },
+      (err: unknown) => { resolved.admission.release(false); throw err; },
+    );
     if (created) return { ...resolved, row, created };
     if (row.inputHash !== resolved.rowInput.inputHash) {
       throw new ConflictError(`idempotency key '${req.idempotencyKey}' was used with a different function version or input (invocation ${row.id})`);
@@ -195,12 +208,12 @@ export function createInvocationService(deps: InvocationServiceDeps) {
    * starts. Every write of the outcome waits for that row (never a record under a late PENDING).
    */
   async function invokeNew(req: StartRequest, waitMs: number, deadline: number): Promise<InvocationView> {
-    const { rowInput, input, options } = await resolveRequest(req);
+    const { rowInput, input, options, admission } = await resolveRequest(req);
     const written = db.invocations.create(rowInput).then(
       () => undefined,
       // The outcome's record creates the row when it lands; else recovery does (see top).
       (err: Error) => log(`could not write the PENDING row of ${rowInput.id} (written with its outcome): ${err.message}`),
-    );
+    ).finally(() => admission.release());
     return answer({ row: pendingRow(rowInput), input, options, written }, waitMs, deadline);
   }
 
@@ -315,6 +328,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     /** At api start (invocation-recovery.ts): rows left unwritten or unfinished by a stopped api. */
     repairUnrecorded: recovery.repairUnrecorded,
     recoverOrphans: recovery.recoverOrphans,
+    /** Rows of a namespace that hold a concurrency slot but whose run never started: recorded FAILED. */
+    failNeverStarted: recovery.failNeverStarted,
   };
 }
 

@@ -18,6 +18,8 @@ import { createDeadLetterService } from '../../api/services/dead-letter.service.
 import { createChainService, withChainInvocations } from '../../api/services/chain.service.js';
 import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
+import { createQuotaService, type QuotaService } from '../../api/services/quota.service.js';
+import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
@@ -34,6 +36,9 @@ export interface RunningApi {
   invocations: InvocationService;
   /** Api keys (tests and benches make theirs here). */
   keys: KeyService;
+  /** The audit trail's writer (tests flush it before reading). */
+  audit: AuditLog;
+  quotas: QuotaService;
   /** The token this api accepts from workers (`caisson dev` hands it to its worker). */
   workerToken: string;
   stop(): Promise<void>;
@@ -63,13 +68,19 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
 
   const taskQueues = { control: controlTaskQueue(config.temporal.taskQueue), data: dataTaskQueue(config.temporal.taskQueue) };
   const secrets = createSecretService({ db, masterKey: await ensureMasterKey(config.auth) });
-  const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets });
+  const quotas = createQuotaService({
+    db, defaults: config.quotas.defaults, queueWaitMs: config.quotas.queueWaitMs, log,
+    reclaim: (namespace) => invocations.failNeverStarted(namespace),
+  });
+  const audit = createAuditLog({ db, log });
+  const stopRetention = startAuditRetention({ db, days: config.audit.retentionDays, log });
+  const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets, quotas });
   const controlStore = createControlStore(db);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
-    eagerStart: opts.connection !== undefined,
+    eagerStart: opts.connection !== undefined, quotas,
   });
-  const chains = createChainService({ db, temporal, taskQueues, limits: config.limits });
+  const chains = createChainService({ db, temporal, taskQueues, limits: config.limits, quotas });
   const workerToken = await ensureWorkerToken(config.auth);
   const authenticator = createAuthenticator({ findKey: db.apiKeys.findByHash, workerToken, cacheMs: config.auth.cacheMs });
   const keys = createKeyService({ db, forget: authenticator.forget });
@@ -83,6 +94,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     keys,
     secrets,
     owners: createOwnerLookup({ db, temporal }),
+    quotas,
+    audit,
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),
@@ -140,13 +153,17 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     db,
     invocations,
     keys,
+    audit,
+    quotas,
     workerToken,
     done,
     async stop() {
+      stopRetention();
       shutdownQuietly(controlWorker);
       await done.catch(() => undefined);
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
+      await audit.stop();
       if (!opts.connection) {
         await workerConnection.close();
         await temporal.connection.close();

@@ -182,6 +182,44 @@ describe('concurrency above maxWarm', () => {
   });
 });
 
+describe("a namespace's warm containers quota", () => {
+  it("keeps at most namespaceMax containers of a namespace on this worker, evicting its own idle ones; another namespace is not held back", async () => {
+    const make = async (namespace: string) => {
+      const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { maxWarm: 2, maxQueued: 0, minWarm: 0 } });
+      return { ...tg, key: `${namespace}:${tg.key}`, namespace, namespaceMax: 1 };
+    };
+    const [v1, v2, other] = [await make('quota-ns'), await make('quota-ns'), await make('other-ns')];
+    const held = (await pool.acquire(v1))!;
+    expect(await pool.acquire(v2)).toBeUndefined(); // at the quota, nothing idle to evict: the attempt runs cold
+    const elsewhere = (await pool.acquire(other))!;
+    expect(elsewhere.cold).toBe(true);
+    held.release(true);
+    const second = (await pool.acquire(v2))!; // v1's idle container makes way
+    expect(second.cold).toBe(true);
+    const sizes = (key: string) => { const s = pool.stats()[key]; return s ? s.idle + s.busy + s.starting : 0; };
+    expect([sizes(v1.key), sizes(v2.key), sizes(other.key)]).toEqual([0, 1, 1]);
+    second.release(true);
+    elsewhere.release(true);
+  });
+
+  it("does not refill one version by evicting another of its namespace (they would take turns at every sweep)", async () => {
+    const make = async () => {
+      const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-hello-script', convention: 'script', entry: 'main.py', warm: { maxWarm: 2, maxQueued: 0, minWarm: 1 } });
+      return { ...tg, key: `refill-ns:${tg.key}`, namespace: 'refill-ns', namespaceMax: 1 };
+    };
+    const [w1, w2] = [await make(), await make()];
+    (await pool.acquire(w1))!.release(true);
+    const b = (await pool.acquire(w2))!; // evicts w1's idle container
+    const kept = b.container.id;
+    b.release(true);
+    await new Promise((r) => setTimeout(r, 1500)); // the sweep runs every second: w1 wants minWarm 1
+    expect(pool.stats()[w1.key]).toMatchObject({ idle: 0, busy: 0, starting: 0 });
+    const again = (await pool.acquire(w2))!;
+    expect(again.container.id).toBe(kept);
+    again.release(true);
+  });
+});
+
 describe('shutdown', () => {
   it('removes every container of the pool', async () => {
     const other = createWarmPool({ runtime, workerId: `${workerId}-b`, ioRoot: path.join(root, 'io-b'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 4 });

@@ -8,7 +8,7 @@ const key = (namespace: string, role: Role = 'admin'): KeyPrincipal => ({ kind: 
 
 describe('roles', () => {
   const table: Record<Role, Permission[]> = {
-    admin: ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations'],
+    admin: ['keys', 'deploy', 'secrets', 'invoke', 'read', 'readInvocations', 'audit'],
     developer: ['deploy', 'secrets', 'invoke', 'read', 'readInvocations'],
     invoker: ['invoke', 'readInvocations'],
     reader: ['read', 'readInvocations'],
