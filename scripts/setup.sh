@@ -15,8 +15,9 @@ else
   step "node dependencies: present"
 fi
 
-# 2. Prisma client (generated, not committed).
+# 2. Prisma client (generated, not committed), then src/ compiled to dist/ (the CLI's fast start).
 bash scripts/db/generate.sh
+bash scripts/build.sh
 
 # 3. Docker engine.
 bash scripts/setup/docker-engine.sh

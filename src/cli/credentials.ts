@@ -92,6 +92,6 @@ export async function ensureAdminKey(deps: { keys: KeyService; file: string; log
 }
 
 /** The key the CLI sends: CAISSON_API_KEY, else the one `caisson login` stored, else admin.key. */
-export function cliApiKey(auth: Config['auth']): string | undefined {
+export function cliApiKey(auth: Pick<Config['auth'], 'apiKey' | 'credentialsFile' | 'adminKeyFile'>): string | undefined {
   return auth.apiKey ?? readSecretFile(auth.credentialsFile) ?? readSecretFile(auth.adminKeyFile);
 }

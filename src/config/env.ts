@@ -4,15 +4,16 @@ import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ArchiveLimits } from '../shared/archive-policy.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_HOME } from './client-env.js';
 import type { Quotas } from '../shared/quotas.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const MiB = 1024 * 1024;
 
 const EnvSchema = z.object({
-  CAISSON_HOME: z.string().default('.caisson'),
-  CAISSON_API_HOST: z.string().default('127.0.0.1'),
-  CAISSON_API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CAISSON_HOME: z.string().default(DEFAULT_HOME),
+  CAISSON_API_HOST: z.string().default(DEFAULT_API_HOST),
+  CAISSON_API_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_API_PORT),
   CAISSON_API_URL: z.string().url().optional(),
   /** PEM files: when both are set the api serves HTTPS (and CAISSON_API_URL defaults to https://). */
   CAISSON_TLS_CERT: z.string().optional(),

@@ -1,6 +1,7 @@
 // Domain types shared by workflows, activities, runtime, db and api. Pure data and zod
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
+import { CONVENTIONS } from './names.js';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 import type { SecretRef } from './secrets.js';
 
@@ -13,12 +14,12 @@ export const RuntimeSchema = z.preprocess(
   (v) => (typeof v === 'string' ? (normalizeRuntimeName(v) ?? v) : v),
   z.enum(RUNTIME_NAMES as [Runtime, ...Runtime[]]),
 );
+export { CONVENTIONS };
 
 /** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,
  * JSON on stdout out). handler: an exported function whose return value is the result.
  * lambda, openwhisk, openfaas: those platforms' handler shapes, run unchanged
  * (runtime-images/README.md, "Conventions"). */
-export const CONVENTIONS = ['script', 'handler', 'lambda', 'openwhisk', 'openfaas'] as const;
 export const ConventionSchema = z.enum(CONVENTIONS);
 export type Convention = z.infer<typeof ConventionSchema>;
 

@@ -19,7 +19,11 @@ export const invocationsRouter = router({
       await ctx.access.owns('invocation', input.id);
       return ctx.invocations.wait(input.id, input.waitMs);
     }),
-  list: procedure('readInvocations').input(ListInvocationsInput).use(inNamespace).query(({ ctx, input }) => ctx.db.invocations.list(input)),
+  list: procedure('readInvocations').input(ListInvocationsInput).use(inNamespace).query(async ({ ctx, input }) => {
+    const page = await ctx.db.invocations.list(input);
+    // `function`, as invocations.get and every other answer name it (the row's column is functionName).
+    return { ...page, items: page.items.map(({ functionName, ...row }) => ({ ...row, function: functionName })) };
+  }),
   cancel: procedure('invoke').input(InvocationIdInput).mutation(async ({ ctx, input }) => {
     await ctx.access.owns('invocation', input.id);
     return ctx.invocations.cancel(input.id);

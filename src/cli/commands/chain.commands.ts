@@ -1,7 +1,7 @@
 // caisson chain deploy | invoke | resume | ls | get | versions | rm
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { intFlag } from '../flags.js';
 import { describeClientError, type CaissonClient } from '../../client/index.js';
 import type { Output } from '../output.js';
 
@@ -12,7 +12,9 @@ type ChainRun = Awaited<ReturnType<CaissonClient['chains']['invocation']['query'
 export async function readDefinition(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8');
   try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (path.endsWith('.json')) return JSON.parse(text);
+    const { parse: parseYaml } = await import('yaml');
+    return parseYaml(text);
   } catch (err) {
     throw new Error(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
@@ -71,9 +73,9 @@ export function registerChainCommands(program: Command, ctx: Ctx): void {
 
   chain.command('invoke <name> [input]')
     .description('invoke a chain with JSON input; waits for the result unless --async')
-    .option('--version <n>', 'chain version (default: latest)', Number)
+    .option('--version <n>', 'chain version (default: latest)', intFlag)
     .option('--async', 'print the invocation id and return at once')
-    .option('--wait <ms>', 'how long to wait for the result', Number, 900_000)
+    .option('--wait <ms>', 'how long to wait for the result', intFlag, 900_000)
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (name: string, inputArg: string | undefined, o) => {
       const { client, out } = ctx();
@@ -93,7 +95,7 @@ export function registerChainCommands(program: Command, ctx: Ctx): void {
     .option('--use <FUNCTION@VERSION...>', 'run these functions at another version (or @latest) from the failed step on')
     .option('--latest', 'run every function at its latest version from the failed step on')
     .option('--async', 'return at once')
-    .option('--wait <ms>', 'how long to wait for the result', Number, 900_000)
+    .option('--wait <ms>', 'how long to wait for the result', intFlag, 900_000)
     .action(async (id: string, o) => {
       const { client, out } = ctx();
       const r = await client.chains.resume.mutate({ id, functions: parseUse(o.use), latest: Boolean(o.latest) });
@@ -114,7 +116,7 @@ export function registerChainCommands(program: Command, ctx: Ctx): void {
     });
 
   chain.command('get <name>').description('show a chain version (default: latest)')
-    .option('--version <n>', 'version', Number)
+    .option('--version <n>', 'version', intFlag)
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o) => {
       const { client, out } = ctx();

@@ -1,11 +1,13 @@
 // caisson fn deploy | ls | get | versions | rm
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { intFlag, numberFlag } from '../flags.js';
 import type { CaissonClient } from '../../client/index.js';
-import { CONVENTIONS, RUNTIMES, type Convention } from '../../shared/types.js';
-import { normalizeRuntimeName, runtimeFamily } from '../../shared/runtimes.js';
-import { parseSecretFlag, type SecretRef } from '../../shared/secrets.js';
-import { detectConvention, detectRuntime, packCode } from '../code-package.js';
+import { CONVENTIONS } from '../../shared/names.js';
+import { RUNTIME_NAMES as RUNTIMES, normalizeRuntimeName, runtimeFamily } from '../../shared/runtimes.js';
+import type { Convention } from '../../shared/types.js';
+import type { SecretRef } from '../../shared/secrets.js';
 import type { Output } from '../output.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
@@ -20,8 +22,10 @@ function parseEnv(pairs: string[] = []): Record<string, string> | undefined {
 }
 
 /** NAME or NAME:ENV_VAR per --secret; undefined when none was given (the previous version's stay). */
-function parseSecrets(flags: string[] = []): SecretRef[] | undefined {
-  return flags.length === 0 ? undefined : flags.map(parseSecretFlag);
+async function parseSecrets(flags: string[] = []): Promise<SecretRef[] | undefined> {
+  if (flags.length === 0) return undefined;
+  const { parseSecretFlag } = await import('../../shared/secrets.js');
+  return flags.map(parseSecretFlag);
 }
 
 const secretList = (refs: readonly SecretRef[] | undefined) => (refs ?? []).map((r) => (r.env ? `${r.name}:${r.env}` : r.name)).join(',');
@@ -63,24 +67,26 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .option('--runtime <runtime>', `one of ${RUNTIMES.join(', ')}, or Lambda's names (nodejs22.x); python/node: the newest (default: detected from the files)`)
     .option('--convention <convention>', `one of ${CONVENTIONS.join(', ')} (default: detected from the files, else script)`)
     .option('--entry <entry>', 'script file, module.function, or the Go function name')
-    .option('--timeout <ms>', 'timeout in milliseconds', Number)
-    .option('--memory <mb>', 'memory limit in MB', Number)
-    .option('--cpus <n>', 'CPUs', Number)
+    .option('--timeout <ms>', 'timeout in milliseconds', intFlag)
+    .option('--memory <mb>', 'memory limit in MB', intFlag)
+    .option('--cpus <n>', 'CPUs', numberFlag)
     .option('--network', 'give the function network access')
-    .option('--max-attempts <n>', 'attempts before dead-lettering', Number)
+    .option('--max-attempts <n>', 'attempts before dead-lettering', intFlag)
     .option('--env <KEY=VALUE...>', 'environment variables')
     .option('--secret <NAME...>', 'a secret of the namespace (NAME or NAME:ENV_VAR, repeatable): file /var/openfaas/secrets/NAME (and /run/secrets/NAME), and env var ENV_VAR when given')
     .option('--isolation <mode>', "warm (default: warm containers when free) or fresh (always a new container)")
-    .option('--min-warm <n>', 'warm containers kept started while the version is in use (default 1)', Number)
-    .option('--max-warm <n>', 'at most this many warm containers per worker (default 8)', Number)
-    .option('--max-queued <n>', 'invocations that may wait for a busy warm container (default 32)', Number)
-    .option('--warm-queue-timeout <ms>', 'longest wait for a warm container before running cold (default 10000)', Number)
-    .option('--idle-ttl <ms>', 'an unused warm container is removed after this long (default 300000)', Number)
-    .option('--max-invocations <n>', 'a warm container is replaced after this many invocations (default 1000)', Number)
+    .option('--min-warm <n>', 'warm containers kept started while the version is in use (default 1)', intFlag)
+    .option('--max-warm <n>', 'at most this many warm containers per worker (default 8)', intFlag)
+    .option('--max-queued <n>', 'invocations that may wait for a busy warm container (default 32)', intFlag)
+    .option('--warm-queue-timeout <ms>', 'longest wait for a warm container before running cold (default 10000)', intFlag)
+    .option('--idle-ttl <ms>', 'an unused warm container is removed after this long (default 300000)', intFlag)
+    .option('--max-invocations <n>', 'a warm container is replaced after this many invocations (default 1000)', intFlag)
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (path: string, o) => {
       const { client, out } = ctx();
       const full = resolve(path);
+      // Loaded here, not at start: tar and the archive checks only matter to a deploy.
+      const { detectConvention, detectRuntime, packCode } = await import('../code-package.js');
       const packed = await packCode(full);
       const runtime = o.runtime === undefined ? detectRuntime(packed.files) : normalizeRuntimeName(String(o.runtime));
       if (!runtime) {
@@ -100,7 +106,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       const { deploymentId, mode } = await client.functions.deploy.mutate({
         namespace: o.namespace, name, runtime, code: packed.code, fileName: packed.fileName,
         convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
-        env: parseEnv(o.env), secrets: parseSecrets(o.secret), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
+        env: parseEnv(o.env), secrets: await parseSecrets(o.secret), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
         ...(Object.keys(warm).length ? { warm } : {}),
       });
       const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
@@ -123,6 +129,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
     .action(async (name: string, o) => {
       const { client, out } = ctx();
       const f = await client.functions.get.query({ namespace: o.namespace, name });
+      if (!f) throw new CliError('NOT_FOUND', `no function '${name}' in namespace '${o.namespace}'`);
       out.print(JSON.stringify(f, null, 2), f);
     });
 

@@ -1,6 +1,7 @@
 // caisson invoke <fn> [payload] and caisson inv get | ls | logs | cancel
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { intFlag } from '../flags.js';
 import type { CaissonClient } from '../../client/index.js';
 import type { Output } from '../output.js';
 
@@ -35,10 +36,10 @@ function exitCodeFor(v: View): number {
 export function registerInvokeCommands(program: Command, ctx: Ctx): void {
   program.command('invoke <function> [payload]')
     .description('invoke a function; payload is JSON or @file.json; waits for the result unless --async')
-    .option('--version <n>', 'version (default: latest)', Number)
+    .option('--version <n>', 'version (default: latest)', intFlag)
     .option('--async', 'print the invocation id and return at once')
     .option('--idempotency-key <key>', 'the same key never runs the function twice')
-    .option('--wait <ms>', 'how long to wait for the result', Number, 300_000)
+    .option('--wait <ms>', 'how long to wait for the result', intFlag, 300_000)
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (fn: string, payloadArg: string | undefined, o) => {
       const { client, out } = ctx();
@@ -66,13 +67,13 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
   inv.command('ls').description('list invocations (newest first)')
     .option('--function <name>', 'only this function')
     .option('--status <status>', 'PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED')
-    .option('--limit <n>', 'how many', Number, 20)
+    .option('--limit <n>', 'how many', intFlag, 20)
     .option('--cursor <cursor>', 'from a previous page')
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (o) => {
       const { client, out } = ctx();
       const page = await client.invocations.list.query({ namespace: o.namespace, function: o.function, status: o.status, limit: o.limit, cursor: o.cursor });
-      const lines = page.items.map((i) => `${i.id}\t${i.functionName} v${i.version}\t${i.status}\t${i.createdAt}`);
+      const lines = page.items.map((i) => `${i.id}\t${i.function} v${i.version}\t${i.status}\t${i.createdAt}`);
       out.print([...lines, ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])].join('\n') || '(none)', page);
     });
   inv.command('logs <id>').description("the function's stdout and stderr").action(async (id: string) => {

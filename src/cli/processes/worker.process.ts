@@ -43,7 +43,8 @@ export interface RunningWorker {
 let cachedBundle: Promise<WorkflowBundle> | undefined;
 /** Bundling the workflow code takes seconds: do it once per process. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
+  // The sources' index.ts, or the compiled index.js when this module runs from dist/.
+  const workflowsPath = new URL(`../../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).pathname;
   cachedBundle ??= bundleWorkflowCode({
     workflowsPath,
     // Evaluated once per worker thread instead of once per workflow: the SDK otherwise runs
