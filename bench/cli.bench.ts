@@ -2,7 +2,7 @@
 // (against a running api) through bin/caisson.js as a user runs it (dist/ when built), 20 runs
 // each, interleaved with the same commands run from the TypeScript sources through tsx.
 // Prints JSON. Run with `npm run bench:cli` (set-up builds dist/ first).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { startBenchStack } from './lib/bench-stack.js';
 import { summarize } from './lib/stats.js';
@@ -10,12 +10,17 @@ import { summarize } from './lib/stats.js';
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 20);
 if (!existsSync('dist/.stamp')) throw new Error('dist/ is not built: run `npm run build` first');
 
-function timeRun(args: string[], env: Record<string, string>): number {
+/** One whole run of the command. Asynchronous: the api answering it lives in this process. */
+function timeRun(args: string[], env: Record<string, string>): Promise<number> {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
-  return ms;
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => child.on('exit', (code) => {
+    const ms = performance.now() - t0;
+    if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`));
+    else resolve(ms);
+  }));
 }
 
 const stack = await startBenchStack();
@@ -25,8 +30,8 @@ try {
   const samples: Record<string, number[]> = {};
   for (let i = 0; i < RUNS; i++) {
     for (const [name, args] of Object.entries(commands)) {
-      (samples[`${name}_compiled`] ??= []).push(timeRun(['bin/caisson.js', ...args], env));
-      (samples[`${name}_tsx`] ??= []).push(timeRun(['--import', 'tsx', 'src/cli/main.ts', ...args], env));
+      (samples[`${name}_compiled`] ??= []).push(await timeRun(['bin/caisson.js', ...args], env));
+      (samples[`${name}_tsx`] ??= []).push(await timeRun(['--import', 'tsx', 'src/cli/main.ts', ...args], env));
     }
   }
   const out: Record<string, unknown> = { runs: RUNS };
