@@ -60,6 +60,17 @@ export default tseslint.config(
     },
   },
   {
+    // The data plane (worker activities) reaches the database only through the stores the
+    // control plane hands it (control.activities.ts, chain.activities.ts take them as deps).
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['@prisma/client', 'pg', '@electric-sql/pglite'],
+        patterns: [{ group: ['**/db/**', '**/api/**'], message: 'activities import nothing of the database or the api: stores come in as deps' }],
+      }],
+    },
+  },
+  {
     files: ['src/db/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/runtime/**', '@temporalio/*', 'dockerode', '**/api/**'], message: 'db/ knows nothing of Docker or Temporal' }] }],
