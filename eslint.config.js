@@ -44,6 +44,8 @@ export default tseslint.config(
           message: 'no module-level let/var here: workflow modules are shared by every run' },
         { selector: 'Program VariableDeclarator > Literal[regex.flags=/[gy]/]',
           message: 'a g or y regex has state (lastIndex): make it where it is used' },
+        { selector: "CallExpression[callee.name=/^(patched|deprecatePatch)$/] > Literal",
+          message: 'patch ids live in src/workflows/patches.ts (PATCHES), with what their old branch does' },
       ],
     },
   },

@@ -14,6 +14,7 @@ import { CancellationScope, patched, proxyActivities, proxyLocalActivities, work
 import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
 import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
 import { coldContainerName } from '../shared/workflow-values.js';
+import { PATCHES } from './patches.js';
 
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
 
@@ -30,7 +31,7 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     retry: INFRA_RETRY,
   });
   // Runs from before createContainer was local pulled first, then created on the host queue.
-  const localCreate = patched('local-create-container');
+  const localCreate = patched(PATCHES.localCreateContainer);
   let hostTaskQueue = '';
   if (!localCreate) ({ hostTaskQueue } = await local.pullImage({ runtime: spec.runtime }));
 

@@ -46,6 +46,7 @@ import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
 import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 import { runWarmAttempt } from './warm-attempt.js';
+import { PATCHES } from './patches.js';
 
 export const outcomeUpdate = defineUpdate<InvocationOutcomeRecord>(OUTCOME_UPDATE);
 export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>(OUTCOME_QUERY);
@@ -123,7 +124,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       cold: last.cold, endedAt: nowIso(), identity,
     });
     const parent = workflowInfo().parent;
-    if (parent && patched('child-succeeded-signal')) {
+    if (parent && patched(PATCHES.childSucceededSignal)) {
       // A chain step: the chain goes on now; removal and record follow here. Not awaited: the
       // command leaves with this task, whatever the chain does with it.
       void getExternalWorkflowHandle(parent.workflowId, parent.runId)

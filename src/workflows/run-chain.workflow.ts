@@ -26,6 +26,7 @@ import type { PayloadRef } from '../shared/payload-ref.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
 import { effectiveSpec, mapRef, nextContainer, runLimited, stepCalls, stepFunctions, type UnitCall } from './chain-steps.js';
 import { childSucceededSignal, invokeFunction } from './invoke-function.workflow.js';
+import { PATCHES } from './patches.js';
 
 type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
 type StepOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
@@ -61,7 +62,7 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   // step's start (or with the outcome), one activity and one workflow task less per step
   // (chain5 in bench/invoke.bench.ts); the outcome is recorded, and the caller answered, while
   // the last children still remove their containers.
-  const merged = patched('chain-records-merged');
+  const merged = patched(PATCHES.chainRecordsMerged);
   const run = { input, control, outputs, records, finishing, succeeded, merged, pendingFinished: [] as PendingFinished[] };
   /** Records the outcome (after every step record), answers the update, then lets children finish. */
   const settle = async (record: Omit<ChainOutcomeRecord, 'finishedSteps'>) => {
@@ -130,7 +131,7 @@ interface StepRun {
   finishing: Promise<unknown>[];
   /** Children that signalled their success (before completing), by workflow id. */
   succeeded: Map<string, PayloadRef>;
-  /** patched('chain-records-merged'): finished records wait in pendingFinished for the next record. */
+  /** patched(PATCHES.chainRecordsMerged): finished records wait in pendingFinished for the next record. */
   merged: boolean;
   pendingFinished: PendingFinished[];
 }
@@ -158,7 +159,7 @@ async function runStep(run: StepRun): Promise<StepOutcome> {
     run.merged ? { ...base, children, finishedBefore: await takeFinished(run) } : { ...base, children },
   ));
   // Runs from before the overlap awaited the record before starting the children.
-  if (patched('overlap-step-started')) run.records.push(startedRecord);
+  if (patched(PATCHES.overlapStepStarted)) run.records.push(startedRecord);
   else await startedRecord;
 
   const units: Record<string, ChainUnitRecord> = {};

@@ -20,6 +20,7 @@ import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_LOCAL_BOUND_MS, runsWarm } from '../shared/workflow-values.js';
+import { PATCHES } from './patches.js';
 
 /** Re-executing a function that may have run is never right. */
 const NO_RETRY = { maximumAttempts: 1 };
@@ -34,7 +35,7 @@ export function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Pro
   const startToCloseTimeout = queueTimeoutMs + spec.limits.timeoutMs + 120_000;
   const summary = `warm attempt ${attempt}`;
   // Runs from before this patch ran short attempts locally and longer ones as ordinary activities.
-  if (!patched('warm-local-handover')) {
+  if (!patched(PATCHES.warmLocalHandover)) {
     if (legacyLocal(spec)) return proxyLocalActivities<WarmActivities>({ startToCloseTimeout, retry: NO_RETRY, summary }).executeWarm(args);
     return runWarmActivity({ args, taskQueue: taskQueues.data, startToCloseTimeout, summary });
   }
@@ -86,7 +87,7 @@ async function runWarmActivity(opts: {
   args: Parameters<WarmActivities['executeWarm']>[0]; taskQueue: string; startToCloseTimeout: number; summary: string;
 }): Promise<WarmAttemptResult> {
   const { args, taskQueue, startToCloseTimeout, summary } = opts;
-  if (patched('warm-enabled-probe')) {
+  if (patched(PATCHES.warmEnabledProbe)) {
     const probe = proxyLocalActivities<WarmActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
     if (!(await probe.warmEnabled())) return { ran: false, reason: 'warm containers are off on this worker' };
   }
