@@ -15,5 +15,8 @@ step "build: compiling src/ to dist/ (tsc)"
 start=$(date +%s)
 rm -rf dist
 npx --no-install tsc -p tsconfig.build.json
+# tsc emits only what it compiles: the other files under src/ (e.g. temporal/failure-converter.cjs,
+# loaded by path) are copied beside the output.
+(cd src && find . -type f ! -name '*.ts' ! -path './db/generated/*' -exec cp --parents {} ../dist/ \;)
 echo "$stamp" > dist/.stamp
 step "build: done in $(( $(date +%s) - start )) s"
