@@ -62,7 +62,8 @@ it('a warm pool stops starting containers that die while loading', async () => {
   const t1 = Date.now();
   await new Promise((r) => setTimeout(r, 12_000));
   // Without a backoff the pool refilled every second while the version was in use: ~12 starts
-  // here. With it: the invocation's own start, a retry after 1 s, at most one more after 2 s.
-  expect(await warmCreates(t0, Date.now())).toBeLessThanOrEqual(3);
+  // here. With it: a few while the first invocation runs (its own start and infrastructure
+  // reruns, the refill's two tries), none once it has answered.
+  expect(await warmCreates(t0, Date.now())).toBeLessThanOrEqual(5);
   expect(await warmCreates(t1 + 4000, Date.now())).toBe(0);
 });

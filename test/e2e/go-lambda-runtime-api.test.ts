@@ -117,19 +117,22 @@ describe('custom runtimes: a bootstrap speaking the Runtime API with net/http', 
   });
 });
 
+// The build image's Go is 1.27 (Debian forky): a go.mod asking for 1.25 builds with it (a go
+// line is a minimum), and only a newer one would download a toolchain through the module proxy
+// (GOTOOLCHAIN=auto), which serves none newer here; the download was exercised with a Go 1.23 image.
 describe('Go builds resolve what the build toolchain cannot', () => {
-  it('a go.mod asking for go 1.25 gets that toolchain', async () => {
+  it('a go.mod asking for go 1.25 builds with a Go at least that new', async () => {
     const started = Date.now();
     await deployFixture(stack.client, { name: 'go-toolchain', runtime: 'go', convention: 'script', dir: 'go-toolchain' });
     // Not an assertion (speed lives in bench/): the first build downloads the toolchain and compiles its std.
     console.log(`go-toolchain: deployed in ${Date.now() - started} ms`);
     const v = await invoke('go-toolchain', {});
-    expect(v.result).toEqual({ go: expect.stringMatching(/^go1\.25(\.|$)/) });
+    expect(v.result).toEqual({ go: expect.stringMatching(/^go1\.(2[5-9]|[3-9]\d)(\.|$)/) });
   }, 600_000);
 
   it('a main.go without go.mod gets module versions the build toolchain compiles', async () => {
     await deployFixture(stack.client, { name: 'go-nomod', runtime: 'go', convention: 'script', dir: 'go-nomod' });
     const v = await invoke('go-nomod', {});
-    expect(v.result).toEqual({ title: 'Hello World', go: expect.stringMatching(/^go1\.2[0-3](\.|$)/) });
+    expect(v.result).toEqual({ title: 'Hello World', go: expect.stringMatching(/^go1\.\d+(\.|$)/) });
   }, 600_000);
 });
