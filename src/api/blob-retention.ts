@@ -5,9 +5,14 @@ import type { Repositories } from '../db/index.js';
 
 const DAY_MS = 86_400_000;
 
-/** One pass over every blob older than `before`, `batch` candidates at a time; what it deleted. */
+/**
+ * One pass over every blob older than `before`, `batch` (1000) candidates at a time; what it
+ * deleted. Each batch is one DELETE whose "still needed" checks read the invocation, dead-letter
+ * and chain tables (their ref columns carry no index: an index on the hot path's rows for an
+ * hourly sweep would cost more than it saves); an hourly pass usually has one batch.
+ */
 export async function sweepBlobs(input: { db: Pick<Repositories, 'blobs'>; before: Date; batch?: number }): Promise<{ deleted: number; bytes: number }> {
-  const limit = input.batch ?? 500;
+  const limit = input.batch ?? 1000;
   let after: { createdAt: Date; id: string } | undefined;
   let deleted = 0;
   let bytes = 0;

@@ -82,7 +82,7 @@ export function createBlobsRepository(prisma: PrismaClient) {
           WHERE c."endedAt" IS NULL OR c."endedAt" >= ${before}
              OR EXISTS (SELECT 1 FROM "DeadLetter" d WHERE d."invocationId" = c."id" AND d."replayedAs" IS NULL)
         ), gone AS (
-          DELETE FROM "Blob" b WHERE b."id" = ANY(${ids})
+          DELETE FROM "Blob" b WHERE b."id" = ANY(${ids}) AND b."createdAt" < ${before} -- not renewed since the SELECT
             AND NOT EXISTS (SELECT 1 FROM "Invocation" i WHERE i."inputRef" = b."id" AND (i."endedAt" IS NULL OR i."endedAt" >= ${before}))
             AND NOT EXISTS (SELECT 1 FROM "Invocation" i WHERE i."resultRef" = b."id" AND (i."endedAt" IS NULL OR i."endedAt" >= ${before}))
             AND NOT EXISTS (SELECT 1 FROM "DeadLetter" d WHERE d."inputRef" = b."id" AND (d."replayedAs" IS NULL OR d."failedAt" >= ${before}))
