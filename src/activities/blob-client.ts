@@ -3,13 +3,17 @@
 // and the values of the secrets a container is created with (never kept, never logged).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FunctionExecutionError, RuntimeUnavailableError } from '../shared/errors.js';
+import { FunctionExecutionError, QuotaExceededError, RuntimeUnavailableError } from '../shared/errors.js';
 import { LiveVersionSchema, type LiveVersion } from '../shared/types.js';
 
 export interface BlobClient {
   getArtifact(sha256: string): Promise<Buffer>;
   getBlob(id: string): Promise<Buffer>;
-  putBlob(bytes: Buffer): Promise<string>;
+  /**
+   * Stores a large result or log of this invocation (charged to its namespace); throws
+   * QuotaExceededError when that namespace is at its blobBytes quota.
+   */
+  putBlob(bytes: Buffer, invocationId: string): Promise<string>;
   /** Stores a build output by content hash (idempotent); resolves with its sha256. */
   putArtifact(bytes: Buffer): Promise<string>;
   /** The versions not deleted and their artifacts (what the code cache may keep). */
@@ -68,14 +72,15 @@ export function createBlobClient(apiUrl: string, workerToken: string): BlobClien
       }
       return values;
     },
-    async putBlob(bytes) {
+    async putBlob(bytes, invocationId) {
       let res: Response;
       try {
-        res = await fetch(`${apiUrl}/blobs`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', authorization } });
+        res = await fetch(`${apiUrl}/blobs?invocation=${encodeURIComponent(invocationId)}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', authorization } });
       } catch (err) {
         throw new RuntimeUnavailableError(`api at ${apiUrl} unreachable: ${(err as Error).message}`);
       }
-      if (!res.ok) throw new RuntimeUnavailableError(`PUT /blobs answered ${res.status}`);
+      if (res.status === 429) throw quotaRefusal(await res.json().catch(() => null), bytes.length);
+      if (!res.ok) throw new RuntimeUnavailableError(`PUT /blobs answered ${res.status}: ${await res.text().catch(() => '')}`);
       return ((await res.json()) as { id: string }).id;
     },
     async putArtifact(bytes) {
@@ -90,6 +95,16 @@ export function createBlobClient(apiUrl: string, workerToken: string): BlobClien
       return sha256;
     },
   };
+}
+
+const QuotaDetails = z.object({ details: z.object({ namespace: z.string(), quota: z.string(), limit: z.number(), used: z.number() }) });
+
+/** The api's 429 for a blob as the QuotaExceededError it describes. */
+function quotaRefusal(body: unknown, bytes: number): Error {
+  const parsed = QuotaDetails.safeParse(body);
+  if (!parsed.success) return new RuntimeUnavailableError('PUT /blobs answered 429 without its details');
+  const { namespace, quota, limit, used } = parsed.data.details;
+  return new QuotaExceededError({ namespace, quota, limit, used, why: `${used} bytes of blobs stored, this one adds ${bytes}` });
 }
 
 function errorText(body: unknown): string | undefined {

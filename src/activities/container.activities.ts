@@ -27,7 +27,7 @@ import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
 import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
 import { typedActivities } from './to-failure.js';
 import { createWarmHandovers, handoverKey } from './warm-handover.js';
-import { RuntimeUnavailableError } from '../shared/errors.js';
+import { QuotaExceededError, RuntimeUnavailableError } from '../shared/errors.js';
 
 export interface ContainerActivityDeps {
   runtime: ContainerRuntime;
@@ -50,6 +50,12 @@ export interface ContainerActivityDeps {
 }
 
 const GRACE_MS = 2000;
+
+/** A blob refused at the namespace's quota, as a value (the caller decides what it means); any other error is thrown on. */
+function quotaRefusal(err: unknown): QuotaExceededError {
+  if (err instanceof QuotaExceededError) return err;
+  throw err;
+}
 
 /** What one warm attempt runs. */
 interface WarmAttemptInput {
@@ -85,25 +91,32 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     return ready;
   }
 
-  /** Interprets what ran (cold or warm alike) into the attempt's result or typed failure. */
-  async function toAttemptOutcome(spec: FunctionVersionSpec, outcome: ExecutionOutcome, resultFile: ResultFile): Promise<AttemptOutcome> {
+  /**
+   * Interprets what ran (cold or warm alike) into the attempt's result or typed failure. A
+   * large result the namespace's blobBytes quota refuses fails the attempt as InvalidOutput
+   * naming the quota (not retried by default); a large log it refuses is kept inline, cut.
+   */
+  async function toAttemptOutcome(invocationId: string, spec: FunctionVersionSpec, outcome: ExecutionOutcome, resultFile: ResultFile): Promise<AttemptOutcome> {
     const interpreted = interpretOutcome({
       convention: spec.convention, outcome, resultFile, maxResultBytes: deps.limits.resultBytes,
     });
     // In the script convention stdout is the result; keep it as a log too, capped.
     const logs = {
-      stdout: await toRef(recapText(outcome.stdout, deps.limits.logBytes)),
-      stderr: await toRef(outcome.stderr),
+      stdout: await logRef(recapText(outcome.stdout, deps.limits.logBytes), invocationId),
+      stderr: await logRef(outcome.stderr, invocationId),
     };
-    if (interpreted.ok) {
-      return { ok: true, result: await toRef(interpreted.result), logs, durationMs: outcome.durationMs };
+    const result = interpreted.ok ? await toRef(interpreted.result, invocationId).catch(quotaRefusal) : undefined;
+    if (interpreted.ok && !(result instanceof QuotaExceededError)) {
+      return { ok: true, result: result!, logs, durationMs: outcome.durationMs };
     }
+    const failure = interpreted.ok
+      ? { kind: 'InvalidOutput' as const, message: `the result was not stored: ${(result as QuotaExceededError).message}` }
+      : { kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType, ...(interpreted.platform ? { platform: interpreted.platform } : {}) };
     return {
       ok: false,
       failure: {
-        kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType,
+        ...failure,
         stderrTail: outcome.stderr.slice(-2000),
-        ...(interpreted.platform ? { platform: interpreted.platform } : {}),
       },
       logs,
       durationMs: outcome.durationMs,
@@ -138,7 +151,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
         ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal,
       });
-      const outcome = await toAttemptOutcome(spec, run.outcome, run.resultFile);
+      const outcome = await toAttemptOutcome(input.invocationId, spec, run.outcome, run.resultFile);
       reusable = run.reusable && outcome.ok;
       return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
     } finally {
@@ -214,11 +227,19 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     } });
   }
 
-  async function toRef(value: unknown): Promise<PayloadRef> {
+  async function toRef(value: unknown, invocationId: string): Promise<PayloadRef> {
     const text = JSON.stringify(value ?? null);
     if (Buffer.byteLength(text) <= deps.limits.inlineBytes) return { inline: value ?? null };
     const bytes = Buffer.from(text);
-    return { ref: await deps.blobs.putBlob(bytes), sizeBytes: bytes.length };
+    return { ref: await deps.blobs.putBlob(bytes, invocationId), sizeBytes: bytes.length };
+  }
+
+  /** A log; past the namespace's blobBytes quota its tail stays inline (≤ an eighth of the inline size, so its JSON fits), marked. */
+  async function logRef(text: string, invocationId: string): Promise<PayloadRef> {
+    const stored = await toRef(text, invocationId).catch(quotaRefusal);
+    if (!(stored instanceof QuotaExceededError)) return stored;
+    const keep = Math.floor(deps.limits.inlineBytes / 8);
+    return { inline: `[caisson: log cut to its last ${keep} characters of ${text.length}: ${stored.message}]\n${text.slice(-keep)}` };
   }
 
   return typedActivities({
@@ -272,7 +293,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         signal: ctx.cancellationSignal,
       });
       const resultFile = await readResultFile(ioDir, resultFileCapBytes(deps.limits.resultBytes));
-      const attempt = await toAttemptOutcome(spec, outcome, resultFile);
+      const attempt = await toAttemptOutcome(input.invocationId, spec, outcome, resultFile);
       // A failed step is not followed by the next one (a retry prepares again).
       if (input.prepareNext && !attempt.ok) void deps.prepared?.discard(input.prepareNext.containerName);
       return { ...attempt, cold: true, containerId: input.containerId };

@@ -16,13 +16,21 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
     return JSON.parse(bytes.toString('utf8'));
   }
 
-  /** Small values stay inline; big ones become a blob with an id derived from `key`. */
+  /**
+   * Small values stay inline; big ones become a blob with an id derived from `key` (which
+   * starts with the chain invocation's id), charged to the chain's namespace. Not refused at
+   * the blobBytes quota: the chain was admitted, and these values are built from its input and
+   * step outputs, each of which was.
+   */
   async function toRef(value: unknown, key: string): Promise<PayloadRef> {
     const text = JSON.stringify(value ?? null);
     const size = Buffer.byteLength(text);
     if (size <= limits.inlineBytes) return { inline: value ?? null };
     const id = `blob_c${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-    return { ref: await db.blobs.put(Buffer.from(text), { id }), sizeBytes: size };
+    const chainInvocationId = key.split('/', 1)[0]!;
+    const namespace = await db.chains.invocations.namespaceOf(chainInvocationId);
+    if (namespace === null) throw new ValidationError(`chain invocation ${chainInvocationId} is not recorded`);
+    return { ref: await db.blobs.put(Buffer.from(text), { id, namespace }), sizeBytes: size };
   }
 
   const split = (ref: PayloadRef | undefined) =>

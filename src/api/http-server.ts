@@ -1,12 +1,13 @@
 // The api's HTTP surface: tRPC under /trpc, GET /healthz, and the content store that
 // data-plane workers use (they hold no database credentials): GET /artifacts/:sha256,
-// GET /blobs/:id, PUT /blobs, PUT /artifacts/:sha256 (build outputs, verified by hash),
+// GET /blobs/:id, PUT /blobs?invocation=<id> (see putBlob), PUT /artifacts/:sha256 (build outputs, verified by hash),
 // GET /artifacts/live (the live versions and their artifacts: what code caches may keep), and
 // POST /secrets/resolve (the values of a namespace's secrets, to the worker token only: a
 // worker asks when it creates a container that uses them).
 // Every refusal is a 4xx with a JSON message; tRPC calls are bounded first (request-limits.ts).
 // Every request names one of the api's hosts; all but /healthz carry a Bearer key or the
-// worker token, and the content store (not namespaced: content-addressed) is the worker's.
+// worker token, and the content store is the worker's (artifacts are content-addressed; a
+// blob a worker writes is charged to the namespace of the live invocation it names).
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -131,11 +132,7 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (artifact && req.method === 'PUT') return putArtifact(req, res, artifact[1]!, options);
       const blob = /^\/blobs\/([A-Za-z0-9_-]{1,80})$/.exec(path);
       if (blob && req.method === 'GET') return sendBytes(res, await options.db.blobs.get(blob[1]!));
-      if (path === '/blobs' && req.method === 'PUT') {
-        const body = await readBody(req, options.maxBlobBytes);
-        if (!body) return sendJson(res, 413, { error: `blob over ${options.maxBlobBytes} bytes` });
-        return sendJson(res, 200, { id: await options.db.blobs.put(body) });
-      }
+      if (path === '/blobs' && req.method === 'PUT') return putBlob(req, res, url, options);
       sendJson(res, 404, { error: 'not found' });
     };
     route().catch((err: unknown) => {
@@ -167,6 +164,36 @@ async function putArtifact(req: IncomingMessage, res: ServerResponse, sha256: st
   if (actual !== sha256) return sendJson(res, 400, { error: `the body's sha256 is ${actual}, not ${sha256}` });
   await options.db.artifacts.put(body);
   sendJson(res, 200, { sha256 });
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/**
+ * A worker's blob (a large result or log) belongs to the invocation it names
+ * (`?invocation=<id>`): it is charged to that invocation's namespace, and refused unless the
+ * invocation exists and has not ended, so the worker token can store into a namespace only
+ * while an invocation of it runs. Its row, else its run (an api that died before writing the
+ * row: written from the run now). Past the namespace's blobBytes quota: 429 before the body
+ * is kept.
+ */
+async function putBlob(req: IncomingMessage, res: ServerResponse, url: URL, options: HttpServerOptions): Promise<void> {
+  const invocationId = url.searchParams.get('invocation');
+  if (!invocationId || !/^[A-Za-z0-9_.-]{1,300}$/.test(invocationId)) {
+    return afterBody(req, () => sendJson(res, 400, { error: 'PUT /blobs names the invocation it belongs to: ?invocation=<id>' }));
+  }
+  const owner = await options.db.invocations.ownerOf(invocationId)
+    ?? await options.context.invocations.get(invocationId).then((v) => ({ namespace: v.namespace, status: v.status as string }), () => null);
+  if (!owner) return afterBody(req, () => sendJson(res, 404, { error: `no invocation ${invocationId}` }));
+  if (TERMINAL.has(owner.status)) return afterBody(req, () => sendJson(res, 409, { error: `invocation ${invocationId} has ended (${owner.status})` }));
+  const body = await readBody(req, options.maxBlobBytes);
+  if (!body) return sendJson(res, 413, { error: `blob over ${options.maxBlobBytes} bytes` });
+  try {
+    await options.context.quotas.chargeBlob(owner.namespace, body.length);
+  } catch (err) {
+    if (err instanceof QuotaExceededError) return sendJson(res, 429, { error: err.message, code: err.code, details: err.details });
+    throw err;
+  }
+  sendJson(res, 200, { id: await options.db.blobs.put(body, { namespace: owner.namespace }) });
 }
 
 const ResolveSecretsBody = z.object({

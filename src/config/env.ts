@@ -84,10 +84,13 @@ const EnvSchema = z.object({
   CAISSON_QUOTA_VERSIONS: int(10_000),
   CAISSON_QUOTA_CODE_BYTES: int(10 * 1024 * MiB),
   CAISSON_QUOTA_WARM_CONTAINERS: int(32),
+  CAISSON_QUOTA_BLOB_BYTES: int(10 * 1024 * MiB),
   /** How long an invocation beyond its namespace's concurrency quota waits for a slot before its 429. */
   CAISSON_QUOTA_QUEUE_WAIT_MS: int(5000),
   /** Audit events older than this are deleted (hourly sweep); 0 keeps them forever. */
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
+  /** Blobs no live record needs are deleted once older than this (hourly sweep); 0 keeps them forever. */
+  CAISSON_BLOB_RETENTION_DAYS: int(30),
 }).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
   message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
@@ -159,6 +162,8 @@ export interface Config {
   /** Quota defaults of every namespace, and how long an invocation over the concurrency quota waits. */
   quotas: { defaults: Quotas; queueWaitMs: number };
   audit: { retentionDays: number };
+  /** Blobs older than this no live record needs are deleted (0 keeps them). */
+  blobs: { retentionDays: number };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -235,9 +240,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         versions: env.CAISSON_QUOTA_VERSIONS,
         codeBytes: env.CAISSON_QUOTA_CODE_BYTES,
         warmContainers: env.CAISSON_QUOTA_WARM_CONTAINERS,
+        blobBytes: env.CAISSON_QUOTA_BLOB_BYTES,
       },
       queueWaitMs: env.CAISSON_QUOTA_QUEUE_WAIT_MS,
     },
     audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
+    blobs: { retentionDays: env.CAISSON_BLOB_RETENTION_DAYS },
   });
 }

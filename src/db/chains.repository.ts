@@ -204,6 +204,12 @@ function createChainInvocations(prisma: PrismaClient) {
       });
     },
 
+    /** The chain invocation's namespace (null: no such row); what its blobs are charged to. */
+    async namespaceOf(id: string): Promise<string | null> {
+      const row = await prisma.chainInvocation.findUnique({ where: { id }, select: { namespace: true } });
+      return row?.namespace ?? null;
+    },
+
     async get(id: string): Promise<ChainInvocationRow | null> {
       const row = await prisma.chainInvocation.findUnique({
         where: { id }, select: { ...invocationSelect, steps: { select: stepSelect, orderBy: { position: 'asc' } } },

@@ -147,6 +147,11 @@ export function createInvocationsRepository(prisma: PrismaClient) {
   return {
     get,
 
+    /** The invocation's namespace and status (null: no row); what a worker's blob of it is charged to. */
+    async ownerOf(id: string): Promise<{ namespace: string; status: string } | null> {
+      return prisma.invocation.findUnique({ where: { id }, select: { namespace: true, status: true } });
+    },
+
     /**
      * Writes the PENDING row. When the id or (namespace, idempotencyKey) already exists,
      * returns that row with created=false so the caller can compare inputHash.

@@ -11,7 +11,11 @@ export const quotaSelect = {
   versions: true,
   codeBytes: true,
   warmContainers: true,
+  blobBytes: true,
 } satisfies Prisma.QuotaSelect;
+
+/** Quotas stored as BIGINT (bytes). */
+const BIGINT_QUOTAS: ReadonlySet<QuotaName> = new Set(['codeBytes', 'blobBytes']);
 
 type QuotaRow = Prisma.QuotaGetPayload<{ select: typeof quotaSelect }>;
 
@@ -22,8 +26,8 @@ export interface StoredUsage {
 }
 
 function toOverrides(row: QuotaRow): QuotaOverrides {
-  const { codeBytes, ...rest } = row;
-  return { ...rest, codeBytes: codeBytes === null ? null : Number(codeBytes) };
+  const { codeBytes, blobBytes, ...rest } = row;
+  return { ...rest, codeBytes: codeBytes === null ? null : Number(codeBytes), blobBytes: blobBytes === null ? null : Number(blobBytes) };
 }
 
 export function createQuotasRepository(prisma: PrismaClient) {
@@ -38,7 +42,7 @@ export function createQuotasRepository(prisma: PrismaClient) {
       const data: Prisma.QuotaUpdateInput = {};
       for (const [name, value] of Object.entries(overrides) as [QuotaName, number | null | undefined][]) {
         if (value === undefined) continue;
-        (data as Record<string, unknown>)[name] = name === 'codeBytes' && value !== null ? BigInt(value) : value;
+        (data as Record<string, unknown>)[name] = BIGINT_QUOTAS.has(name) && value !== null ? BigInt(value) : value;
       }
       const row = await prisma.quota.upsert({
         where: { namespace },

@@ -1,6 +1,6 @@
 // Per-namespace quotas: their names, the defaults' shape, and the effective value of each
-// (a namespace's override, else the default). Read by the api (admission, deploys,
-// namespace.get/setQuota), the CLI and the worker (warm containers).
+// (a namespace's override, else the default). Read by the api (admission, deploys, blob
+// writes, namespace.get/setQuota), the CLI and the worker (warm containers).
 
 export const QUOTA_NAMES = [
   'concurrentInvocations',
@@ -9,6 +9,7 @@ export const QUOTA_NAMES = [
   'versions',
   'codeBytes',
   'warmContainers',
+  'blobBytes',
 ] as const;
 export type QuotaName = (typeof QUOTA_NAMES)[number];
 
@@ -25,6 +26,7 @@ export const QUOTA_MEANINGS: Record<QuotaName, string> = {
   versions: 'function versions of those functions',
   codeBytes: 'code bytes of those versions (each version counts its artifact)',
   warmContainers: 'warm containers one worker keeps for the namespace',
+  blobBytes: 'bytes of stored payloads, results and logs over the inline size (blobs)',
 };
 
 export function effectiveQuotas(defaults: Quotas, overrides: QuotaOverrides | null | undefined): Quotas {

@@ -26,12 +26,13 @@ async function caisson(args: string[], apiKey = stack.adminKey): Promise<{ code:
 }
 
 it('sets and shows quotas, and lists the change in the audit trail', async () => {
-  const set = await caisson(['namespace', 'set-quota', 'shop', '--concurrency', '7', '--code-bytes', '1m']);
+  const set = await caisson(['namespace', 'set-quota', 'shop', '--concurrency', '7', '--code-bytes', '1m', '--blob-bytes', '2g']);
   expect(set.code, set.text).toBe(0);
   const got = await caisson(['namespace', 'get', 'shop']);
   expect(got.out).toMatchObject({
-    namespace: 'shop', quotas: { concurrentInvocations: 7, codeBytes: 1024 * 1024, invocationsPerMinute: 6000 },
-    overrides: { concurrentInvocations: 7, invocationsPerMinute: null }, usage: { functions: 0, concurrentInvocations: 0 },
+    namespace: 'shop', quotas: { concurrentInvocations: 7, codeBytes: 1024 * 1024, invocationsPerMinute: 6000, blobBytes: 2 * 1024 ** 3 },
+    overrides: { concurrentInvocations: 7, invocationsPerMinute: null, blobBytes: 2 * 1024 ** 3 },
+    usage: { functions: 0, concurrentInvocations: 0, blobBytes: 0 },
   });
   expect((await caisson(['namespace', 'set-quota', 'shop', '--concurrency', 'default'])).code).toBe(0);
   expect((await caisson(['namespace', 'get', 'shop'])).out).toMatchObject({ quotas: { concurrentInvocations: 100 } });

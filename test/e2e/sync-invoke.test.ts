@@ -79,7 +79,7 @@ function callerThatDiesBeforeRecording() {
     db: stack.api.db, temporal: stack.api.temporal, limits: stack.config.limits,
     taskQueues: { control: controlTaskQueue(queue), data: dataTaskQueue(queue) },
     recordOutcome: async () => { throw new Error('the api died before writing the record'); },
-    quotas: { admit: async () => ({ release() {} }), quotasOf: stack.api.quotas.quotasOf },
+    quotas: { admit: async () => ({ release() {} }), quotasOf: stack.api.quotas.quotasOf, chargeBlob: async () => {} },
   });
 }
 

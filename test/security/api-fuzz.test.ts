@@ -128,7 +128,8 @@ function rawCases(): Case[] {
     ...['/', '/nope', '/artifacts/xyz', `/artifacts/${'0'.repeat(64)}`, '/blobs/nope', '/blobs/../etc/passwd', '/healthz/x'].map((path) => ({ what: `GET ${path}`, method: 'GET', path })),
     { what: 'POST /healthz', method: 'POST', path: '/healthz', body: '{}' },
     { what: 'PUT an artifact under the wrong hash', method: 'PUT', path: `/artifacts/${'0'.repeat(64)}`, body: 'not these bytes' },
-    { what: 'PUT a blob over its limit', method: 'PUT', path: '/blobs', body: 'b'.repeat(CODE_BYTES * 3) },
+    { what: 'PUT a large blob naming no invocation', method: 'PUT', path: '/blobs', body: 'b'.repeat(CODE_BYTES * 3) },
+    { what: 'PUT a blob of an unknown invocation', method: 'PUT', path: `/blobs?invocation=inv_${'0'.repeat(32)}`, body: 'b' },
     { what: 'DELETE /blobs', method: 'DELETE', path: '/blobs' },
     // Giant batches, and a batch that is not one.
     { what: 'a batch of 11', method: 'GET', path: `/trpc/${Array(11).fill('functions.list').join(',')}?batch=1&input={}` },

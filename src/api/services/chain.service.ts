@@ -23,7 +23,7 @@ export interface ChainServiceDeps {
   taskQueues: TaskQueues;
   limits: { payloadBytes: number; inlineBytes: number };
   /** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
-  quotas: Pick<QuotaService, 'admitWhile' | 'quotasOf'>;
+  quotas: Pick<QuotaService, 'admitWhile' | 'quotasOf' | 'chargeBlob'>;
 }
 
 export interface ChainVersionView {
@@ -128,8 +128,9 @@ export function createChainService(deps: ChainServiceDeps) {
     if (bytes > limits.payloadBytes) throw new LimitExceededError('payload', bytes, limits.payloadBytes);
     const id = newInvocationId();
     const payload = await deps.quotas.admitWhile(req.namespace, async () => {
-      const stored: PayloadRef = bytes > limits.inlineBytes ? { ref: await db.blobs.put(Buffer.from(text)), sizeBytes: bytes } : { inline: req.input ?? null };
-      const large = !('inline' in stored);
+      const large = bytes > limits.inlineBytes;
+      if (large) await deps.quotas.chargeBlob(req.namespace, bytes);
+      const stored: PayloadRef = large ? { ref: await db.blobs.put(Buffer.from(text), { namespace: req.namespace }), sizeBytes: bytes } : { inline: req.input ?? null };
       await db.chains.invocations.create({
         id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
         input: large ? undefined : (req.input ?? null), inputRef: large ? (stored as { ref: string }).ref : null, specs: version.specs,

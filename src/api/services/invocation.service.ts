@@ -51,7 +51,7 @@ export interface InvocationServiceDeps {
   /** Writes an invocation's final record (the control store's, shared with the control activities). */
   recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
   /** Admits each new invocation under its namespace's concurrency and rate quotas. */
-  quotas: Pick<QuotaService, 'admit' | 'quotasOf'>;
+  quotas: Pick<QuotaService, 'admit' | 'quotasOf' | 'chargeBlob'>;
   /**
    * The Temporal client shares its (native) connection with a data-plane worker in this
    * process: a start may then ask the server to hand the first workflow task straight to
@@ -125,7 +125,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   /**
    * Resolves the version, checks limits, names the invocation and admits it under the
    * namespace's quotas (the caller releases the admission once the row is written); writes
-   * nothing but a large payload's blob, and that only once admitted.
+   * nothing but a large payload's blob, and that only once admitted and charged to the
+   * namespace's blobBytes quota (past it: 429, nothing stored).
    */
   async function resolveRequest(req: StartRequest & { replayOf?: string }) {
     // Workers cap the namespace's warm containers with the quota the invocation carries.
@@ -141,11 +142,16 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const admission = await deps.quotas.admit(req.namespace);
     const large = payloadBytes > limits.inlineBytes;
     const payload: PayloadRef = large
-      ? { ref: await db.blobs.put(Buffer.from(payloadText)).catch((err: unknown) => { admission.release(false); throw err; }), sizeBytes: payloadBytes }
+      ? { ref: await storePayload(req.namespace, payloadText, payloadBytes).catch((err: unknown) => { admission.release(false); throw err; }), sizeBytes: payloadBytes }
       : { inline: req.payload ?? null };
     const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString() };
     const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
     return { invocationId, rowInput, input, options: workflowOptions(spec, input), admission };
+  }
+
+  async function storePayload(namespace: string, text: string, bytes: number): Promise<string> {
+    await deps.quotas.chargeBlob(namespace, bytes);
+    return db.blobs.put(Buffer.from(text), { namespace });
   }
 
   /** Resolves the request and writes its PENDING row (or finds the key's row: created=false). */

@@ -1,5 +1,6 @@
 // Per-namespace quotas: admission of invocations (concurrency and rate), checks at deploy
-// (functions, versions, code bytes), and namespace.get/setQuota's view.
+// (functions, versions, code bytes), before each blob write (blob bytes), and
+// namespace.get/setQuota's view.
 //
 // Admission counts the namespace's admitted invocations in the database (quotas.repository.ts):
 // every api process reads the same rows, and a crashed process leaves no counter behind.
@@ -17,6 +18,11 @@
 //   it wrote since. For one process that estimate only errs high, and a refusal is always
 //   decided on a fresh count; other api processes' admissions of the last rateCountMs are not
 //   seen, so with several processes the overshoot is at most what they admit in that time.
+// - Blob bytes: a SUM over the namespace's Blob rows (an index-only scan of (namespace,
+//   sizeBytes)); a process sums a namespace at most every blobCountMs (1 s) and adds what it
+//   charged since (errs high); a refusal is always decided on a fresh sum. Other api
+//   processes' writes of the last blobCountMs are not seen: with several processes the
+//   overshoot is at most what they store in that time.
 // A count that is a row too high (a sync success whose record is written just after the
 // answer) only errs on the safe side.
 import type { Repositories } from '../../db/index.js';
@@ -24,7 +30,7 @@ import { QuotaExceededError } from '../../shared/errors.js';
 import { effectiveQuotas, QUOTA_NAMES, type QuotaOverrides, type Quotas } from '../../shared/quotas.js';
 
 export interface QuotaServiceDeps {
-  db: Pick<Repositories, 'quotas'>;
+  db: Pick<Repositories, 'quotas'> & { blobs: Pick<Repositories['blobs'], 'namespaceBytes'> };
   defaults: Quotas;
   /** How long an invocation beyond the concurrency quota waits for a slot before its 429. */
   queueWaitMs: number;
@@ -36,6 +42,8 @@ export interface QuotaServiceDeps {
   rateCountMs?: number;
   /** How long this process trusts its count of a namespace's invocations in flight while below half the quota. */
   inFlightCountMs?: number;
+  /** How long this process trusts its sum of a namespace's blob bytes (plus what it charged since). */
+  blobCountMs?: number;
   /**
    * Frees slots held by rows whose run never started (invocation-recovery.ts); called, at most
    * once a minute per namespace and in the background, when a namespace is refused at its
@@ -80,6 +88,10 @@ export function createQuotaService(deps: QuotaServiceDeps) {
   /** Per namespace: this process's last count of the invocations in flight, and `written` when it began. */
   const inFlightCounts = new Map<string, { at: number; count: number; writtenAt: number }>();
   const inFlightCountMs = deps.inFlightCountMs ?? 100;
+  /** Per namespace: blob bytes this process charged (only grows), and its last sum with `charged` when that sum began. */
+  const charged = new Map<string, number>();
+  const blobSums = new Map<string, { at: number; bytes: number; chargedAt: number }>();
+  const blobCountMs = deps.blobCountMs ?? 1000;
   const reservedOf = (namespace: string) => reserved.get(namespace) ?? 0;
   const writtenOf = (namespace: string) => written.get(namespace) ?? 0;
 
@@ -230,15 +242,51 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     }
   }
 
+  const chargedOf = (namespace: string) => charged.get(namespace) ?? 0;
+
+  async function sumBlobs(namespace: string): Promise<void> {
+    const t = now();
+    const chargedAt = chargedOf(namespace);
+    const bytes = await db.blobs.namespaceBytes(namespace);
+    if (blobSums.size > 10_000) blobSums.clear();
+    blobSums.set(namespace, { at: t, bytes, chargedAt });
+  }
+
+  /**
+   * Charges `bytes` of a new blob to the namespace, or throws QuotaExceededError (429) when it
+   * would take the namespace past its blobBytes quota (decided on a fresh sum); called before
+   * the blob is written. A write that then fails leaves the charge until the next sum (≤ 1 s).
+   */
+  async function chargeBlob(namespace: string, bytes: number): Promise<void> {
+    const quotas = await quotasOf(namespace);
+    for (let recount = false; ; recount = true) {
+      const sum = blobSums.get(namespace);
+      const fresh = recount || !sum || now() - sum.at >= blobCountMs;
+      if (fresh) await sumBlobs(namespace);
+      const counted = blobSums.get(namespace)!;
+      // Nothing awaits from here to the charge: concurrent writes in this process see each other.
+      const used = counted.bytes + (chargedOf(namespace) - counted.chargedAt);
+      if (used + bytes <= quotas.blobBytes) {
+        charged.set(namespace, chargedOf(namespace) + bytes);
+        return;
+      }
+      if (!fresh) continue; // a refusal is decided on a fresh sum
+      throw new QuotaExceededError({
+        namespace, quota: 'blobBytes', limit: quotas.blobBytes, used,
+        why: `${used} bytes of blobs stored, this one adds ${bytes}`,
+      });
+    }
+  }
+
   async function view(namespace: string): Promise<NamespaceView> {
-    const [own, stored, inFlight, recent] = await Promise.all([
+    const [own, stored, inFlight, recent, blobBytes] = await Promise.all([
       db.quotas.get(namespace), db.quotas.storedUsage(namespace), db.quotas.inFlight(namespace),
-      db.quotas.acceptedSince(namespace, new Date(now() - MINUTE_MS)),
+      db.quotas.acceptedSince(namespace, new Date(now() - MINUTE_MS)), db.blobs.namespaceBytes(namespace),
     ]);
     const cleared = Object.fromEntries(QUOTA_NAMES.map((n) => [n, own?.[n] ?? null])) as QuotaOverrides;
     return {
       namespace, quotas: effectiveQuotas(defaults, own), overrides: cleared, defaults,
-      usage: { concurrentInvocations: inFlight, invocationsPerMinute: recent.count, ...stored },
+      usage: { concurrentInvocations: inFlight, invocationsPerMinute: recent.count, ...stored, blobBytes },
     };
   }
 
@@ -248,7 +296,7 @@ export function createQuotaService(deps: QuotaServiceDeps) {
     return view(namespace);
   }
 
-  return { admit, admitWhile, checkDeploy, view, set, quotasOf };
+  return { admit, admitWhile, checkDeploy, chargeBlob, view, set, quotasOf };
 }
 
 export type QuotaService = ReturnType<typeof createQuotaService>;

@@ -14,15 +14,20 @@ const FLAGS: Record<QuotaName, string> = {
   versions: 'versions',
   codeBytes: 'code-bytes',
   warmContainers: 'warm-containers',
+  blobBytes: 'blob-bytes',
 };
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-/** A flag's value: a count (code bytes may end in k, m or g), or `default` to clear the override. */
+/** Flags whose value is a size: it may end in k, m or g. */
+const SIZE_FLAGS: ReadonlySet<string> = new Set(['code-bytes', 'blob-bytes']);
+
+/** A flag's value: a count (sizes may end in k, m or g), or `default` to clear the override. */
 export function quotaValue(flag: string, value: string): number | null {
   if (value === 'default') return null;
   const m = /^(\d+)([kmg]?)i?b?$/i.exec(value);
-  if (!m || (m[2] && flag !== 'code-bytes')) throw new Error(`--${flag} takes a whole number${flag === 'code-bytes' ? ' (k, m, g allowed)' : ''} or 'default'`);
+  const size = SIZE_FLAGS.has(flag);
+  if (!m || (m[2] && !size)) throw new Error(`--${flag} takes a whole number${size ? ' (k, m, g allowed)' : ''} or 'default'`);
   return Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!;
 }
 

@@ -22,6 +22,7 @@ import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
 import { createQuotaService, type QuotaService } from '../../api/services/quota.service.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
+import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
@@ -82,6 +83,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   });
   const audit = createAuditLog({ db, log });
   const stopRetention = startAuditRetention({ db, days: config.audit.retentionDays, log });
+  const stopBlobRetention = startBlobRetention({ db, days: config.blobs.retentionDays, log });
   const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets, quotas });
   const controlStore = createControlStore(db);
   const invocations = createInvocationService({
@@ -171,6 +173,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     done,
     async stop() {
       stopRetention();
+      stopBlobRetention();
       shutdownQuietly(controlWorker);
       await done.catch(() => undefined);
       await new Promise((r) => server.close(r));

@@ -185,12 +185,22 @@ describe.each(TARGETS)('repositories on %s', (kind) => {
     });
 
     it('stores blobs by id; a given id is written once', async () => {
-      const id = await repos.blobs.put(Buffer.from('{"big":true}'));
+      const id = await repos.blobs.put(Buffer.from('{"big":true}'), { namespace: 'default' });
       expect((await repos.blobs.get(id))?.toString()).toBe('{"big":true}');
-      expect(await repos.blobs.put(Buffer.from('first'), { id: 'blob_fixed' })).toBe('blob_fixed');
-      expect(await repos.blobs.put(Buffer.from('second'), { id: 'blob_fixed' })).toBe('blob_fixed');
+      expect(await repos.blobs.put(Buffer.from('first'), { id: 'blob_fixed', namespace: 'default' })).toBe('blob_fixed');
+      expect(await repos.blobs.put(Buffer.from('second'), { id: 'blob_fixed', namespace: 'other' })).toBe('blob_fixed');
       expect((await repos.blobs.get('blob_fixed'))?.toString()).toBe('first');
       expect(await repos.blobs.get('blob_nope')).toBeNull();
+    });
+
+    it("sums a namespace's blob bytes; unattributed blobs count for none", async () => {
+      const ns = 'blobsum';
+      await repos.blobs.put(Buffer.alloc(100), { namespace: ns });
+      await repos.blobs.put(Buffer.alloc(23), { namespace: ns });
+      await repos.blobs.put(Buffer.alloc(7), { namespace: 'blobsum-other' });
+      await target.db.prisma.blob.create({ data: { id: 'blob_unattributed', bytes: new Uint8Array(50), sizeBytes: 50 } });
+      expect(await repos.blobs.namespaceBytes(ns)).toBe(123);
+      expect(await repos.blobs.namespaceBytes('blobsum-none')).toBe(0);
     });
   });
 

@@ -105,16 +105,18 @@ describe('CLI parsers', () => {
     ['concurrency', 'default', null],
     ['code-bytes', '512m', 512 * 1024 ** 2],
     ['code-bytes', '2GiB', 2 * 1024 ** 3],
+    ['blob-bytes', '10g', 10 * 1024 ** 3],
+    ['blob-bytes', 'default', null],
   ])('--%s %s', (flag, value, expected) => {
     expect(quotaValue(flag, value)).toBe(expected);
   });
-  it.each([['concurrency', '10m'], ['per-minute', '-1'], ['functions', 'many']])('refuses --%s %s', (flag, value) => {
+  it.each([['concurrency', '10m'], ['per-minute', '-1'], ['functions', 'many'], ['blob-bytes', '1t']])('refuses --%s %s', (flag, value) => {
     expect(() => quotaValue(flag, value)).toThrow(`--${flag}`);
   });
 });
 
 describe('effectiveQuotas', () => {
-  const defaults: Quotas = { concurrentInvocations: 100, invocationsPerMinute: 6000, functions: 1000, versions: 10_000, codeBytes: 1e10, warmContainers: 32 };
+  const defaults: Quotas = { concurrentInvocations: 100, invocationsPerMinute: 6000, functions: 1000, versions: 10_000, codeBytes: 1e10, warmContainers: 32, blobBytes: 1e10 };
   it('takes an override, and the default where it is null or absent; 0 is an override', () => {
     expect(effectiveQuotas(defaults, { concurrentInvocations: 1, functions: null, warmContainers: 0 }))
       .toEqual({ ...defaults, concurrentInvocations: 1, warmContainers: 0 });

@@ -1,13 +1,14 @@
 // Admission under the concurrency and rate quotas, with a fake repository standing for the
 // database's rows: concurrent requests to one process never overshoot, a request over the
 // concurrency quota waits for a slot then gets the 429, the rate quota refuses at once on a
-// fresh count, and the last minute is counted at most once per rateCountMs.
+// fresh count, and the last minute is counted at most once per rateCountMs; blob bytes are
+// charged against a sum taken at most once per blobCountMs, and refused on a fresh one.
 import { describe, expect, it } from 'vitest';
 import { createQuotaService } from '../../../src/api/services/quota.service.js';
 import { QuotaExceededError } from '../../../src/shared/errors.js';
 import type { Quotas } from '../../../src/shared/quotas.js';
 
-const defaults: Quotas = { concurrentInvocations: 2, invocationsPerMinute: 1000, functions: 10, versions: 10, codeBytes: 1000, warmContainers: 4 };
+const defaults: Quotas = { concurrentInvocations: 2, invocationsPerMinute: 1000, functions: 10, versions: 10, codeBytes: 1000, warmContainers: 4, blobBytes: 1000 };
 
 function fake(rows = { inFlight: 0, lastMinute: 0 }) {
   const calls = { acceptedSince: 0, inFlight: 0 };
@@ -120,5 +121,56 @@ describe('rate quota', () => {
     await quotas.admitWhile('ns', write);
     rows.lastMinute = 0; // both left the window: the cached estimate errs high, the fresh count admits
     (await quotas.admit('ns')).release(true);
+  });
+});
+
+describe('blob bytes quota', () => {
+  /** Blob rows per namespace; `store` charges then writes, as the api does. */
+  function blobs(initial: Record<string, number>, options: { blobCountMs?: number; now?: () => number; blobBytes?: number } = {}) {
+    const rows = new Map(Object.entries(initial));
+    const state = { sums: 0 };
+    const db = {
+      quotas: { get: async () => null },
+      blobs: { namespaceBytes: async (ns: string) => { state.sums++; return rows.get(ns) ?? 0; } },
+    } as never;
+    const quotas = createQuotaService({
+      db, defaults: { ...defaults, blobBytes: options.blobBytes ?? 1000 }, queueWaitMs: 0,
+      ...(options.blobCountMs ? { blobCountMs: options.blobCountMs } : {}), ...(options.now ? { now: options.now } : {}),
+    });
+    const store = async (ns: string, bytes: number) => {
+      await quotas.chargeBlob(ns, bytes);
+      rows.set(ns, (rows.get(ns) ?? 0) + bytes);
+    };
+    return { rows, state, store };
+  }
+
+  it('charges writes up to the quota, then refuses naming it', async () => {
+    const { store } = blobs({ ns: 900 });
+    await store('ns', 60);
+    const refused = await refusal(store('ns', 60));
+    expect(refused?.code).toBe('QUOTA_EXCEEDED');
+    expect(refused?.details).toMatchObject({ quota: 'blobBytes', limit: 1000, used: 960, namespace: 'ns' });
+    expect(refused?.message).toContain("namespace 'ns' is at its quota blobBytes = 1000");
+    await store('ns', 40); // exactly at the quota is allowed
+  });
+
+  it('sums at most once per blobCountMs, and decides a refusal on a fresh sum', async () => {
+    let t = 0;
+    const { rows, state, store } = blobs({}, { blobCountMs: 1000, now: () => t });
+    for (let i = 0; i < 5; i++) await store('ns', 100);
+    expect(state.sums).toBe(1);
+    rows.set('ns', 100); // blobs were deleted meanwhile: the fresh sum admits what the estimate (500 + 600) would not
+    await store('ns', 600);
+    expect(state.sums).toBe(2);
+    t += 1000;
+    await store('ns', 1);
+    expect(state.sums).toBe(3);
+  });
+
+  it('counts each namespace on its own', async () => {
+    const { store } = blobs({ a: 1000 }, { blobBytes: 2000 });
+    await store('a', 1000);
+    expect(await refusal(store('a', 1))).toBeInstanceOf(QuotaExceededError);
+    await store('b', 2000);
   });
 });
