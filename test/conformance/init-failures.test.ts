@@ -31,6 +31,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+it('the function says its latest version fails while loading; a healthy one says nothing', async () => {
+  await stack.client.invocations.invoke.mutate({ function: 'py-init-import-warm', payload: {}, waitMs: 60_000 });
+  const f = await stack.client.functions.get.query({ name: 'py-init-import-warm' });
+  expect(f?.state.initFailure).toMatchObject({ errorType: 'Runtime.ImportModuleError', message: expect.stringContaining("No module named 'not_a_module'") });
+  await deployFixture(stack.client, { dir: 'err-py-lambda', name: 'healthy', runtime: 'python', convention: 'lambda', root });
+  await stack.client.invocations.invoke.mutate({ function: 'healthy', payload: { name: 'x' }, waitMs: 60_000 });
+  expect((await stack.client.functions.get.query({ name: 'healthy' }))?.state).toEqual({});
+});
+
 describe.each(cases)('$dir', (c) => {
   it.each(isolations)('%s path: FunctionError naming the init failure', async (isolation) => {
     const r = await stack.client.invocations.invoke.mutate({ function: `${c.dir}-${isolation}`, payload: {}, waitMs: 60_000 });

@@ -10,8 +10,8 @@ let stack: TestStack;
 
 const paths = ['warm', 'fresh'] as const;
 const runtimes = [
-  { runtime: 'python', heavy: 'py-heavy-log', timeout: 'py-print-timeout' },
-  { runtime: 'node', heavy: 'node-heavy-log', timeout: 'node-print-timeout' },
+  { runtime: 'python', heavy: 'py-heavy-log', timeout: 'py-print-timeout', oom: 'py-print-oom' },
+  { runtime: 'node', heavy: 'node-heavy-log', timeout: 'node-print-timeout', oom: 'node-print-oom' },
 ] as const;
 const cases = paths.flatMap((isolation) => runtimes.map((r) => ({ ...r, isolation })));
 
@@ -22,6 +22,7 @@ beforeAll(async () => {
     deployFixture(stack.client, { dir: c.heavy, name: `${c.heavy}-${c.isolation}`, runtime: c.runtime, convention: 'lambda', warm: { isolation: c.isolation }, root, timeoutMs: 30_000 }),
     ...(c.runtime === 'node' ? [deployFixture(stack.client, { dir: 'node-heavy-console', name: `node-heavy-console-${c.isolation}`, runtime: 'node', convention: 'lambda', warm: { isolation: c.isolation }, root, timeoutMs: 30_000 })] : []),
     deployFixture(stack.client, { dir: c.timeout, name: `${c.timeout}-${c.isolation}`, runtime: c.runtime, convention: 'lambda', warm: { isolation: c.isolation }, root, timeoutMs: 1500 }),
+    deployFixture(stack.client, { dir: c.oom, name: `${c.oom}-${c.isolation}`, runtime: c.runtime, convention: 'lambda', warm: { isolation: c.isolation }, root, timeoutMs: 20_000 }),
   ]));
 }, 300_000);
 
@@ -34,6 +35,12 @@ describe.each(cases)('$runtime, $isolation path', (c) => {
     const r = await stack.client.invocations.invoke.mutate({ function: `${c.timeout}-${c.isolation}`, payload: {}, waitMs: 60_000 });
     expect(r).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionTimeout' } });
     expect(r.logs.stdout).toContain('printed before the timeout');
+  });
+
+  it('keeps the lines printed before an OOM kill', async () => {
+    const r = await stack.client.invocations.invoke.mutate({ function: `${c.oom}-${c.isolation}`, payload: {}, waitMs: 60_000 });
+    expect(r).toMatchObject({ status: 'FAILED', error: { kind: 'FunctionOOM' } });
+    expect(r.logs.stdout).toContain('printed before the OOM kill');
   });
 
   it('logs 12 MB with 128 MB of memory: succeeds, the log capped, every dropped byte counted', async () => {

@@ -8,6 +8,7 @@ import { NotFoundError } from '../../shared/errors.js';
 import { roleAllows } from '../../shared/roles.js';
 import type { FunctionVersionRecord } from '../../db/index.js';
 import type { SecretRef } from '../../shared/secrets.js';
+import { versionState } from '../services/version-state.js';
 
 /** A version as answered: env values null unless the caller may deploy. */
 export type FunctionVersionView = Omit<FunctionVersionRecord, 'env'> & { env: Record<string, string | null>; envRedacted: boolean };
@@ -29,8 +30,11 @@ export const functionsRouter = router({
   get: procedure('read').input(FunctionRefInput).use(inNamespace).query(async ({ ctx, input }) => {
     const summary = await ctx.db.functions.get(input.namespace, input.name);
     if (!summary) return null;
-    const latest = await ctx.db.functions.getVersionSpec(input.namespace, input.name, summary.latestVersion).catch(() => undefined);
-    return { ...summary, secrets: latest?.secrets ?? ([] as SecretRef[]) };
+    const [latest, state] = await Promise.all([
+      ctx.db.functions.getVersionSpec(input.namespace, input.name, summary.latestVersion).catch(() => undefined),
+      versionState(ctx.db, { namespace: input.namespace, name: input.name, version: summary.latestVersion }),
+    ]);
+    return { ...summary, secrets: latest?.secrets ?? ([] as SecretRef[]), state };
   }),
   list: procedure('read').input(ListInput).use(inNamespace).query(({ ctx, input }) => ctx.db.functions.list(input)),
   versions: procedure('read')
