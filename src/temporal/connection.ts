@@ -21,7 +21,8 @@ export function connectWorker(target: TemporalTarget): Promise<NativeConnection>
 
 /** Registers Caisson's search attributes on a server that lacks them (production servers). */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
-  const wanted = { CaissonFunction: 2, CaissonVersion: 3, CaissonNamespace: 2 }; // KEYWORD=2, INT=3
+  // KEYWORD=2, INT=3
+  const wanted = { CaissonFunction: 2, CaissonVersion: 3, CaissonNamespace: 2, CaissonOutcome: 2, CaissonStart: 2 };
   const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.fromEntries(
     Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))),

@@ -4,10 +4,16 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const CaissonFunction = defineSearchAttributeKey('CaissonFunction', SearchAttributeType.KEYWORD);
 export const CaissonVersion = defineSearchAttributeKey('CaissonVersion', SearchAttributeType.INT);
 export const CaissonNamespace = defineSearchAttributeKey('CaissonNamespace', SearchAttributeType.KEYWORD);
+/** Set when an invocation ends: Succeeded, Cancelled, or its failure kind (FunctionTimeout, …). */
+export const CaissonOutcome = defineSearchAttributeKey('CaissonOutcome', SearchAttributeType.KEYWORD);
+/** Set when an invocation ends: how its last attempt started, cold or warm (absent: none ran). */
+export const CaissonStart = defineSearchAttributeKey('CaissonStart', SearchAttributeType.KEYWORD);
 
 /** As `temporal server start-dev --search-attribute` arguments. */
 export const SEARCH_ATTRIBUTE_FLAGS = [
   'CaissonFunction=Keyword',
   'CaissonVersion=Int',
   'CaissonNamespace=Keyword',
+  'CaissonOutcome=Keyword',
+  'CaissonStart=Keyword',
 ].flatMap((s) => ['--search-attribute', s]);
