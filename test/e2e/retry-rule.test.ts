@@ -8,6 +8,7 @@ import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { waitFor } from '../support/containers.js';
+import { runCli } from '../support/cli.js';
 import { CaissonOutcome, CaissonStart } from '../../src/temporal/search-attributes.js';
 
 const docker = createDockerRuntime({});
@@ -68,6 +69,20 @@ describe('retries of synchronous and asynchronous invocations', () => {
     expect(versions.map((s) => s.retryPolicySet)).toEqual([true, true]);
     const plain = await stack.client.functions.versions.query({ name: 'plain' });
     expect(plain[0]!.retryPolicySet).toBeUndefined();
+  });
+});
+
+describe('caisson invoke --retry', () => {
+  /** The attempts the CLI's --json answer reports (its output when it has none). */
+  const attempts = async (fn: string, ...flags: string[]) => {
+    const r = await runCli(['invoke', fn, JSON.stringify(failing), ...flags], { apiUrl: stack.api.url, home: stack.config.home, apiKey: stack.adminKey });
+    return (r.out as { attempts?: number } | undefined)?.attempts ?? r.text;
+  };
+
+  it('no flag: one attempt; --retry 2: two; --no-retry on a version whose policy was given: one', async () => {
+    expect(await attempts('plain')).toBe(1);
+    expect(await attempts('plain', '--retry', '2')).toBe(2);
+    expect(await attempts('given', '--no-retry')).toBe(1);
   });
 });
 
