@@ -4,6 +4,7 @@ import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOC
 import { envProblems } from '../shared/function-env.js';
 import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 import { SecretRefsSchema } from '../shared/secrets.js';
+import { InvocationRetrySchema } from '../shared/retry-rule.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -66,6 +67,8 @@ export const StartInvocationInput = z.object({
   version: VersionSelector,
   payload: z.unknown().default(null),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Retries of this invocation (src/shared/retry-rule.ts): true, false, or fields of the version's policy. */
+  retry: InvocationRetrySchema.optional(),
 });
 export const InvokeInput = StartInvocationInput.extend({
   /** How long to wait for the result before answering with the id and status. */

@@ -28,6 +28,8 @@ export interface NewVersionInput {
   limits: Limits;
   env: Record<string, string>;
   retryPolicy: RetryPolicy;
+  /** Whether a deploy gave the retry policy (see FunctionVersionSpec.retryPolicySet). */
+  retryPolicySet?: boolean;
   /** Warm pool settings; absent: the defaults. */
   warm?: WarmSettings;
   /** Secrets the version uses (names only); absent or empty: none. */
@@ -84,6 +86,7 @@ export const functionVersionSelect = {
   network: true,
   env: true,
   retryPolicy: true,
+  retryPolicySet: true,
   warm: true,
   secrets: true,
   createdAt: true,
@@ -125,6 +128,7 @@ function toVersionRecord(row: VersionRow): FunctionVersionRecord {
     limits: { timeoutMs: row.timeoutMs, memoryMb: row.memoryMb, cpus: row.cpus, network: row.network },
     env: row.env as Record<string, string>,
     retryPolicy: row.retryPolicy as RetryPolicy,
+    ...(row.retryPolicySet ? { retryPolicySet: true } : {}),
     ...(row.warm !== null ? { warm: row.warm as WarmSettings } : {}),
     ...(Array.isArray(row.secrets) && row.secrets.length > 0 ? { secrets: row.secrets as unknown as SecretRef[] } : {}),
     createdAt: toIso(row.createdAt),
@@ -166,6 +170,7 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
       network: input.limits.network,
       env: input.env,
       retryPolicy: input.retryPolicy,
+      retryPolicySet: input.retryPolicySet === true,
       ...(input.warm ? { warm: input.warm } : {}),
       ...(input.secrets?.length ? { secrets: input.secrets } : {}),
     },

@@ -111,6 +111,12 @@ export interface FunctionVersionSpec {
   limits: Limits;
   env: Record<string, string>;
   retryPolicy: RetryPolicy;
+  /**
+   * true when a deploy gave the retry policy (any field, on this version or inherited):
+   * a synchronous invoke then retries per it. Absent or false: defaults only, and a
+   * synchronous invoke runs one attempt (src/shared/retry-rule.ts).
+   */
+  retryPolicySet?: boolean;
   /** Absent on versions deployed before warm pools: the defaults apply. */
   warm?: WarmSettings;
   /** The secrets the version uses, by name (their values never travel with the spec); absent: none. */

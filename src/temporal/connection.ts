@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFor } from './payload-codec.js';
+import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes.js';
 
 export interface TemporalTarget {
   address: string;
@@ -21,7 +22,7 @@ export function connectWorker(target: TemporalTarget): Promise<NativeConnection>
 
 /** Registers Caisson's search attributes on a server that lacks them (production servers). */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
-  const wanted = { CaissonFunction: 2, CaissonVersion: 3, CaissonNamespace: 2 }; // KEYWORD=2, INT=3
+  const wanted = SEARCH_ATTRIBUTE_TYPES;
   const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.fromEntries(
     Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))),

@@ -26,8 +26,10 @@ import {
   setHandler,
   sleep,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AttemptActivities } from '../activities/attempt.activities.js';
 import type { ControlActivities, InvocationOutcomeRecord } from '../activities/control.activities.js';
 import {
   CHILD_SUCCEEDED_SIGNAL,
@@ -43,6 +45,7 @@ import {
 } from '../shared/invocation.js';
 import type { AttemptRecord } from '../shared/types.js';
 import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
+import { CaissonOutcome, CaissonStart } from '../temporal/search-attributes.js';
 import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 import { runWarmAttempt } from './warm-attempt.js';
@@ -67,6 +70,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
   /** The outcome is known: answers the update; the workflow then ends once no handler is left. */
   const settle = (record: InvocationOutcomeRecord) => {
     final = record;
+    showOutcome(record);
     return record;
   };
   const control = proxyActivities<ControlActivities>({
@@ -75,7 +79,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
     retry: { initialInterval: '500ms', maximumInterval: '10s' }, // the record must land: unbounded
   });
   const attempts: AttemptRecord[] = [];
-  /** Container removals still under way; awaited together with the final record. */
+  /** Container removals (and failed attempts' history entries) still under way; awaited together with the final record. */
   const removals: Promise<void>[] = [];
   let last: AttemptOutcome | undefined;
   let infraReruns = 0;
@@ -101,6 +105,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       attempts.push(attemptRecord(attempt, startedAt, endedAt, outcome));
       // Shown in the Web UI: whether the attempt ran warm, and in which container.
       upsertMemo({ cold: outcome.cold ?? true, containerId: outcome.containerId ?? null });
+      if (!outcome.ok) removals.push(showFailedAttempt(input, attempt, outcome.failure));
       if (outcome.ok || !shouldRetry(spec.retryPolicy, outcome.failure.kind, attempt)) break;
       attempt++;
       await sleep(backoffMs(spec.retryPolicy, attempt));
@@ -195,6 +200,29 @@ async function runAttemptOrInfraFailure(
 }
 
 const nowIso = () => new Date(Date.now()).toISOString();
+
+/**
+ * A function's failed attempt, as a failed activity in the history, so the Web UI draws it
+ * red (src/activities/attempt.activities.ts). Not awaited here: it overlaps the backoff, or
+ * the dead letter and record; it never rejects. Only failed attempts pay for it.
+ */
+function showFailedAttempt(input: InvokeFunctionInput, attempt: number, failure: AttemptFailure): Promise<void> {
+  if (!patched(PATCHES.outcomeVisibility)) return Promise.resolve();
+  return proxyActivities<AttemptActivities>({
+    taskQueue: input.taskQueues.data, // this workflow's own queue: dispatched eagerly to this worker
+    scheduleToCloseTimeout: '30s', retry: { maximumAttempts: 1 }, summary: `attempt ${attempt}: ${failure.kind}`,
+  }).recordFailedAttempt({ attempt, kind: failure.kind, message: failure.message }).catch(() => undefined);
+}
+
+/** CaissonOutcome and CaissonStart, so the Web UI (and the list api) can filter on them. */
+function showOutcome(record: InvocationOutcomeRecord): void {
+  if (!patched(PATCHES.outcomeVisibility)) return;
+  const outcome = record.status === 'SUCCEEDED' ? 'Succeeded' : (record.failure?.kind ?? 'Cancelled');
+  upsertSearchAttributes([
+    { key: CaissonOutcome, value: outcome },
+    ...(record.cold === undefined ? [] : [{ key: CaissonStart, value: record.cold ? 'cold' : 'warm' }]),
+  ]);
+}
 
 function infraFailure(message: string): AttemptOutcome {
   const empty = { inline: '' };

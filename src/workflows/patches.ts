@@ -16,4 +16,6 @@ export const PATCHES = {
   warmLocalHandover: 'warm-local-handover',
   /** Old: a chain step's parent learnt of its success when the child workflow closed. New: a signal as soon as the result is known. */
   childSucceededSignal: 'child-succeeded-signal',
+  /** Old: a failed attempt showed only as a completed activity, and no CaissonOutcome / CaissonStart. New: a failing recordFailedAttempt activity per failed attempt, and both search attributes set with the outcome. */
+  outcomeVisibility: 'outcome-visibility',
 } as const;

@@ -79,12 +79,13 @@ describe('payload encryption', () => {
     expect(v.result).toEqual({ len: s.length });
   });
 
-  it('search attributes hold the function, version and namespace only; the memo is encrypted', async () => {
+  it('search attributes hold the function, version, namespace, outcome and start only; the memo is encrypted', async () => {
     const v = await stack.client.invocations.invoke.mutate({ function: 'enc', payload: { op: 'echo', m: PAYLOAD_MARKER } });
     const description = await stack.api.temporal.workflow.getHandle(v.id).describe();
     const fields = description.raw.workflowExecutionInfo?.searchAttributes?.indexedFields ?? {};
     // BuildIds and TemporalChangeVersion are the server's and the SDK's own (build ids, patch ids).
-    expect(Object.keys(fields).filter((k) => k !== 'BuildIds' && k !== 'TemporalChangeVersion').sort()).toEqual(['CaissonFunction', 'CaissonNamespace', 'CaissonVersion']);
+    expect(Object.keys(fields).filter((k) => k !== 'BuildIds' && k !== 'TemporalChangeVersion').sort())
+      .toEqual(['CaissonFunction', 'CaissonNamespace', 'CaissonOutcome', 'CaissonStart', 'CaissonVersion']);
     expect(Object.values(fields).some((p) => leaks(Buffer.from(p.data ?? []).toString(), PAYLOAD_MARKER))).toBe(false);
     // The memo (whether the attempt was cold, its container id) goes through the codec like any payload.
     const memo = description.raw.workflowExecutionInfo?.memo?.fields ?? {};

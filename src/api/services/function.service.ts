@@ -84,6 +84,8 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
       limits: versionLimits,
       env,
       retryPolicy: RetryPolicySchema.parse({ ...previous?.retryPolicy, ...input.retryPolicy }),
+      // Given now or by an earlier deploy (the policy is inherited): sync invokes retry per it.
+      ...(previous?.retryPolicySet || hasFields(input.retryPolicy) ? { retryPolicySet: true } : {}),
       warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
       ...(secretRefs.length > 0 ? { secrets: secretRefs } : {}),
     };
@@ -163,6 +165,8 @@ function assertWorkersCanGive(asked: Limits, max: FunctionServiceDeps['limits'])
     throw new ValidationError(`limits.memoryMb: ${asked.memoryMb} is more than a worker can give a function (at most ${max.functionMemoryMb})`, 'limits.memoryMb');
   }
 }
+
+const hasFields = (o: object | undefined): boolean => o !== undefined && Object.values(o).some((v) => v !== undefined);
 
 /** A secret's env var may not also be a plain env var: which value wins would be a guess. */
 function assertNoEnvClash(refs: readonly SecretRef[], env: Record<string, string>): void {

@@ -36,6 +36,7 @@ import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
 import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
 import { runsWarm } from '../../shared/workflow-values.js';
+import { invocationRetryPolicy, type InvocationRetry } from '../../shared/retry-rule.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
 import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
@@ -73,6 +74,8 @@ export interface StartRequest {
   version: number | 'latest';
   payload: unknown;
   idempotencyKey?: string;
+  /** Retries of this invocation; absent: the rule of src/shared/retry-rule.ts. */
+  retry?: InvocationRetry;
 }
 
 export interface InvocationView {
@@ -128,10 +131,13 @@ export function createInvocationService(deps: InvocationServiceDeps) {
    * nothing but a large payload's blob, and that only once admitted and charged to the
    * namespace's blobBytes quota (past it: 429, nothing stored).
    */
-  async function resolveRequest(req: StartRequest & { replayOf?: string }) {
+  async function resolveRequest(req: StartRequest & { replayOf?: string }, sync: boolean) {
     // Workers cap the namespace's warm containers with the quota the invocation carries.
     const [stored, quotas] = await Promise.all([db.functions.getVersionSpec(req.namespace, req.function, req.version), deps.quotas.quotasOf(req.namespace)]);
-    const spec: FunctionVersionSpec = { ...stored, namespaceWarmContainers: quotas.warmContainers };
+    // The run carries the policy this invocation retries under (a sync invoke: one attempt
+    // unless the version's policy was given or the call asks), so workers need no rule of their own.
+    const retryPolicy = invocationRetryPolicy({ spec: stored, sync, retry: req.retry });
+    const spec: FunctionVersionSpec = { ...stored, retryPolicy, namespaceWarmContainers: quotas.warmContainers };
     const payloadText = JSON.stringify(req.payload ?? null);
     const payloadBytes = Buffer.byteLength(payloadText);
     if (payloadBytes > limits.payloadBytes) throw new LimitExceededError('payload', payloadBytes, limits.payloadBytes);
@@ -155,8 +161,8 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   /** Resolves the request and writes its PENDING row (or finds the key's row: created=false). */
-  async function prepare(req: StartRequest & { replayOf?: string }) {
-    const resolved = await resolveRequest(req);
+  async function prepare(req: StartRequest & { replayOf?: string }, sync: boolean) {
+    const resolved = await resolveRequest(req, sync);
     const { row, created } = await db.invocations.create(resolved.rowInput).then(
       (r) => { resolved.admission.release(r.created); return r; },
       (err: unknown) => { resolved.admission.release(false); throw err; },
@@ -199,7 +205,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   async function start(req: StartRequest & { replayOf?: string }): Promise<{ invocationId: string; deduplicated: boolean }> {
-    const { invocationId, created, options } = await prepare(req);
+    const { invocationId, created, options } = await prepare(req, false);
     await startOnce(options);
     return { invocationId, deduplicated: !created };
   }
@@ -208,7 +214,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   async function invoke(req: StartRequest, waitMs: number): Promise<InvocationView> {
     const deadline = Date.now() + waitMs;
     if (!req.idempotencyKey) return invokeNew(req, waitMs, deadline);
-    const { invocationId, row, created, input, options } = await prepare(req);
+    const { invocationId, row, created, input, options } = await prepare(req, true);
     if (!created) {
       await startOnce(options);
       return wait(invocationId, Math.max(0, deadline - Date.now()));
@@ -221,7 +227,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
    * starts. Every write of the outcome waits for that row (never a record under a late PENDING).
    */
   async function invokeNew(req: StartRequest, waitMs: number, deadline: number): Promise<InvocationView> {
-    const { rowInput, input, options, admission } = await resolveRequest(req);
+    const { rowInput, input, options, admission } = await resolveRequest(req, true);
     const written = db.invocations.create(rowInput).then(
       () => undefined,
       // The outcome's record creates the row when it lands; else recovery does (see top).

@@ -33,6 +33,11 @@ function exitCodeFor(v: View): number {
   return v.status === 'SUCCEEDED' ? 0 : v.status === 'RUNNING' || v.status === 'PENDING' ? 2 : 1;
 }
 
+/** `--retry` → true, `--retry 5` → at most 5 attempts, `--no-retry` → false, neither → the default rule. */
+function retryOption(value: unknown): boolean | { maxAttempts: number } | undefined {
+  return typeof value === 'number' ? { maxAttempts: value } : typeof value === 'boolean' ? value : undefined;
+}
+
 export function registerInvokeCommands(program: Command, ctx: Ctx): void {
   program.command('invoke <function> [payload]')
     .description('invoke a function; payload is JSON or @file.json; waits for the result unless --async')
@@ -40,12 +45,14 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
     .option('--async', 'print the invocation id and return at once')
     .option('--idempotency-key <key>', 'the same key never runs the function twice')
     .option('--wait <ms>', 'how long to wait for the result', intFlag, 300_000)
+    .option('--retry [n]', "retry per the function's policy (a sync invoke runs one attempt unless its policy was set); n: at most n attempts", intFlag)
+    .option('--no-retry', 'one attempt, whatever the policy')
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (fn: string, payloadArg: string | undefined, o) => {
       const { client, out } = ctx();
       const input = {
         namespace: o.namespace, function: fn, version: o.version ?? 'latest', payload: await readPayload(payloadArg),
-        idempotencyKey: o.idempotencyKey,
+        idempotencyKey: o.idempotencyKey, retry: retryOption(o.retry),
       } as const;
       if (o.async) {
         const r = await client.invocations.start.mutate(input);

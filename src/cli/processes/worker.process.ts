@@ -7,6 +7,7 @@ import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle 
 import { createBlobClient } from '../../activities/blob-client.js';
 import { createBuildActivities } from '../../activities/build.activities.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
+import { attemptActivities } from '../../activities/attempt.activities.js';
 import type { Config } from '../../config/env.js';
 import { createBuildNetwork } from '../../runtime/build-network.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
@@ -152,7 +153,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
-    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
+    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir,
       network: buildNetwork, limits: build.limits }) },
     // A warm attempt is one activity here; pulls and builds are few.

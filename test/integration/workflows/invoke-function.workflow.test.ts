@@ -17,6 +17,7 @@ import {
   OUTCOME_UPDATE, type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
 } from '../../../src/shared/invocation.js';
 import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
+import { attemptActivities } from '../../../src/activities/attempt.activities.js';
 import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 
 let client: Client;
@@ -57,6 +58,7 @@ async function run(opts: {
   const worker = await Worker.create({
     connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
     activities: {
+      ...attemptActivities,
       pullImage: async () => ({ hostTaskQueue: `${q}-host`, pulled: false }),
       // A local activity of the cold path (histories from before run it on the host queue).
       createContainer: async () => { calls.create++; return { containerId: `c${calls.create}`, hostTaskQueue: `${q}-host` }; },
@@ -179,6 +181,19 @@ describe('invokeFunction', () => {
     const { calls } = await run({ script: () => fail('InvalidOutput'), maxAttempts: 3 });
     expect(calls.execute).toBe(1);
     expect(calls.deadLetters).toHaveLength(1);
+  });
+
+  it('shows each failed attempt as a failed activity, and the outcome and start as search attributes', async () => {
+    const { result, history, workflowId } = await run({ script: (n) => (n < 2 ? fail('FunctionError') : ok('second')), maxAttempts: 2 });
+    await recordOrReplay('failed-attempt-shown', history, workflowId);
+    expect(result.ok).toBe(true);
+    const events = history.events ?? [];
+    const failed = events.flatMap((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type ?? []);
+    expect(failed).toEqual(['FunctionError']);
+    const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(upserted.filter((k) => k.startsWith('Caisson')).sort()).toEqual(['CaissonOutcome', 'CaissonStart']);
+    const attrs = (await client.workflow.getHandle(workflowId).describe()).searchAttributes;
+    expect(attrs).toMatchObject({ CaissonOutcome: ['Succeeded'], CaissonStart: ['cold'] });
   });
 
   it('reruns after an infrastructure failure without counting it as an attempt', async () => {
