@@ -18,7 +18,7 @@ import { interpretOutcome, resultFileCapBytes, type ResultFile } from '../runtim
 import { recapText } from '../runtime/output-capture.js';
 import { warmTarget } from '../runtime/warm-target.js';
 import { imageFor } from '../runtime/images.js';
-import { isInline, type PayloadRef } from '../shared/payload-ref.js';
+import { isInline, toPayloadRef, type PayloadRef } from '../shared/payload-ref.js';
 import type { AttemptOutcome, PrepareContainerRequest, WarmAttemptResult } from '../shared/invocation.js';
 import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
@@ -227,11 +227,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     } });
   }
 
-  async function toRef(value: unknown, invocationId: string): Promise<PayloadRef> {
-    const text = JSON.stringify(value ?? null);
-    if (Buffer.byteLength(text) <= deps.limits.inlineBytes) return { inline: value ?? null };
-    const bytes = Buffer.from(text);
-    return { ref: await deps.blobs.putBlob(bytes, invocationId), sizeBytes: bytes.length };
+  function toRef(value: unknown, invocationId: string): Promise<PayloadRef> {
+    return toPayloadRef(value, deps.limits.inlineBytes, (json) => deps.blobs.putBlob(Buffer.from(json), invocationId));
   }
 
   /** A log; past the namespace's blobBytes quota its tail stays inline (≤ an eighth of the inline size, so its JSON fits), marked. */

@@ -5,7 +5,7 @@ import type { ChainStepFinishedRecord, ChainStore } from '../activities/chain.ac
 import type { Repositories } from '../db/index.js';
 import { evaluateMapping, MappingError, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import { ValidationError } from '../shared/errors.js';
-import { isInline, type PayloadRef } from '../shared/payload-ref.js';
+import { isInline, toPayloadRef, type PayloadRef } from '../shared/payload-ref.js';
 import { FAILURE_KINDS, type FailureKind } from '../shared/types.js';
 
 export function createChainStore(db: Repositories, limits: { inlineBytes: number }): ChainStore {
@@ -22,15 +22,14 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
    * the blobBytes quota: the chain was admitted, and these values are built from its input and
    * step outputs, each of which was.
    */
-  async function toRef(value: unknown, key: string): Promise<PayloadRef> {
-    const text = JSON.stringify(value ?? null);
-    const size = Buffer.byteLength(text);
-    if (size <= limits.inlineBytes) return { inline: value ?? null };
-    const id = `blob_c${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-    const chainInvocationId = key.split('/', 1)[0]!;
-    const namespace = await db.chains.invocations.namespaceOf(chainInvocationId);
-    if (namespace === null) throw new ValidationError(`chain invocation ${chainInvocationId} is not recorded`);
-    return { ref: await db.blobs.put(Buffer.from(text), { id, namespace }), sizeBytes: size };
+  function toRef(value: unknown, key: string): Promise<PayloadRef> {
+    return toPayloadRef(value, limits.inlineBytes, async (json) => {
+      const id = `blob_c${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+      const chainInvocationId = key.split('/', 1)[0]!;
+      const namespace = await db.chains.invocations.namespaceOf(chainInvocationId);
+      if (namespace === null) throw new ValidationError(`chain invocation ${chainInvocationId} is not recorded`);
+      return db.blobs.put(Buffer.from(json), { id, namespace });
+    });
   }
 
   const split = (ref: PayloadRef | undefined) =>

@@ -3,3 +3,14 @@
 export type PayloadRef = { inline: unknown } | { ref: string; sizeBytes: number };
 
 export const isInline = (p: PayloadRef): p is { inline: unknown } => 'inline' in p;
+
+/**
+ * A value as a PayloadRef: inline when its JSON is at most `inlineBytes` bytes, else handed to
+ * `store` as those bytes (the caller's blob store answers the blob's id). The one place the
+ * inline threshold is applied to a value; called outside workflows only.
+ */
+export async function toPayloadRef(value: unknown, inlineBytes: number, store: (json: Uint8Array) => Promise<string>): Promise<PayloadRef> {
+  const json = new TextEncoder().encode(JSON.stringify(value ?? null));
+  if (json.byteLength <= inlineBytes) return { inline: value ?? null };
+  return { ref: await store(json), sizeBytes: json.byteLength };
+}
