@@ -67,3 +67,15 @@ it('every --json answer names the function `function`', async () => {
   expect(items[0]).toMatchObject({ function: 'named' });
   expect(items[0]).not.toHaveProperty('functionName');
 });
+
+it('a redeploy of the same code and settings makes no new version, and says so', async () => {
+  const first = await caisson(['fn', 'deploy', 'examples/hello-node', '--name', 'same']);
+  expect(first.code, first.text).toBe(0);
+  const again = await caisson(['fn', 'deploy', 'examples/hello-node', '--name', 'same']);
+  expect(again.code, again.text).toBe(0);
+  expect(again.out).toMatchObject({ unchanged: true, spec: { version: 1 } });
+  const changed = await caisson(['fn', 'deploy', 'examples/hello-node', '--name', 'same', '--timeout', '4000']);
+  expect(changed.out).toMatchObject({ spec: { version: 2 } });
+  expect(changed.out).not.toHaveProperty('unchanged');
+});
+

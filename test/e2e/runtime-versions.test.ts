@@ -130,9 +130,11 @@ describe('what a version stores', () => {
     const packed = await packCode(`${process.cwd()}/${ROOT}/node-script`);
     const body = { code: packed.code, retryPolicy: { maxAttempts: 1 }, warm: { isolation: 'fresh' as const } };
     const v1 = await stack.client.functions.create.mutate({ name: 'rv-pin', runtime: 'nodejs20.x', ...body });
-    const v2 = await stack.client.functions.update.mutate({ name: 'rv-pin', ...body });
+    // Another timeout: an update identical to the latest version makes no new one.
+    const v2 = await stack.client.functions.update.mutate({ name: 'rv-pin', ...body, limits: { timeoutMs: 4000 } });
     const v3 = await stack.client.functions.update.mutate({ name: 'rv-pin', runtime: 'node', ...body });
     expect([v1.runtime, v2.runtime, v3.runtime]).toEqual(['nodejs20', 'nodejs20', 'nodejs24']);
+    expect([v1.version, v2.version, v3.version]).toEqual([1, 2, 3]);
     await expect(stack.client.functions.update.mutate({ name: 'rv-pin', runtime: 'python3.13', ...body }))
       .rejects.toThrow(/is nodejs24; deploy a python3.13 function under another name/);
     const run = (version: number) => stack.client.invocations.invoke.mutate({ function: 'rv-pin', version, payload: null, waitMs: 60_000 });

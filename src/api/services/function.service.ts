@@ -144,16 +144,26 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   const registry: VersionRegistry = {
     async register({ mode, version, artifact, retried }) {
       const row = { ...version, artifact };
-      if (retried) {
-        // A retried activity may have written the version already: the same artifact on top means it did.
+      if (retried || mode === 'update') {
+        // An update that changes nothing (same code, same settings) answers the latest version
+        // instead of making an identical one; so does a retried activity that already wrote it.
         const latest = await db.functions.getVersionSpec(version.namespace, version.name, 'latest').catch(() => undefined);
-        if (latest && latest.artifact.sha256 === artifact.sha256 && latest.entry === version.entry) return latest;
+        if (latest && sameVersion(latest, row)) return latest;
       }
       return mode === 'create' ? db.functions.create(row) : db.functions.addVersion(row);
     },
   };
 
   return { create, update, deploy, deployment, registry };
+}
+
+/** Whether a stored version already is what a deploy asks for: every setting and the code's hash. */
+function sameVersion(stored: FunctionVersionSpec, asked: VersionRequest): boolean {
+  const stable = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+    : x));
+  return (Object.keys(asked) as Array<keyof VersionRequest>)
+    .every((key) => stable(asked[key] ?? null) === stable((stored as VersionRequest)[key] ?? null));
 }
 
 /** A version no worker could run (`docker create` refuses more CPUs than the host has) is refused at deploy. */

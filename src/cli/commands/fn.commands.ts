@@ -103,6 +103,8 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       }
       const warm = given({ isolation: o.isolation, minWarm: o.minWarm, maxWarm: o.maxWarm, maxQueued: o.maxQueued,
         queueTimeoutMs: o.warmQueueTimeout, idleTtlMs: o.idleTtl, maxInvocations: o.maxInvocations });
+      // An update that changes nothing answers the version there is: known by comparing with it.
+      const before = await client.functions.get.query({ namespace: o.namespace, name });
       const { deploymentId, mode } = await client.functions.deploy.mutate({
         namespace: o.namespace, name, runtime, code: packed.code, fileName: packed.fileName,
         convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
@@ -115,6 +117,9 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
         throw new Error(`deploy of ${name} failed (${d.error?.code ?? 'unknown'}):\n${d.error?.message ?? ''}`);
       }
       const spec = d.spec;
+      if (before && spec.version === before.latestVersion) {
+        return out.print(`unchanged: ${spec.name} version ${spec.version} already has this code and these settings (no new version)`, { ...d, unchanged: true });
+      }
       out.print(`deployed ${spec.name} version ${spec.version} (${spec.runtime}, ${spec.convention}, entry ${spec.entry}, sha256 ${spec.artifact.sha256.slice(0, 12)})`, d);
     });
 
