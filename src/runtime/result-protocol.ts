@@ -84,13 +84,18 @@ const PLATFORM_ERROR_BYTES = 16 * 1024;
  * history and the invocation's row): past that, long strings and lists are cut.
  */
 function boundedPlatform(value: Record<string, unknown>): Record<string, unknown> {
-  if (byteLength(JSON.stringify(value)) <= PLATFORM_ERROR_BYTES) return value;
-  const cut = (v: unknown): unknown =>
-    typeof v === 'string' ? v.slice(0, 2048)
-      : Array.isArray(v) ? v.slice(0, 20).map(cut)
-        : isRecord(v) ? Object.fromEntries(Object.entries(v).slice(0, 20).map(([k, x]) => [k.slice(0, 100), cut(x)]))
-          : v;
-  const smaller = cut(value) as Record<string, unknown>;
+  try {
+    if (byteLength(JSON.stringify(value)) <= PLATFORM_ERROR_BYTES) return value;
+  } catch {
+    // Nested too deep to serialise (a hostile wrapper's doing): cut below, depth included.
+  }
+  const cut = (v: unknown, depth: number): unknown =>
+    depth > 8 ? '[…]'
+      : typeof v === 'string' ? v.slice(0, 2048)
+        : Array.isArray(v) ? v.slice(0, 20).map((x) => cut(x, depth + 1))
+          : isRecord(v) ? Object.fromEntries(Object.entries(v).slice(0, 20).map(([k, x]) => [k.slice(0, 100), cut(x, depth + 1)]))
+            : v;
+  const smaller = cut(value, 0) as Record<string, unknown>;
   return byteLength(JSON.stringify(smaller)) <= PLATFORM_ERROR_BYTES ? smaller : { truncated: true };
 }
 
@@ -149,7 +154,11 @@ function okResultBytes(text: string, result: unknown): number {
   const head = OK_ENVELOPE_HEAD.exec(text);
   const body = text.trimEnd();
   if (head && body.endsWith('}')) return byteLength(body) - byteLength(head[0]) - 1;
-  return byteLength(JSON.stringify(result ?? null)); // another field order: the value's own JSON
+  try {
+    return byteLength(JSON.stringify(result ?? null)); // another field order: the value's own JSON
+  } catch {
+    return byteLength(body); // too deep to serialise again: the envelope's size bounds it
+  }
 }
 
 function interpretStdout(

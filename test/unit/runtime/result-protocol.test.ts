@@ -86,3 +86,14 @@ describe('interpretOutcome', () => {
     expect(got.message.endsWith('THE END')).toBe(true);
   });
 });
+
+describe('hostile error envelopes', () => {
+  it('a platform object nested too deep to serialise is cut, not thrown', () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const text = `{"ok":false,"error":{"type":"E","message":"m","platform":{"stackTrace":${deep}}}}`;
+    const got = interpretOutcome({ convention: 'handler', outcome: outcome({ exitCode: 1 }), resultFile: { kind: 'present', text }, maxResultBytes: 1 << 20 });
+    expect(got).toMatchObject({ ok: false, kind: 'FunctionError', message: 'E: m' });
+    expect(JSON.stringify((got as { platform?: unknown }).platform).length).toBeLessThan(16 * 1024);
+  });
+});
+
