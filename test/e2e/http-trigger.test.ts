@@ -4,10 +4,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packCode } from '../../src/cli/code-package.js';
 import type { Convention } from '../../src/shared/types.js';
 import { stopLeavingNoContainers } from '../support/conventions.js';
+import { runCli } from '../support/cli.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -166,6 +168,10 @@ describe('who may call', () => {
   it('a public function answers without a key, and a key of another namespace reaches it only as anyone', async () => {
     const res = await fetch(url('/function/limited'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n": 1}' });
     expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"got": {"n": 1}, "ratio": 4.0}');
+    await new Promise((r) => setTimeout(r, 1100)); // its rate limit (1/s) refills
+    const foreign = await fetch(url('/function/limited'), { method: 'POST', headers: auth(foreignKey), body: '{"n": 2}' });
+    expect(foreign.status).toBe(200);
   });
 });
 
@@ -218,6 +224,32 @@ describe('async and idempotency', () => {
     expect(received[0]!.headers['x-call-id']).toBe(id);
     expect(received[0]!.headers['x-function-status']).toBe('201');
     expect(JSON.parse(received[0]!.body)).toMatchObject({ rawPath: '/cb', body: 'later' });
+    // The delivery is an activity of the invocation's workflow.
+    const history = await stack.api.temporal.workflow.getHandle(id!).fetchHistory();
+    const scheduled = history.events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverCallback') ?? [];
+    expect(scheduled).toHaveLength(1);
+  });
+
+  it('does not follow a redirect from the callback target (one POST, the redirect target never called)', async () => {
+    let redirectTargetHits = 0;
+    const target = createServer((_req, res) => { redirectTargetHits++; res.end(); });
+    const redirecting = createServer((req, res) => { req.resume(); res.writeHead(302, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/x` }).end(); });
+    let posts = 0;
+    redirecting.on('request', () => posts++);
+    await Promise.all([target, redirecting].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    try {
+      const res = await fetch(url('/async-function/lambda-url'), {
+        method: 'POST', headers: { ...auth(invokerKey), 'x-callback-url': `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/` },
+      });
+      expect(res.status).toBe(202);
+      const view = await stack.client.invocations.wait.query({ id: res.headers.get('x-call-id')!, waitMs: 60_000 });
+      expect(view.status).toBe('SUCCEEDED');
+      await stack.api.temporal.workflow.getHandle(view.id).result().catch(() => undefined);
+      expect(posts).toBe(1); // a 3xx is final: not retried, not followed
+      expect(redirectTargetHits).toBe(0);
+    } finally {
+      await Promise.all([target, redirecting].map((s) => new Promise((r) => s.close(r))));
+    }
   });
 
   it('refuses a callback host not in CAISSON_CALLBACK_ALLOW at request time, starting nothing', async () => {
@@ -238,5 +270,25 @@ describe('async and idempotency', () => {
     expect(again.headers.get('x-call-id')).toBe(first.headers.get('x-call-id'));
     expect(await again.json()).toMatchObject({ rawPath: '/pay', time: false });
     expect(await invocationsOf('lambda-url')).toBe(before + 1);
+  });
+});
+
+describe('the CLI', () => {
+  it('fn deploy --http public --rate-limit --max-concurrency, and invoke --data-raw', async () => {
+    const home = mkdtempSync(join(stack.config.home, 'cli-'));
+    const caisson = (args: string[]) => runCli(args, { apiUrl: stack.api.url, home, apiKey: stack.adminKey });
+    const deployed = await caisson(['fn', 'deploy', 'test/fixtures/http-trigger/py-script-json', '--name', 'cli-fn', '--convention', 'script',
+      '--http', 'public', '--rate-limit', '50/s', '--max-concurrency', '3']);
+    expect(deployed.code, deployed.text).toBe(0);
+    expect(deployed.out).toMatchObject({ spec: { httpTrigger: { access: 'public', rateLimitPerS: 50, maxConcurrency: 3, maxQueued: 32 } } });
+    const res = await fetch(url('/function/cli-fn'), { method: 'POST', body: 'as text' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"got": "as text", "ratio": 4.0}');
+    const invoked = await caisson(['invoke', 'cli-fn', '--data-raw', 'not json']);
+    expect(invoked.code, invoked.text).toBe(0);
+    expect(invoked.out).toMatchObject({ result: { got: 'not json' } });
+    const refused = await caisson(['fn', 'deploy', 'test/fixtures/http-trigger/py-script-json', '--name', 'cli-fn', '--http', 'open']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.text).toMatch(/--http takes private or public/);
   });
 });
