@@ -41,12 +41,14 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const MAX_SYNC_WAIT_MS = 900_000;
 
 /** A request refused before anything ran: its answer. */
-class Refusal extends Error {
+class TriggerRefusalError extends Error {
+  override name = 'TriggerRefusalError';
   constructor(readonly answer: HttpAnswer) {
     super(answer.status.toString());
   }
 }
-const refuse = (status: number, message: string, headers: Array<[string, string]> = []) => new Refusal(jsonAnswer(status, { error: { message } }, headers));
+const refuse = (status: number, message: string, headers: Array<[string, string]> = []) =>
+  new TriggerRefusalError(jsonAnswer(status, { error: { message } }, headers));
 
 export function createTriggerHandler(deps: TriggerHandlerDeps) {
   const { context } = deps;
@@ -84,9 +86,9 @@ export function createTriggerHandler(deps: TriggerHandlerDeps) {
       outcome = answer.status >= 400 ? String(answer.status) : 'ok';
       writeAnswer(res, answer, callId ? [['x-call-id', callId]] : []);
     } catch (err) {
-      const answer = err instanceof Refusal ? err.answer : refusalAnswer(err);
+      const answer = err instanceof TriggerRefusalError ? err.answer : refusalAnswer(err);
+      outcome = String(answer?.status ?? 500);
       if (!answer) throw err;
-      outcome = String(answer.status);
       io.afterBody(() => writeAnswer(res, answer, callId ? [['x-call-id', callId]] : []));
     } finally {
       if (caller?.kind === 'key') {
