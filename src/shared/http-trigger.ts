@@ -16,3 +16,22 @@ export const HttpTriggerSettingsSchema = z.object({
 });
 export type HttpTriggerSettings = z.infer<typeof HttpTriggerSettingsSchema>;
 export const DEFAULT_HTTP_TRIGGER: HttpTriggerSettings = HttpTriggerSettingsSchema.parse({});
+
+/** What a deploy may say of them: each field optional (absent: the previous version's); null clears a limit. */
+export const HttpTriggerInputSchema = z.strictObject({
+  access: HttpTriggerSettingsSchema.shape.access.unwrap().optional(),
+  maxConcurrency: HttpTriggerSettingsSchema.shape.maxConcurrency.unwrap().nullable().optional(),
+  maxQueued: HttpTriggerSettingsSchema.shape.maxQueued.unwrap().optional(),
+  rateLimitPerS: HttpTriggerSettingsSchema.shape.rateLimitPerS.unwrap().nullable().optional(),
+});
+export type HttpTriggerInput = z.infer<typeof HttpTriggerInputSchema>;
+
+/** The version's settings: the previous version's, then what the deploy gave (null removes a limit). */
+export function mergeHttpTrigger(previous: HttpTriggerSettings | undefined, input: HttpTriggerInput | undefined): HttpTriggerSettings {
+  const merged: Record<string, unknown> = { ...previous };
+  for (const [key, value] of Object.entries(input ?? {})) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return HttpTriggerSettingsSchema.parse(merged);
+}

@@ -287,6 +287,9 @@ describe('the CLI', () => {
     const invoked = await caisson(['invoke', 'cli-fn', '--data-raw', 'not json']);
     expect(invoked.code, invoked.text).toBe(0);
     expect(invoked.out).toMatchObject({ result: { got: 'not json' } });
+    const cleared = await caisson(['fn', 'deploy', 'test/fixtures/http-trigger/py-script-json', '--name', 'cli-fn', '--convention', 'script', '--max-concurrency', 'off']);
+    expect(cleared.code, cleared.text).toBe(0);
+    expect((cleared.out as { spec: { httpTrigger: unknown } }).spec.httpTrigger).toEqual({ access: 'public', rateLimitPerS: 50, maxQueued: 32 });
     const refused = await caisson(['fn', 'deploy', 'test/fixtures/http-trigger/py-script-json', '--name', 'cli-fn', '--http', 'open']);
     expect(refused.code).not.toBe(0);
     expect(refused.text).toMatch(/--http takes private or public/);

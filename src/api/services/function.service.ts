@@ -21,7 +21,7 @@ import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import type { SecretRef } from '../../shared/secrets.js';
-import { HttpTriggerSettingsSchema } from '../../shared/http-trigger.js';
+import { mergeHttpTrigger } from '../../shared/http-trigger.js';
 import type { SecretService } from './secret.service.js';
 import type { QuotaService } from './quota.service.js';
 
@@ -89,7 +89,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
       ...(previous?.retryPolicySet || hasFields(input.retryPolicy) ? { retryPolicySet: true } : {}),
       warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
       ...(secretRefs.length > 0 ? { secrets: secretRefs } : {}),
-      httpTrigger: HttpTriggerSettingsSchema.parse({ ...previous?.httpTrigger, ...definedFields(input.http) }),
+      httpTrigger: mergeHttpTrigger(previous?.httpTrigger, input.http),
     };
     return {
       deploymentId: `dep_${crypto.randomUUID().replace(/-/g, '')}`,
@@ -177,10 +177,6 @@ function assertWorkersCanGive(asked: Limits, max: FunctionServiceDeps['limits'])
     throw new ValidationError(`limits.memoryMb: ${asked.memoryMb} is more than a worker can give a function (at most ${max.functionMemoryMb})`, 'limits.memoryMb');
   }
 }
-
-/** An update's fields that were given (an absent one keeps the previous version's). */
-const definedFields = <T extends object>(o: T | undefined): Partial<T> =>
-  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 const hasFields = (o: object | undefined): boolean => o !== undefined && Object.values(o).some((v) => v !== undefined);
 

@@ -7,7 +7,7 @@ import { BadFunctionAnswerError } from '../../../src/api/http-trigger/answer.js'
 import { createTriggerLimits, TriggerLimitError } from '../../../src/api/http-trigger/limits.js';
 import type { TriggerRequest } from '../../../src/api/http-trigger/request.js';
 import { parseTriggerRoute } from '../../../src/api/http-trigger/route.js';
-import { HttpTriggerSettingsSchema } from '../../../src/shared/http-trigger.js';
+import { HttpTriggerSettingsSchema, mergeHttpTrigger } from '../../../src/shared/http-trigger.js';
 
 function request(over: Partial<TriggerRequest> & { headerList?: Array<[string, string]> } = {}): TriggerRequest {
   const headers = new Map<string, string[]>();
@@ -138,5 +138,15 @@ describe('limits', () => {
     limits.checkRate(fn, pub, 'a');
     const priv = HttpTriggerSettingsSchema.parse({ rateLimitPerS: 1 });
     for (let i = 0; i < 5; i++) limits.checkRate(fn, priv, 'a');
+  });
+});
+
+describe('settings of a new version', () => {
+  it('keeps what the deploy does not name, takes what it names, and null clears a limit', () => {
+    const first = mergeHttpTrigger(undefined, { access: 'public', maxConcurrency: 3, rateLimitPerS: 5 });
+    expect(first).toEqual({ access: 'public', maxConcurrency: 3, maxQueued: 32, rateLimitPerS: 5 });
+    expect(mergeHttpTrigger(first, { maxQueued: 0 })).toEqual({ ...first, maxQueued: 0 });
+    expect(mergeHttpTrigger(first, { maxConcurrency: null, rateLimitPerS: null })).toEqual({ access: 'public', maxQueued: 32 });
+    expect(mergeHttpTrigger(undefined, undefined)).toEqual({ access: 'private', maxQueued: 32 });
   });
 });
