@@ -172,6 +172,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   // Interleaved, so drift between runs affects all alike.
   try {
     for (const fn of [name, nameDefaults]) for (let i = 0; i < 3; i++) await caller.invoke(api, fn);
+    for (let i = 0; i < 3; i++) await caller.http(api, name);
     for (let i = 0; i < 3; i++) await remoteFloor();
   } catch (err) {
     caller.stop();
@@ -186,7 +187,9 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
       stack.payloadCodec.encrypt = true;
     }
   };
-  const timers = [remoteFloor, () => caller.invoke(api, name, false), () => caller.invoke(api, nameDefaults, false), plain,
+  // The same warm function through its URL (/function/<name>), as a webhook sender calls it.
+  const http = () => caller.http(api, name);
+  const timers = [remoteFloor, () => caller.invoke(api, name, false), () => caller.invoke(api, nameDefaults, false), plain, http,
     ...(opts.floorEager ? [opts.floorEager] : [])];
   const samples: number[][] = timers.map(() => []);
   // Each sample takes tens of ms: three times the section's n keeps the p50s of one run from
@@ -201,11 +204,13 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   } finally {
     caller.stop();
   }
-  const [floor, warm, warmDefaults, warmPlain, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary, Summary | undefined];
+  const [floor, warm, warmDefaults, warmPlain, httpWarm, floorEager] = samples.map(summarize) as [Summary, Summary, Summary, Summary, Summary, Summary | undefined];
   const warmTput = await benchWarmThroughput({ client, concurrency, durationS, name });
   const floorTput = await throughput(opts.floor, concurrency, durationS);
   return {
     warm_invoke: warm,
+    http_warm_invoke: httpWarm,
+    ratio_http_warm_to_warm_p50: Math.round((httpWarm.p50_ms / warm.p50_ms) * 1000) / 1000,
     warm_invoke_default_timeout: warmDefaults,
     warm_temporal_floor: floor,
     ratio_warm_to_floor_p50: Math.round((warm.p50_ms / floor.p50_ms) * 1000) / 1000,

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 
 type Request =
   | { op: 'invoke'; url: string; apiKey?: string; function: string; expectCold?: boolean }
-  | { op: 'floor'; address: string; namespace: string; taskQueue: string };
+  | { op: 'floor'; address: string; namespace: string; taskQueue: string }
+  | { op: 'http'; url: string; apiKey?: string; function: string };
 type Reply = { id: number; ms: number } | { id: number; error: string };
 
 export interface Caller {
@@ -17,6 +18,8 @@ export interface Caller {
   invoke(url: string, fn: string, expectCold?: boolean): Promise<number>;
   /** ms of one no-op floor workflow, started and awaited through a Temporal client. */
   floor(address: string, taskQueue: string, namespace?: string): Promise<number>;
+  /** ms of one POST to the function's URL (/function/<name>) answered 200 with the hello greeting. */
+  http(url: string, fn: string): Promise<number>;
   stop(): void;
 }
 
@@ -44,8 +47,22 @@ export async function startCaller(apiKey?: string): Promise<Caller> {
   return {
     invoke: (url, fn, expectCold) => call({ op: 'invoke', url, apiKey, function: fn, ...(expectCold === undefined ? {} : { expectCold }) }),
     floor: (address, taskQueue, namespace = 'default') => call({ op: 'floor', address, namespace, taskQueue }),
+    http: (url, fn) => call({ op: 'http', url, apiKey, function: fn }),
     stop: () => void child.kill(),
   };
+}
+
+/** One POST through the function's URL, as a webhook sender makes it (keep-alive, as fetch does). */
+async function timedHttpInvoke(req: { url: string; apiKey?: string; function: string }): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${req.url}/function/${req.function}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}) },
+    body: '{"name":"bench"}',
+  });
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status !== 200 || !text.includes('Hello, bench!')) throw new Error(`POST /function/${req.function} answered ${res.status}: ${text.slice(0, 200)}`);
+  return ms;
 }
 
 async function serve(): Promise<void> {
@@ -67,6 +84,7 @@ async function serve(): Promise<void> {
       await client.workflow.execute('floorWorkflow', { taskQueue: req.taskQueue, workflowId: `floor-${randomBytes(6).toString('hex')}` });
       return performance.now() - t0;
     }
+    if (req.op === 'http') return timedHttpInvoke(req);
     let client = clients.get(req.url);
     if (!client) clients.set(req.url, (client = createClient(req.url, { apiKey: req.apiKey })));
     return timedInvoke(client, req.function, req.expectCold);

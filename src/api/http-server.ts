@@ -28,6 +28,7 @@ import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } 
 import { appRouter } from './routers/_app.js';
 import { NamespaceSchema } from './schemas.js';
 import { MissingSecretsError } from './services/secret.service.js';
+import { isTriggerPath, type TriggerHandler } from './http-trigger/index.js';
 
 export type HealthCheck = () => Promise<unknown>;
 
@@ -44,6 +45,8 @@ export interface HttpServerOptions {
   checkHost(host: string | undefined): HostVerdict;
   /** The remote codec endpoint for Temporal's Web UI and CLI (/codec/encode, /codec/decode). */
   codec?: CodecEndpointOptions;
+  /** /function/… and /async-function/…: HTTP triggers (they authenticate, or not, for themselves). */
+  trigger?: TriggerHandler;
   /** PEM certificate chain and key: the api then speaks HTTPS only. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -110,6 +113,9 @@ export function createApiServer(options: HttpServerOptions): Server {
         // A browser's preflight carries no Authorization header: it is answered without one.
         const caller = req.method === 'OPTIONS' ? null : await options.authenticate(req.headers.authorization);
         return serveCodec(req, res, { path, caller, options: options.codec, readBody: (max) => readBody(req, max) });
+      }
+      if (options.trigger && isTriggerPath(path)) {
+        return options.trigger.serve(req, res, url, { readBody: (max) => readBody(req, max), afterBody: (answer) => afterBody(req, answer) });
       }
       const caller = await options.authenticate(req.headers.authorization);
       if (path.startsWith('/trpc/')) {

@@ -5,6 +5,7 @@ import { envProblems } from '../shared/function-env.js';
 import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 import { SecretRefsSchema } from '../shared/secrets.js';
 import { InvocationRetrySchema } from '../shared/retry-rule.js';
+import { HttpTriggerInputSchema } from '../shared/http-trigger.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -37,6 +38,8 @@ const FunctionBody = {
   warm: overrides(WarmSettingsSchema).optional(),
   /** Secrets the version uses, by name (each must exist in the namespace): files, and env vars when `env` is given. Absent: the previous version's. */
   secrets: SecretRefsSchema.optional(),
+  /** The HTTP trigger (/function/<name>): access private|public, maxConcurrency, maxQueued, rateLimitPerS. Absent fields: the previous version's; null clears a limit. */
+  http: HttpTriggerInputSchema.optional(),
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });

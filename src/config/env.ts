@@ -87,6 +87,8 @@ const EnvSchema = z.object({
   CAISSON_QUOTA_BLOB_BYTES: int(10 * 1024 * MiB),
   /** How long an invocation beyond its namespace's concurrency quota waits for a slot before its 429. */
   CAISSON_QUOTA_QUEUE_WAIT_MS: int(5000),
+  /** Hosts /async-function callbacks may go to: `host[:port|:*]`, `*.domain`, comma-separated; empty: none (src/api/http-trigger/callback-allow.ts). */
+  CAISSON_CALLBACK_ALLOW: z.string().default(''),
   /** Audit events older than this are deleted (hourly sweep); 0 keeps them forever. */
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
   /** Blobs no live record needs are deleted once older than this (hourly sweep); 0 keeps them forever. */
@@ -162,6 +164,8 @@ export interface Config {
   /** Quota defaults of every namespace, and how long an invocation over the concurrency quota waits. */
   quotas: { defaults: Quotas; queueWaitMs: number };
   audit: { retentionDays: number };
+  /** HTTP triggers: the hosts /async-function callbacks may go to (CAISSON_CALLBACK_ALLOW, as written). */
+  triggers: { callbackAllow: string };
   /** Blobs older than this no live record needs are deleted (0 keeps them). */
   blobs: { retentionDays: number };
 }
@@ -245,6 +249,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       queueWaitMs: env.CAISSON_QUOTA_QUEUE_WAIT_MS,
     },
     audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
+    triggers: { callbackAllow: env.CAISSON_CALLBACK_ALLOW },
     blobs: { retentionDays: env.CAISSON_BLOB_RETENTION_DAYS },
   });
 }

@@ -13,6 +13,7 @@ import type {
   WarmSettings,
 } from '../shared/types.js';
 import type { SecretRef } from '../shared/secrets.js';
+import type { HttpTriggerSettings } from '../shared/http-trigger.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import { artifactWrite } from './artifacts.repository.js';
 import { isRecordNotFound, isUniqueViolation, pageSize, toIso } from './prisma-helpers.js';
@@ -34,6 +35,8 @@ export interface NewVersionInput {
   warm?: WarmSettings;
   /** Secrets the version uses (names only); absent or empty: none. */
   secrets?: SecretRef[];
+  /** HTTP trigger settings; absent: private, no limits. */
+  httpTrigger?: HttpTriggerSettings;
 }
 
 export interface FunctionVersionInput extends NewVersionInput {
@@ -89,6 +92,7 @@ export const functionVersionSelect = {
   retryPolicySet: true,
   warm: true,
   secrets: true,
+  httpTrigger: true,
   createdAt: true,
   function: { select: { id: true, namespace: true, name: true } },
 } satisfies Prisma.FunctionVersionSelect;
@@ -131,6 +135,7 @@ function toVersionRecord(row: VersionRow): FunctionVersionRecord {
     ...(row.retryPolicySet ? { retryPolicySet: true } : {}),
     ...(row.warm !== null ? { warm: row.warm as WarmSettings } : {}),
     ...(Array.isArray(row.secrets) && row.secrets.length > 0 ? { secrets: row.secrets as unknown as SecretRef[] } : {}),
+    ...(row.httpTrigger !== null ? { httpTrigger: row.httpTrigger as unknown as HttpTriggerSettings } : {}),
     createdAt: toIso(row.createdAt),
   };
 }
@@ -173,6 +178,7 @@ async function writeVersion(tx: Tx, functionId: string, version: number, input: 
       retryPolicySet: input.retryPolicySet === true,
       ...(input.warm ? { warm: input.warm } : {}),
       ...(input.secrets?.length ? { secrets: input.secrets } : {}),
+      ...(input.httpTrigger ? { httpTrigger: input.httpTrigger } : {}),
     },
     select: functionVersionSelect,
   });

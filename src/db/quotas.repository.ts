@@ -67,6 +67,14 @@ export function createQuotasRepository(prisma: PrismaClient) {
       return Number(row?.n ?? 0);
     },
 
+    /** One function's invocations still PENDING or RUNNING (not chain steps): its HTTP trigger's maxConcurrency counts them. */
+    async inFlightOfFunction(namespace: string, functionName: string): Promise<number> {
+      const [row] = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM "Invocation"
+        WHERE "namespace" = ${namespace} AND "status" IN ('PENDING', 'RUNNING') AND "functionName" = ${functionName} AND strpos("id", '.') = 0`;
+      return Number(row?.n ?? 0);
+    },
+
     /** The namespace's admitted invocations accepted since `since`, and the oldest of them. Reads as many rows as that. */
     async acceptedSince(namespace: string, since: Date): Promise<{ count: number; oldestAt: Date | null }> {
       const [row] = await prisma.$queryRaw<{ n: bigint; oldest: Date | null }[]>`

@@ -24,6 +24,8 @@ export interface InvokeFunctionInput {
    * this attempt runs (src/runtime/prepared-containers.ts). Only a hint: nothing waits for it.
    */
   prepareNext?: PrepareContainerRequest;
+  /** An /async-function caller's callback: the outcome is POSTed to `url` once recorded (deliverCallback). */
+  callback?: { url: string };
 }
 
 /** What the next step's first cold attempt will ask createContainer for, less its payload. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CONVENTIONS } from './names.js';
 import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 import type { SecretRef } from './secrets.js';
+import type { HttpTriggerSettings } from './http-trigger.js';
 
 import { RUNTIME_NAMES, normalizeRuntimeName, type Runtime } from './runtimes.js';
 
@@ -121,6 +122,8 @@ export interface FunctionVersionSpec {
   warm?: WarmSettings;
   /** The secrets the version uses, by name (their values never travel with the spec); absent: none. */
   secrets?: SecretRef[];
+  /** Its HTTP trigger (/function/<name>); absent: private, no limits of its own. */
+  httpTrigger?: HttpTriggerSettings;
   /**
    * The namespace's warmContainers quota when the api started the invocation (never stored
    * with the version): each worker keeps at most this many warm containers of the namespace.

@@ -50,6 +50,7 @@ import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
 import { runWarmAttempt } from './warm-attempt.js';
 import { PATCHES } from './patches.js';
+import { deliverCallback } from './callback.js';
 
 export const outcomeUpdate = defineUpdate<InvocationOutcomeRecord>(OUTCOME_UPDATE);
 export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>(OUTCOME_QUERY);
@@ -145,9 +146,11 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       // path made 24 per invocation (bench/warm.bench.ts, profiled in the worker thread).
       if (removals.length > 0) await Promise.all(removals);
       if (!allHandlersFinished()) await condition(allHandlersFinished);
+      if (input.callback) await deliverCallback(input); // no promise at all on the warm path without one
       return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts), record };
     }
     await Promise.all([control.recordInvocationOutcome(record), ...removals]);
+    if (input.callback) await deliverCallback(input);
     await condition(allHandlersFinished);
     return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts) };
   }
@@ -163,6 +166,7 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
     ...removals,
   ]);
   settle(record);
+  if (input.callback) await deliverCallback(input);
   await condition(allHandlersFinished);
   const details: InvocationFailureDetails = { ...failure, attempts: countFunctionAttempts(attempts) };
   throw ApplicationFailure.create({ type: INVOCATION_FAILED_TYPE, message: `${failure.kind}: ${failure.message}`,

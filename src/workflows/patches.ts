@@ -18,4 +18,6 @@ export const PATCHES = {
   childSucceededSignal: 'child-succeeded-signal',
   /** Old: a failed attempt showed only as a completed activity, and no CaissonOutcome / CaissonStart. New: a failing recordFailedAttempt activity per failed attempt, and both search attributes set with the outcome. */
   outcomeVisibility: 'outcome-visibility',
+  /** Old: no callbacks. New: an invocation whose input has a callback (/async-function with X-Callback-Url) runs deliverCallback once its outcome is recorded. Only such runs call it. */
+  httpCallback: 'http-callback',
 } as const;

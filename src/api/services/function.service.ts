@@ -21,6 +21,7 @@ import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import type { SecretRef } from '../../shared/secrets.js';
+import { mergeHttpTrigger } from '../../shared/http-trigger.js';
 import type { SecretService } from './secret.service.js';
 import type { QuotaService } from './quota.service.js';
 
@@ -88,6 +89,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
       ...(previous?.retryPolicySet || hasFields(input.retryPolicy) ? { retryPolicySet: true } : {}),
       warm: WarmSettingsSchema.parse({ ...previous?.warm, ...input.warm }),
       ...(secretRefs.length > 0 ? { secrets: secretRefs } : {}),
+      httpTrigger: mergeHttpTrigger(previous?.httpTrigger, input.http),
     };
     return {
       deploymentId: `dep_${crypto.randomUUID().replace(/-/g, '')}`,

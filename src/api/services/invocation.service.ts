@@ -76,6 +76,8 @@ export interface StartRequest {
   idempotencyKey?: string;
   /** Retries of this invocation; absent: the rule of src/shared/retry-rule.ts. */
   retry?: InvocationRetry;
+  /** An /async-function caller's X-Callback-Url (already checked against the allowlist): the outcome is POSTed there. */
+  callback?: { url: string };
 }
 
 export interface InvocationView {
@@ -150,7 +152,9 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const payload: PayloadRef = large
       ? { ref: await storePayload(req.namespace, payloadText, payloadBytes).catch((err: unknown) => { admission.release(false); throw err; }), sizeBytes: payloadBytes }
       : { inline: req.payload ?? null };
-    const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString() };
+    const input: InvokeFunctionInput = {
+      invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString(), ...(req.callback ? { callback: req.callback } : {}),
+    };
     const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
     return { invocationId, rowInput, input, options: workflowOptions(spec, input), admission };
   }

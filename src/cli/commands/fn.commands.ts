@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { intFlag, numberFlag } from '../flags.js';
+import { httpTriggerInput, httpTriggerOptions } from '../http-flags.js';
 import type { CaissonClient } from '../../client/index.js';
 import { CONVENTIONS } from '../../shared/names.js';
 import { RUNTIME_NAMES as RUNTIMES, normalizeRuntimeName, runtimeFamily } from '../../shared/runtimes.js';
@@ -61,7 +62,7 @@ async function followDeployment(client: CaissonClient, out: Output, id: string, 
 export function registerFnCommands(program: Command, ctx: Ctx): void {
   const fn = program.command('fn').description('deploy and manage functions');
 
-  fn.command('deploy <path>')
+  httpTriggerOptions(fn.command('deploy <path>'))
     .description('deploy a file or folder: creates the function, or its next version (builds Go and dependencies first)')
     .option('--name <name>', 'function name (default: the folder or file name)')
     .option('--runtime <runtime>', `one of ${RUNTIMES.join(', ')}, or Lambda's names (nodejs22.x); python/node: the newest (default: detected from the files)`)
@@ -110,6 +111,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
         convention: (o.convention ?? detected?.convention) as Convention | undefined, entry: o.entry ?? detected?.entry, limits,
         env: parseEnv(o.env), secrets: await parseSecrets(o.secret), retryPolicy: o.maxAttempts ? { maxAttempts: o.maxAttempts } : undefined,
         ...(Object.keys(warm).length ? { warm } : {}),
+        ...httpTriggerInput(o),
       });
       const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
       if (d.status !== 'SUCCEEDED' || !d.spec) {

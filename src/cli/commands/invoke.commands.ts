@@ -8,13 +8,18 @@ import type { Output } from '../output.js';
 type Ctx = () => { client: CaissonClient; out: Output };
 type View = Awaited<ReturnType<CaissonClient['invocations']['get']['query']>>;
 
-async function readPayload(arg: string | undefined): Promise<unknown> {
+/** The payload: JSON (or @file.json), or with --data-raw / --data-file any text, passed as a string. */
+async function readPayload(arg: string | undefined, o: { dataRaw?: string; dataFile?: string } = {}): Promise<unknown> {
+  const given = [arg !== undefined, o.dataRaw !== undefined, o.dataFile !== undefined].filter(Boolean).length;
+  if (given > 1) throw new Error('give the payload once: as JSON, --data-raw or --data-file');
+  if (o.dataRaw !== undefined) return o.dataRaw;
+  if (o.dataFile !== undefined) return readFile(o.dataFile, 'utf8');
   if (arg === undefined) return null;
   const text = arg.startsWith('@') ? await readFile(arg.slice(1), 'utf8') : arg;
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`the payload is not JSON: ${text.slice(0, 80)}`);
+    throw new Error(`the payload is not JSON: ${text.slice(0, 80)} (--data-raw sends text as a string)`);
   }
 }
 
@@ -47,11 +52,13 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
     .option('--wait <ms>', 'how long to wait for the result', intFlag, 300_000)
     .option('--retry [n]', "retry per the function's policy (a sync invoke runs one attempt unless its policy was set); n: at most n attempts", intFlag)
     .option('--no-retry', 'one attempt, whatever the policy')
+    .option('--data-raw <text>', 'the payload is this text, as a JSON string (not parsed)')
+    .option('--data-file <path>', "the payload is the file's text, as a JSON string (not parsed)")
     .option('--namespace <ns>', 'namespace', 'default')
     .action(async (fn: string, payloadArg: string | undefined, o) => {
       const { client, out } = ctx();
       const input = {
-        namespace: o.namespace, function: fn, version: o.version ?? 'latest', payload: await readPayload(payloadArg),
+        namespace: o.namespace, function: fn, version: o.version ?? 'latest', payload: await readPayload(payloadArg, o),
         idempotencyKey: o.idempotencyKey, retry: retryOption(o.retry),
       } as const;
       if (o.async) {

@@ -14,6 +14,7 @@ import { createAuthenticator } from '../../api/auth/authenticator.js';
 import { createOwnerLookup } from '../../api/auth/owners.js';
 import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
+import { createHttpTriggers } from '../../api/http-trigger/index.js';
 import { createKeyService, type KeyService } from '../../api/services/key.service.js';
 import { createSecretService } from '../../api/services/secret.service.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
@@ -121,8 +122,12 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     },
     ...opts.checks,
   };
+  const triggers = createHttpTriggers({
+    context, invocations, authenticate: authenticator.authenticate,
+    config: { callbackAllow: config.triggers.callbackAllow, queueWaitMs: config.quotas.queueWaitMs, maxBodyBytes: config.limits.payloadBytes },
+  });
   const server = createApiServer({
-    context, db, checks,
+    context, db, checks, trigger: triggers.handler,
     maxBodyBytes: Math.ceil(Math.max(config.limits.codeBytes, config.limits.payloadBytes) * 1.4) + 1024 * 1024,
     maxBlobBytes: Math.max(config.limits.resultBytes, config.limits.payloadBytes, config.limits.logBytes) + 1024 * 1024,
     // Build outputs (code + installed dependencies, Go binaries) may be larger than the source.
@@ -147,7 +152,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
     activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
-      ...createDeployControlActivities(functions.registry) },
+      ...createDeployControlActivities(functions.registry), ...triggers.activities },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);

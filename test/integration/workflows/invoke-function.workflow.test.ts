@@ -48,12 +48,16 @@ async function run(opts: {
   warmEnabled?: boolean;
   /** awaitWarm's answers, for attempts executeWarm handed over (ran: 'running'). */
   awaitWarm?: (call: number) => WarmAttemptResult | 'lost';
+  /** An /async-function callback: deliverCallback answers so (fail: a non-retryable refusal). */
+  callback?: 'ok' | 'fail';
 }) {
   const q = `wf-test-${randomUUID()}`;
   const calls = {
     create: 0, execute: 0, remove: 0, warm: 0, awaitWarm: 0, outcomes: [] as InvocationOutcomeRecord[], deadLetters: [] as DeadLetterRecord[],
     /** When the update answered: how many removals and dead letters had completed by then. */
     answered: undefined as undefined | { removed: number; deadLetters: number; outcome: InvocationOutcomeRecord },
+    /** Each deliverCallback call: its url, and how many outcomes were recorded by then. */
+    callbacks: [] as Array<{ url: string; outcomesRecorded: number }>,
   };
   const worker = await Worker.create({
     connection, taskQueue: `${q}-data`, workflowBundle: await workflowBundle(),
@@ -98,6 +102,11 @@ async function run(opts: {
     activities: {
       recordInvocationOutcome: async (r: InvocationOutcomeRecord) => { calls.outcomes.push(r); },
       recordDeadLetter: async (r: DeadLetterRecord) => { calls.deadLetters.push(r); },
+      deliverCallback: async (r: { url: string }) => {
+        calls.callbacks.push({ url: r.url, outcomesRecorded: calls.outcomes.length });
+        if (opts.callback === 'fail') throw ApplicationFailure.create({ type: 'VALIDATION', message: 'callback answered 404', nonRetryable: true });
+        return { status: 200 };
+      },
     },
   });
   const spec: FunctionVersionSpec = {
@@ -110,6 +119,7 @@ async function run(opts: {
   const input: InvokeFunctionInput = {
     invocationId: `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`, spec, payload: { inline: { x: 1 } },
     taskQueues: { control: `${q}-control`, data: `${q}-data` }, acceptedAt: new Date().toISOString(),
+    ...(opts.callback ? { callback: { url: 'http://127.0.0.1:9/done' } } : {}),
   };
   const options = { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] as [InvokeFunctionInput] };
   const started = opts.sync
@@ -155,6 +165,20 @@ describe('invokeFunction', () => {
     expect(calls.outcomes).toHaveLength(1);
     expect(calls.outcomes[0]).toMatchObject({ status: 'SUCCEEDED', attempts: [{ attempt: 1 }] });
     expect(calls.deadLetters).toHaveLength(0);
+  });
+
+  it('an async invocation with a callback delivers it after the outcome is recorded (patch http-callback)', async () => {
+    const { result, calls, history, workflowId } = await run({ script: () => ok({ hi: 1 }), maxAttempts: 1, callback: 'ok' });
+    await recordOrReplay('http-callback', history, workflowId);
+    expect(result.ok).toBe(true);
+    expect(calls.callbacks).toEqual([{ url: 'http://127.0.0.1:9/done', outcomesRecorded: 1 }]);
+    const failed = await run({ script: () => fail('FunctionError'), maxAttempts: 1, callback: 'fail' });
+    // A failed invocation calls back too; a callback that cannot be delivered changes nothing of the outcome.
+    expect(failed.result.ok).toBe(false);
+    expect(failed.calls.callbacks).toEqual([{ url: 'http://127.0.0.1:9/done', outcomesRecorded: 1 }]);
+    expect(failed.calls.deadLetters).toHaveLength(1);
+    // Without a callback nothing is called.
+    expect((await run({ script: () => ok(1), maxAttempts: 1 })).calls.callbacks).toEqual([]);
   });
 
   it('fails on attempts 1 and 2, succeeds on 3: exactly three clean containers', async () => {
