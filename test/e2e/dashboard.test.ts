@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packCode } from '../../src/cli/code-package.js';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
+import { ensureDashboardBuilt, launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
 import { deployDir } from '../support/deploy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -17,6 +17,7 @@ let page: Page;
 let failedId: string;
 
 beforeAll(async () => {
+  ensureDashboardBuilt();
   stack = await startTestStack({ name: 'dashboard' });
   await deployDir(stack.client, { dir: 'test/fixtures/functions/py-hello-script', name: 'hello', runtime: 'python' });
   // shaky v1 always fails (a dead letter); v2 answers: a replay on the latest version succeeds.
@@ -113,6 +114,34 @@ describe('dashboard', () => {
     await replayed.click();
     await page.getByText('Replay of').waitFor();
     expect(await page.locator('[data-status]').first().getAttribute('data-status')).toBe('SUCCEEDED');
+  });
+
+  it('shows a chain\'s step tree, and a chain invocation\'s steps with their status', async () => {
+    await stack.client.chains.create.mutate({ definition: {
+      name: 'greet',
+      steps: [
+        { name: 'first', function: 'hello', input: { name: '$.input.name' } },
+        { name: 'fan', parallel: { left: { function: 'hello' }, right: { function: 'shaky' } } },
+      ],
+    } });
+    const run = await stack.client.chains.invoke.mutate({ name: 'greet', input: { name: 'Chain' } });
+    expect(run.status).toBe('SUCCEEDED');
+    await page.getByRole('link', { name: 'Chains' }).click();
+    await page.getByRole('link', { name: 'greet' }).click();
+    const tree = page.getByTestId('chain-tree');
+    await tree.waitFor();
+    expect(await tree.textContent()).toMatch(/first.*function.*hello.*fan.*parallel.*left.*hello.*right.*shaky/s);
+    await page.getByRole('link', { name: run.id }).click();
+    const steps = page.getByTestId('step-tree');
+    await steps.waitFor();
+    // Two steps and their three units (first's call, fan's two branches), each with its own invocation.
+    expect(await steps.locator(':scope > li').count()).toBe(2);
+    expect(await steps.locator('a[href^="#/invocations/"]').count()).toBe(3);
+    expect(await steps.locator('[data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))))
+      .toEqual(Array(5).fill('SUCCEEDED'));
+    expect(await page.getByRole('link', { name: 'greet' }).getAttribute('href')).toBe('#/chains/greet');
+    await steps.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-chain');
   });
 
   it('lists keys and secret names, never a value', async () => {

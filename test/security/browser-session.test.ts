@@ -5,12 +5,14 @@
 // session of another namespace's key is refused there; the pages carry a strict CSP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/api/auth/session.js';
+import { ensureDashboardBuilt } from '../support/browser.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let api: string;
 
 beforeAll(async () => {
+  ensureDashboardBuilt();
   stack = await startTestStack({ name: 'session', withWorker: false });
   api = stack.api.url;
 });

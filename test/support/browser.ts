@@ -38,3 +38,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }
+
+/** dist/ and dist/ui as the sources are (scripts/build.sh: quick when current), since the api serves the built pages. */
+export function ensureDashboardBuilt(): void {
+  execFileSync('bash', ['scripts/build.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}

@@ -104,7 +104,9 @@ function InvocationDetail({ id, settings }: PageProps & { id: string }) {
         {v && (
           <dl className="facts">
             <dt>Status</dt><dd><Status value={v.status} /></dd>
-            <dt>Function</dt><dd><a href={href('functions', v.function)}>{v.function}</a> v{v.version}</dd>
+            {'chain' in v
+              ? <><dt>Chain</dt><dd><a href={href('chains', v.function)}>{v.function}</a> v{v.version}</dd></>
+              : <><dt>Function</dt><dd><a href={href('functions', v.function)}>{v.function}</a> v{v.version}</dd></>}
             <dt>Start</dt><dd>{v.cold === null ? '—' : v.cold ? 'cold' : 'warm'}</dd>
             <dt>Attempts</dt><dd>{v.attempts}</dd>
             <dt>Accepted</dt><dd><Time iso={v.createdAt} /></dd>
