@@ -32,9 +32,13 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
   return { page, problems };
 }
 
-/** A screenshot for the README, under docs/images/ (committed: keep them small). */
+/**
+ * A screenshot: under .caisson/screenshots, or with CAISSON_UPDATE_SCREENSHOTS=1 under
+ * docs/images/ (the README's figures, committed: keep them small), so a test run leaves the
+ * committed ones alone.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = join(process.cwd(), 'docs', 'images');
+  const dir = process.env.CAISSON_UPDATE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs', 'images') : join(process.cwd(), '.caisson', 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }
