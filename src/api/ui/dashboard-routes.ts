@@ -79,7 +79,7 @@ export async function serveDashboard(req: IncomingMessage, res: ServerResponse, 
 async function session(req: IncomingMessage, args: DashboardRequest, send: (status: number, body: unknown, headers?: Record<string, string>) => void): Promise<void> {
   const { options } = args;
   if (req.method !== 'POST' && req.method !== 'DELETE') return drain(req, () => send(405, { error: 'POST (log in) or DELETE (log out)' }));
-  if (!originAllowed(req, { secure: options.secure })) return drain(req, () => send(403, { error: 'log in from the dashboard\'s own page (Origin)' }));
+  if (!originAllowed(req, { secure: options.secure, publicOrigin: options.publicOrigin })) return drain(req, () => send(403, { error: 'log in from the dashboard\'s own page (Origin)' }));
   if (req.method === 'DELETE') return drain(req, () => send(200, { ok: true }, { 'set-cookie': sessionCookie({ value: '', maxAgeS: 0, secure: options.secure }) }));
   const body = await args.readBody(4096);
   if (!body) return send(413, { error: 'the body is over 4 KiB' });

@@ -136,7 +136,9 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     dashboard: {
       sessions: createSessionCodec(deriveKey(await ensureMasterKey(config.auth), 'ui-sessions')),
       authenticateDigest: authenticator.authenticateDigest,
-      secure: config.api.tls !== undefined,
+      // TLS served here, or in front of the api (its public URL is https).
+      secure: config.api.tls !== undefined || config.api.url.startsWith('https:'),
+      publicOrigin: new URL(config.api.url).origin,
       files: await loadStaticFiles(dashboardDir()),
       // The first codec origin is the Web UI's (CAISSON_CODEC_ORIGINS, default the dev server's).
       temporalUi: { url: config.api.codecOrigins[0] ?? null, namespace: config.temporal.namespace },

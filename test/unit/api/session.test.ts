@@ -60,6 +60,12 @@ describe('Origin rule', () => {
     expect(originAllowed(request(headers), { secure, trusted })).toBe(allowed);
   });
 
+  it('behind a TLS proxy, the public URL\'s origin is the api\'s own', () => {
+    const req = request({ origin: 'https://faas.example.com' });
+    expect(originAllowed(req, { secure: true })).toBe(false);
+    expect(originAllowed(req, { secure: true, publicOrigin: 'https://faas.example.com' })).toBe(true);
+  });
+
   const key: KeyPrincipal = { kind: 'key', id: 'key_1', name: 'k', namespace: '*', role: 'admin', expiresAt: null };
   const auth = { sessions: createSessionCodec(secret), authenticateDigest: async (d: string) => (d === DIGEST ? key : null), secure: false };
   const cookie = `${SESSION_COOKIE}=${auth.sessions.issue({ keyDigest: DIGEST, expiresAt: Date.now() + 60_000 })}`;
