@@ -24,5 +24,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
       live = false;
     };
   }, [run, tick]);
-  return { data: state.data, error: state.error, loading: state.loading, reload: () => setTick((t) => t + 1) };
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
 }

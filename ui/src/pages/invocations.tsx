@@ -1,5 +1,6 @@
 // Invocations of the namespace with filters (function, status, failure kind, cold/warm, time),
 // and one invocation: attempts, timings, logs, error, result, and its workflow in Temporal's UI.
+import { useEffect } from 'react';
 import { api, type Inputs, type Outputs } from '../api.js';
 import type { PageProps } from '../app.js';
 import { ErrorLine, Json, Loading, Section, Status, Time, ms } from '../components.js';
@@ -89,6 +90,14 @@ type Attempt = { attempt: number; startedAt: string; endedAt: string; durationMs
 function InvocationDetail({ id, settings }: PageProps & { id: string }) {
   const inv = useLoad(() => api.invocations.get.query({ id }), [id]);
   const v: Invocation | undefined = inv.data;
+  // While it runs, read it again every second (a replay or a start lands here before it ends).
+  const unfinished = v?.status === 'PENDING' || v?.status === 'RUNNING';
+  const { reload } = inv;
+  useEffect(() => {
+    if (!unfinished) return;
+    const timer = setTimeout(reload, 1000);
+    return () => clearTimeout(timer);
+  }, [unfinished, v, reload]);
   const temporal = settings?.temporalUiUrl
     ? `${settings.temporalUiUrl}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/${encodeURIComponent(id)}`
     : undefined;
