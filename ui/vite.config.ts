@@ -1,12 +1,13 @@
 // The dashboard's build (scripts/build.sh → dist/ui, served by the api at /ui). No plugin:
-// esbuild compiles the TSX; the output is files only (no inline script, for the api's CSP).
+// Vite compiles the TSX itself (automatic JSX runtime); the output is files only (no inline
+// script, for the api's CSP).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/ui/',
-  esbuild: { jsx: 'automatic' },
+  oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)),
     emptyOutDir: true,
