@@ -4,7 +4,7 @@ WORKDIR /opt/caisson
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN bash scripts/db/generate.sh
+RUN bash scripts/db/generate.sh && bash scripts/build.sh
 # 0.0.0.0 inside the container; docker-compose.yml publishes the port on the host's 127.0.0.1 only.
 ENV CAISSON_HOME=/var/lib/caisson CAISSON_API_HOST=0.0.0.0
 EXPOSE 3000

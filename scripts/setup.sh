@@ -27,4 +27,9 @@ bash scripts/setup/temporal-cli.sh >/dev/null
 
 # 5. Runtime images (rebuilt only when their folder changed).
 bash runtime-images/build.sh
+
+# 6. Chromium, for the dashboard's browser tests: with `npm test` only (a dev start needs no browser).
+if [ "${npm_lifecycle_event:-}" = test ] || [ "${CAISSON_SETUP_CHROMIUM:-}" = 1 ]; then
+  bash scripts/setup/chromium.sh >/dev/null
+fi
 step "ready"

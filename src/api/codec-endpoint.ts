@@ -1,5 +1,6 @@
 // Temporal's remote codec protocol at POST /codec/encode and /codec/decode, for the Web UI
-// (`--ui-codec-endpoint`) and the CLI (`temporal … --codec-endpoint URL --codec-auth 'Bearer KEY'`):
+// (`--ui-codec-endpoint`, with the dashboard's session cookie when its codec setting includes
+// credentials) and the CLI (`temporal … --codec-endpoint URL --codec-auth 'Bearer KEY'`):
 // a JSON body {payloads: [{metadata: {name: base64}, data: base64}]} answered in the same form.
 // Decoding shows any invocation's payload, whatever its Caisson namespace (payloads carry no
 // namespace binding), so only an admin key of every namespace may use it. CORS answers only the
@@ -69,7 +70,7 @@ export async function serveCodec(req: IncomingMessage, res: ServerResponse, args
     return void res.end();
   }
   if (req.method !== 'POST') return drain(req, () => send(405, { error: 'POST only' }));
-  if (!args.caller) return drain(req, () => send(401, { error: 'a valid api key is required (Authorization: Bearer <key>)' }));
+  if (!args.caller) return drain(req, () => send(401, { error: 'a valid api key is required (Authorization: Bearer <key>, or a session from logging in at /ui)' }));
   if (!mayUseCodec(args.caller)) return drain(req, () => send(403, { error: 'the codec endpoint needs an admin key of every namespace (*)' }));
   const body = await args.readBody(options.maxBodyBytes);
   if (!body) return send(413, { error: `body over ${options.maxBodyBytes} bytes` });

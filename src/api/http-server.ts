@@ -27,6 +27,8 @@ import type { HostVerdict } from './host-check.js';
 import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
 import { NamespaceSchema } from './schemas.js';
+import { isDashboardPath, serveDashboard, type DashboardOptions } from './ui/dashboard-routes.js';
+import { sessionCaller, type SessionVerdict } from './ui/session-caller.js';
 import { MissingSecretsError } from './services/secret.service.js';
 import { isTriggerPath, type TriggerHandler } from './http-trigger/index.js';
 
@@ -47,6 +49,8 @@ export interface HttpServerOptions {
   codec?: CodecEndpointOptions;
   /** /function/… and /async-function/…: HTTP triggers (they authenticate, or not, for themselves). */
   trigger?: TriggerHandler;
+  /** The dashboard at /ui and browser sessions (a cookie in place of the Bearer key; ui/session-caller.ts). */
+  dashboard?: DashboardOptions;
   /** PEM certificate chain and key: the api then speaks HTTPS only. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -98,6 +102,13 @@ export function createApiServer(options: HttpServerOptions): Server {
     return trpc(req, res);
   }
 
+  /** The Bearer key when the request has an Authorization header, else its browser session (if any). */
+  async function callerOf(req: IncomingMessage, trustedOrigins: readonly string[] = []): Promise<SessionVerdict | { caller: Principal | null }> {
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined || !options.dashboard) return { caller: await options.authenticate(authorization) };
+    return sessionCaller(req, options.dashboard, trustedOrigins);
+  }
+
   const handler: RequestListener = (req, res) => {
     const url = parseUrl(req.url ?? '/');
     if (!(url instanceof URL)) return sendProblem(res, url);
@@ -109,15 +120,25 @@ export function createApiServer(options: HttpServerOptions): Server {
         return afterBody(req, () => sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' }));
       }
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
-      if (options.codec && isCodecPath(path)) {
-        // A browser's preflight carries no Authorization header: it is answered without one.
-        const caller = req.method === 'OPTIONS' ? null : await options.authenticate(req.headers.authorization);
-        return serveCodec(req, res, { path, caller, options: options.codec, readBody: (max) => readBody(req, max) });
+      if (options.dashboard && isDashboardPath(path)) {
+        return serveDashboard(req, res, {
+          path, options: options.dashboard, authenticate: options.authenticate, readBody: (max) => readBody(req, max),
+          caller: async () => { const v = await callerOf(req); return 'caller' in v ? v.caller : null; },
+        });
       }
       if (options.trigger && isTriggerPath(path)) {
         return options.trigger.serve(req, res, url, { readBody: (max) => readBody(req, max), afterBody: (answer) => afterBody(req, answer) });
       }
-      const caller = await options.authenticate(req.headers.authorization);
+      if (options.codec && isCodecPath(path)) {
+        // A browser's preflight carries no credentials: it is answered without any. The Web UI's
+        // own page may call with the session cookie (its codec setting "include credentials").
+        const verdict = req.method === 'OPTIONS' ? { caller: null } : await callerOf(req, options.codec.allowedOrigins);
+        if ('refused' in verdict) return afterBody(req, () => sendJson(res, 403, { error: verdict.refused }));
+        return serveCodec(req, res, { path, caller: verdict.caller, options: options.codec, readBody: (max) => readBody(req, max) });
+      }
+      const verdict = await callerOf(req);
+      if ('refused' in verdict) return afterBody(req, () => sendProblem(res, { status: 403, code: 'FORBIDDEN', message: verdict.refused }));
+      const caller = verdict.caller;
       if (path.startsWith('/trpc/')) {
         // Refused before its body is read: an unknown caller costs no parsing.
         if (!caller) return afterBody(req, () => sendProblem(res, { status: 401, code: 'UNAUTHORIZED', message: UNAUTHORIZED }));

@@ -1,6 +1,6 @@
 // zod input schemas of the public api: one place, so the CLI, docs and tests agree.
 import { z } from 'zod';
-import { ConventionSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
+import { ConventionSchema, FailureKindSchema, LimitsSchema, RetryPolicySchema, RuntimeSchema, INVOCATION_STATUSES, WarmSettingsSchema } from '../shared/types.js';
 import { envProblems } from '../shared/function-env.js';
 import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 import { SecretRefsSchema } from '../shared/secrets.js';
@@ -82,6 +82,13 @@ export const ListInvocationsInput = z.object({
   namespace: NamespaceSchema,
   function: FunctionNameSchema.optional(),
   status: z.enum(INVOCATION_STATUSES).optional(),
+  /** The failure kind of failed invocations (FunctionError, FunctionTimeout, …). */
+  errorKind: FailureKindSchema.optional(),
+  /** true: cold starts only; false: warm ones only. */
+  cold: z.boolean().optional(),
+  /** Accepted at or after / before these times. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });

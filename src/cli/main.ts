@@ -71,6 +71,7 @@ program.command('dev').description('run everything locally: Temporal dev server 
     const { startDev } = await import('./processes/dev.process.js');
     const dev = await startDev(config);
     console.log(`\nCaisson is running.\n  api:          ${dev.apiUrl}  (tRPC at ${dev.apiUrl}/trpc)\n  health:       ${dev.apiUrl}/healthz`);
+    console.log(`  dashboard:    ${dev.apiUrl}/ui/  (log in with the admin key)`);
     console.log(`  admin key:    ${config.auth.adminKeyFile}  (the CLI uses it when CAISSON_API_KEY is unset)`);
     if (dev.uiUrl) console.log(`  Temporal UI:  ${dev.uiUrl}`);
     console.log(`\nTry:  npx caisson fn deploy examples/hello-python --name hello\n      npx caisson invoke hello '{"name":"Ada"}'\nCtrl-C stops everything.`);

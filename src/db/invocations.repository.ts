@@ -85,6 +85,12 @@ export interface ListInvocationsOptions {
   /** Alias of functionName (the api's input names it `function`). */
   function?: string;
   status?: InvocationStatus;
+  errorKind?: FailureKind;
+  /** true: cold starts only; false: warm only. */
+  cold?: boolean;
+  /** Accepted at or after `since` and before `until` (ISO times). */
+  since?: string;
+  until?: string;
   cursor?: string;
   limit?: number;
 }
@@ -256,6 +262,11 @@ export function createInvocationsRepository(prisma: PrismaClient) {
           namespace: options.namespace,
           ...(functionName ? { functionName } : {}),
           ...(options.status ? { status: options.status } : {}),
+          ...(options.errorKind ? { errorKind: options.errorKind } : {}),
+          ...(options.cold !== undefined ? { cold: options.cold } : {}),
+          ...(options.since || options.until ? { createdAt: {
+            ...(options.since ? { gte: new Date(options.since) } : {}), ...(options.until ? { lt: new Date(options.until) } : {}),
+          } } : {}),
           ...timeCursorWhere(options.cursor),
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -6,7 +6,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject
 export const MASTER_KEY_BYTES = 32;
 
 /** What a derived key is for; the label is HKDF's info, so changing it changes the key. */
-export type KeyPurpose = 'secrets-at-rest' | 'temporal-payloads';
+export type KeyPurpose = 'secrets-at-rest' | 'temporal-payloads' | 'ui-sessions';
 
 const FORMAT_V1 = 1;
 const IV_BYTES = 12;

@@ -4,6 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -62,4 +63,26 @@ it('serves https only; the client, the CLI and a worker reach it when they trust
   await expect(createClient(stack.api.url, { apiKey: stack.adminKey }).auth.whoami.query()).rejects.toThrow(/self[- ]signed certificate/);
   // Plain HTTP on the same port gets no answer.
   await expect(fetch(stack.api.url.replace('https:', 'http:') + '/healthz')).rejects.toThrow();
+});
+
+it('a browser login over https answers a Secure session cookie, which works from the api\'s https origin', async () => {
+  const ca = await readFile(certFile);
+  const send = (path: string, args: { method: string; body?: string; headers?: Record<string, string> }) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+      const req = httpsRequest(`${stack.api.url}${path}`, { method: args.method, ca, headers: { 'content-type': 'application/json', ...args.headers } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      });
+      req.on('error', reject);
+      req.end(args.body);
+    });
+  const origin = stack.api.url;
+  const login = await send('/auth/session', { method: 'POST', body: JSON.stringify({ key: stack.adminKey }), headers: { origin } });
+  expect(login.status).toBe(200);
+  const setCookie = String(login.headers['set-cookie']);
+  expect(setCookie).toMatch(/; Secure/);
+  const cookie = setCookie.split(';')[0]!;
+  const input = JSON.stringify({ namespace: 'default', name: 'tls-secret', value: 'x' });
+  expect((await send('/trpc/secrets.create', { method: 'POST', body: input, headers: { cookie, origin: origin.replace('https:', 'http:') } })).status).toBe(403);
+  expect((await send('/trpc/secrets.create', { method: 'POST', body: input, headers: { cookie, origin } })).status).toBe(200);
 });

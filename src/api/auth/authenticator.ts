@@ -21,6 +21,8 @@ export interface AuthenticatorDeps {
 export interface Authenticator {
   /** The caller named by an Authorization header; null when the header names no valid key. */
   authenticate(authorization: string | undefined): Promise<Principal | null>;
+  /** The key whose sha256 (hex) this is, through the same cache and checks (a browser session names its key so). */
+  authenticateDigest(digest: string): Promise<KeyPrincipal | null>;
   /** Forgets a key's cached lookup (on revocation). */
   forget(hash: string): void;
 }
@@ -44,6 +46,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
     return row;
   }
 
+  async function authenticateDigest(hex: string): Promise<KeyPrincipal | null> {
+    const row = await lookup(hex);
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now())) return null;
+    const role = ROLES.find((r) => r === row.role);
+    if (!role) return null; // a role this version does not know grants nothing
+    return { kind: 'key', id: row.id, name: row.name, namespace: row.namespace, role, expiresAt: row.expiresAt };
+  }
+
   return {
     async authenticate(authorization) {
       const token = bearerToken(authorization);
@@ -51,12 +61,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       // One digest per request: compared with the worker token's, and the key's lookup key.
       const digest = secretDigest(token);
       if (sameDigest(digest, workerDigest)) return { kind: 'worker' };
-      const row = await lookup(digest.toString('hex'));
-      if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now())) return null;
-      const role = ROLES.find((r) => r === row.role);
-      if (!role) return null; // a role this version does not know grants nothing
-      return { kind: 'key', id: row.id, name: row.name, namespace: row.namespace, role, expiresAt: row.expiresAt };
+      return authenticateDigest(digest.toString('hex'));
     },
+    authenticateDigest,
     forget(hash) {
       cache.delete(hash);
     },

@@ -32,6 +32,10 @@ import { connectClient, connectWorker, ensureSearchAttributes } from '../../temp
 import { createPayloadCodec, dataConverterFor } from '../../temporal/payload-codec.js';
 import { shutdownQuietly } from '../../temporal/worker-lifecycle.js';
 import { ensureAdminKey, ensureMasterKey, ensureWorkerToken } from '../credentials.js';
+import { createSessionCodec } from '../../api/auth/session.js';
+import { loadStaticFiles } from '../../api/ui/static-files.js';
+import { deriveKey } from '../../shared/sealing.js';
+import { dashboardDir } from './dashboard-dir.js';
 
 export interface RunningApi {
   url: string;
@@ -134,6 +138,16 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     maxArtifactBytes: config.limits.codeBytes * 4,
     authenticate: authenticator.authenticate,
     codec: { codec: payloadCodec, allowedOrigins: config.api.codecOrigins, maxBodyBytes: config.limits.payloadBytes * 2 + 1024 * 1024 },
+    dashboard: {
+      sessions: createSessionCodec(deriveKey(await ensureMasterKey(config.auth), 'ui-sessions')),
+      authenticateDigest: authenticator.authenticateDigest,
+      // TLS served here, or in front of the api (its public URL is https).
+      secure: config.api.tls !== undefined || config.api.url.startsWith('https:'),
+      publicOrigin: new URL(config.api.url).origin,
+      files: await loadStaticFiles(dashboardDir()),
+      // The first codec origin is the Web UI's (CAISSON_CODEC_ORIGINS, default the dev server's).
+      temporalUi: { url: config.api.codecOrigins[0] ?? null, namespace: config.temporal.namespace },
+    },
     tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),
