@@ -48,38 +48,45 @@ export function generateApiTypes(): string {
   const [inputs, outputs, record] = [typeOf('Inputs'), typeOf('Outputs'), typeOf('Procedures')];
   const prop = (t: ts.Type, name: string) => checker.getTypeOfSymbol(checker.getPropertyOfType(t, name)!);
 
-  const printer = createTypePrinter(checker);
-  const shapes: string[] = [];
-  const api: string[] = [];
-  const inputsMap: string[] = [];
-  const outputsMap: string[] = [];
+  const procedures: Array<{ routerName: string; name: string; kind: 'query' | 'mutation'; input: ts.Type; output: ts.Type }> = [];
   for (const routerSym of checker.getPropertiesOfType(record)) {
-    const routerName = routerSym.name;
-    const members: string[] = [];
-    const ins: string[] = [];
-    const outs: string[] = [];
     for (const procSym of checker.getPropertiesOfType(checker.getTypeOfSymbol(routerSym))) {
-      const name = procSym.name;
+      const [routerName, name] = [routerSym.name, procSym.name];
       const kindType = prop(prop(checker.getTypeOfSymbol(procSym), '_def'), 'type');
       const kind = kindType.isStringLiteral() ? kindType.value : '';
       if (kind !== 'query' && kind !== 'mutation') throw new Error(`${routerName}.${name}: a ${kind || 'nested router'} is not supported by the generator`);
-      const inputType = prop(prop(inputs, routerName), name);
-      const outputType = prop(prop(outputs, routerName), name);
-      const base = pascal(routerName, name);
-      const inputText = printer.print(inputType);
-      shapes.push(`export type ${base}Input = ${inputText};`, `export type ${base}Output = ${printer.print(outputType)};`);
-      // tRPC makes the input optional when undefined is a valid one (no input, or all-optional).
-      const optional = inputType.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)
-        || (inputType.isUnion() && inputType.types.some((t) => t.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)));
-      const method = kind === 'query' ? 'query' : 'mutate';
-      members.push(`    ${name}: { ${method}(input${optional ? '?' : ''}: ${base}Input, opts?: CallOptions): Promise<${base}Output> };`);
-      ins.push(`    ${name}: ${base}Input;`);
-      outs.push(`    ${name}: ${base}Output;`);
+      procedures.push({ routerName, name, kind, input: prop(prop(inputs, routerName), name), output: prop(prop(outputs, routerName), name) });
     }
-    api.push(`  ${routerName}: {\n${members.join('\n')}\n  };`);
-    inputsMap.push(`  ${routerName}: {\n${ins.join('\n')}\n  };`);
-    outputsMap.push(`  ${routerName}: {\n${outs.join('\n')}\n  };`);
   }
+  // A first pass finds the object types met more than once; the second writes each of them once.
+  const counter = createTypePrinter(checker);
+  for (const p of procedures) {
+    counter.print(p.input, 'Input');
+    counter.print(p.output, 'Output');
+  }
+  const shared = new Set([...counter.seen].filter(([t, n]) => n > 1 && !checker.isArrayType(t) && !checker.isTupleType(t)
+    && checker.getPropertiesOfType(t).length > 1).map(([t]) => t));
+  const printer = createTypePrinter(checker, shared);
+  const shapes: string[] = [];
+  const byRouter = new Map<string, { members: string[]; ins: string[]; outs: string[] }>();
+  for (const p of procedures) {
+    const base = pascal(p.routerName, p.name);
+    shapes.push(`export type ${base}Input = ${printer.print(p.input, `${base}Input`)};`, `export type ${base}Output = ${printer.print(p.output, `${base}Output`)};`);
+    // tRPC makes the input optional when undefined is a valid one (no input, or all-optional).
+    const optional = p.input.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)
+      || (p.input.isUnion() && p.input.types.some((t) => t.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)));
+    const method = p.kind === 'query' ? 'query' : 'mutate';
+    const entry = byRouter.get(p.routerName) ?? { members: [], ins: [], outs: [] };
+    byRouter.set(p.routerName, entry);
+    entry.members.push(`    ${p.name}: { ${method}(input${optional ? '?' : ''}: ${base}Input, opts?: CallOptions): Promise<${base}Output> };`);
+    entry.ins.push(`    ${p.name}: ${base}Input;`);
+    entry.outs.push(`    ${p.name}: ${base}Output;`);
+  }
+  const block = (pick: (e: { members: string[]; ins: string[]; outs: string[] }) => string[]) =>
+    [...byRouter].map(([router, e]) => `  ${router}: {\n${pick(e).join('\n')}\n  };`);
+  const api = block((e) => e.members);
+  const inputsMap = block((e) => e.ins);
+  const outputsMap = block((e) => e.outs);
   if (printer.problems.length > 0) throw new Error(`types that are not plain JSON shapes:\n${printer.problems.join('\n')}`);
   return [
     HEADER,

@@ -210,35 +210,13 @@ export type FunctionsCreateInput = {
   fileName?: undefined | string;
   convention?: undefined | "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
   entry?: undefined | string;
-  limits?: undefined | {
-    timeoutMs?: undefined | number;
-    memoryMb?: undefined | number;
-    cpus?: undefined | number;
-    network?: boolean | undefined;
-  };
+  limits?: undefined | FunctionsCreateInputLimits;
   env?: undefined | {
     [key: string]: string;
   };
-  retryPolicy?: undefined | {
-    maxAttempts?: undefined | number;
-    initialIntervalMs?: undefined | number;
-    backoffCoefficient?: undefined | number;
-    maximumIntervalMs?: undefined | number;
-    retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
-  warm?: undefined | {
-    isolation?: undefined | "warm" | "fresh";
-    minWarm?: undefined | number;
-    maxWarm?: undefined | number;
-    maxQueued?: undefined | number;
-    queueTimeoutMs?: undefined | number;
-    idleTtlMs?: undefined | number;
-    maxInvocations?: undefined | number;
-  };
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
+  retryPolicy?: undefined | FunctionsCreateInputRetryPolicy;
+  warm?: undefined | FunctionsCreateInputWarm;
+  secrets?: undefined | FunctionsCreateInputSecretsItem[];
 };
 export type FunctionsCreateOutput = {
   namespace: string;
@@ -250,39 +228,12 @@ export type FunctionsCreateOutput = {
   };
   convention: "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
   entry: string;
-  limits: {
-    timeoutMs: number;
-    memoryMb: number;
-    cpus: number;
-    network: boolean;
-  };
-  retryPolicy: {
-    maxAttempts: number;
-    initialIntervalMs: number;
-    backoffCoefficient: number;
-    maximumIntervalMs: number;
-    retryOn: Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
+  limits: FunctionsCreateOutputLimits;
+  retryPolicy: FunctionsCreateOutputRetryPolicy;
   functionId: string;
-  artifact: {
-    sha256: string;
-    format: "file" | "tgz";
-    sizeBytes: number;
-    fileName?: undefined | string;
-  };
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
-  warm?: undefined | {
-    isolation: "warm" | "fresh";
-    minWarm: number;
-    maxWarm: number;
-    maxQueued: number;
-    queueTimeoutMs: number;
-    idleTtlMs: number;
-    maxInvocations: number;
-  };
+  artifact: FunctionsCreateOutputArtifact;
+  secrets?: undefined | FunctionsCreateInputSecretsItem[];
+  warm?: undefined | FunctionsCreateOutputWarm;
   retryPolicySet?: boolean | undefined;
   namespaceWarmContainers?: undefined | number;
 };
@@ -293,83 +244,16 @@ export type FunctionsUpdateInput = {
   fileName?: undefined | string;
   convention?: undefined | "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
   entry?: undefined | string;
-  limits?: undefined | {
-    timeoutMs?: undefined | number;
-    memoryMb?: undefined | number;
-    cpus?: undefined | number;
-    network?: boolean | undefined;
-  };
+  limits?: undefined | FunctionsCreateInputLimits;
   env?: undefined | {
     [key: string]: string;
   };
-  retryPolicy?: undefined | {
-    maxAttempts?: undefined | number;
-    initialIntervalMs?: undefined | number;
-    backoffCoefficient?: undefined | number;
-    maximumIntervalMs?: undefined | number;
-    retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
-  warm?: undefined | {
-    isolation?: undefined | "warm" | "fresh";
-    minWarm?: undefined | number;
-    maxWarm?: undefined | number;
-    maxQueued?: undefined | number;
-    queueTimeoutMs?: undefined | number;
-    idleTtlMs?: undefined | number;
-    maxInvocations?: undefined | number;
-  };
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
+  retryPolicy?: undefined | FunctionsCreateInputRetryPolicy;
+  warm?: undefined | FunctionsCreateInputWarm;
+  secrets?: undefined | FunctionsCreateInputSecretsItem[];
   runtime?: undefined | "python" | "node" | "go" | "python3.11" | "python3.13" | "python3.14" | "nodejs18" | "nodejs20" | "nodejs22" | "nodejs24" | `nodejs${number}.x` | `node${number}` | "go1.x";
 };
-export type FunctionsUpdateOutput = {
-  namespace: string;
-  name: string;
-  version: number;
-  runtime: "python" | "node" | "go" | "python3.11" | "python3.13" | "python3.14" | "nodejs18" | "nodejs20" | "nodejs22" | "nodejs24";
-  env: {
-    [key: string]: string;
-  };
-  convention: "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
-  entry: string;
-  limits: {
-    timeoutMs: number;
-    memoryMb: number;
-    cpus: number;
-    network: boolean;
-  };
-  retryPolicy: {
-    maxAttempts: number;
-    initialIntervalMs: number;
-    backoffCoefficient: number;
-    maximumIntervalMs: number;
-    retryOn: Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
-  functionId: string;
-  artifact: {
-    sha256: string;
-    format: "file" | "tgz";
-    sizeBytes: number;
-    fileName?: undefined | string;
-  };
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
-  warm?: undefined | {
-    isolation: "warm" | "fresh";
-    minWarm: number;
-    maxWarm: number;
-    maxQueued: number;
-    queueTimeoutMs: number;
-    idleTtlMs: number;
-    maxInvocations: number;
-  };
-  retryPolicySet?: boolean | undefined;
-  namespaceWarmContainers?: undefined | number;
-};
+export type FunctionsUpdateOutput = FunctionsCreateOutput;
 export type FunctionsDeployInput = {
   code: string;
   name: string;
@@ -377,35 +261,13 @@ export type FunctionsDeployInput = {
   fileName?: undefined | string;
   convention?: undefined | "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
   entry?: undefined | string;
-  limits?: undefined | {
-    timeoutMs?: undefined | number;
-    memoryMb?: undefined | number;
-    cpus?: undefined | number;
-    network?: boolean | undefined;
-  };
+  limits?: undefined | FunctionsCreateInputLimits;
   env?: undefined | {
     [key: string]: string;
   };
-  retryPolicy?: undefined | {
-    maxAttempts?: undefined | number;
-    initialIntervalMs?: undefined | number;
-    backoffCoefficient?: undefined | number;
-    maximumIntervalMs?: undefined | number;
-    retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
-  warm?: undefined | {
-    isolation?: undefined | "warm" | "fresh";
-    minWarm?: undefined | number;
-    maxWarm?: undefined | number;
-    maxQueued?: undefined | number;
-    queueTimeoutMs?: undefined | number;
-    idleTtlMs?: undefined | number;
-    maxInvocations?: undefined | number;
-  };
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
+  retryPolicy?: undefined | FunctionsCreateInputRetryPolicy;
+  warm?: undefined | FunctionsCreateInputWarm;
+  secrets?: undefined | FunctionsCreateInputSecretsItem[];
   runtime?: undefined | "python" | "node" | "go" | "python3.11" | "python3.13" | "python3.14" | "nodejs18" | "nodejs20" | "nodejs22" | "nodejs24" | `nodejs${number}.x` | `node${number}` | "go1.x";
   mode?: undefined | "create" | "update";
 };
@@ -429,52 +291,7 @@ export type FunctionsDeploymentOutput = {
     message: string;
     code: string;
   };
-  spec?: undefined | {
-    namespace: string;
-    name: string;
-    version: number;
-    runtime: "python" | "node" | "go" | "python3.11" | "python3.13" | "python3.14" | "nodejs18" | "nodejs20" | "nodejs22" | "nodejs24";
-    env: {
-      [key: string]: string;
-    };
-    convention: "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
-    entry: string;
-    limits: {
-      timeoutMs: number;
-      memoryMb: number;
-      cpus: number;
-      network: boolean;
-    };
-    retryPolicy: {
-      maxAttempts: number;
-      initialIntervalMs: number;
-      backoffCoefficient: number;
-      maximumIntervalMs: number;
-      retryOn: Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-    };
-    functionId: string;
-    artifact: {
-      sha256: string;
-      format: "file" | "tgz";
-      sizeBytes: number;
-      fileName?: undefined | string;
-    };
-    secrets?: undefined | {
-      name: string;
-      env?: undefined | string;
-    }[];
-    warm?: undefined | {
-      isolation: "warm" | "fresh";
-      minWarm: number;
-      maxWarm: number;
-      maxQueued: number;
-      queueTimeoutMs: number;
-      idleTtlMs: number;
-      maxInvocations: number;
-    };
-    retryPolicySet?: boolean | undefined;
-    namespaceWarmContainers?: undefined | number;
-  };
+  spec?: undefined | FunctionsCreateOutput;
 };
 export type FunctionsBuildLogInput = {
   id: string;
@@ -491,10 +308,7 @@ export type FunctionsGetInput = {
   namespace?: undefined | string;
 };
 export type FunctionsGetOutput = null | {
-  secrets: {
-    name: string;
-    env?: undefined | string;
-  }[];
+  secrets: FunctionsCreateInputSecretsItem[];
   namespace: string;
   name: string;
   id: string;
@@ -528,15 +342,9 @@ export type FunctionsListOutput = {
   }[];
   nextCursor: null | string;
 };
-export type FunctionsVersionsInput = {
-  name: string;
-  namespace?: undefined | string;
-};
+export type FunctionsVersionsInput = FunctionsGetInput;
 export type FunctionsVersionsOutput = Array<{
-  secrets?: undefined | {
-    name: string;
-    env?: undefined | string;
-  }[];
+  secrets?: undefined | FunctionsCreateInputSecretsItem[];
   namespace: string;
   name: string;
   version: number;
@@ -553,26 +361,10 @@ export type FunctionsVersionsOutput = Array<{
   };
   convention: "script" | "handler" | "lambda" | "openwhisk" | "openfaas";
   entry: string;
-  limits: {
-    timeoutMs: number;
-    memoryMb: number;
-    cpus: number;
-    network: boolean;
-  };
-  retryPolicy: {
-    maxAttempts: number;
-    initialIntervalMs: number;
-    backoffCoefficient: number;
-    maximumIntervalMs: number;
-    retryOn: Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
+  limits: FunctionsCreateOutputLimits;
+  retryPolicy: FunctionsCreateOutputRetryPolicy;
   functionId: string;
-  artifact: {
-    sha256: string;
-    format: "file" | "tgz";
-    sizeBytes: number;
-    fileName?: undefined | string;
-  };
+  artifact: FunctionsCreateOutputArtifact;
   retryPolicySet?: boolean | undefined;
   namespaceWarmContainers?: undefined | number;
   env: {
@@ -580,10 +372,7 @@ export type FunctionsVersionsOutput = Array<{
   };
   envRedacted: boolean;
 }>;
-export type FunctionsDeleteInput = {
-  name: string;
-  namespace?: undefined | string;
-};
+export type FunctionsDeleteInput = FunctionsGetInput;
 export type FunctionsDeleteOutput = {
   deleted: true;
   name: string;
@@ -594,13 +383,7 @@ export type InvocationsInvokeInput = {
   version?: undefined | number | "latest";
   payload?: unknown;
   idempotencyKey?: undefined | string;
-  retry?: boolean | undefined | {
-    maxAttempts?: undefined | number;
-    initialIntervalMs?: undefined | number;
-    backoffCoefficient?: undefined | number;
-    maximumIntervalMs?: undefined | number;
-    retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
+  retry?: boolean | undefined | FunctionsCreateInputRetryPolicy;
   waitMs?: undefined | number;
 };
 export type InvocationsInvokeOutput = {
@@ -616,20 +399,8 @@ export type InvocationsInvokeOutput = {
   attemptLog: unknown[];
   cold: boolean | null;
   replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    errorType?: undefined | string;
-    stderrTail?: undefined | string;
-    platform?: undefined | {
-      [key: string]: unknown;
-    };
-  };
+  logs: InvocationsInvokeOutputLogs;
+  error?: undefined | InvocationsInvokeOutputError;
   result?: unknown;
 };
 export type InvocationsStartInput = {
@@ -638,13 +409,7 @@ export type InvocationsStartInput = {
   version?: undefined | number | "latest";
   payload?: unknown;
   idempotencyKey?: undefined | string;
-  retry?: boolean | undefined | {
-    maxAttempts?: undefined | number;
-    initialIntervalMs?: undefined | number;
-    backoffCoefficient?: undefined | number;
-    maximumIntervalMs?: undefined | number;
-    retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-  };
+  retry?: boolean | undefined | FunctionsCreateInputRetryPolicy;
 };
 export type InvocationsStartOutput = {
   id: string;
@@ -653,68 +418,12 @@ export type InvocationsStartOutput = {
 export type InvocationsGetInput = {
   id: string;
 };
-export type InvocationsGetOutput = {
-  function: string;
-  namespace: string;
-  version: number;
-  id: string;
-  createdAt: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-  endedAt: null | string;
-  durationMs: null | number;
-  attempts: number;
-  attemptLog: unknown[];
-  cold: boolean | null;
-  replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    errorType?: undefined | string;
-    stderrTail?: undefined | string;
-    platform?: undefined | {
-      [key: string]: unknown;
-    };
-  };
-  result?: unknown;
-};
+export type InvocationsGetOutput = InvocationsInvokeOutput;
 export type InvocationsWaitInput = {
   id: string;
   waitMs?: undefined | number;
 };
-export type InvocationsWaitOutput = {
-  function: string;
-  namespace: string;
-  version: number;
-  id: string;
-  createdAt: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-  endedAt: null | string;
-  durationMs: null | number;
-  attempts: number;
-  attemptLog: unknown[];
-  cold: boolean | null;
-  replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    errorType?: undefined | string;
-    stderrTail?: undefined | string;
-    platform?: undefined | {
-      [key: string]: unknown;
-    };
-  };
-  result?: unknown;
-};
+export type InvocationsWaitOutput = InvocationsInvokeOutput;
 export type InvocationsListInput = {
   namespace?: undefined | string;
   function?: undefined | string;
@@ -738,24 +447,7 @@ export type InvocationsListOutput = {
     endedAt: null | string;
     durationMs: null | number;
     attempts: number;
-    attemptLog: null | {
-      startedAt: string;
-      endedAt: string;
-      durationMs: number;
-      attempt: number;
-      cold?: boolean | undefined;
-      infrastructure?: boolean | undefined;
-      failure?: undefined | {
-        message: string;
-        kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled";
-        errorType?: undefined | string;
-        stderrTail?: undefined | string;
-        platform?: undefined | {
-          [key: string]: unknown;
-        };
-      };
-      containerId?: undefined | string;
-    }[];
+    attemptLog: null | InvocationsListOutputItemsItemAttemptLogItem[];
     cold: boolean | null;
     replayOf: null | string;
     functionId: string;
@@ -771,35 +463,7 @@ export type InvocationsListOutput = {
 export type InvocationsCancelInput = {
   id: string;
 };
-export type InvocationsCancelOutput = {
-  function: string;
-  namespace: string;
-  version: number;
-  id: string;
-  createdAt: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-  endedAt: null | string;
-  durationMs: null | number;
-  attempts: number;
-  attemptLog: unknown[];
-  cold: boolean | null;
-  replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    errorType?: undefined | string;
-    stderrTail?: undefined | string;
-    platform?: undefined | {
-      [key: string]: unknown;
-    };
-  };
-  result?: unknown;
-};
+export type InvocationsCancelOutput = InvocationsInvokeOutput;
 export type ChainsCreateInput = {
   definition: unknown;
   namespace?: undefined | string;
@@ -810,227 +474,17 @@ export type ChainsCreateOutput = {
   name: string;
   version: number;
   createdAt: string;
-  definition: {
-    name: string;
-    steps: Array<{
-      function: string;
-      name: string;
-      type: "function";
-      input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-        [key: string]: JsonValue;
-      };
-      retry?: undefined | {
-        maxAttempts?: undefined | number;
-        initialIntervalMs?: undefined | number;
-        backoffCoefficient?: undefined | number;
-        maximumIntervalMs?: undefined | number;
-        retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-      };
-      timeoutMs?: undefined | number;
-      continueOnError?: boolean | undefined;
-    } | {
-      parallel: {
-        [key: string]: {
-          function: string;
-          input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-            [key: string]: JsonValue;
-          };
-          retry?: undefined | {
-            maxAttempts?: undefined | number;
-            initialIntervalMs?: undefined | number;
-            backoffCoefficient?: undefined | number;
-            maximumIntervalMs?: undefined | number;
-            retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-          };
-          timeoutMs?: undefined | number;
-        };
-      };
-      name: string;
-      type: "parallel";
-      continueOnError?: boolean | undefined;
-    } | {
-      map: {
-        function: string;
-        items: JsonValue;
-        concurrency: number;
-        input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-          [key: string]: JsonValue;
-        };
-        retry?: undefined | {
-          maxAttempts?: undefined | number;
-          initialIntervalMs?: undefined | number;
-          backoffCoefficient?: undefined | number;
-          maximumIntervalMs?: undefined | number;
-          retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-        };
-        timeoutMs?: undefined | number;
-      };
-      name: string;
-      type: "map";
-      continueOnError?: boolean | undefined;
-    }>;
-    description?: undefined | string;
-    output?: boolean | undefined | null | string | number | Array<JsonValue> | {
-      [key: string]: JsonValue;
-    };
-  };
+  definition: ChainsCreateOutputDefinition;
 };
-export type ChainsUpdateInput = {
-  definition: unknown;
-  namespace?: undefined | string;
-};
-export type ChainsUpdateOutput = {
-  functions: string[];
-  namespace: string;
-  name: string;
-  version: number;
-  createdAt: string;
-  definition: {
-    name: string;
-    steps: Array<{
-      function: string;
-      name: string;
-      type: "function";
-      input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-        [key: string]: JsonValue;
-      };
-      retry?: undefined | {
-        maxAttempts?: undefined | number;
-        initialIntervalMs?: undefined | number;
-        backoffCoefficient?: undefined | number;
-        maximumIntervalMs?: undefined | number;
-        retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-      };
-      timeoutMs?: undefined | number;
-      continueOnError?: boolean | undefined;
-    } | {
-      parallel: {
-        [key: string]: {
-          function: string;
-          input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-            [key: string]: JsonValue;
-          };
-          retry?: undefined | {
-            maxAttempts?: undefined | number;
-            initialIntervalMs?: undefined | number;
-            backoffCoefficient?: undefined | number;
-            maximumIntervalMs?: undefined | number;
-            retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-          };
-          timeoutMs?: undefined | number;
-        };
-      };
-      name: string;
-      type: "parallel";
-      continueOnError?: boolean | undefined;
-    } | {
-      map: {
-        function: string;
-        items: JsonValue;
-        concurrency: number;
-        input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-          [key: string]: JsonValue;
-        };
-        retry?: undefined | {
-          maxAttempts?: undefined | number;
-          initialIntervalMs?: undefined | number;
-          backoffCoefficient?: undefined | number;
-          maximumIntervalMs?: undefined | number;
-          retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-        };
-        timeoutMs?: undefined | number;
-      };
-      name: string;
-      type: "map";
-      continueOnError?: boolean | undefined;
-    }>;
-    description?: undefined | string;
-    output?: boolean | undefined | null | string | number | Array<JsonValue> | {
-      [key: string]: JsonValue;
-    };
-  };
-};
+export type ChainsUpdateInput = ChainsCreateInput;
+export type ChainsUpdateOutput = ChainsCreateOutput;
 export type ChainsGetInput = {
   name: string;
   namespace?: undefined | string;
   version?: undefined | number | "latest";
 };
-export type ChainsGetOutput = {
-  functions: string[];
-  namespace: string;
-  name: string;
-  version: number;
-  createdAt: string;
-  definition: {
-    name: string;
-    steps: Array<{
-      function: string;
-      name: string;
-      type: "function";
-      input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-        [key: string]: JsonValue;
-      };
-      retry?: undefined | {
-        maxAttempts?: undefined | number;
-        initialIntervalMs?: undefined | number;
-        backoffCoefficient?: undefined | number;
-        maximumIntervalMs?: undefined | number;
-        retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-      };
-      timeoutMs?: undefined | number;
-      continueOnError?: boolean | undefined;
-    } | {
-      parallel: {
-        [key: string]: {
-          function: string;
-          input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-            [key: string]: JsonValue;
-          };
-          retry?: undefined | {
-            maxAttempts?: undefined | number;
-            initialIntervalMs?: undefined | number;
-            backoffCoefficient?: undefined | number;
-            maximumIntervalMs?: undefined | number;
-            retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-          };
-          timeoutMs?: undefined | number;
-        };
-      };
-      name: string;
-      type: "parallel";
-      continueOnError?: boolean | undefined;
-    } | {
-      map: {
-        function: string;
-        items: JsonValue;
-        concurrency: number;
-        input?: boolean | undefined | null | string | number | Array<JsonValue> | {
-          [key: string]: JsonValue;
-        };
-        retry?: undefined | {
-          maxAttempts?: undefined | number;
-          initialIntervalMs?: undefined | number;
-          backoffCoefficient?: undefined | number;
-          maximumIntervalMs?: undefined | number;
-          retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
-        };
-        timeoutMs?: undefined | number;
-      };
-      name: string;
-      type: "map";
-      continueOnError?: boolean | undefined;
-    }>;
-    description?: undefined | string;
-    output?: boolean | undefined | null | string | number | Array<JsonValue> | {
-      [key: string]: JsonValue;
-    };
-  };
-};
-export type ChainsListInput = {
-  namespace?: undefined | string;
-  cursor?: undefined | string;
-  limit?: undefined | number;
-};
+export type ChainsGetOutput = ChainsCreateOutput;
+export type ChainsListInput = FunctionsListInput;
 export type ChainsListOutput = {
   items: {
     namespace: string;
@@ -1051,10 +505,7 @@ export type ChainsVersionsOutput = {
   functions: string[];
   createdAt: string;
 }[];
-export type ChainsDeleteInput = {
-  name: string;
-  namespace?: undefined | string;
-};
+export type ChainsDeleteInput = ChainsVersionsInput;
 export type ChainsDeleteOutput = {
   deleted: true;
   name: string;
@@ -1079,42 +530,7 @@ export type ChainsInvokeOutput = {
   function: string;
   namespace: string;
   version: number;
-  chain: {
-    name: string;
-    version: number;
-    failedStep: null | string;
-    runs: number;
-    steps: {
-      functions: string[];
-      name: string;
-      type: "function" | "map" | "parallel";
-      status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-      startedAt: null | string;
-      endedAt: null | string;
-      durationMs: null | number;
-      run: number;
-      units: {
-        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-        invocationId: string;
-        unit: string;
-        workflowId: string;
-        error?: undefined | {
-          message: string;
-          kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled" | "MappingError";
-          attempts?: undefined | number;
-          unit?: undefined | string;
-        };
-        output?: unknown;
-      }[];
-      error?: undefined | {
-        message: string;
-        kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled" | "MappingError";
-        attempts?: undefined | number;
-        unit?: undefined | string;
-      };
-      output?: unknown;
-    }[];
-  };
+  chain: ChainsInvokeOutputChain;
   id: string;
   createdAt: string;
   status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
@@ -1124,17 +540,9 @@ export type ChainsInvokeOutput = {
   attemptLog: unknown[];
   cold: boolean | null;
   replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
+  logs: InvocationsInvokeOutputLogs;
   kind: "chain";
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    step?: undefined | string;
-  };
+  error?: undefined | ChainsInvokeOutputError;
   result?: unknown;
 };
 export type ChainsResumeInput = {
@@ -1152,68 +560,7 @@ export type ChainsInvocationInput = {
   id: string;
   waitMs?: undefined | number;
 };
-export type ChainsInvocationOutput = {
-  function: string;
-  namespace: string;
-  version: number;
-  chain: {
-    name: string;
-    version: number;
-    failedStep: null | string;
-    runs: number;
-    steps: {
-      functions: string[];
-      name: string;
-      type: "function" | "map" | "parallel";
-      status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-      startedAt: null | string;
-      endedAt: null | string;
-      durationMs: null | number;
-      run: number;
-      units: {
-        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-        invocationId: string;
-        unit: string;
-        workflowId: string;
-        error?: undefined | {
-          message: string;
-          kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled" | "MappingError";
-          attempts?: undefined | number;
-          unit?: undefined | string;
-        };
-        output?: unknown;
-      }[];
-      error?: undefined | {
-        message: string;
-        kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled" | "MappingError";
-        attempts?: undefined | number;
-        unit?: undefined | string;
-      };
-      output?: unknown;
-    }[];
-  };
-  id: string;
-  createdAt: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
-  endedAt: null | string;
-  durationMs: null | number;
-  attempts: number;
-  attemptLog: unknown[];
-  cold: boolean | null;
-  replayOf: null | string;
-  logs: {
-    stdout: string;
-    stderr: string;
-  };
-  kind: "chain";
-  error?: undefined | {
-    message: string;
-    attempts: number;
-    kind: string;
-    step?: undefined | string;
-  };
-  result?: unknown;
-};
+export type ChainsInvocationOutput = ChainsInvokeOutput;
 export type ChainsInvocationsInput = {
   namespace?: undefined | string;
   name?: undefined | string;
@@ -1247,75 +594,13 @@ export type DeadLettersListInput = {
   limit?: undefined | number;
 };
 export type DeadLettersListOutput = {
-  items: {
-    namespace: string;
-    version: number;
-    id: string;
-    createdAt: string;
-    inputRef: null | string;
-    invocationId: string;
-    functionName: string;
-    functionId: string;
-    errors: {
-      startedAt: string;
-      endedAt: string;
-      durationMs: number;
-      attempt: number;
-      cold?: boolean | undefined;
-      infrastructure?: boolean | undefined;
-      failure?: undefined | {
-        message: string;
-        kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled";
-        errorType?: undefined | string;
-        stderrTail?: undefined | string;
-        platform?: undefined | {
-          [key: string]: unknown;
-        };
-      };
-      containerId?: undefined | string;
-    }[];
-    firstAttemptAt: null | string;
-    failedAt: string;
-    replayedAs: null | string;
-    input?: unknown;
-  }[];
+  items: DeadLettersListOutputItemsItem[];
   nextCursor: null | string;
 };
 export type DeadLettersGetInput = {
   id: string;
 };
-export type DeadLettersGetOutput = {
-  namespace: string;
-  version: number;
-  id: string;
-  createdAt: string;
-  inputRef: null | string;
-  invocationId: string;
-  functionName: string;
-  functionId: string;
-  errors: {
-    startedAt: string;
-    endedAt: string;
-    durationMs: number;
-    attempt: number;
-    cold?: boolean | undefined;
-    infrastructure?: boolean | undefined;
-    failure?: undefined | {
-      message: string;
-      kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled";
-      errorType?: undefined | string;
-      stderrTail?: undefined | string;
-      platform?: undefined | {
-        [key: string]: unknown;
-      };
-    };
-    containerId?: undefined | string;
-  }[];
-  firstAttemptAt: null | string;
-  failedAt: string;
-  replayedAs: null | string;
-  input?: unknown;
-};
+export type DeadLettersGetOutput = DeadLettersListOutputItemsItem;
 export type DeadLettersReplayInput = {
   id: string;
   latest?: boolean | undefined;
@@ -1348,27 +633,11 @@ export type KeysCreateOutput = {
   key: string;
 };
 export type KeysListInput = void;
-export type KeysListOutput = {
-  namespace: string;
-  name: string;
-  id: string;
-  createdAt: string;
-  role: "admin" | "developer" | "invoker" | "reader";
-  expiresAt: null | string;
-  revokedAt: null | string;
-}[];
+export type KeysListOutput = KeysListOutputItem[];
 export type KeysRevokeInput = {
   id: string;
 };
-export type KeysRevokeOutput = {
-  namespace: string;
-  name: string;
-  id: string;
-  createdAt: string;
-  role: "admin" | "developer" | "invoker" | "reader";
-  expiresAt: null | string;
-  revokedAt: null | string;
-};
+export type KeysRevokeOutput = KeysListOutputItem;
 export type SecretsCreateInput = {
   name: string;
   namespace?: undefined | string;
@@ -1384,12 +653,7 @@ export type SecretsCreateOutput = {
 export type SecretsListInput = {
   namespace?: undefined | string;
 };
-export type SecretsListOutput = {
-  namespace: string;
-  name: string;
-  createdAt: string;
-  sizeBytes: number;
-}[];
+export type SecretsListOutput = SecretsCreateOutput[];
 export type SecretsDeleteInput = {
   name: string;
   namespace?: undefined | string;
@@ -1431,42 +695,11 @@ export type NamespaceGetInput = {
   namespace?: undefined | string;
 };
 export type NamespaceGetOutput = {
-  quotas: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    warmContainers: number;
-    blobBytes: number;
-  };
+  quotas: NamespaceGetOutputQuotas;
   namespace: string;
-  overrides: {
-    functions?: undefined | null | number;
-    versions?: undefined | null | number;
-    concurrentInvocations?: undefined | null | number;
-    invocationsPerMinute?: undefined | null | number;
-    codeBytes?: undefined | null | number;
-    warmContainers?: undefined | null | number;
-    blobBytes?: undefined | null | number;
-  };
-  defaults: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    warmContainers: number;
-    blobBytes: number;
-  };
-  usage: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    blobBytes: number;
-  };
+  overrides: NamespaceGetOutputOverrides;
+  defaults: NamespaceGetOutputQuotas;
+  usage: NamespaceGetOutputUsage;
 };
 export type NamespaceSetQuotaInput = {
   quotas: {
@@ -1480,45 +713,236 @@ export type NamespaceSetQuotaInput = {
   };
   namespace?: undefined | string;
 };
-export type NamespaceSetQuotaOutput = {
-  quotas: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    warmContainers: number;
-    blobBytes: number;
+export type NamespaceSetQuotaOutput = NamespaceGetOutput;
+export type FunctionsCreateInputLimits = {
+  timeoutMs?: undefined | number;
+  memoryMb?: undefined | number;
+  cpus?: undefined | number;
+  network?: boolean | undefined;
+};
+export type FunctionsCreateInputRetryPolicy = {
+  maxAttempts?: undefined | number;
+  initialIntervalMs?: undefined | number;
+  backoffCoefficient?: undefined | number;
+  maximumIntervalMs?: undefined | number;
+  retryOn?: undefined | Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
+};
+export type FunctionsCreateInputWarm = {
+  isolation?: undefined | "warm" | "fresh";
+  minWarm?: undefined | number;
+  maxWarm?: undefined | number;
+  maxQueued?: undefined | number;
+  queueTimeoutMs?: undefined | number;
+  idleTtlMs?: undefined | number;
+  maxInvocations?: undefined | number;
+};
+export type FunctionsCreateInputSecretsItem = {
+  name: string;
+  env?: undefined | string;
+};
+export type FunctionsCreateOutputLimits = {
+  timeoutMs: number;
+  memoryMb: number;
+  cpus: number;
+  network: boolean;
+};
+export type FunctionsCreateOutputRetryPolicy = {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  retryOn: Array<"FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput">;
+};
+export type FunctionsCreateOutputArtifact = {
+  sha256: string;
+  format: "file" | "tgz";
+  sizeBytes: number;
+  fileName?: undefined | string;
+};
+export type FunctionsCreateOutputWarm = {
+  isolation: "warm" | "fresh";
+  minWarm: number;
+  maxWarm: number;
+  maxQueued: number;
+  queueTimeoutMs: number;
+  idleTtlMs: number;
+  maxInvocations: number;
+};
+export type InvocationsInvokeOutputLogs = {
+  stdout: string;
+  stderr: string;
+};
+export type InvocationsInvokeOutputError = {
+  message: string;
+  attempts: number;
+  kind: string;
+  errorType?: undefined | string;
+  stderrTail?: undefined | string;
+  platform?: undefined | {
+    [key: string]: unknown;
   };
-  namespace: string;
-  overrides: {
-    functions?: undefined | null | number;
-    versions?: undefined | null | number;
-    concurrentInvocations?: undefined | null | number;
-    invocationsPerMinute?: undefined | null | number;
-    codeBytes?: undefined | null | number;
-    warmContainers?: undefined | null | number;
-    blobBytes?: undefined | null | number;
+};
+export type InvocationsListOutputItemsItemAttemptLogItemFailure = {
+  message: string;
+  kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled";
+  errorType?: undefined | string;
+  stderrTail?: undefined | string;
+  platform?: undefined | {
+    [key: string]: unknown;
   };
-  defaults: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    warmContainers: number;
-    blobBytes: number;
+};
+export type InvocationsListOutputItemsItemAttemptLogItem = {
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  attempt: number;
+  cold?: boolean | undefined;
+  infrastructure?: boolean | undefined;
+  failure?: undefined | InvocationsListOutputItemsItemAttemptLogItemFailure;
+  containerId?: undefined | string;
+};
+export type ChainsCreateOutputDefinitionStepsItem = {
+  function: string;
+  name: string;
+  type: "function";
+  input?: boolean | undefined | null | string | number | Array<JsonValue> | {
+    [key: string]: JsonValue;
   };
-  usage: {
-    functions: number;
-    versions: number;
-    concurrentInvocations: number;
-    invocationsPerMinute: number;
-    codeBytes: number;
-    blobBytes: number;
+  retry?: undefined | FunctionsCreateInputRetryPolicy;
+  timeoutMs?: undefined | number;
+  continueOnError?: boolean | undefined;
+};
+export type ChainsCreateOutputDefinitionStepsItem2ParallelValue = {
+  function: string;
+  input?: boolean | undefined | null | string | number | Array<JsonValue> | {
+    [key: string]: JsonValue;
   };
+  retry?: undefined | FunctionsCreateInputRetryPolicy;
+  timeoutMs?: undefined | number;
+};
+export type ChainsCreateOutputDefinitionStepsItem2 = {
+  parallel: {
+    [key: string]: ChainsCreateOutputDefinitionStepsItem2ParallelValue;
+  };
+  name: string;
+  type: "parallel";
+  continueOnError?: boolean | undefined;
+};
+export type ChainsCreateOutputDefinitionStepsItem3Map = {
+  function: string;
+  items: JsonValue;
+  concurrency: number;
+  input?: boolean | undefined | null | string | number | Array<JsonValue> | {
+    [key: string]: JsonValue;
+  };
+  retry?: undefined | FunctionsCreateInputRetryPolicy;
+  timeoutMs?: undefined | number;
+};
+export type ChainsCreateOutputDefinitionStepsItem3 = {
+  map: ChainsCreateOutputDefinitionStepsItem3Map;
+  name: string;
+  type: "map";
+  continueOnError?: boolean | undefined;
+};
+export type ChainsCreateOutputDefinition = {
+  name: string;
+  steps: Array<ChainsCreateOutputDefinitionStepsItem | ChainsCreateOutputDefinitionStepsItem2 | ChainsCreateOutputDefinitionStepsItem3>;
+  description?: undefined | string;
+  output?: boolean | undefined | null | string | number | Array<JsonValue> | {
+    [key: string]: JsonValue;
+  };
+};
+export type ChainsInvokeOutputChainStepsItemUnitsItemError = {
+  message: string;
+  kind: "FunctionError" | "FunctionTimeout" | "FunctionOOM" | "InvalidOutput" | "InfrastructureError" | "Cancelled" | "MappingError";
+  attempts?: undefined | number;
+  unit?: undefined | string;
+};
+export type ChainsInvokeOutputChainStepsItemUnitsItem = {
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  invocationId: string;
+  unit: string;
+  workflowId: string;
+  error?: undefined | ChainsInvokeOutputChainStepsItemUnitsItemError;
+  output?: unknown;
+};
+export type ChainsInvokeOutputChainStepsItem = {
+  functions: string[];
+  name: string;
+  type: "function" | "map" | "parallel";
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  startedAt: null | string;
+  endedAt: null | string;
+  durationMs: null | number;
+  run: number;
+  units: ChainsInvokeOutputChainStepsItemUnitsItem[];
+  error?: undefined | ChainsInvokeOutputChainStepsItemUnitsItemError;
+  output?: unknown;
+};
+export type ChainsInvokeOutputChain = {
+  name: string;
+  version: number;
+  failedStep: null | string;
+  runs: number;
+  steps: ChainsInvokeOutputChainStepsItem[];
+};
+export type ChainsInvokeOutputError = {
+  message: string;
+  attempts: number;
+  kind: string;
+  step?: undefined | string;
 };
 export type JsonArray2 = Array<boolean | null | string | number | JsonObject1 | JsonArray2>;
 export type JsonObject1 = {
   [key: string]: boolean | undefined | null | string | number | JsonObject1 | JsonArray2;
+};
+export type DeadLettersListOutputItemsItem = {
+  namespace: string;
+  version: number;
+  id: string;
+  createdAt: string;
+  inputRef: null | string;
+  invocationId: string;
+  functionName: string;
+  functionId: string;
+  errors: InvocationsListOutputItemsItemAttemptLogItem[];
+  firstAttemptAt: null | string;
+  failedAt: string;
+  replayedAs: null | string;
+  input?: unknown;
+};
+export type KeysListOutputItem = {
+  namespace: string;
+  name: string;
+  id: string;
+  createdAt: string;
+  role: "admin" | "developer" | "invoker" | "reader";
+  expiresAt: null | string;
+  revokedAt: null | string;
+};
+export type NamespaceGetOutputQuotas = {
+  functions: number;
+  versions: number;
+  concurrentInvocations: number;
+  invocationsPerMinute: number;
+  codeBytes: number;
+  warmContainers: number;
+  blobBytes: number;
+};
+export type NamespaceGetOutputOverrides = {
+  functions?: undefined | null | number;
+  versions?: undefined | null | number;
+  concurrentInvocations?: undefined | null | number;
+  invocationsPerMinute?: undefined | null | number;
+  codeBytes?: undefined | null | number;
+  warmContainers?: undefined | null | number;
+  blobBytes?: undefined | null | number;
+};
+export type NamespaceGetOutputUsage = {
+  functions: number;
+  versions: number;
+  concurrentInvocations: number;
+  invocationsPerMinute: number;
+  codeBytes: number;
+  blobBytes: number;
 };
