@@ -48,18 +48,25 @@ try {
   // Interleaved with tsc on a file that imports nothing: what tsc costs anyway (its start, the lib).
   writeFileSync(join(project, 'empty.ts'), 'export const nothing = 0;\n');
   const baseline: number[] = [];
+  // tsc's own counts do not vary with the machine's load, as wall times do.
+  const diagnostics = (stdout: string) => Object.fromEntries(['Types', 'Instantiations', 'Lines of Definitions', 'Memory used']
+    .map((k) => [k.toLowerCase().replace(/ /g, '_'), Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(stdout)?.[1])]));
+  let counts = {};
+  let emptyCounts = {};
   for (let i = 0; i < RUNS; i++) {
-    const [, ms] = await timed(() => run(process.execPath, [tsc, '--strict', '--noEmit', 'right-call.ts'], { cwd: project }));
+    const [consumer, ms] = await timed(() => run(process.execPath, [tsc, '--strict', '--noEmit', '--extendedDiagnostics', 'right-call.ts'], { cwd: project }));
     samples.push(ms);
-    const [, empty] = await timed(() => run(process.execPath, [tsc, '--strict', '--noEmit', 'empty.ts'], { cwd: project }));
+    counts = diagnostics(consumer.stdout);
+    const [nothing, empty] = await timed(() => run(process.execPath, [tsc, '--strict', '--noEmit', '--extendedDiagnostics', 'empty.ts'], { cwd: project }));
     baseline.push(empty);
+    emptyCounts = diagnostics(nothing.stdout);
   }
   console.log(JSON.stringify({
     bench: 'client-package',
     tarball: { bytes: size, unpacked_bytes: unpackedSize, pack_ms: Math.round(packMs) },
     install: { packages: packagesUnder(modules), node_modules_bytes: bytesUnder(modules), ms: Math.round(installMs) },
-    consumer_tsc: { ...summarize(samples), files_read: listed.length, package_files: listed.filter((f) => f.includes('/@caisson/client/')).length },
-    tsc_of_an_empty_file: summarize(baseline),
+    consumer_tsc: { ...summarize(samples), files_read: listed.length, package_files: listed.filter((f) => f.includes('/@caisson/client/')).length, ...counts },
+    tsc_of_an_empty_file: { ...summarize(baseline), ...emptyCounts },
   }, null, 2));
 } finally {
   rmSync(project, { recursive: true, force: true });
