@@ -6,7 +6,7 @@ const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'htt
 const noNode = nodeBuiltins.flatMap((m) => [m, `node:${m}`, `node:${m}/*`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.caisson', 'src/db/generated', 'dist', 'runtime-images', 'examples', 'test/fixtures'] },
+  { ignores: ['node_modules', '.caisson', 'src/db/generated', 'dist', 'packages/*/dist', 'runtime-images', 'examples', 'test/fixtures'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -53,6 +53,13 @@ export default tseslint.config(
     files: ['src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../shared/*'], message: 'shared/ imports nothing else in src/' }] }],
+    },
+  },
+  {
+    // Built alone into @caisson/client (packages/client): nothing of the server may reach it.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'src/client is the @caisson/client package: it imports nothing else of src/' }] }],
     },
   },
   {

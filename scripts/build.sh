@@ -21,7 +21,7 @@ build_ui() {
 }
 
 stamp="$(node scripts/source-stamp.mjs)"
-if [ -f dist/.stamp ] && [ "$(cat dist/.stamp)" = "$stamp" ] && [ -f dist/cli/main.js ]; then
+if [ -f dist/.stamp ] && [ "$(cat dist/.stamp)" = "$stamp" ] && [ -f dist/cli/main.js ] && [ -f packages/client/dist/index.js ]; then
   step "build: dist/ is up to date"
   build_ui
   exit 0
@@ -33,6 +33,8 @@ npx --no-install tsc -p tsconfig.build.json
 # tsc emits only what it compiles: the other files under src/ (e.g. temporal/failure-converter.cjs,
 # loaded by path) are copied beside the output.
 (cd src && find . -type f ! -name '*.ts' ! -path './db/generated/*' -exec cp --parents {} ../dist/ \;)
+# The typed client as a package (@caisson/client; the root package's "caisson/client" points at it).
+bash packages/client/build.sh
 echo "$stamp" > dist/.stamp
 build_ui
 step "build: done in $(( $(date +%s) - start )) s"

@@ -27,6 +27,7 @@ import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-po
 import { inspectTgz } from '../shared/archive-inspect.js';
 import { UnsafeArchiveError } from '../shared/errors.js';
 import type { BlobClient } from './blob-client.js';
+import { createBuildLogForwarder, type BuildLogSink } from './build-log-forwarder.js';
 import { typedActivities } from './to-failure.js';
 
 /** Bump when the build scripts' output layout changes: older cached builds are then ignored.
@@ -53,6 +54,8 @@ export interface BuildActivityDeps {
   /** The network builds run on; absent: no network (only vendored or std-only builds work). */
   network?: BuildNetwork;
   limits?: Partial<BuildLimits>;
+  /** Where a running build's output lines go (the api, for `caisson fn deploy` to print); absent: nowhere. */
+  buildLog?: BuildLogSink;
 }
 
 export function createBuildActivities(deps: BuildActivityDeps) {
@@ -87,6 +90,7 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     }
     const outDir = join(buildRoot, `.out-${key}-${process.pid}`);
     await rm(outDir, { recursive: true, force: true });
+    const forwarder = deps.buildLog && createBuildLogForwarder({ sink: deps.buildLog, deploymentId: input.deploymentId, attempt: ctx.info.attempt });
     try {
       const built = await runBuild({
         runtime: deps.runtime, kind, image: buildImageFor(kind, input.runtime),
@@ -100,7 +104,10 @@ export function createBuildActivities(deps: BuildActivityDeps) {
         labels: { 'caisson.build': key, 'caisson.worker': deps.workerId, 'caisson.deployment': input.deploymentId },
         signal: ctx.cancellationSignal,
         onProgress: () => ctx.heartbeat({ step: `${kind} build` }),
+        ...(forwarder ? { onLog: (chunk: Buffer) => forwarder.write(chunk) } : {}),
       });
+      // Every line reaches the api before the build step ends: a follower prints them before its result.
+      await forwarder?.close();
       if (!built.ok) {
         // The reason first and whole: a long log is cut from its start, never the reason.
         throw ApplicationFailure.create({ type: BUILD_FAILED_TYPE, nonRetryable: true, message: `${built.reason}\n${tail(built.output)}`.trimEnd() });

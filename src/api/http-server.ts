@@ -3,7 +3,8 @@
 // GET /blobs/:id, PUT /blobs?invocation=<id> (see putBlob), PUT /artifacts/:sha256 (build outputs, verified by hash),
 // GET /artifacts/live (the live versions and their artifacts: what code caches may keep), and
 // POST /secrets/resolve (the values of a namespace's secrets, to the worker token only: a
-// worker asks when it creates a container that uses them).
+// worker asks when it creates a container that uses them), and POST /deployments/:id/log (a
+// running build's output lines, from the worker token: build-log-route.ts).
 // Every refusal is a 4xx with a JSON message; tRPC calls are bounded first (request-limits.ts).
 // Every request names one of the api's hosts; all but /healthz carry a Bearer key or the
 // worker token, and the content store is the worker's (artifacts are content-addressed; a
@@ -21,6 +22,7 @@ import { ALL_NAMESPACES } from '../shared/roles.js';
 import { MAX_SECRETS_PER_VERSION, SecretNameSchema } from '../shared/secrets.js';
 import { QuotaExceededError } from '../shared/errors.js';
 import type { Principal } from './auth/authenticator.js';
+import { isBuildLogPath, serveBuildLog } from './build-log-route.js';
 import { isCodecPath, serveCodec, type CodecEndpointOptions } from './codec-endpoint.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
@@ -150,6 +152,12 @@ export function createApiServer(options: HttpServerOptions): Server {
         if (caller.kind !== 'worker') return afterBody(req, () => sendJson(res, 403, { error: 'secret values are for workers only' }));
         if (req.method !== 'POST') return afterBody(req, () => sendJson(res, 405, { error: 'POST only' }));
         return resolveSecrets(req, res, options.context.secrets);
+      }
+      if (isBuildLogPath(path)) {
+        return serveBuildLog(req, res, {
+          path, caller, store: options.context.buildLogs, owners: options.context.owners, readBody: (max) => readBody(req, max),
+          afterBody: (answer) => afterBody(req, answer), sendJson: (status, body) => sendJson(res, status, body),
+        });
       }
       if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return afterBody(req, () => sendJson(res, 404, { error: 'not found' }));
       if (!mayUseContentStore(caller)) return afterBody(req, () => sendJson(res, 403, { error: 'artifacts and blobs are for workers' }));

@@ -6,6 +6,7 @@ import { INVOCATION_ID_PATTERN } from '../shared/ids.js';
 import { SecretRefsSchema } from '../shared/secrets.js';
 import { InvocationRetrySchema } from '../shared/retry-rule.js';
 import { HttpTriggerInputSchema } from '../shared/http-trigger.js';
+import { BUILD_LOG_LIMITS } from '../shared/build-log.js';
 
 export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
 export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
@@ -22,7 +23,7 @@ function overrides<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
     const bare = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType);
     return [key, bare.optional()];
   }));
-  return z.strictObject(shape) as unknown as z.ZodObject<{ [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>>> }>;
+  return z.strictObject(shape) as unknown as z.ZodObject<{ [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>, z.output<T[K]>>> }>;
 }
 
 const FunctionBody = {
@@ -54,6 +55,12 @@ export const DeploymentInput = z.object({
   id: z.string().regex(/^dep_[0-9a-f]{32}$/, 'a deployment id (dep_…)'),
   /** Wait up to this long for the deploy to finish before answering its progress. */
   waitMs: z.number().int().min(0).max(60_000).default(0),
+});
+/** functions.buildLog: the running build's lines after the cursor `after`, waiting up to waitMs for some. */
+export const BuildLogInput = z.object({
+  id: DeploymentInput.shape.id,
+  after: z.number().int().min(0).max(1_000_000).default(0),
+  waitMs: z.number().int().min(0).max(BUILD_LOG_LIMITS.maxWaitMs).default(0),
 });
 export const FunctionRefInput = z.object({ namespace: NamespaceSchema, name: FunctionNameSchema });
 export const ListInput = z.object({

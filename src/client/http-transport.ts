@@ -5,20 +5,26 @@
 import http from 'node:http';
 import https from 'node:https';
 
+// The exported types name no DOM or Node.js type (Headers, Buffer, AbortSignal): the client's
+// .d.ts must compile under any lib, without @types/node.
+
+/** What tRPC reads of a response; headers is a WHATWG Headers object. */
 export interface TransportResponse {
   ok: boolean;
   status: number;
   statusText: string;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   json(): Promise<unknown>;
   text(): Promise<string>;
 }
 
 export interface TransportInit {
-  method?: string;
-  headers?: Record<string, string> | Headers;
-  body?: string | null;
-  signal?: AbortSignal | null;
+  method?: string | undefined;
+  /** A plain record, or anything with entries() (a WHATWG Headers object). */
+  headers?: Record<string, string> | { forEach(fn: (value: string, name: string) => void): void } | undefined;
+  body?: string | null | undefined;
+  /** An AbortSignal. */
+  signal?: object | null | undefined;
 }
 
 export interface HttpTransport {
@@ -28,18 +34,21 @@ export interface HttpTransport {
 }
 
 /** ca: PEM certificate(s) an https api's certificate must chain to, instead of the system's roots. */
-export function createHttpTransport(opts: { ca?: string | Buffer } = {}): HttpTransport {
-  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true, ...(opts.ca ? { ca: opts.ca } : {}) }) };
+export function createHttpTransport(opts: { ca?: string | Uint8Array | undefined } = {}): HttpTransport {
+  const ca = typeof opts.ca === 'string' || opts.ca === undefined ? opts.ca : Buffer.from(opts.ca);
+  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) }) };
   function send(url: string | URL, init: TransportInit = {}): Promise<TransportResponse> {
     const target = new URL(url);
     const protocol = target.protocol === 'https:' ? 'https:' : target.protocol === 'http:' ? 'http:' : null;
     if (!protocol) return Promise.reject(new TypeError(`unsupported protocol in ${target.href}`));
-    const headers = init.headers instanceof Headers ? Object.fromEntries(init.headers) : { ...init.headers };
+    const headers: Record<string, string> = {};
+    if (init.headers && typeof init.headers.forEach === 'function') (init.headers as Headers).forEach((value, name) => (headers[name] = value));
+    else Object.assign(headers, init.headers);
     const body = init.body ?? undefined;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const request = protocol === 'https:' ? https.request : http.request;
     const attempt = (retried: boolean): Promise<TransportResponse> => new Promise((resolve, reject) => {
-      const req = request(target, { method: init.method ?? 'GET', headers, agent: agents[protocol], signal: init.signal ?? undefined }, (res) => {
+      const req = request(target, { method: init.method ?? 'GET', headers, agent: agents[protocol], signal: (init.signal ?? undefined) as AbortSignal | undefined }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);

@@ -45,6 +45,8 @@ export interface ExecuteOptions {
   stderrCapBytes?: number;
   /** Raw stdout goes here instead of the capped text (a build streams its /out as a tar). */
   onStdout?: (chunk: Buffer) => void;
+  /** Raw stderr chunks as they arrive, besides the capped text (a build's output, forwarded live). */
+  onStderr?: (chunk: Buffer) => void;
   /** Called every few seconds while the container runs (activity heartbeats). */
   onProgress?: () => void;
   /**

@@ -63,6 +63,8 @@ export interface BuildInput {
   name?: string;
   signal?: AbortSignal;
   onProgress?: () => void;
+  /** The build's output (stderr) as it arrives, uncapped: the receiver bounds it. */
+  onLog?: (chunk: Buffer) => void;
 }
 
 /** output: the build's log (stderr, capped); reason: why it failed, in one line. */
@@ -124,6 +126,7 @@ export async function runBuild(input: BuildInput): Promise<BuildResult> {
         onStdout: (chunk) => sink.write(chunk),
         ...(input.signal ? { signal: input.signal } : {}),
         ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+        ...(input.onLog ? { onStderr: input.onLog } : {}),
       });
       sink.close();
       const output = outcome.stderr.trimEnd();

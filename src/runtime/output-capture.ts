@@ -91,14 +91,17 @@ export function createDemuxer(onFrame: (stream: number, payload: Buffer) => void
   };
 }
 
-/** Demuxes into two capped buffers; with onStdout, stdout goes there raw instead. */
-export function createOutputCapture(caps: { stdoutCapBytes: number; stderrCapBytes: number; onStdout?: (chunk: Buffer) => void }) {
+/** Demuxes into two capped buffers; with onStdout, stdout goes there raw instead; onStderr sees stderr too. */
+export function createOutputCapture(caps: { stdoutCapBytes: number; stderrCapBytes: number; onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void }) {
   const stdout = new CappedBuffer(caps.stdoutCapBytes);
   const stderr = new CappedBuffer(caps.stderrCapBytes);
   const onStdout = caps.onStdout ?? ((payload: Buffer) => stdout.push(payload));
   const push = createDemuxer((stream, payload) => {
     if (stream === 1) onStdout(payload);
-    else if (stream === 2) stderr.push(payload);
+    else if (stream === 2) {
+      stderr.push(payload);
+      caps.onStderr?.(payload);
+    }
   });
   return { push, stdout, stderr };
 }

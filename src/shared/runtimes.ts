@@ -22,6 +22,8 @@ export const CONCRETE_RUNTIMES = Object.keys(RUNTIME_VERSIONS) as ConcreteRuntim
 
 /** A runtime as written in a request or a stored spec: a concrete runtime or a bare family. */
 export type Runtime = ConcreteRuntime | RuntimeFamily;
+/** The names a request may give (normalizeRuntimeName): canonical, or Lambda's and short aliases. */
+export type RuntimeRequestName = Runtime | `nodejs${number}.x` | `node${number}` | 'go1.x';
 /** The canonical names, bare families first (what --runtime and the api accept, besides aliases). */
 export const RUNTIME_NAMES = [...new Set<Runtime>([...RUNTIME_FAMILIES, ...CONCRETE_RUNTIMES])] as readonly Runtime[];
 

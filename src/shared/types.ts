@@ -6,7 +6,7 @@ import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
 import type { SecretRef } from './secrets.js';
 import type { HttpTriggerSettings } from './http-trigger.js';
 
-import { RUNTIME_NAMES, normalizeRuntimeName, type Runtime } from './runtimes.js';
+import { RUNTIME_NAMES, normalizeRuntimeName, type Runtime, type RuntimeRequestName } from './runtimes.js';
 
 export { RUNTIME_NAMES as RUNTIMES } from './runtimes.js';
 export type { ConcreteRuntime, Runtime, RuntimeFamily } from './runtimes.js';
@@ -14,7 +14,8 @@ export type { ConcreteRuntime, Runtime, RuntimeFamily } from './runtimes.js';
 export const RuntimeSchema = z.preprocess(
   (v) => (typeof v === 'string' ? (normalizeRuntimeName(v) ?? v) : v),
   z.enum(RUNTIME_NAMES as [Runtime, ...Runtime[]]),
-);
+  // Typed as what it accepts (preprocess alone would type its input unknown, and the client with it).
+) as unknown as z.ZodType<Runtime, RuntimeRequestName>;
 export { CONVENTIONS };
 
 /** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,

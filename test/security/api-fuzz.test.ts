@@ -48,6 +48,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   'functions.update': { namespace: 'fz', name: 'fz-none', code: 'cHJpbnQoMSk=' },
   'functions.deploy': { namespace: 'fz', name: 'fz-none', runtime: 'cobol', code: '!!!', mode: 'create' },
   'functions.deployment': { id: `dep_${'0'.repeat(32)}` },
+  'functions.buildLog': { id: `dep_${'0'.repeat(32)}` },
   'invocations.invoke': { namespace: 'fz', function: 'fz-none', waitMs: 0 },
   'invocations.start': { namespace: 'fz', function: 'fz-none' },
   'invocations.get': { id: 'inv_0000000000zzzzzzzzzz' },

@@ -36,6 +36,7 @@ function attacks(): Record<string, { input?: unknown; expect: Expect }> {
     'functions.update': byName({ namespace: ns, name: a.function, code, fileName: 'main.py' }),
     'functions.deploy': byName({ namespace: ns, name: a.function, code, fileName: 'main.py' }),
     'functions.deployment': byId({ id: a.deploymentId }),
+    'functions.buildLog': byId({ id: a.deploymentId, waitMs: 100 }),
     'functions.get': byName({ namespace: ns, name: a.function }),
     'functions.list': byName({ namespace: ns }),
     'functions.versions': byName({ namespace: ns, name: a.function }),

@@ -1,7 +1,7 @@
-// functions.*: deploy (create → v1, update → next version; deploy + deployment to follow the
-// build steps), read, list, delete. Plain env values are answered to keys that may deploy
+// functions.*: deploy (create → v1, update → next version; deploy + deployment + buildLog to
+// follow the build steps and output), read, list, delete. Plain env values are answered to keys that may deploy
 // (admin, developer); any other role reads the names with null values (envRedacted: true).
-import { CreateFunctionInput, DeployFunctionRequest, DeploymentInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
+import { BuildLogInput, CreateFunctionInput, DeployFunctionRequest, DeploymentInput, FunctionRefInput, ListInput, UpdateFunctionInput } from '../schemas.js';
 import { inNamespace, procedure } from '../procedures.js';
 import { router } from '../trpc.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -25,6 +25,11 @@ export const functionsRouter = router({
   deployment: procedure('deploy').input(DeploymentInput).query(async ({ ctx, input }) => {
     await ctx.access.owns('deployment', input.id);
     return ctx.functions.deployment(input.id, input.waitMs);
+  }),
+  /** The running build's output lines (the worker forwards them), for `fn deploy` to print as they come. */
+  buildLog: procedure('deploy').input(BuildLogInput).query(async ({ ctx, input }) => {
+    await ctx.access.owns('deployment', input.id);
+    return ctx.buildLogs.read(input.id, input.after, input.waitMs);
   }),
   /** The function, and the secrets its latest version uses (names only). */
   get: procedure('read').input(FunctionRefInput).use(inNamespace).query(async ({ ctx, input }) => {

@@ -10,6 +10,7 @@ import { RUNTIME_NAMES as RUNTIMES, normalizeRuntimeName, runtimeFamily } from '
 import type { Convention } from '../../shared/types.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { Output } from '../output.js';
+import { followDeployment } from '../deploy-follow.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
 
@@ -34,29 +35,6 @@ const secretList = (refs: readonly SecretRef[] | undefined) => (refs ?? []).map(
 /** The options the user gave (the api fills in the rest and says which field is wrong). */
 function given(options: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-}
-
-type Deployment = Awaited<ReturnType<CaissonClient['functions']['deployment']['query']>>;
-
-/** Polls the deploy workflow, printing each step as it starts and ends (build, register). */
-async function followDeployment(client: CaissonClient, out: Output, id: string, title: string): Promise<Deployment> {
-  const seen = new Map<string, string>();
-  const spin = out.spinner(title);
-  try {
-    for (;;) {
-      const d = await client.functions.deployment.query({ id, waitMs: 1000 });
-      for (const step of d.steps) {
-        const line = `${step.name}: ${step.status}${step.detail ? ` (${step.detail.split('\n')[0]})` : ''}`;
-        if (seen.get(step.name) === line || step.status === 'pending') continue;
-        seen.set(step.name, line);
-        spin.stop();
-        if (!out.json) process.stderr.write(`  ${line}\n`);
-      }
-      if (d.status !== 'RUNNING') return d;
-    }
-  } finally {
-    spin.stop();
-  }
 }
 
 export function registerFnCommands(program: Command, ctx: Ctx): void {
@@ -113,7 +91,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
         ...(Object.keys(warm).length ? { warm } : {}),
         ...httpTriggerInput(o),
       });
-      const d = await followDeployment(client, out, deploymentId, `${mode === 'create' ? 'creating' : 'updating'} ${name}`);
+      const d = await followDeployment({ client, out, id: deploymentId, title: `${mode === 'create' ? 'creating' : 'updating'} ${name}` });
       if (d.status !== 'SUCCEEDED' || !d.spec) {
         if (out.json) return out.print('', d);
         throw new Error(`deploy of ${name} failed (${d.error?.code ?? 'unknown'}):\n${d.error?.message ?? ''}`);

@@ -15,6 +15,7 @@ import { createOwnerLookup } from '../../api/auth/owners.js';
 import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
 import { createApiServer, type HealthCheck } from '../../api/http-server.js';
 import { createHttpTriggers } from '../../api/http-trigger/index.js';
+import { createBuildLogStore } from '../../api/build-log-store.js';
 import { createKeyService, type KeyService } from '../../api/services/key.service.js';
 import { createSecretService } from '../../api/services/secret.service.js';
 import { createDeadLetterService } from '../../api/services/dead-letter.service.js';
@@ -111,6 +112,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     owners: createOwnerLookup({ db, temporal }),
     quotas,
     audit,
+    buildLogs: createBuildLogStore(),
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),

@@ -5,6 +5,7 @@ import Dockerode from 'dockerode';
 import type { PayloadCodec } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createBlobClient } from '../../activities/blob-client.js';
+import { createBuildLogClient } from '../../activities/build-log-client.js';
 import { createBuildActivities } from '../../activities/build.activities.js';
 import { createContainerActivities } from '../../activities/container.activities.js';
 import { attemptActivities } from '../../activities/attempt.activities.js';
@@ -155,7 +156,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
     activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir,
-      network: buildNetwork, limits: build.limits }) },
+      network: buildNetwork, limits: build.limits, buildLog: createBuildLogClient(config.api.url, token) }) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
