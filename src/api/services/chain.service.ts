@@ -163,6 +163,12 @@ export function createChainService(deps: ChainServiceDeps) {
     } satisfies WorkflowStartOptions;
   }
 
+  /** Admits and records a chain invocation without starting its run (a schedule's fire starts it as a child). */
+  async function acceptRun(req: StartRequest): Promise<{ id: string; input: RunChainInput; version: ChainVersionRecord }> {
+    const accepted = await accept(req);
+    return { id: accepted.id, input: startOptions(accepted).args[0]!, version: accepted.version };
+  }
+
   async function launch(a: LaunchArgs) {
     try {
       await temporal.workflow.start('runChain', startOptions(a));
@@ -220,7 +226,7 @@ export function createChainService(deps: ChainServiceDeps) {
 
   const has = async (id: string): Promise<boolean> => (await db.chains.invocations.get(id)) !== null;
 
-  return { compile, create, update, get, start, invoke, resume, view, wait, cancel, has };
+  return { compile, create, update, get, start, invoke, resume, view, wait, cancel, has, acceptRun };
 }
 
 /** What a resumed run may skip: whole steps with an output, and finished units of the others. */
