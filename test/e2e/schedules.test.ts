@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Schedules live in Temporal, which outlives this stack: remove every one it made.
-  for (const ns of ['default', 'team-a']) {
+  for (const ns of ['default', 'team-a', 'full']) {
     for (const s of await stack.client.schedules.list.query({ namespace: ns }).catch(() => [])) {
       await stack.client.schedules.delete.mutate({ namespace: ns, name: s.name }).catch(() => undefined);
     }
@@ -285,6 +285,21 @@ describe('schedules', () => {
     // The default namespace's schedule of the same name is untouched.
     expect((await stack.client.schedules.get.query({ name: 'same' })).payload).toEqual({ name: 'default' });
     await stack.client.schedules.delete.mutate({ name: 'same' });
+  });
+
+  it('a fire over its namespace\'s quota fails at once, admits no invocation and is audited as refused', async () => {
+    await deployDir(stack.client, { dir: 'examples/hello-python', name: 'sched-hello', runtime: 'python', namespace: 'full' });
+    await stack.client.namespace.setQuota.mutate({ namespace: 'full', quotas: { invocationsPerMinute: 0 } });
+    await stack.client.schedules.create.mutate({ namespace: 'full', name: 'over', target: hello, cron: '@yearly' });
+    await stack.client.schedules.trigger.mutate({ namespace: 'full', name: 'over' });
+    const fireId = await waitFor('the fire', async () => (await stack.client.schedules.get.query({ namespace: 'full', name: 'over' })).recentRuns[0]?.fireId);
+    const failure = await stack.api.temporal.workflow.getHandle(fireId).result().then(() => undefined, (e: unknown) => e as Error & { cause?: Error & { cause?: Error } });
+    expect(failure?.cause?.cause?.message ?? failure?.cause?.message).toMatch(/quota invocationsPerMinute/);
+    expect(await rowsOf('sched-hello', stack.client, 'full')).toHaveLength(0);
+    await stack.api.audit.flush();
+    const fires = (await stack.client.audit.list.query({ namespace: 'full', action: 'schedule.fire' })).items;
+    expect(fires.map((e) => [e.target, e.outcome])).toEqual([['over', 'TOO_MANY_REQUESTS']]);
+    await stack.client.schedules.delete.mutate({ namespace: 'full', name: 'over' });
   });
 
   it('the CLI: create, ls with next run times, get, trigger, rm; a bad interval names the flag\'s field', async () => {

@@ -2,7 +2,8 @@
 // fire-schedule.workflow.ts): the same path as invocations.start / chains.start (version
 // resolved now, the namespace's quotas, the PENDING row, a new invocation id), without the
 // start itself, which the fire workflow makes as its child. Every fire is recorded in the
-// audit trail under the key that created or last changed the schedule.
+// audit trail under the key that created or last changed the schedule; one refused by a quota
+// fails (not retried) and is recorded with TOO_MANY_REQUESTS.
 import type { ScheduleFireStore } from '../../activities/schedule.activities.js';
 import { AppError } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
@@ -50,6 +51,9 @@ export function createScheduleFireStore(deps: {
         return run;
       } catch (err) {
         deps.audit.record({ ...event, outcome: err instanceof AppError ? toTRPCError(err).code : 'INTERNAL_SERVER_ERROR' });
+        // A fire over its namespace's quota is dropped, not retried: retrying would hold the
+        // schedule (overlap skip) and pile fires onto a namespace that is already full.
+        if (err instanceof AppError && err.code === 'QUOTA_EXCEEDED') throw new AppError(err.code, `schedule fire refused: ${err.message}`, false, err.details);
         throw err;
       }
     },
