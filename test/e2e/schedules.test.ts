@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import type { CaissonClient } from '../../src/client/index.js';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../src/cli/processes/worker.process.js';
+import { dataConverterFor } from '../../src/temporal/payload-codec.js';
 import { CaissonSchedule } from '../../src/temporal/search-attributes.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
@@ -300,6 +303,19 @@ describe('schedules', () => {
     const fires = (await stack.client.audit.list.query({ namespace: 'full', action: 'schedule.fire' })).items;
     expect(fires.map((e) => [e.target, e.outcome])).toEqual([['over', 'TOO_MANY_REQUESTS']]);
     await stack.client.schedules.delete.mutate({ namespace: 'full', name: 'over' });
+  });
+
+  it('the fires of this file (a function\'s, a chain\'s, failed ones) replay against today\'s code', async () => {
+    const closed: string[] = [];
+    const query = `WorkflowType = 'fireSchedule' AND TaskQueue = '${stack.config.temporal.taskQueue}-data' AND ExecutionStatus != 'Running'`;
+    for await (const w of stack.api.temporal.workflow.list({ query })) closed.push(w.workflowId);
+    expect(closed.some((id) => id.includes('.chained-'))).toBe(true);
+    expect(closed.some((id) => id.includes('.over-'))).toBe(true);
+    const bundle = await workflowBundle();
+    for (const id of closed) {
+      const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: dataConverterFor(stack.api.payloadCodec) }, history);
+    }
   });
 
   it('the CLI: create, ls with next run times, get, trigger, rm; a bad interval names the flag\'s field', async () => {
