@@ -11,6 +11,10 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/cli/processes/worker.process.js';
 import { dataConverterFor } from '../../src/temporal/payload-codec.js';
 import { CaissonSchedule } from '../../src/temporal/search-attributes.js';
+import { createScheduleFireStore } from '../../src/api/services/schedule-fire.js';
+import { createChainService } from '../../src/api/services/chain.service.js';
+import { controlTaskQueue, dataTaskQueue } from '../../src/shared/task-queues.js';
+import type { ScheduleFireInput } from '../../src/shared/schedule.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { runCli } from '../support/cli.js';
@@ -303,6 +307,34 @@ describe('schedules', () => {
     const fires = (await stack.client.audit.list.query({ namespace: 'full', action: 'schedule.fire' })).items;
     expect(fires.map((e) => [e.target, e.outcome])).toEqual([['over', 'TOO_MANY_REQUESTS']]);
     await stack.client.schedules.delete.mutate({ namespace: 'full', name: 'over' });
+  });
+
+  it('a fire admitted twice (its activity retried) is one invocation, for a function and for a chain', async () => {
+    const namespace = 'idem';
+    await deployDir(stack.client, { dir: 'test/fixtures/functions/py-chain', name: 'sched-add', runtime: 'python', namespace });
+    await stack.client.chains.create.mutate({ namespace, definition: { name: 'one', steps: [{ name: 'a', function: 'sched-add' }] } });
+    const base = stack.config.temporal.taskQueue;
+    const taskQueues = { control: controlTaskQueue(base), data: dataTaskQueue(base) };
+    const { api } = stack;
+    const chains = createChainService({ db: api.db, temporal: api.temporal, taskQueues, limits: stack.config.limits, quotas: api.quotas });
+    const store = createScheduleFireStore({ invocations: api.invocations, chains, taskQueues, audit: api.audit });
+    for (const target of [{ kind: 'function' as const, name: 'sched-add', version: 'latest' as const }, { kind: 'chain' as const, name: 'one', version: 'latest' as const }]) {
+      const fire: ScheduleFireInput = {
+        schedule: { namespace, name: `idem-${target.kind}` }, target, payload: { value: 1 }, timing: { every: '1h', overlap: 'skip' },
+        by: { keyId: 'key_0', keyName: 'test' }, controlTaskQueue: taskQueues.control,
+      };
+      const fireId = `idem-${target.kind}-2026-12-06T12:00:00Z`;
+      const first = await store.admit({ fire, fireId });
+      const again = await store.admit({ fire, fireId });
+      expect(again.invocationId, target.kind).toBe(first.invocationId);
+      // The same run input (its acceptance time aside: the retry's is the row's).
+      const inputOf = (run: typeof first) => ({ ...(run.args[0] as Record<string, unknown>), acceptedAt: undefined });
+      expect(inputOf(again), target.kind).toEqual(inputOf(first));
+      const other = await store.admit({ fire, fireId: `${fireId}x` });
+      expect(other.invocationId, target.kind).not.toBe(first.invocationId);
+    }
+    expect((await stack.client.invocations.list.query({ namespace })).items).toHaveLength(2);
+    expect(await stack.client.chains.invocations.query({ namespace })).toHaveLength(2);
   });
 
   it('the fires of this file (a function\'s, a chain\'s, failed ones) replay against today\'s code', async () => {

@@ -6,6 +6,7 @@
 // fails (not retried) and is recorded with TOO_MANY_REQUESTS.
 import type { ScheduleFireStore } from '../../activities/schedule.activities.js';
 import { AppError } from '../../shared/errors.js';
+import { invocationIdForKey } from '../../shared/ids.js';
 import type { TaskQueues } from '../../shared/invocation.js';
 import type { ScheduledRun } from '../../shared/schedule.js';
 import type { AuditLog } from '../audit.js';
@@ -22,17 +23,19 @@ export function createScheduleFireStore(deps: {
   async function admitRun({ fire, fireId }: Parameters<ScheduleFireStore['admit']>[0]): Promise<ScheduledRun> {
     const { namespace } = fire.schedule;
     const { target } = fire;
+    // The fire's id as an idempotency key: an activity retried after its row was written
+    // answers the same invocation instead of admitting a second one.
+    const key = `schedule:${fireId}`;
     if (target.kind === 'chain') {
-      const { id, input, version } = await deps.chains.acceptRun({ namespace, name: target.name, version: target.version, input: fire.payload });
+      const id = await invocationIdForKey(namespace, key);
+      const { input, version } = await deps.chains.acceptRun({ namespace, name: target.name, version: target.version, input: fire.payload, id });
       return {
         invocationId: id, workflowType: 'runChain', taskQueue: deps.taskQueues.data, args: [input],
         attributes: { namespace }, staticSummary: `chain ${namespace}/${version.name} v${version.version}`,
       };
     }
-    // The fire's id as an idempotency key: an activity retried after its row was written
-    // answers the same invocation instead of admitting a second one.
     const { invocationId, input } = await deps.invocations.accept({
-      namespace, function: target.name, version: target.version, payload: fire.payload, idempotencyKey: `schedule:${fireId}`,
+      namespace, function: target.name, version: target.version, payload: fire.payload, idempotencyKey: key,
     });
     const { spec } = input;
     return {
