@@ -2,13 +2,17 @@
 // PGlite): intervals firing, pause/resume, trigger, update, rm, next run times, a chain
 // schedule, overlap skip, bad input naming its field, namespaces and roles, the audit trail,
 // the CLI, and a function that a schedule starts refused deletion. Intervals are 1-2 s.
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import type { CaissonClient } from '../../src/client/index.js';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/cli/processes/worker.process.js';
+import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
 import { dataConverterFor } from '../../src/temporal/payload-codec.js';
 import { CaissonSchedule } from '../../src/temporal/search-attributes.js';
 import { createScheduleFireStore } from '../../src/api/services/schedule-fire.js';
@@ -20,6 +24,7 @@ import { deployDir } from '../support/deploy.js';
 import { runCli } from '../support/cli.js';
 
 let stack: TestStack;
+const execFileAsync = promisify(execFile);
 
 beforeAll(async () => {
   stack = await startTestStack({ name: 'schedules' });
@@ -347,6 +352,18 @@ describe('schedules', () => {
     for (const id of closed) {
       const history = await stack.api.temporal.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: dataConverterFor(stack.api.payloadCodec) }, history);
+    }
+    // RECORD_HISTORIES=1: keep one of each kind, decoded by the api's codec endpoint, for
+    // test/integration/workflows/fire-schedule.replay.test.ts (later code must replay them).
+    if (process.env.RECORD_HISTORIES !== '1') return;
+    for (const [kind, token] of [['function', '.noon-paris-'], ['chain', '.chained-'], ['refused', '.over-']] as const) {
+      const id = closed.find((c) => c.includes(token))!;
+      // Not execFileSync: the codec endpoint it calls is served by this very process.
+      const { stdout: json } = await execFileAsync(findTemporalCli(join(process.cwd(), '.caisson')), [
+        'workflow', 'show', '--workflow-id', id, '--address', stack.config.temporal.address, '--output', 'json',
+        '--codec-endpoint', `${stack.api.url}/codec`, '--codec-auth', `Bearer ${stack.adminKey}`,
+      ], { encoding: 'utf8' });
+      await writeFile(join(process.cwd(), 'test', 'fixtures', 'histories', `fire-schedule-${kind}.json`), json);
     }
   });
 
