@@ -13,7 +13,7 @@ export interface AuditEvent {
   keyId: string;
   keyName: string;
   namespace: string;
-  /** e.g. function.deploy, function.delete, chain.create, invoke, key.create, key.revoke, secret.create, secret.rm */
+  /** e.g. function.deploy, function.delete, chain.create, invoke, key.create, key.revoke, secret.create, secret.rm, schedule.create, schedule.fire */
   action: string;
   /** The name or id acted on; never a value. */
   target: string;
@@ -143,6 +143,12 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'secrets.delete': 'secret.rm',
   'secrets.rm': 'secret.rm',
   'namespace.setQuota': 'quota.set',
+  'schedules.create': 'schedule.create',
+  'schedules.update': 'schedule.update',
+  'schedules.delete': 'schedule.rm',
+  'schedules.pause': 'schedule.pause',
+  'schedules.resume': 'schedule.resume',
+  'schedules.trigger': 'schedule.trigger',
 };
 
 /**

@@ -10,6 +10,7 @@ import type { InvocationService } from './services/invocation.service.js';
 import type { KeyService } from './services/key.service.js';
 import type { SecretService } from './services/secret.service.js';
 import type { QuotaService } from './services/quota.service.js';
+import type { ScheduleService } from './services/schedule.service.js';
 import type { AuditLog } from './audit.js';
 import type { BuildLogStore } from './build-log-store.js';
 
@@ -23,6 +24,7 @@ export interface ApiContext {
   secrets: SecretService;
   owners: OwnerLookup;
   quotas: QuotaService;
+  schedules: ScheduleService;
   /** The audit trail's writer: every mutation is recorded by procedures.ts. */
   audit: AuditLog;
   /** Running builds' output lines, as workers send them (functions.buildLog reads them). */

@@ -76,6 +76,16 @@ export interface CaissonApi {
     get: { query(input: NamespaceGetInput, opts?: CallOptions): Promise<NamespaceGetOutput> };
     setQuota: { mutate(input: NamespaceSetQuotaInput, opts?: CallOptions): Promise<NamespaceSetQuotaOutput> };
   };
+  schedules: {
+    create: { mutate(input: SchedulesCreateInput, opts?: CallOptions): Promise<SchedulesCreateOutput> };
+    update: { mutate(input: SchedulesUpdateInput, opts?: CallOptions): Promise<SchedulesUpdateOutput> };
+    delete: { mutate(input: SchedulesDeleteInput, opts?: CallOptions): Promise<SchedulesDeleteOutput> };
+    pause: { mutate(input: SchedulesPauseInput, opts?: CallOptions): Promise<SchedulesPauseOutput> };
+    resume: { mutate(input: SchedulesResumeInput, opts?: CallOptions): Promise<SchedulesResumeOutput> };
+    trigger: { mutate(input: SchedulesTriggerInput, opts?: CallOptions): Promise<SchedulesTriggerOutput> };
+    get: { query(input: SchedulesGetInput, opts?: CallOptions): Promise<SchedulesGetOutput> };
+    list: { query(input: SchedulesListInput, opts?: CallOptions): Promise<SchedulesListOutput> };
+  };
 }
 
 /** Each procedure's input, as tRPC's inferRouterInputs would give it. */
@@ -138,6 +148,16 @@ export interface CaissonInputs {
     get: NamespaceGetInput;
     setQuota: NamespaceSetQuotaInput;
   };
+  schedules: {
+    create: SchedulesCreateInput;
+    update: SchedulesUpdateInput;
+    delete: SchedulesDeleteInput;
+    pause: SchedulesPauseInput;
+    resume: SchedulesResumeInput;
+    trigger: SchedulesTriggerInput;
+    get: SchedulesGetInput;
+    list: SchedulesListInput;
+  };
 }
 
 /** Each procedure's answer, as tRPC's inferRouterOutputs would give it. */
@@ -199,6 +219,16 @@ export interface CaissonOutputs {
   namespace: {
     get: NamespaceGetOutput;
     setQuota: NamespaceSetQuotaOutput;
+  };
+  schedules: {
+    create: SchedulesCreateOutput;
+    update: SchedulesUpdateOutput;
+    delete: SchedulesDeleteOutput;
+    pause: SchedulesPauseOutput;
+    resume: SchedulesResumeOutput;
+    trigger: SchedulesTriggerOutput;
+    get: SchedulesGetOutput;
+    list: SchedulesListOutput;
   };
 }
 
@@ -287,7 +317,7 @@ export type FunctionsDeploymentOutput = {
   status: "RUNNING" | "SUCCEEDED" | "FAILED";
   steps: {
     name: "build" | "register";
-    status: "pending" | "running" | "succeeded" | "skipped" | "failed";
+    status: "running" | "pending" | "succeeded" | "skipped" | "failed";
     detail?: undefined | string;
   }[];
   deploymentId: string;
@@ -547,6 +577,7 @@ export type ChainsInvokeOutput = {
   chain: ChainsInvokeOutputChain;
   id: string;
   createdAt: string;
+  kind: "chain";
   status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
   endedAt: null | string;
   durationMs: null | number;
@@ -555,7 +586,6 @@ export type ChainsInvokeOutput = {
   cold: boolean | null;
   replayOf: null | string;
   logs: InvocationsInvokeOutputLogs;
-  kind: "chain";
   error?: undefined | ChainsInvokeOutputError;
   result?: unknown;
 };
@@ -728,6 +758,78 @@ export type NamespaceSetQuotaInput = {
   namespace?: undefined | string;
 };
 export type NamespaceSetQuotaOutput = NamespaceGetOutput;
+export type SchedulesCreateInput = {
+  name: string;
+  target: SchedulesCreateInputTarget;
+  namespace?: undefined | string;
+  overlap?: undefined | "skip" | "buffer-one" | "allow-all";
+  paused?: boolean | undefined;
+  note?: undefined | string;
+  cron?: undefined | string;
+  timezone?: undefined | string;
+  every?: undefined | string;
+  catchupWindow?: undefined | string;
+  payload?: unknown;
+};
+export type SchedulesCreateOutput = {
+  every: null | string;
+  namespace: string;
+  name: string;
+  createdAt: string;
+  updatedAt: null | string;
+  target: SchedulesCreateOutputTarget;
+  paused: boolean;
+  note: null | string;
+  overlap: "skip" | "buffer-one" | "allow-all";
+  cron: null | string;
+  timezone: null | string;
+  catchupWindow: null | string;
+  nextRunTimes: string[];
+  recentRuns: SchedulesCreateOutputRecentRunsItem[];
+  running: number;
+  fires: number;
+  by: string;
+  payload?: unknown;
+};
+export type SchedulesUpdateInput = {
+  name: string;
+  namespace?: undefined | string;
+  overlap?: undefined | "skip" | "buffer-one" | "allow-all";
+  cron?: undefined | string;
+  timezone?: undefined | string;
+  every?: undefined | string;
+  catchupWindow?: undefined | string;
+  target?: undefined | SchedulesCreateInputTarget;
+  payload?: unknown;
+};
+export type SchedulesUpdateOutput = SchedulesCreateOutput;
+export type SchedulesDeleteInput = {
+  name: string;
+  namespace?: undefined | string;
+};
+export type SchedulesDeleteOutput = {
+  deleted: true;
+  name: string;
+};
+export type SchedulesPauseInput = {
+  name: string;
+  namespace?: undefined | string;
+  note?: undefined | string;
+};
+export type SchedulesPauseOutput = SchedulesCreateOutput;
+export type SchedulesResumeInput = SchedulesPauseInput;
+export type SchedulesResumeOutput = SchedulesCreateOutput;
+export type SchedulesTriggerInput = SchedulesDeleteInput;
+export type SchedulesTriggerOutput = {
+  triggered: true;
+  name: string;
+};
+export type SchedulesGetInput = SchedulesDeleteInput;
+export type SchedulesGetOutput = SchedulesCreateOutput;
+export type SchedulesListInput = {
+  namespace?: undefined | string;
+};
+export type SchedulesListOutput = SchedulesCreateOutput[];
 export type FunctionsCreateInputLimits = {
   timeoutMs?: undefined | number;
   memoryMb?: undefined | number;
@@ -800,8 +902,8 @@ export type InvocationsInvokeOutputLogs = {
 };
 export type InvocationsInvokeOutputError = {
   message: string;
-  attempts: number;
   kind: string;
+  attempts: number;
   errorType?: undefined | string;
   stderrTail?: undefined | string;
   platform?: undefined | {
@@ -914,8 +1016,8 @@ export type ChainsInvokeOutputChain = {
 };
 export type ChainsInvokeOutputError = {
   message: string;
-  attempts: number;
   kind: string;
+  attempts: number;
   step?: undefined | string;
 };
 export type JsonArray2 = Array<boolean | null | string | number | JsonObject1 | JsonArray2>;
@@ -971,4 +1073,19 @@ export type NamespaceGetOutputUsage = {
   invocationsPerMinute: number;
   codeBytes: number;
   blobBytes: number;
+};
+export type SchedulesCreateInputTarget = {
+  kind: "function" | "chain";
+  name: string;
+  version?: undefined | number | "latest";
+};
+export type SchedulesCreateOutputTarget = {
+  kind: "function" | "chain";
+  name: string;
+  version: number | "latest";
+};
+export type SchedulesCreateOutputRecentRunsItem = {
+  scheduledAt: string;
+  startedAt: string;
+  fireId: string;
 };

@@ -9,7 +9,10 @@ export const CaissonOutcome = defineSearchAttributeKey('CaissonOutcome', SearchA
 /** Set when an invocation ends: how its last attempt started, cold or warm (absent: none ran). */
 export const CaissonStart = defineSearchAttributeKey('CaissonStart', SearchAttributeType.KEYWORD);
 
-const ALL = [CaissonFunction, CaissonVersion, CaissonNamespace, CaissonOutcome, CaissonStart];
+/** On a schedule's fire workflow and the invocation it starts: the schedule's name (its namespace is CaissonNamespace). */
+export const CaissonSchedule = defineSearchAttributeKey('CaissonSchedule', SearchAttributeType.KEYWORD);
+
+const ALL = [CaissonFunction, CaissonVersion, CaissonNamespace, CaissonOutcome, CaissonStart, CaissonSchedule];
 
 /** As `temporal server start-dev --search-attribute` arguments. */
 export const SEARCH_ATTRIBUTE_FLAGS = ALL.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`]);

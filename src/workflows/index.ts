@@ -2,3 +2,4 @@
 export { invokeFunction } from './invoke-function.workflow.js';
 export { runChain } from './run-chain.workflow.js';
 export { deployFunction } from './deploy-function.workflow.js';
+export { fireSchedule } from './fire-schedule.workflow.js';

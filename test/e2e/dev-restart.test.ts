@@ -1,16 +1,14 @@
 // `caisson dev` is the embedded default: stopping it (Ctrl-C) and starting it again keeps
 // every function and every invocation record (Temporal's SQLite file and PGlite's data dir
 // live under CAISSON_HOME).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { freePort } from '../support/ports.js';
 import { deployDir } from '../support/deploy.js';
+import { devEnv, startDev, stopDev } from '../support/dev-process.js';
 
 let dev: ChildProcess | undefined;
 
@@ -20,38 +18,10 @@ afterAll(async () => {
   }
 });
 
-async function startDev(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['bin/caisson.js', 'dev'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('Caisson is running')) {
-    if (child.exitCode !== null) throw new Error(`caisson dev exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`caisson dev did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => out };
-}
-
-async function stopDev(child: ChildProcess): Promise<number | null> {
-  const exited = once(child, 'exit');
-  child.kill('SIGINT');
-  const [code] = await exited;
-  return code as number | null;
-}
-
 it('keeps functions and invocation records across a restart', async () => {
-  await mkdir(join(process.cwd(), '.caisson', 'test'), { recursive: true });
-  const home = mkdtempSync(join(process.cwd(), '.caisson', 'test', 'dev-'));
-  const apiPort = await freePort();
-  const env = {
-    CAISSON_HOME: home,
-    CAISSON_API_PORT: String(apiPort),
-    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-    TEMPORAL_UI_PORT: String(await freePort()),
-    CAISSON_WORKER_ID: `dev-restart-${apiPort}`,
-  };
+  const env = await devEnv('dev-restart');
+  const home = env.CAISSON_HOME;
+  const apiPort = Number(env.CAISSON_API_PORT);
   let run = await startDev(env);
   dev = run.child;
   // The quick start needs no key handling: the first start writes an admin key, owner-only.

@@ -72,6 +72,14 @@ function attacks(): Record<string, { input?: unknown; expect: Expect }> {
     'audit.list': byName({ namespace: ns }),
     'namespace.get': byName({ namespace: ns }),
     'namespace.setQuota': byName({ namespace: ns, quotas: { functions: 0 } }),
+    'schedules.create': byName({ namespace: ns, name: 'intruder', target: { kind: 'function', name: 'secret-fn' }, every: '1s' }),
+    'schedules.update': byName({ namespace: ns, name: 'a-sched', every: '1s', payload: { stolen: true } }),
+    'schedules.delete': byName({ namespace: ns, name: 'a-sched' }),
+    'schedules.pause': byName({ namespace: ns, name: 'a-sched' }),
+    'schedules.resume': byName({ namespace: ns, name: 'a-sched' }),
+    'schedules.trigger': byName({ namespace: ns, name: 'a-sched' }),
+    'schedules.get': byName({ namespace: ns, name: 'a-sched' }),
+    'schedules.list': byName({ namespace: ns }),
   };
 }
 

@@ -8,6 +8,7 @@ import { authRouter, keysRouter } from './keys.router.js';
 import { secretsRouter } from './secrets.router.js';
 import { auditRouter } from './audit.router.js';
 import { namespaceRouter } from './namespace.router.js';
+import { schedulesRouter } from './schedule.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   auth: authRouter,
   audit: auditRouter,
   namespace: namespaceRouter,
+  schedules: schedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

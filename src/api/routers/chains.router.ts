@@ -5,6 +5,7 @@ import { FunctionNameSchema, InvocationIdInput, InvokeInput, ListInput, Namespac
 import { inNamespace, procedure } from '../procedures.js';
 import { router } from '../trpc.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { refuseIfScheduled } from '../services/schedule-guard.js';
 
 const ChainNameSchema = FunctionNameSchema;
 const VersionSelector = z.union([z.number().int().min(1), z.literal('latest')]).default('latest');
@@ -30,6 +31,7 @@ export const chainsRouter = router({
   versions: procedure('read').input(ChainRefInput).use(inNamespace).query(async ({ ctx, input }) =>
     (await ctx.db.chains.listVersions(input.namespace, input.name)).map((v) => ({ version: v.version, functions: Object.keys(v.specs), createdAt: v.createdAt.toISOString() }))),
   delete: procedure('deploy').input(ChainRefInput).use(inNamespace).mutation(async ({ ctx, input }) => {
+    await refuseIfScheduled(ctx.schedules, { namespace: input.namespace, kind: 'chain', name: input.name });
     if (!(await ctx.db.chains.delete(input.namespace, input.name))) throw new NotFoundError('chain', `${input.namespace}/${input.name}`);
     return { deleted: true as const, name: input.name };
   }),

@@ -9,6 +9,7 @@ import { roleAllows } from '../../shared/roles.js';
 import type { FunctionVersionRecord } from '../../db/index.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import { versionState } from '../services/version-state.js';
+import { refuseIfScheduled } from '../services/schedule-guard.js';
 
 /** A version as answered: env values null unless the caller may deploy. */
 export type FunctionVersionView = Omit<FunctionVersionRecord, 'env'> & { env: Record<string, string | null>; envRedacted: boolean };
@@ -51,6 +52,7 @@ export const functionsRouter = router({
   delete: procedure('deploy')
     .input(FunctionRefInput).use(inNamespace)
     .mutation(async ({ ctx, input }) => {
+      await refuseIfScheduled(ctx.schedules, { namespace: input.namespace, kind: 'function', name: input.name });
       if (!(await ctx.db.functions.delete(input.namespace, input.name))) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
       return { deleted: true as const, name: input.name };
     }),

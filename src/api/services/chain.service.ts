@@ -121,12 +121,11 @@ export function createChainService(deps: ChainServiceDeps) {
   }
 
   /** Checks the input, admits the chain invocation under its namespace's quotas and writes its row. */
-  async function accept(req: StartRequest): Promise<LaunchArgs> {
+  async function accept(req: StartRequest, id = newInvocationId()): Promise<LaunchArgs> {
     const version = await db.chains.getVersion(req.namespace, req.name, req.version);
     const text = JSON.stringify(req.input ?? null);
     const bytes = Buffer.byteLength(text);
     if (bytes > limits.payloadBytes) throw new LimitExceededError('payload', bytes, limits.payloadBytes);
-    const id = newInvocationId();
     const payload = await deps.quotas.admitWhile(req.namespace, async () => {
       const large = bytes > limits.inlineBytes;
       if (large) await deps.quotas.chargeBlob(req.namespace, bytes);
@@ -161,6 +160,21 @@ export function createChainService(deps: ChainServiceDeps) {
       typedSearchAttributes: [{ key: CaissonNamespace, value: a.version.namespace }],
       staticSummary: `chain ${a.version.namespace}/${a.version.name} v${a.version.version}${a.run > 1 ? ` (resume ${a.run - 1})` : ''}`,
     } satisfies WorkflowStartOptions;
+  }
+
+  /**
+   * Admits and records a chain invocation without starting its run (a schedule's fire starts it
+   * as a child). With an id (derived from the fire) a second call answers the row the first wrote.
+   */
+  async function acceptRun(req: StartRequest & { id?: string }): Promise<{ id: string; input: RunChainInput; version: ChainVersionRecord }> {
+    const row = req.id ? await db.chains.invocations.get(req.id) : null;
+    const accepted: LaunchArgs = row
+      ? {
+        id: row.id, version: await db.chains.getVersion(row.namespace, row.chainName, row.version), specs: await withWarmQuota(row.specs, row.namespace),
+        payload: row.inputRef ? { ref: row.inputRef, sizeBytes: 0 } : { inline: row.input ?? null }, run: 1, acceptedAt: row.createdAt.toISOString(),
+      }
+      : await accept(req, req.id);
+    return { id: accepted.id, input: startOptions(accepted).args[0]!, version: accepted.version };
   }
 
   async function launch(a: LaunchArgs) {
@@ -220,7 +234,7 @@ export function createChainService(deps: ChainServiceDeps) {
 
   const has = async (id: string): Promise<boolean> => (await db.chains.invocations.get(id)) !== null;
 
-  return { compile, create, update, get, start, invoke, resume, view, wait, cancel, has };
+  return { compile, create, update, get, start, invoke, resume, view, wait, cancel, has, acceptRun };
 }
 
 /** What a resumed run may skip: whole steps with an output, and finished units of the others. */

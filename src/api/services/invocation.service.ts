@@ -214,6 +214,15 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     return { invocationId, deduplicated: !created };
   }
 
+  /**
+   * Admits and records an invocation (PENDING row) without starting its run: the caller starts
+   * it, as a schedule's fire does with a child workflow (fire-schedule.workflow.ts).
+   */
+  async function accept(req: StartRequest): Promise<{ invocationId: string; input: InvokeFunctionInput; created: boolean }> {
+    const { invocationId, input, created } = await prepare(req, false);
+    return { invocationId, input, created };
+  }
+
   /** Starts the invocation and waits up to waitMs for its outcome. */
   async function invoke(req: StartRequest, waitMs: number): Promise<InvocationView> {
     const deadline = Date.now() + waitMs;
@@ -348,7 +357,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   return {
-    start, invoke, wait, get, cancel,
+    start, invoke, wait, get, cancel, accept,
     /** At api start (invocation-recovery.ts): rows left unwritten or unfinished by a stopped api. */
     repairUnrecorded: recovery.repairUnrecorded,
     recoverOrphans: recovery.recoverOrphans,

@@ -8,6 +8,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { createChainActivities } from '../../activities/chain.activities.js';
 import { createDeployControlActivities } from '../../activities/build.activities.js';
 import { createControlActivities } from '../../activities/control.activities.js';
+import { createScheduleActivities } from '../../activities/schedule.activities.js';
 import { createChainStore } from '../../api/chain-store.js';
 import { createControlStore } from '../../api/control-store.js';
 import { createAuthenticator } from '../../api/auth/authenticator.js';
@@ -23,6 +24,8 @@ import { createChainService, withChainInvocations } from '../../api/services/cha
 import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
 import { createQuotaService, type QuotaService } from '../../api/services/quota.service.js';
+import { createScheduleService } from '../../api/services/schedule.service.js';
+import { createScheduleFireStore } from '../../api/services/schedule-fire.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
@@ -113,6 +116,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     quotas,
     audit,
     buildLogs: createBuildLogStore(),
+    schedules: createScheduleService({ db, temporal, taskQueues, idBase: config.temporal.taskQueue, payloadBytes: config.limits.inlineBytes }),
   };
   const checks: Record<string, HealthCheck> = {
     database: () => database.ping(),
@@ -168,7 +172,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
     activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
-      ...createDeployControlActivities(functions.registry), ...triggers.activities },
+      ...createDeployControlActivities(functions.registry), ...triggers.activities,
+      ...createScheduleActivities(createScheduleFireStore({ invocations, chains, taskQueues, audit })) },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);

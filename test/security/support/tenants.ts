@@ -1,5 +1,5 @@
 // Two tenants on one real stack: namespace team-a owns a secret, a function (with a secret env value),
-// a chain, an invocation, a chain invocation, a dead letter and a deployment; team-b holds an
+// a chain, an invocation, a chain invocation, a dead letter, a deployment and a (paused) schedule; team-b holds an
 // admin key of its own, the strongest key that must still reach nothing of team-a.
 import { TRPCClientError } from '@trpc/client';
 import type { CaissonClient } from '../../../src/client/index.js';
@@ -43,6 +43,7 @@ export async function setUpTenantA(stack: TestStack): Promise<TenantA> {
   const chain = await client.chains.invoke.mutate({ namespace, name: 'a-chain', input: { via: 'chain' } });
   const { deploymentId } = await client.functions.deploy.mutate({ namespace, name: 'secret-fn', code: Buffer.from('print("{}")').toString('base64'), fileName: 'main.py', secrets: [{ name: 'a-secret', env: 'A_SECRET' }] });
   await client.functions.deployment.query({ id: deploymentId, waitMs: 60_000 });
+  await client.schedules.create.mutate({ namespace, name: 'a-sched', target: { kind: 'function', name: 'secret-fn' }, payload: { via: 'schedule' }, cron: '@yearly', paused: true });
   return {
     client, keyId, function: 'secret-fn', artifactSha256: fn.artifact.sha256, invocationId: ok.id,
     chainInvocationId: chain.id, deadLetterId: deadLetters.items[0]!.id, deploymentId, secret: 'a-secret',
@@ -63,5 +64,6 @@ export async function snapshotOfA(admin: CaissonClient, a: TenantA) {
     deadLetters: await admin.deadLetters.list.query({ namespace }),
     keys: await admin.keys.list.query(),
     secrets: await admin.secrets.list.query({ namespace }),
+    schedule: await admin.schedules.get.query({ namespace, name: 'a-sched' }),
   };
 }
