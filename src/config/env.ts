@@ -61,8 +61,8 @@ const EnvSchema = z.object({
   /** Generic warm containers kept per runtime image used on this worker: started, no function yet,
    * a version that has none of its own claims one (src/runtime/generic-pool.ts). 0: none. */
   CAISSON_WARM_GENERIC: z.coerce.number().int().min(0).max(8).default(1),
-  /** Runtimes whose generic containers start with the worker (comma-separated); the others' once
-   * one of their versions ran here. */
+  /** Runtimes whose generic containers start with the worker (comma-separated; a bare family: its
+   * newest version, as a deploy of it gets); the others' once one of their versions ran here. */
   CAISSON_WARM_GENERIC_RUNTIMES: z.string().default('').transform((list, ctx) => {
     const names = list.split(',').map((r) => r.trim()).filter(Boolean);
     const unknown = names.find((r) => !(RUNTIME_NAMES as readonly string[]).includes(r));

@@ -24,6 +24,7 @@ import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
 import { reapOnce, startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import { resolveRequestedRuntime } from '../../shared/runtimes.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
 import { createPayloadCodec, dataConverterFor, FAILURE_CONVERTER_PATH } from '../../temporal/payload-codec.js';
@@ -113,7 +114,8 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
       genericPerImage: config.worker.warm.genericPerImage, genericCodeRoot,
     });
     for (const runtime of config.worker.warm.genericRuntimes) {
-      const template = genericTemplate(runtime, hostPath(warmServerDir));
+      // A bare family names what a deploy of it gets: its newest version.
+      const template = genericTemplate(resolveRequestedRuntime(runtime), hostPath(warmServerDir));
       if (template) pool.wantGeneric(template);
     }
   }

@@ -17,6 +17,7 @@ import { installWarmServers } from '../../../src/runtime/warm-servers.js';
 import { genericTemplate, warmTarget } from '../../../src/runtime/warm-target.js';
 import type { Convention, Runtime } from '../../../src/shared/types.js';
 import { fixtureVersion } from './helpers.js';
+import { execIn } from '../../support/containers.js';
 
 const runtime = createDockerRuntime({});
 const docker = new Dockerode();
@@ -92,18 +93,6 @@ async function waitForGeneric(image: string, exclude: string[] = []): Promise<st
   }
 }
 
-async function execIn(id: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise((r) => stream.on('end', r));
-  // Multiplexed frames: 8-byte headers before each chunk of output.
-  const all = Buffer.concat(chunks);
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= all.length; i += 8 + all.readUInt32BE(i + 4)) out.push(all.subarray(i + 8, i + 8 + all.readUInt32BE(i + 4)));
-  return Buffer.concat(out).toString('utf8');
-}
 
 describe('a new version claims a generic container', () => {
   it.each([
