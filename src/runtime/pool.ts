@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
-import type { WarmSettings } from '../shared/types.js';
+import { LimitsSchema, type WarmSettings } from '../shared/types.js';
 import type { ContainerRuntime, ContainerSpec } from './container-runtime.js';
 import { createGenericPool, type GenericPool, type GenericTemplate } from './generic-pool.js';
 import type { SpecialiseRequest } from './specialise.js';
@@ -108,6 +108,7 @@ const START_BACKOFF_MS = { first: 1000, max: 60_000 };
 const MAX_REFILL_FAILURES = 2;
 
 const DEADLINE_MARGIN_MS = 20 * 60_000; // longer than the longest invocation (15 min)
+const GENERIC_LIMITS = (({ memoryMb, cpus }) => ({ memoryMb, cpus }))(LimitsSchema.parse({}));
 
 export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   const log = opts.log ?? (() => {});
@@ -121,7 +122,8 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   const generic: GenericPool | undefined = opts.genericPerImage && opts.genericCodeRoot
     ? createGenericPool({
       runtime: opts.runtime, workerId: opts.workerId, ioRoot: opts.ioRoot, codeRoot: opts.genericCodeRoot, hostPath: opts.hostPath,
-      privateIoMb: opts.privateIoMb, perImage: opts.genericPerImage, memoryMb: 128, cpus: 1, readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
+      // Created with a version's default limits: most claims then need no `docker update`.
+      privateIoMb: opts.privateIoMb, perImage: opts.genericPerImage, ...GENERIC_LIMITS, readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
       maxLifetimeMs, deadlineMarginMs: DEADLINE_MARGIN_MS, room: () => total() < opts.maxContainers, labels: { [POOL_LABEL]: 'generic' }, log,
     })
     : undefined;
