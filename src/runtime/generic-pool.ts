@@ -51,6 +51,8 @@ export interface GenericPoolOptions {
 export interface GenericPool {
   /** Keeps perImage generic containers of this template from now on (started in the background). */
   want(template: GenericTemplate): void;
+  /** Whether a claim of this request would find an idle container (it takes it synchronously, as it starts). */
+  hasIdle(request: SpecialiseRequest): boolean;
   /** A generic container of the request's image, specialised for it; undefined when none is free or it failed. */
   claim(request: SpecialiseRequest): Promise<WarmContainer | undefined>;
   /** Generic containers idle or starting (they count against the worker's warm budget). */
@@ -168,6 +170,10 @@ export function createGenericPool(opts: GenericPoolOptions): GenericPool {
       let p = pools.get(key);
       if (!p) pools.set(key, (p = { template, idle: [], starting: 0, retryAt: 0, failures: 0 }));
       fill(p);
+    },
+
+    hasIdle(request) {
+      return !closed && (pools.get(templateKey(request))?.idle.some((c) => c.alive) ?? false);
     },
 
     async claim(request) {

@@ -189,6 +189,8 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       const used = [...pools.values()].filter(sameNamespace).reduce((n, other) => n + size(other), 0);
       if (used >= namespaceMax) return !how.refill && evictIdle(sameNamespace);
     }
+    // Claiming a generic container moves it into this pool: the worker's total does not grow.
+    if (!how.refill && p.target.specialise && generic?.hasIdle(p.target.specialise)) return true;
     return total() < opts.maxContainers || evictIdle(() => true) || (generic?.evictOne() ?? false);
   }
 

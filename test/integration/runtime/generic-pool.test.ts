@@ -32,7 +32,7 @@ beforeAll(async () => {
   await Promise.all((['python', 'node'] as const).map((r) => runtime.ensureImage(imageFor(r))));
   await installWarmServers(path.join(root, 'servers'));
   pool = createWarmPool({
-    runtime, workerId, ioRoot: path.join(root, 'io'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 8,
+    runtime, workerId, ioRoot: path.join(root, 'io'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 16,
     genericPerImage: 1, genericCodeRoot: codeRoot(),
   });
   code = createCodeCache({ dir: path.join(root, 'code') });
@@ -184,5 +184,23 @@ describe('a specialised container serves its version only', () => {
     expect(lease.container.specialised).toBe(false);
     lease.release(true);
     expect(await genericOf(imageFor('python'))).toContain(generic); // still there, unclaimed
+  });
+
+  it('at the worker\'s cap, a new version claims the generic container rather than evicting it', async () => {
+    const small = createWarmPool({
+      runtime, workerId, ioRoot: path.join(root, 'io'), privateIoMb: 16, hostPath: (p) => p, maxContainers: 1,
+      genericPerImage: 1, genericCodeRoot: codeRoot(),
+    });
+    try {
+      small.wantGeneric(genericTemplate('node', path.join(root, 'servers'))!);
+      const until = Date.now() + 60_000;
+      while (small.genericStats()[imageFor('node')]?.idle !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const lease = (await small.acquire(await target({ runtime: 'node', dir: 'test/fixtures/functions/node-hello-script', convention: 'script', entry: 'index.js' })))!;
+      expect(lease.container.specialised).toBe(true);
+      lease.release(true);
+      expect(small.genericStats()[imageFor('node')]).toEqual({ idle: 0, starting: 0 }); // no room for a replacement
+    } finally {
+      await small.shutdown();
+    }
   });
 });
