@@ -5,6 +5,7 @@
 //   cold_invoke     a synchronous invoke through the tRPC HTTP api (one workflow, a fresh container:
 //                   the function is deployed with isolation 'fresh' on a worker that runs warm
 //                   pools, as in production, so it always takes the cold path)
+//   first_invoke_new_version  the first invoke of a version deployed just before (first-invoke.bench.ts)
 // Further sections (Go, chains, warm path) join when their modules exist.
 //   npm run bench -- --out FILE [--n 20]
 import { randomBytes } from 'node:crypto';
@@ -110,6 +111,8 @@ try {
   }
   const warm = await optional<{ benchWarmSection(o: unknown): Promise<Record<string, unknown>> }>('./warm.bench.ts');
   if (warm) Object.assign(report, await warm.benchWarmSection({ client, n, stack, floor, floorEager, temporalFloor: base.temporal_floor }));
+  const first = await optional<typeof import('./first-invoke.bench.ts')>('./first-invoke.bench.ts');
+  if (first) Object.assign(report, await first.benchFirstInvokeNewVersion({ client, n, pool: stack.worker.pool, raw }));
 
   const dockerVersion = (await spawnCollect('docker', ['version', '--format', '{{.Server.Version}}'])).stdout.trim();
   report.machine = { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, docker: dockerVersion };

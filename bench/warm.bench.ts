@@ -157,7 +157,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
     // stops this one (it holds the original object, whose stop is redirected).
     const original = stack.worker;
     await original.stop();
-    const config = { ...stack.config, worker: { ...stack.config.worker, warm: { enabled: true, maxContainers: 32 } } };
+    const config = { ...stack.config, worker: { ...stack.config.worker, warm: { ...stack.config.worker.warm, enabled: true, maxContainers: 32 } } };
     const warmWorker = await startWorker(config, { log: () => {}, connection: stack.connection, payloadCodec: stack.payloadCodec });
     original.stop = () => warmWorker.stop();
     stack.worker = warmWorker;

@@ -47,7 +47,9 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     CAISSON_HOME: home, CAISSON_API_PORT: '0', TEMPORAL_ADDRESS: server.address, CAISSON_WORKER_ID: `bench-${port}`,
     CAISSON_WORKER_CONCURRENCY: '20',
     // The bench measures the platform, not its namespace quotas (the throughput section runs ~80/s).
-    CAISSON_QUOTA_INVOCATIONS_PER_MINUTE: '1000000', CAISSON_QUOTA_CONCURRENT_INVOCATIONS: '10000', ...env,
+    CAISSON_QUOTA_INVOCATIONS_PER_MINUTE: '1000000', CAISSON_QUOTA_CONCURRENT_INVOCATIONS: '10000',
+    // CAISSON_WARM_GENERIC=0 npx tsx bench/… measures without generic warm containers (A/B runs).
+    ...(process.env.CAISSON_WARM_GENERIC ? { CAISSON_WARM_GENERIC: process.env.CAISSON_WARM_GENERIC } : {}), ...env,
   });
   const quiet = () => {};
   const connection = await connectWorker(config.temporal);

@@ -228,8 +228,38 @@ function listen() {
   });
 }
 
+/**
+ * A generic container (CAISSON_WARM_GENERIC=1: started before any function version claimed it)
+ * says so, loads nothing, and takes its version's environment from the worker's first line,
+ * once; the worker has put the version's code in /app/function by then. Afterwards this server
+ * is exactly that version's, as if it had been started with that environment.
+ */
+function awaitSpecialisation(conn) {
+  conn.write(`${JSON.stringify({ ready: true, mode: 'generic', pid: process.pid })}\n`);
+  return new Promise((resolve) => {
+    let text = '';
+    const gone = () => process.exit(0); // the worker is gone before it claimed this container
+    const onData = (chunk) => {
+      text += chunk.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      conn.off('data', onData);
+      conn.off('close', gone);
+      const { env } = JSON.parse(text.slice(0, nl)).specialise;
+      for (const target of [BASE_ENV, process.env]) {
+        delete target.CAISSON_WARM_GENERIC;
+        Object.assign(target, env);
+      }
+      resolve();
+    };
+    conn.on('data', onData);
+    conn.on('close', gone);
+  });
+}
+
 // Connected before any function code runs: the socket's dir is writable only until then.
 const conn = await listen();
+if (BASE_ENV.CAISSON_WARM_GENERIC === '1') await awaitSpecialisation(conn);
 const loaded = await loadInProcess();
 send = (obj) => conn.write(`${JSON.stringify(obj)}\n`);
 send({ ready: true, mode: loaded ? 'in-process' : 'process', pid: process.pid });

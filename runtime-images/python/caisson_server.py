@@ -724,6 +724,24 @@ def listen():
     return conn
 
 
+def await_specialisation(conn):
+    """A generic container (CAISSON_WARM_GENERIC=1: started before any function version claimed
+    it) says so, loads nothing, and takes its version's environment from the worker's first line,
+    once; the worker has put the version's code in /app/function by then. Afterwards this server
+    is exactly that version's, as if it had been started with that environment."""
+    send({"ready": True, "mode": "generic", "pid": os.getpid()})
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            sys.exit(0)  # the worker is gone before it claimed this container
+        line += chunk
+    env = json.loads(line)["specialise"]["env"]
+    for target in (os.environ, BASE_ENV):
+        target.pop("CAISSON_WARM_GENERIC", None)
+        target.update(env)
+
+
 def main():
     """Serves the worker until its connection closes (returns None), or, in a forked child,
     returns the Script that child is to become."""
@@ -731,6 +749,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Connected before any function code runs: the socket's dir is writable only until then.
     conn = _conn = listen()
+    if os.environ.get("CAISSON_WARM_GENERIC") == "1":
+        await_specialisation(conn)
     loaded = load_in_process()
     fork = (not loaded and os.environ.get("CAISSON_CONVENTION", "script") == "script"
             and os.environ.get("CAISSON_WARM_MODE") != "process" and hasattr(os, "fork"))

@@ -136,7 +136,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       let codeDir: string;
       [codeDir, payload] = await Promise.all([codeDirFor(spec), payloadText(input.payload), ensureImageOnce(spec.runtime)]);
       const target = warmTarget({
-        spec, codeDir: hostPath(codeDir), serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns,
+        spec, codeDir: hostPath(codeDir), localCodeDir: codeDir, serverDir: hostPath(warmServerDir), env: functionEnv(spec), netns: deps.netns,
         secrets: { attach: (name) => secrets.attach(spec, name), detach: secrets.detach },
       });
       if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ArchiveLimits } from '../shared/archive-policy.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_HOME } from './client-env.js';
 import type { Quotas } from '../shared/quotas.js';
+import { RUNTIME_NAMES, type Runtime } from '../shared/runtimes.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const MiB = 1024 * 1024;
@@ -57,6 +58,17 @@ const EnvSchema = z.object({
   /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
   CAISSON_WARM: z.enum(['on', 'off']).default('on'),
   CAISSON_WARM_MAX_CONTAINERS: int(32),
+  /** Generic warm containers kept per runtime image used on this worker: started, no function yet,
+   * a version that has none of its own claims one (src/runtime/generic-pool.ts). 0: none. */
+  CAISSON_WARM_GENERIC: z.coerce.number().int().min(0).max(8).default(1),
+  /** Runtimes whose generic containers start with the worker (comma-separated; a bare family: its
+   * newest version, as a deploy of it gets); the others' once one of their versions ran here. */
+  CAISSON_WARM_GENERIC_RUNTIMES: z.string().default('').transform((list, ctx) => {
+    const names = list.split(',').map((r) => r.trim()).filter(Boolean);
+    const unknown = names.find((r) => !(RUNTIME_NAMES as readonly string[]).includes(r));
+    if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown runtime '${unknown}' (one of ${RUNTIME_NAMES.join(', ')})` });
+    return names as Runtime[];
+  }),
   /** The worker's code cache: total bytes kept, how often it is reconciled with the api's live
    * versions, and how long after its last use a dir counts as in use (never removed). */
   CAISSON_CODE_CACHE_MAX_BYTES: int(4096 * MiB),
@@ -131,7 +143,7 @@ export interface Config {
       limits: { memoryMb: number; cpus: number; pids: number; timeoutMs: number; outputMb: number; outputFiles: number; logBytes: number };
     };
     /** Warm pools on this worker, and how many warm containers it keeps across all versions. */
-    warm: { enabled: boolean; maxContainers: number };
+    warm: { enabled: boolean; maxContainers: number; genericPerImage: number; genericRuntimes: Runtime[] };
     /** Code dirs of versions no longer live go after graceMs unused; past maxBytes the least recently used go. */
     codeCache: { maxBytes: number; reconcileMs: number; graceMs: number };
   };
@@ -207,7 +219,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           outputFiles: env.CAISSON_BUILD_OUTPUT_FILES, logBytes: env.CAISSON_BUILD_LOG_BYTES,
         },
       },
-      warm: { enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS },
+      warm: {
+        enabled: env.CAISSON_WARM === 'on', maxContainers: env.CAISSON_WARM_MAX_CONTAINERS,
+        genericPerImage: env.CAISSON_WARM_GENERIC, genericRuntimes: env.CAISSON_WARM_GENERIC_RUNTIMES,
+      },
       codeCache: {
         maxBytes: env.CAISSON_CODE_CACHE_MAX_BYTES,
         reconcileMs: env.CAISSON_CODE_CACHE_RECONCILE_MS,

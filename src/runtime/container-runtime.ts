@@ -105,6 +105,8 @@ export interface ContainerRuntime {
   start(id: string): Promise<void>;
   /** Running or not, its exit code and OOM flag once stopped; a removed container reads as stopped. */
   inspectState(id: string): Promise<ContainerState>;
+  /** Changes a running container's memory (swap equal) and CPU limits (a generic warm container claimed by a version). */
+  update?(id: string, limits: { memoryMb: number; cpus: number }): Promise<void>;
   /** Force-removes; an already-removed container is success. */
   remove(idOrName: string): Promise<void>;
   /** Containers labelled caisson.managed=true (optionally more label filters). */

@@ -115,6 +115,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         }
       }),
 
+    update: (id, limits) =>
+      engineCall(`updating container ${id}`, async () => {
+        const memory = Math.round(limits.memoryMb * MIB);
+        await docker().getContainer(id).update({ Memory: memory, MemorySwap: memory, NanoCpus: Math.round(limits.cpus * 1e9) });
+      }),
+
     remove: (idOrName) => engineCall(`removing container ${idOrName}`, () => removeQuietly(docker(), idOrName)),
 
     listManaged: (labels = {}) =>

@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
-import type { WarmSettings } from '../shared/types.js';
+import { LimitsSchema, type WarmSettings } from '../shared/types.js';
 import type { ContainerRuntime, ContainerSpec } from './container-runtime.js';
+import { createGenericPool, type GenericPool, type GenericTemplate } from './generic-pool.js';
+import type { SpecialiseRequest } from './specialise.js';
 import { WarmContainer } from './warm-container.js';
 import { WARM_SOCKET_DIR } from './warm-protocol.js';
 
@@ -30,6 +32,8 @@ export interface WarmTarget {
   prepare?: (c: { name: string }) => Promise<Partial<ContainerSpec>>;
   /** After container `name` is removed (or failed to start): what else of it goes (its secrets dir). */
   cleanup?: (name: string) => Promise<void>;
+  /** Present when the version may claim a generic container (specialise.ts): what a claim delivers. */
+  specialise?: SpecialiseRequest & { template: GenericTemplate };
 }
 
 export interface WarmLease {
@@ -55,6 +59,10 @@ export interface WarmPoolOptions {
   maxLifetimeMs?: number;
   sweepIntervalMs?: number;
   log?: (msg: string) => void;
+  /** Generic containers per runtime image used on this worker (generic-pool.ts); absent or 0: none. */
+  genericPerImage?: number;
+  /** Local dir of the generic containers' code slots (required with genericPerImage). */
+  genericCodeRoot?: string;
 }
 
 export interface WarmPool {
@@ -68,6 +76,10 @@ export interface WarmPool {
    * when released, waiters run cold. A later acquire of such a key starts a new pool.
    */
   retire(match: (key: string) => boolean): void;
+  /** Keeps generic containers of this image from now on (the runtimes a worker is told to), if it keeps any. */
+  wantGeneric(template: GenericTemplate): void;
+  /** Generic containers per image: idle (ready to claim) and starting. */
+  genericStats(): Record<string, { idle: number; starting: number }>;
 }
 
 interface Waiter {
@@ -96,6 +108,7 @@ const START_BACKOFF_MS = { first: 1000, max: 60_000 };
 const MAX_REFILL_FAILURES = 2;
 
 const DEADLINE_MARGIN_MS = 20 * 60_000; // longer than the longest invocation (15 min)
+const GENERIC_LIMITS = (({ memoryMb, cpus }) => ({ memoryMb, cpus }))(LimitsSchema.parse({}));
 
 export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   const log = opts.log ?? (() => {});
@@ -105,7 +118,15 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   let closed = false;
 
   const size = (p: KeyPool) => p.idle.length + p.busy.size + p.starting;
-  const total = () => [...pools.values()].reduce((n, p) => n + size(p), 0);
+  const total = (): number => [...pools.values()].reduce((n, p) => n + size(p), 0) + (generic?.size() ?? 0);
+  const generic: GenericPool | undefined = opts.genericPerImage && opts.genericCodeRoot
+    ? createGenericPool({
+      runtime: opts.runtime, workerId: opts.workerId, ioRoot: opts.ioRoot, codeRoot: opts.genericCodeRoot, hostPath: opts.hostPath,
+      // Created with a version's default limits: most claims then need no `docker update`.
+      privateIoMb: opts.privateIoMb, perImage: opts.genericPerImage, ...GENERIC_LIMITS, readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
+      maxLifetimeMs, deadlineMarginMs: DEADLINE_MARGIN_MS, room: () => total() < opts.maxContainers, labels: { [POOL_LABEL]: 'generic' }, log,
+    })
+    : undefined;
 
   async function start(p: KeyPool): Promise<WarmContainer> {
     const id = randomBytes(6).toString('hex');
@@ -168,7 +189,9 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       const used = [...pools.values()].filter(sameNamespace).reduce((n, other) => n + size(other), 0);
       if (used >= namespaceMax) return !how.refill && evictIdle(sameNamespace);
     }
-    return total() < opts.maxContainers || evictIdle(() => true);
+    // Claiming a generic container moves it into this pool: the worker's total does not grow.
+    if (!how.refill && p.target.specialise && generic?.hasIdle(p.target.specialise)) return true;
+    return total() < opts.maxContainers || evictIdle(() => true) || (generic?.evictOne() ?? false);
   }
 
   /** Retires the least recently used idle container of the pools `from` picks; false when there is none. */
@@ -184,11 +207,15 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     return true;
   }
 
-  /** A new container, born busy: it never drops out of the pool's count between start and use. */
-  async function startFor(p: KeyPool): Promise<WarmContainer> {
+  /**
+   * A new container, born busy: it never drops out of the pool's count between start and use.
+   * For an invocation waiting on it (not a background refill), a generic container is claimed first.
+   */
+  async function startFor(p: KeyPool, how: { claim: boolean }): Promise<WarmContainer> {
     p.starting++;
     try {
-      const c = await start(p);
+      const { specialise } = p.target;
+      const c = (how.claim && specialise && (await generic?.claim(specialise))) || (await start(p));
       p.startFailures = 0;
       p.busy.add(c);
       return c;
@@ -246,9 +273,9 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       }
       if (!mayStart(p) || !makeRoom(p)) return;
       const waiter = p.waiters.shift()!;
-      startFor(p).then(
+      startFor(p, { claim: true }).then(
         (c) => {
-          if (!waiter.give(c, true)) park(p, c);
+          if (!waiter.give(c, !c.specialised)) park(p, c);
         },
         () => waiter.give(undefined, true),
       );
@@ -277,7 +304,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     const { minWarm, idleTtlMs } = p.target.settings;
     if (p.startFailures >= MAX_REFILL_FAILURES || !mayStart(p)) return;
     while (!closed && !p.retired && size(p) < minWarm && Date.now() - p.lastUsedAt < idleTtlMs && makeRoom(p, { refill: true })) {
-      startFor(p).then(
+      startFor(p, { claim: false }).then(
         (c) => park(p, c),
         (err) => log(`warm pool: refilling ${p.target.key} failed: ${errorMessage(err)}`),
       );
@@ -310,10 +337,14 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       }
       p.target = target;
       p.lastUsedAt = Date.now();
+      if (target.specialise) generic?.want(target.specialise.template); // this image's next new version claims one
       const free = takeIdle(p);
       if (free) return lease(p, free, false);
       if (!mayStart(p) && size(p) === 0) return undefined; // backing off after failed starts: run cold
-      if (mayStart(p) && makeRoom(p)) return lease(p, await startFor(p), true);
+      if (mayStart(p) && makeRoom(p)) {
+        const c = await startFor(p, { claim: true });
+        return lease(p, c, !c.specialised); // a specialised container was not started for this invocation
+      }
       const { maxQueued, queueTimeoutMs } = target.settings;
       if (p.waiters.length >= maxQueued || queueTimeoutMs === 0) return undefined;
       const pool = p;
@@ -352,6 +383,12 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       return out;
     },
 
+    wantGeneric(template) {
+      generic?.want(template);
+    },
+
+    genericStats: () => generic?.stats() ?? {},
+
     retire(match) {
       for (const [key, p] of pools) {
         if (!match(key)) continue;
@@ -365,6 +402,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     async shutdown() {
       closed = true;
       clearInterval(sweeper);
+      const genericGone = generic?.shutdown();
       for (const p of pools.values()) {
         for (const w of p.waiters.splice(0)) w.give(undefined, false);
         for (const c of [...p.idle.splice(0), ...p.busy]) retire(c);
@@ -374,6 +412,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         await Promise.all([...disposing]);
         await new Promise((r) => setTimeout(r, 20));
       }
+      await genericGone;
       pools.clear();
     },
   };

@@ -60,6 +60,8 @@ export class WarmContainer {
   lastUsedAt = Date.now();
   /** 'process' (a child per invocation) or 'in-process' (the handler loaded once). */
   mode = 'unknown';
+  /** true once a generic container became one version's (generic-pool.ts). */
+  specialised = false;
   readonly createdAt = Date.now();
   private dead = false;
   /** Why the container broke the protocol, if it did (it is then killed). */
@@ -175,6 +177,23 @@ export class WarmContainer {
       resultFile: { kind: 'missing' },
       reusable: false,
     };
+  }
+
+  /**
+   * A generic container (hello mode 'generic') becomes its version's: the version's environment
+   * goes to the server once, and its hello (the function loaded) is awaited. Anything else kills it.
+   */
+  async specialise(env: Record<string, string>, timeoutMs: number): Promise<void> {
+    if (this.dead || this.mode !== 'generic') throw new RuntimeUnavailableError(`warm container ${this.name} is not a generic one`);
+    const hello = this.next(timeoutMs);
+    this.socket.write(`${JSON.stringify({ specialise: { env } })}\n`);
+    const line = await hello;
+    if (!line || !('hello' in line) || line.hello === 'generic') {
+      await this.kill('protocol');
+      throw new RuntimeUnavailableError(`warm container ${this.name} did not load its function${this.violation ? `: ${this.violation}` : ''}`);
+    }
+    this.mode = line.hello;
+    this.specialised = true;
   }
 
   /** Removes the container and its socket dir; safe to call twice. */

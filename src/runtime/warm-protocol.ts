@@ -8,6 +8,10 @@
 // /caisson/sock/warm.sock (bind-mounted; the worker connects once, then makes the dir
 // unwritable and unlinks the socket, so nothing can be placed there afterwards):
 //   server → {"ready": true, "mode": "in-process" | "process", ...}      once, when loaded
+// A generic container (env CAISSON_WARM_GENERIC=1, started before any version claimed it;
+// generic-pool.ts) first says {"ready": true, "mode": "generic"} and loads nothing; once, the
+//   worker → {"specialise": {"env": {...}}}     the version's code is in /app/function by then
+// and the server adds env to its environment, loads the function and says its hello as above.
 //   worker → {"env": {...}, "payload": "<text>", "stdoutCap": n, "stderrCap": n, "resultCap": n}
 //   server → {"fd": 1 | 2, "b64": "<base64>"}                             output, as it is written
 //   server → {"exitCode": n, "stdoutDropped": n, "stderrDropped": n, "oomKilled": bool,

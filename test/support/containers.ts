@@ -1,6 +1,7 @@
 // Finding the container an invocation runs in, on either path: a cold attempt's container
 // is labelled with the invocation id; a warm one belongs to the pool of the function's
 // version (label caisson.warm-key = "<namespace>/<name>@<version>#<sha>").
+import Dockerode from 'dockerode';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import type { ManagedContainer } from '../../src/runtime/container-runtime.js';
 
@@ -34,4 +35,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Output (stdout and stderr) of a command run in a running container, as its user. */
+export async function execIn(id: string, cmd: string[]): Promise<string> {
+  const exec = await new Dockerode().getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise((r) => stream.on('end', r));
+  // Multiplexed frames: 8-byte headers before each chunk of output.
+  const all = Buffer.concat(chunks);
+  const out: Buffer[] = [];
+  for (let i = 0; i + 8 <= all.length; i += 8 + all.readUInt32BE(i + 4)) out.push(all.subarray(i + 8, i + 8 + all.readUInt32BE(i + 4)));
+  return Buffer.concat(out).toString('utf8');
 }

@@ -44,6 +44,9 @@ export async function startTestStack(opts: {
     CAISSON_WORKER_ID: workerId,
     // CAISSON_WARM=off npx vitest run … runs any suite with every attempt cold.
     CAISSON_WARM: process.env.CAISSON_WARM ?? 'on',
+    // No generic warm containers unless a suite asks (test/e2e/generic-pool.test.ts): suites find a
+    // version's warm container by its caisson.warm-key label, which a claimed generic one lacks.
+    CAISSON_WARM_GENERIC: process.env.CAISSON_WARM_GENERIC ?? '0',
     // One Go/pip/npm build cache for every stack: a cold Go cache costs ~50 s of stdlib compile.
     CAISSON_BUILD_CACHE_DIR: join(process.cwd(), '.caisson', 'test-build-cache'),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),

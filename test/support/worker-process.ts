@@ -23,6 +23,7 @@ export async function spawnWorkerProcess(stack: TestStack, extraEnv: Record<stri
       CAISSON_WORKER_ID: stack.workerId,
       CAISSON_API_URL: config.api.url,
       CAISSON_WORKER_TOKEN: stack.api.workerToken,
+      CAISSON_WARM_GENERIC: String(config.worker.warm.genericPerImage), // as the stack's own worker
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

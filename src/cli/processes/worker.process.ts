@@ -1,5 +1,6 @@
 // A data-plane worker: Temporal + Docker only, no database. Serves the workflows and
 // pullImage on the shared data queue, and the container activities on its own host queue.
+import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import Dockerode from 'dockerode';
 import type { PayloadCodec } from '@temporalio/common';
@@ -13,7 +14,7 @@ import type { Config } from '../../config/env.js';
 import { createBuildNetwork } from '../../runtime/build-network.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
 import { startCodeCacheReconciler, type ReconcileReport } from '../../runtime/code-cache-reconcile.js';
-import { codeOfWarmKey } from '../../runtime/warm-target.js';
+import { codeOfWarmKey, genericTemplate } from '../../runtime/warm-target.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
@@ -24,6 +25,7 @@ import { imageFor } from '../../runtime/images.js';
 import { installWarmServers } from '../../runtime/warm-servers.js';
 import { reapOnce, startReaper } from '../../runtime/reaper.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import { resolveRequestedRuntime } from '../../shared/runtimes.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
 import { createPayloadCodec, dataConverterFor, FAILURE_CONVERTER_PATH } from '../../temporal/payload-codec.js';
@@ -104,10 +106,19 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
   let pool: WarmPool | undefined;
   if (config.worker.warm.enabled) {
     await installWarmServers(warmServerDir);
+    // This worker's generic containers' code slots; what an earlier life left goes (the reaper removed its containers).
+    const genericCodeRoot = join(dataDir, 'generic-code', config.worker.id);
+    await rm(genericCodeRoot, { recursive: true, force: true });
     pool = createWarmPool({
       runtime, workerId: config.worker.id, ioRoot: join(dataDir, 'warm'), maxContainers: config.worker.warm.maxContainers,
       privateIoMb: ioDirSizeBytes(config.limits) / (1024 * 1024), hostPath, log,
+      genericPerImage: config.worker.warm.genericPerImage, genericCodeRoot,
     });
+    for (const runtime of config.worker.warm.genericRuntimes) {
+      // A bare family names what a deploy of it gets: its newest version.
+      const template = genericTemplate(resolveRequestedRuntime(runtime), hostPath(warmServerDir));
+      if (template) pool.wantGeneric(template);
+    }
   }
   // Archives are checked again here, under this worker's own limits: it trusts no api check.
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });

@@ -1,7 +1,7 @@
 // Warm pools against the real Docker engine: the runtime servers in both modes, reuse,
 // replacement after a timeout or an OOM kill, the queue and cold overflow, the connection
 // as the container's lease, and nothing left after shutdown.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,8 @@ import { warmTarget } from '../../../src/runtime/warm-target.js';
 import { createNetnsHolders } from '../../../src/runtime/warm-netns.js';
 import Dockerode from 'dockerode';
 import { imageFor } from '../../../src/runtime/images.js';
-import { RetryPolicySchema, type Convention, type FunctionVersionSpec, type Runtime, type WarmSettings } from '../../../src/shared/types.js';
-import { tgzOfDir } from './helpers.js';
+import type { Convention, Runtime, WarmSettings } from '../../../src/shared/types.js';
+import { fixtureVersion } from './helpers.js';
 
 const runtime = createDockerRuntime({});
 const workerId = `pool-test-${randomBytes(4).toString('hex')}`;
@@ -42,18 +42,9 @@ async function target(opts: {
   dir: string; runtime: Runtime; convention: Convention; entry: string; warm?: Partial<WarmSettings>; memoryMb?: number;
   netns?: ReturnType<typeof createNetnsHolders>;
 }) {
-  const bytes = await tgzOfDir(path.join(process.cwd(), opts.dir));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const codeDir = await code.materialize({ sha256, format: 'tgz', sizeBytes: bytes.length }, async () => bytes);
-  const spec: FunctionVersionSpec = {
-    functionId: 'fn_test', namespace: 'default', name: path.basename(opts.dir), version: ++versions,
-    runtime: opts.runtime, convention: opts.convention, entry: opts.entry,
-    artifact: { sha256, format: 'tgz', sizeBytes: bytes.length },
-    limits: { timeoutMs: 10_000, memoryMb: opts.memoryMb ?? 128, cpus: 1, network: false }, env: {},
-    retryPolicy: RetryPolicySchema.parse({}), warm: { ...({} as WarmSettings), ...opts.warm } as WarmSettings,
-  };
-  const env = { CAISSON_CONVENTION: spec.convention, CAISSON_ENTRY: spec.entry, CAISSON_FUNCTION: spec.name,
-    CAISSON_VERSION: String(spec.version), CAISSON_TIMEOUT_MS: '10000', CAISSON_MEMORY_MB: '128' };
+  const { spec, codeDir, env } = await fixtureVersion(code, {
+    ...opts, version: ++versions, ...(opts.memoryMb ? { limits: { memoryMb: opts.memoryMb } } : {}),
+  });
   return warmTarget({ spec, codeDir, serverDir: path.join(root, 'servers'), env, netns: opts.netns })!;
 }
 
