@@ -1,8 +1,7 @@
-// Deploy-time activities. Data plane (any worker with Docker): buildFunction compiles Go or
+// Deploy-time data-plane activity (any worker with Docker): buildFunction compiles Go or
 // installs dependencies in a build container (on the build network, with the build limits and
 // its namespace's own caches), packs the checked output as a tar.gz and uploads it to the api
-// by sha256. Control plane (the api): registerFunctionVersion writes the version,
-// only after the build succeeded, so a failed deploy registers nothing.
+// by sha256. The version is then registered by the control plane (control/version.activities.ts).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -19,9 +18,8 @@ import {
   type BuildFunctionInput,
   type BuildFunctionResult,
   type BuildKind,
-  type RegisterVersionInput,
 } from '../shared/deploy.js';
-import type { Artifact, FunctionVersionSpec } from '../shared/types.js';
+import type { Artifact } from '../shared/types.js';
 import { runtimeFamily } from '../shared/runtimes.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
 import { inspectTgz } from '../shared/archive-inspect.js';
@@ -182,17 +180,4 @@ function tail(text: string): string {
   return text.length > LOG_TAIL_CHARS ? `…${text.slice(-LOG_TAIL_CHARS)}` : text;
 }
 
-/** What the control activity needs from the api (implemented by the function service). */
-export interface VersionRegistry {
-  register(input: RegisterVersionInput & { retried: boolean }): Promise<FunctionVersionSpec>;
-}
-
-export function createDeployControlActivities(registry: VersionRegistry) {
-  return typedActivities({
-    registerFunctionVersion: (input: RegisterVersionInput) =>
-      registry.register({ ...input, retried: Context.current().info.attempt > 1 }),
-  });
-}
-
 export type BuildActivities = ReturnType<typeof createBuildActivities>;
-export type DeployControlActivities = ReturnType<typeof createDeployControlActivities>;

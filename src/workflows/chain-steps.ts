@@ -1,7 +1,7 @@
 // Deterministic helpers of runChain: the calls a step makes (with their inputs and versions),
 // the next step's container, mappings over values that may be stored by reference, and a
 // concurrency-limited runner.
-import type { ChainActivities, MappingContextRefs } from '../activities/chain.activities.js';
+import type { ChainActivities, MappingContextRefs } from '../control/chain.activities.js';
 import type { Call, RunChainInput, Step } from '../shared/chain.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';

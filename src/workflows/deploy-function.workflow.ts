@@ -3,7 +3,8 @@
 // database). The version exists only once the build succeeded; a build the code breaks fails
 // the deploy with the build's output, infrastructure trouble is retried.
 import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BuildActivities, DeployControlActivities } from '../activities/build.activities.js';
+import type { BuildActivities } from '../activities/build.activities.js';
+import type { DeployControlActivities } from '../control/version.activities.js';
 import {
   BUILD_FAILED_TYPE,
   type BuildFunctionResult,

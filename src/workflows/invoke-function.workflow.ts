@@ -30,7 +30,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AttemptActivities } from '../activities/attempt.activities.js';
-import type { ControlActivities, InvocationOutcomeRecord } from '../activities/control.activities.js';
+import type { ControlActivities, InvocationOutcomeRecord } from '../control/invocation.activities.js';
 import {
   CHILD_SUCCEEDED_SIGNAL,
   INVOCATION_FAILED_TYPE,

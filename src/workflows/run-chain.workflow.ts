@@ -18,7 +18,7 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../activities/chain.activities.js';
+import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../control/chain.activities.js';
 import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
 import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId } from '../shared/workflow-values.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';

@@ -7,7 +7,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Repositories } from '../../db/index.js';
-import type { VersionRegistry } from '../../activities/build.activities.js';
 import { BUILD_FAILED_TYPE, type DeployFunctionInput, type DeployProgress, type VersionRequest } from '../../shared/deploy.js';
 import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, ValidationError, type ErrorCode } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
@@ -140,30 +139,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   const create = (input: z.infer<typeof CreateFunctionInput>) => deployAndWait({ ...input, mode: 'create' });
   const update = (input: z.infer<typeof UpdateFunctionInput>) => deployAndWait({ ...input, mode: 'update' });
 
-  /** The control activity's side: writes the version the build produced. */
-  const registry: VersionRegistry = {
-    async register({ mode, version, artifact, retried }) {
-      const row = { ...version, artifact };
-      if (retried || mode === 'update') {
-        // An update that changes nothing (same code, same settings) answers the latest version
-        // instead of making an identical one; so does a retried activity that already wrote it.
-        const latest = await db.functions.getVersionSpec(version.namespace, version.name, 'latest').catch(() => undefined);
-        if (latest && sameVersion(latest, row)) return latest;
-      }
-      return mode === 'create' ? db.functions.create(row) : db.functions.addVersion(row);
-    },
-  };
-
-  return { create, update, deploy, deployment, registry };
-}
-
-/** Whether a stored version already is what a deploy asks for: every setting and the code's hash. */
-function sameVersion(stored: FunctionVersionSpec, asked: VersionRequest): boolean {
-  const stable = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-    : x));
-  return (Object.keys(asked) as Array<keyof VersionRequest>)
-    .every((key) => stable(asked[key] ?? null) === stable((stored as VersionRequest)[key] ?? null));
+  return { create, update, deploy, deployment };
 }
 
 /** A version no worker could run (`docker create` refuses more CPUs than the host has) is refused at deploy. */

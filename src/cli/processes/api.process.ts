@@ -5,11 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { createChainActivities } from '../../activities/chain.activities.js';
-import { createDeployControlActivities } from '../../activities/build.activities.js';
-import { createControlActivities } from '../../activities/control.activities.js';
-import { createChainStore } from '../../api/chain-store.js';
-import { createControlStore } from '../../api/control-store.js';
 import { createAuthenticator } from '../../api/auth/authenticator.js';
 import { createOwnerLookup } from '../../api/auth/owners.js';
 import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
@@ -24,6 +19,7 @@ import { createQuotaService, type QuotaService } from '../../api/services/quota.
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
+import { createControlPlaneActivities, createControlStore } from '../../control/index.js';
 import { createDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
@@ -146,8 +142,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
-    activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
-      ...createDeployControlActivities(functions.registry) },
+    activities: createControlPlaneActivities({ db, limits: config.limits, invocationStore: controlStore }),
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);

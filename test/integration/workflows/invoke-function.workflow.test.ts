@@ -16,7 +16,7 @@ import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
 import {
   OUTCOME_UPDATE, type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
 } from '../../../src/shared/invocation.js';
-import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
+import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/control/invocation.activities.js';
 import { attemptActivities } from '../../../src/activities/attempt.activities.js';
 import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 

@@ -1,6 +1,6 @@
 // The database side of the control activities: turns workflow records into rows.
 // Upserts keyed by invocation id, so a retried activity writes the same row again.
-import type { ControlStore } from '../activities/control.activities.js';
+import type { ControlStore } from './invocation.activities.js';
 import type { Repositories } from '../db/index.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
 import { countFunctionAttempts } from '../shared/types.js';

@@ -1,7 +1,7 @@
 // The database side of the chain activities: step rows, child invocation rows, outcomes, dead
 // letters, and mappings over values stored by reference. Keyed writes: a retry repeats them.
 import { createHash } from 'node:crypto';
-import type { ChainStepFinishedRecord, ChainStore } from '../activities/chain.activities.js';
+import type { ChainStepFinishedRecord, ChainStore } from './chain.activities.js';
 import type { Repositories } from '../db/index.js';
 import { evaluateMapping, MappingError, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import { ValidationError } from '../shared/errors.js';

@@ -4,7 +4,7 @@
 import type { InvocationOutcomeRecord } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { AttemptRecord, FunctionVersionSpec } from '../shared/types.js';
-import { typedActivities } from './to-failure.js';
+import { typedActivities } from '../activities/to-failure.js';
 
 export type { InvocationOutcomeRecord };
 
@@ -15,7 +15,7 @@ export interface DeadLetterRecord {
   attempts: AttemptRecord[];
 }
 
-/** What the control activities need from the database (implemented in api/control-store.ts). */
+/** What the control activities need from the database (implemented in invocation.store.ts). */
 export interface ControlStore {
   recordInvocationOutcome(record: InvocationOutcomeRecord): Promise<void>;
   recordDeadLetter(record: DeadLetterRecord): Promise<void>;

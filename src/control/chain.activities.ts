@@ -4,7 +4,7 @@
 import type { ChainStepError, ChainStepStatus, ChainUnitRecord, StepType } from '../shared/chain.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { typedActivities } from './to-failure.js';
+import { typedActivities } from '../activities/to-failure.js';
 
 export interface ChainStepStartedRecord {
   chainInvocationId: string;
@@ -58,7 +58,7 @@ export interface EvaluateMappingRequest {
   asArray?: boolean;
 }
 
-/** What the chain activities need from the database (implemented in api/chain-store.ts). */
+/** What the chain activities need from the database (implemented in chain.store.ts). */
 export interface ChainStore {
   chainStepStarted(r: ChainStepStartedRecord): Promise<void>;
   chainStepFinished(r: ChainStepFinishedRecord): Promise<void>;
