@@ -1,47 +1,24 @@
 // Starting, awaiting, reading and cancelling invocations. The api resolves the function
-// version and writes the PENDING record; the workflow does the rest and records the outcome
-// before it completes, so once the workflow is closed the database row is final.
-//
-// A synchronous invoke of a cold version (isolation 'fresh') starts the workflow with the
-// `outcome` update (update-with-start) and answers from the outcome the update returns,
-// without waiting for the container's removal and the workflow's last task. It writes the
-// record of a success itself (the workflow then runs no record activity: one activity task
-// and one workflow task less per invocation, which is what bounds warm throughput). Should this process die before writing it, the
-// workflow's result carries the record: get() repairs the row from it, and so does the
-// sweep at api start (repairUnrecorded).
-//
-// A version that runs warm (whatever its timeout: warm attempts are local activities, see
-// warm-attempt.ts) ends a warm success with no container to remove, usually in the
-// workflow's first task; its sync invoke starts the workflow plainly, with callerRecords in
-// its input, and awaits its result (eagerly started when a worker of this process shares the
-// client's connection).
-//
-// A sync invoke without an idempotency key writes its PENDING row while the workflow starts,
-// not before (its id is new, so the row cannot conflict): ~1 ms less per invoke. Should this
-// process die in between, the run has no row; invocation-recovery.ts writes it from the run,
-// on read and at api start.
+// version and writes the PENDING record before every start; the workflow does the rest and
+// records the outcome before it completes, so once the workflow is closed the database row is
+// final. One exception, for speed: a synchronous caller writes the record of a success itself
+// (invocation-recorder.ts); how it waits for that outcome is chosen in sync-wait.ts.
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 
 import { ConflictError, LimitExceededError, NotFoundError } from '../../shared/errors.js';
 import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
-import {
-  OUTCOME_UPDATE,
-  type InvocationOutcomeRecord,
-  type InvokeFunctionInput,
-  type InvokeFunctionResult,
-  type TaskQueues,
-} from '../../shared/invocation.js';
+import type { InvocationOutcomeRecord, InvokeFunctionInput, TaskQueues } from '../../shared/invocation.js';
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
 import { withinMs } from '../../shared/promises.js';
 import { countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
-import { runsWarm } from '../../shared/workflow-values.js';
 import { invocationRetryPolicy, type InvocationRetry } from '../../shared/retry-rule.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
-import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
-import { pendingRow, type Repositories, type InvocationRow } from '../../db/index.js';
+import type { Repositories, InvocationRow } from '../../db/index.js';
 import { rowInputOf } from './invocation-input.js';
+import { createInvocationRecorder } from './invocation-recorder.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
+import { startAndAwaitOutcome, syncWaitPolicy } from './sync-wait.js';
 import type { QuotaService } from './quota.service.js';
 
 export interface InvocationServiceDeps {
@@ -102,28 +79,8 @@ export interface InvocationView {
 
 export function createInvocationService(deps: InvocationServiceDeps) {
   const { db, temporal, taskQueues, limits, recordOutcome } = deps;
-  const log = deps.log ?? (() => {});
-  const recovery = createInvocationRecovery({ db, temporal, taskQueue: taskQueues.data, recordOutcome });
-
-  /** Writes a success the workflow left to its synchronous caller; a failure is only logged (repaired later). */
-  async function recordForCaller(outcome: InvocationOutcomeRecord): Promise<void> {
-    if (outcome.status !== 'SUCCEEDED') return; // the workflow recorded it before answering
-    try {
-      await recordOutcome(outcome);
-    } catch (err) {
-      log(`could not record invocation ${outcome.invocationId} (repaired on the next read): ${(err as Error).message}`);
-    }
-  }
-
-  /**
-   * Writes the caller's record whenever the outcome arrives (even after waitMs ran out), once
-   * the answer is on its way: PGlite runs a query synchronously on this thread, and writing
-   * first delayed every answer by the write (~2 ms, bench/warm.bench.ts). Until it lands,
-   * get() answers from the workflow (its outcome query, or its result, which also repairs the row).
-   */
-  function recordAfterAnswer(outcome: Promise<InvocationOutcomeRecord | undefined>): void {
-    outcome.then((o) => o && setImmediate(() => void recordForCaller(o)), () => undefined);
-  }
+  const recorder = createInvocationRecorder({ temporal, recordOutcome, log: deps.log });
+  const recovery = createInvocationRecovery({ db, temporal, recorder });
 
   /**
    * Resolves the version, checks limits, names the invocation and admits it under the
@@ -210,66 +167,22 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     return { invocationId, deduplicated: !created };
   }
 
-  /** Starts the invocation and waits up to waitMs for its outcome. */
+  /** Starts the invocation and waits up to waitMs for its outcome; the row is written first. */
   async function invoke(req: StartRequest, waitMs: number): Promise<InvocationView> {
     const deadline = Date.now() + waitMs;
-    if (!req.idempotencyKey) return invokeNew(req, waitMs, deadline);
     const { invocationId, row, created, input, options } = await prepare(req, true);
     if (!created) {
       await startOnce(options);
       return wait(invocationId, Math.max(0, deadline - Date.now()));
     }
-    return answer({ row, input, options, written: Promise.resolve() }, waitMs, deadline);
-  }
-
-  /**
-   * A request without a key: its id is new, so its PENDING row is written while the workflow
-   * starts. Every write of the outcome waits for that row (never a record under a late PENDING).
-   */
-  async function invokeNew(req: StartRequest, waitMs: number, deadline: number): Promise<InvocationView> {
-    const { rowInput, input, options, admission } = await resolveRequest(req, true);
-    const written = db.invocations.create(rowInput).then(
-      () => undefined,
-      // The outcome's record creates the row when it lands; else recovery does (see top).
-      (err: Error) => log(`could not write the PENDING row of ${rowInput.id} (written with its outcome): ${err.message}`),
-    ).finally(() => admission.release());
-    return answer({ row: pendingRow(rowInput), input, options, written }, waitMs, deadline);
-  }
-
-  /** Starts a new invocation's run and answers its outcome, or its record after waitMs. */
-  async function answer(
-    started: { row: InvocationRow; input: InvokeFunctionInput; options: ReturnType<typeof workflowOptions>; written: Promise<void> },
-    waitMs: number, deadline: number,
-  ): Promise<InvocationView> {
-    const { row, input, options, written } = started;
-    const run = runsWarm(input.spec) && deps.warmWorkers !== false
-      ? await startForResult(options, input)
-      : startWithUpdate<InvocationOutcomeRecord>(temporal, { workflowType: 'invokeFunction', options, update: OUTCOME_UPDATE });
-    recordAfterAnswer(written.then(() => run.answer));
-    await written;
+    const policy = syncWaitPolicy(input.spec, deps.warmWorkers !== false);
+    const run = await startAndAwaitOutcome({ temporal, policy, options, eagerStart: deps.eagerStart });
+    recorder.recordAfterAnswer(run.answer);
     // Not answered in time, or not at all (a failure recorded by the workflow, a run ended by
     // cancellation first): read the record.
     const answered = await run.within(waitMs);
     if (answered) return viewFromOutcome(row, answered);
-    return wait(input.invocationId, Math.max(0, deadline - Date.now()));
-  }
-
-  /**
-   * A warm success ends in the workflow's first task (or, for a function outlasting the local
-   * bound, at its awaitWarm) with nothing to remove, so its result is its outcome: a plain
-   * start (eager when a worker shares the connection) and the result, ~3 ms less than
-   * update-with-start on this machine (bench/warm.bench.ts). An attempt that falls back to a
-   * cold container answers after its removal then.
-   */
-  async function startForResult(
-    options: ReturnType<typeof workflowOptions>, input: InvokeFunctionInput,
-  ): Promise<UpdateWithStart<InvocationOutcomeRecord | undefined>> {
-    const handle = await temporal.workflow.start('invokeFunction', {
-      ...options, args: [{ ...input, callerRecords: true }],
-      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-    });
-    const outcome = (handle.result() as Promise<InvokeFunctionResult>).then((r) => r.record);
-    return { answer: outcome, within: (ms) => withinMs(outcome.catch(() => undefined), ms) };
+    return wait(invocationId, Math.max(0, deadline - Date.now()));
   }
 
   /** The view a finished outcome gives, before (or without) reading its record back. */
@@ -304,7 +217,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   /** Waits up to waitMs for the workflow to close; answers the record either way. */
   async function wait(id: string, waitMs: number): Promise<InvocationView> {
     // An id that names nothing is answered at once, not after waitMs of polling for a run.
-    if (!(await db.invocations.get(id)) && !(await recovery.rowFromRun(id))) throw new NotFoundError('invocation', id);
+    if (!(await db.invocations.get(id))) throw new NotFoundError('invocation', id);
     const deadline = Date.now() + waitMs;
     const handle = temporal.workflow.getHandle(id);
     while (Date.now() < deadline) {
@@ -321,8 +234,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   async function get(id: string): Promise<InvocationView> {
-    // No row: its run may still exist (an api died between the start and the row, see top).
-    const row = (await db.invocations.get(id)) ?? (await recovery.rowFromRun(id));
+    const row = await db.invocations.get(id);
     if (!row) throw new NotFoundError('invocation', id);
     let status = row.status as InvocationStatus;
     if (!TERMINAL_STATUSES.includes(status)) {
@@ -334,7 +246,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   }
 
   async function cancel(id: string): Promise<InvocationView> {
-    const row = (await db.invocations.get(id)) ?? (await recovery.rowFromRun(id));
+    const row = await db.invocations.get(id);
     if (!row) throw new NotFoundError('invocation', id);
     if (!TERMINAL_STATUSES.includes(row.status as InvocationStatus)) {
       await temporal.workflow.getHandle(id).cancel();
@@ -347,7 +259,6 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     start, invoke, wait, get, cancel,
     /** At api start (invocation-recovery.ts): rows left unwritten or unfinished by a stopped api. */
     repairUnrecorded: recovery.repairUnrecorded,
-    recoverOrphans: recovery.recoverOrphans,
     /** Rows of a namespace that hold a concurrency slot but whose run never started: recorded FAILED. */
     failNeverStarted: recovery.failNeverStarted,
   };

@@ -147,13 +147,10 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);
   // Records a stopped api left unwritten: successes whose synchronous caller died before
-  // writing them, and runs started without a row (invocation-recovery.ts).
+  // writing them, and rows whose run never started (invocation-recovery.ts).
   void invocations.repairUnrecorded().then(
     (n) => n > 0 && log(`repaired ${n} invocation record(s) left unwritten by a stopped api`),
     (err: Error) => log(`warning: could not check unfinished invocation records: ${err.message}`),
-  ).then(() => invocations.recoverOrphans()).then(
-    (n) => n > 0 && log(`recovered ${n} invocation(s) started without a record by a stopped api`),
-    (err: Error) => log(`warning: could not look for invocations started without a record: ${err.message}`),
   );
   return {
     url,
