@@ -4,7 +4,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ChainInvocationRow, ChainVersionRecord, Repositories } from '../../db/index.js';
-import { CHAIN_OUTCOME_UPDATE, callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
+import { callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
 import { checkDefinition } from '../../shared/chain-paths.js';
 import { AppError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newInvocationId } from '../../shared/ids.js';
@@ -13,6 +13,8 @@ import type { PayloadRef } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import { startWithUpdate } from '../../temporal/update-with-start.js';
+import { runChain } from '../../temporal/workflow-refs.js';
+import { chainOutcomeUpdate } from '../../shared/workflow-messages.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
 import { withinMs } from '../../shared/promises.js';
 import type { QuotaService } from './quota.service.js';
@@ -113,7 +115,7 @@ export function createChainService(deps: ChainServiceDeps) {
     const accepted = await accept(req);
     const options = { ...startOptions(accepted), workflowIdConflictPolicy: 'USE_EXISTING' as const };
     // Not answered (e.g. a worker without the update): wait for the run to close.
-    if (await startWithUpdate(temporal, { workflowType: 'runChain', options, update: CHAIN_OUTCOME_UPDATE }).within(req.waitMs)) {
+    if (await startWithUpdate(temporal, { workflow: runChain, options, update: chainOutcomeUpdate }).within(req.waitMs)) {
       const v = await view(accepted.id);
       if (v) return v;
     }
@@ -160,12 +162,12 @@ export function createChainService(deps: ChainServiceDeps) {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [{ key: CaissonNamespace, value: a.version.namespace }],
       staticSummary: `chain ${a.version.namespace}/${a.version.name} v${a.version.version}${a.run > 1 ? ` (resume ${a.run - 1})` : ''}`,
-    } satisfies WorkflowStartOptions;
+    } satisfies WorkflowStartOptions<typeof runChain>;
   }
 
   async function launch(a: LaunchArgs) {
     try {
-      await temporal.workflow.start('runChain', startOptions(a));
+      await temporal.workflow.start(runChain, startOptions(a));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

@@ -19,6 +19,8 @@ import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
+import { deployFunction } from '../../temporal/workflow-refs.js';
+import { deployProgressQuery } from '../../shared/workflow-messages.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { SecretService } from './secret.service.js';
 import type { QuotaService } from './quota.service.js';
@@ -97,7 +99,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
 
   async function deploy(input: z.infer<typeof DeployFunctionRequest>): Promise<{ deploymentId: string; mode: 'create' | 'update' }> {
     const request = await prepare(input);
-    await temporal.workflow.start('deployFunction', {
+    await temporal.workflow.start(deployFunction, {
       workflowId: request.deploymentId,
       taskQueue: taskQueues.data,
       args: [request],
@@ -110,7 +112,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
 
   /** The deploy's steps, and its outcome once it is over (waits up to waitMs for that). */
   async function deployment(id: string, waitMs = 0): Promise<DeploymentView> {
-    const handle = temporal.workflow.getHandle(id);
+    const handle = temporal.workflow.getHandle<typeof deployFunction>(id);
     // Without this a deploy that never was would look RUNNING (its result never settles within waitMs).
     await handle.describe().catch((err: unknown) => {
       throw isRunNotFound(err) ? new NotFoundError('deployment', id) : err;
@@ -119,7 +121,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
       (spec: FunctionVersionSpec) => ({ spec }),
       (err: unknown) => ({ err }),
     ), waitMs);
-    const progress = await handle.query<DeployProgress>('deployProgress').catch(() => ({ deploymentId: id, steps: [] }));
+    const progress = await handle.query(deployProgressQuery).catch(() => ({ deploymentId: id, steps: [] }));
     if (!settled) return { ...progress, status: 'RUNNING' };
     if ('spec' in settled) return { ...progress, status: 'SUCCEEDED', spec: settled.spec };
     const error = toAppError(settled.err);
@@ -130,7 +132,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   async function deployAndWait(input: z.infer<typeof DeployFunctionRequest>): Promise<FunctionVersionSpec> {
     const { deploymentId } = await deploy(input);
     try {
-      return await temporal.workflow.getHandle(deploymentId).result();
+      return await temporal.workflow.getHandle<typeof deployFunction>(deploymentId).result();
     } catch (err) {
       throw toAppError(err);
     }

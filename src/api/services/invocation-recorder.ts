@@ -7,7 +7,8 @@
 // the next read or by the sweep at api start (invocation-recovery.ts). Failures and
 // cancellations are always recorded by the workflow itself, dead letter included.
 import type { Client } from '@temporalio/client';
-import type { InvocationOutcomeRecord, InvokeFunctionResult } from '../../shared/invocation.js';
+import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
+import type { invokeFunction } from '../../workflows/invoke-function.workflow.js';
 
 export interface InvocationRecorderDeps {
   temporal: Client;
@@ -42,7 +43,7 @@ export function createInvocationRecorder(deps: InvocationRecorderDeps) {
 
     /** A completed run's record its caller left unwritten, written now from the run's result (undefined: none to write). */
     async repairFromResult(id: string): Promise<InvocationOutcomeRecord | undefined> {
-      const { record } = (await deps.temporal.workflow.getHandle(id).result()) as InvokeFunctionResult;
+      const { record } = await deps.temporal.workflow.getHandle<typeof invokeFunction>(id).result();
       if (record) await deps.recordOutcome(record);
       return record;
     },

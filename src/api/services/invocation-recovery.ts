@@ -12,7 +12,8 @@
 //   idempotency key used again) records its own outcome over it.
 import type { Client } from '@temporalio/client';
 import type { Repositories } from '../../db/index.js';
-import { OUTCOME_QUERY, type InvocationOutcomeRecord } from '../../shared/invocation.js';
+import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
+import { outcomeQuery } from '../../shared/workflow-messages.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
@@ -45,7 +46,7 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
         return record ? { status: record.status, outcome: record } : { status: recorded };
       }
       if (d.status.name !== 'RUNNING') return { status: recorded };
-      const outcome = await handle.query<InvocationOutcomeRecord | null>(OUTCOME_QUERY).catch(() => null);
+      const outcome = await handle.query(outcomeQuery).catch(() => null);
       return outcome ? { status: outcome.status, outcome } : { status: 'RUNNING' };
     } catch {
       return { status: recorded };

@@ -19,6 +19,7 @@ import { rowInputOf } from './invocation-input.js';
 import { createInvocationRecorder } from './invocation-recorder.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
 import { startAndAwaitOutcome, syncWaitPolicy } from './sync-wait.js';
+import { invokeFunction } from '../../temporal/workflow-refs.js';
 import type { QuotaService } from './quota.service.js';
 
 export interface InvocationServiceDeps {
@@ -149,13 +150,13 @@ export function createInvocationService(deps: InvocationServiceDeps) {
         { key: CaissonNamespace, value: spec.namespace },
       ],
       staticSummary: `${spec.namespace}/${spec.name} v${spec.version}`,
-    } satisfies WorkflowStartOptions;
+    } satisfies WorkflowStartOptions<typeof invokeFunction>;
   }
 
   /** Starts the run; one already started under this id (a key used again) is the run. */
   async function startOnce(options: ReturnType<typeof workflowOptions>): Promise<void> {
     try {
-      await temporal.workflow.start('invokeFunction', options);
+      await temporal.workflow.start(invokeFunction, options);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

@@ -10,12 +10,13 @@
 //   starts with the `outcome` update (update-with-start), answered as soon as the outcome is
 //   known, before the container's removal and the workflow's last task.
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import type { InvocationOutcomeRecord, InvokeFunctionInput, InvokeFunctionResult } from '../../shared/invocation.js';
-import { OUTCOME_UPDATE } from '../../shared/invocation.js';
+import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
+import { outcomeUpdate } from '../../shared/workflow-messages.js';
 import type { FunctionVersionSpec } from '../../shared/types.js';
 import { runsWarm } from '../../shared/workflow-values.js';
 import { withinMs } from '../../shared/promises.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
+import { invokeFunction } from '../../temporal/workflow-refs.js';
 
 export type SyncWaitPolicy = 'workflow-result' | 'outcome-update';
 
@@ -27,7 +28,7 @@ export function syncWaitPolicy(spec: FunctionVersionSpec, warmWorkers: boolean):
 export interface SyncStart {
   temporal: Client;
   policy: SyncWaitPolicy;
-  options: WorkflowStartOptions & { args: [InvokeFunctionInput]; workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' };
+  options: WorkflowStartOptions<typeof invokeFunction> & { workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' };
   /** The client shares its connection with a data-plane worker: ask for an eager start. */
   eagerStart?: boolean;
 }
@@ -35,13 +36,13 @@ export interface SyncStart {
 /** Starts the invocation's run and answers its outcome under the policy. */
 export async function startAndAwaitOutcome(start: SyncStart): Promise<UpdateWithStart<InvocationOutcomeRecord | undefined>> {
   if (start.policy === 'outcome-update') {
-    return startWithUpdate<InvocationOutcomeRecord>(start.temporal, { workflowType: 'invokeFunction', options: start.options, update: OUTCOME_UPDATE });
+    return startWithUpdate(start.temporal, { workflow: invokeFunction, options: start.options, update: outcomeUpdate });
   }
   const [input] = start.options.args;
-  const handle = await start.temporal.workflow.start('invokeFunction', {
+  const handle = await start.temporal.workflow.start(invokeFunction, {
     ...start.options, args: [{ ...input, callerRecords: true }],
     ...(start.eagerStart ? { requestEagerStart: true } : {}),
   });
-  const outcome = (handle.result() as Promise<InvokeFunctionResult>).then((r) => r.record);
+  const outcome = handle.result().then((r) => r.record);
   return { answer: outcome, within: (ms) => withinMs(outcome.catch(() => undefined), ms) };
 }
