@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { create as createTar } from 'tar';
-import type { BuildNetwork } from '../runtime/build-network.js';
-import type { CodeCache } from '../runtime/code-cache.js';
-import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { listFiles, planBuild, runBuild, type BuildLimits } from '../runtime/dependency-builder.js';
-import { buildImageFor } from '../runtime/images.js';
+import type { BuildNetwork } from '../runtime/builds/build-network.js';
+import type { CodeCache } from '../runtime/io/code-cache.js';
+import type { ContainerRuntime } from '../runtime/docker/container-runtime.js';
+import { listFiles, planBuild, runBuild, type BuildLimits } from '../runtime/builds/dependency-builder.js';
+import { buildImageFor } from '../runtime/docker/images.js';
 import {
   BUILD_FAILED_TYPE,
   type BuildFunctionInput,
@@ -76,7 +76,8 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     }));
   }
 
-  async function build(input: BuildFunctionInput, kind: BuildKind, sourceDir: string, key: string): Promise<BuildFunctionResult> {
+  async function build(job: { input: BuildFunctionInput; kind: BuildKind; sourceDir: string; key: string }): Promise<BuildFunctionResult> {
+    const { input, kind, sourceDir, key } = job;
     const ctx = Context.current();
     const cached = join(buildRoot, `${key}.tgz`);
     if (existsSync(cached)) {
@@ -132,7 +133,7 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       // One build per key at a time on this worker; a concurrent deploy of the same code waits for it.
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = build(input, kind, sourceDir, key).finally(() => inFlight.delete(key));
+        pending = build({ input, kind, sourceDir, key }).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       return pending;

@@ -21,7 +21,7 @@ export interface InvokeFunctionInput {
   callerRecords?: boolean;
   /**
    * A chain step's child: the container of the next step, which its worker may create while
-   * this attempt runs (src/runtime/prepared-containers.ts). Only a hint: nothing waits for it.
+   * this attempt runs (src/runtime/lifecycle/prepared-containers.ts). Only a hint: nothing waits for it.
    */
   prepareNext?: PrepareContainerRequest;
 }

@@ -1,8 +1,8 @@
 // Finding the container an invocation runs in, on either path: a cold attempt's container
 // is labelled with the invocation id; a warm one belongs to the pool of the function's
 // version (label caisson.warm-key = "<namespace>/<name>@<version>#<sha>").
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import type { ManagedContainer } from '../../src/runtime/container-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import type { ManagedContainer } from '../../src/runtime/docker/container-runtime.js';
 
 const docker = createDockerRuntime({});
 

@@ -1,8 +1,8 @@
 // Removes containers whose owner can no longer remove them: past their deadline label
 // (the worker died mid-attempt), left by an earlier life of this same worker id, or warm
 // containers that stopped (their server exits when its worker's connection closes).
-import type { ContainerRuntime } from './container-runtime.js';
-import { POOL_LABEL } from './pool.js';
+import type { ContainerRuntime } from '../docker/container-runtime.js';
+import { POOL_LABEL } from '../warm/pool.js';
 
 export interface ReaperOptions {
   runtime: ContainerRuntime;

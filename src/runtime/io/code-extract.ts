@@ -5,10 +5,10 @@ import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, write
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
-import { pathProblem, quoteName, type ArchiveLimits } from '../shared/archive-policy.js';
-import { walkTgz } from '../shared/archive-inspect.js';
-import { UnsafeArchiveError, ValidationError } from '../shared/errors.js';
-import type { Artifact } from '../shared/types.js';
+import { pathProblem, quoteName, type ArchiveLimits } from '../../shared/archive-policy.js';
+import { walkTgz } from '../../shared/archive-inspect.js';
+import { UnsafeArchiveError, ValidationError } from '../../shared/errors.js';
+import type { Artifact } from '../../shared/types.js';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 

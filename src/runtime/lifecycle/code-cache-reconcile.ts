@@ -2,10 +2,10 @@
 // asks the api which versions are live, retires warm pools of versions that are gone, and
 // removes code dirs no live version uses once unused for graceMs; past maxBytes it removes
 // the least recently used dirs not in use. Never removes on a failed answer from the api.
-import { errorMessage } from '../shared/errors.js';
-import type { LiveVersion } from '../shared/types.js';
-import type { CodeCache, CodeCacheEntry } from './code-cache.js';
-import { warmPoolKey } from './warm-target.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { LiveVersion } from '../../shared/types.js';
+import type { CodeCache, CodeCacheEntry } from '../io/code-cache.js';
+import { warmPoolKey } from '../warm/warm-target.js';
 
 export interface ReconcileReport {
   removed: string[];

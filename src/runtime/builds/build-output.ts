@@ -5,7 +5,7 @@
 // written. Symbolic links are dropped, never unpacked: code archives hold no links.
 import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
 import { Parser, Unpack, type ReadEntry } from 'tar';
-import { entryProblem, quoteName } from '../shared/archive-policy.js';
+import { entryProblem, quoteName } from '../../shared/archive-policy.js';
 
 export interface OutputLimits {
   /** Sum of the files' sizes. */

@@ -3,9 +3,9 @@
 // and platform containers), and kept off the host by build-firewall.ts. Made idempotently
 // before each build, so a network someone removed comes back.
 import type Dockerode from 'dockerode';
-import { RuntimeUnavailableError } from '../shared/errors.js';
+import { RuntimeUnavailableError } from '../../shared/errors.js';
 import { ensureBuildFirewall, type FirewallMode, type FirewallState } from './build-firewall.js';
-import { engineCall, statusOf } from './docker-errors.js';
+import { engineCall, statusOf } from '../docker/docker-errors.js';
 
 export interface BuildNetworkOptions {
   docker: Dockerode;

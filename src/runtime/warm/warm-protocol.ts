@@ -15,7 +15,7 @@
 //             "resultTooLarge"?: n, "resultUnreadable"?: "<why>"}        the invocation's end
 // The server keeps the container's /caisson/io (a tmpfs of its own) as the cold path has it:
 // it empties it, writes payload.json before each invocation and reads result.json after.
-import type { ResultFile } from './result-protocol.js';
+import type { ResultFile } from '../io/result-protocol.js';
 
 export const WARM_SOCKET_DIR = '/caisson/sock';
 export const WARM_SOCKET = 'warm.sock';

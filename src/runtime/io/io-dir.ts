@@ -11,7 +11,7 @@
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
+import { RuntimeUnavailableError, errorMessage } from '../../shared/errors.js';
 import { createMountHelper } from './mount-helper.js';
 import type { ResultFile } from './result-protocol.js';
 

@@ -5,7 +5,7 @@
 // retired, and the reaper's removal of a container a dead worker left takes it too.
 import { closeSync, constants, lstatSync, openSync, readdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { SECRET_MOUNT_PATHS, SECRET_NAME_PATTERN } from '../shared/secrets.js';
+import { SECRET_MOUNT_PATHS, SECRET_NAME_PATTERN } from '../../shared/secrets.js';
 import { mountIoDir, removeIoDir } from './io-dir.js';
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;

@@ -1,10 +1,10 @@
 // What a function version's warm containers look like: the pool key (never shared across
 // versions or namespaces), its settings, and the same hardened create spec as the cold
 // path, with the runtime server as entrypoint and its directory mounted read-only.
-import { WarmSettingsSchema, type FunctionVersionSpec } from '../shared/types.js';
-import type { ContainerSpec } from './container-runtime.js';
+import { WarmSettingsSchema, type FunctionVersionSpec } from '../../shared/types.js';
+import type { ContainerSpec } from '../docker/container-runtime.js';
 import type { WarmTarget } from './pool.js';
-import { imageFor } from './images.js';
+import { imageFor } from '../docker/images.js';
 import { netnsKey, type NetnsHolders } from './warm-netns.js';
 import { WARM_SERVER_MOUNT, warmEntrypoint } from './warm-servers.js';
 

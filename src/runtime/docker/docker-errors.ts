@@ -1,6 +1,6 @@
 // Classifies dockerode errors: engine unreachable / 5xx → RuntimeUnavailableError (retry),
 // status codes the runtime handles itself (404, 409, 304) are read with statusOf().
-import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
+import { RuntimeUnavailableError, errorMessage } from '../../shared/errors.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildKind } from '../shared/deploy.js';
-import type { RuntimeFamily } from '../shared/runtimes.js';
+import type { BuildKind } from '../../shared/deploy.js';
+import type { RuntimeFamily } from '../../shared/runtimes.js';
 import { BuildOutputError, createCappedFileSink, streamCapBytes, unpackBuildOutput } from './build-output.js';
-import type { ContainerRuntime } from './container-runtime.js';
+import type { ContainerRuntime } from '../docker/container-runtime.js';
 
 /** A TLS-intercepting egress re-signs with a CA only the host trusts: build containers get it. */
 export const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';

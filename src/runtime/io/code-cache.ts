@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
-import type { Artifact } from '../shared/types.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../shared/archive-policy.js';
+import type { Artifact } from '../../shared/types.js';
 import { extractArtifact } from './code-extract.js';
 
 export interface CodeCacheEntry {

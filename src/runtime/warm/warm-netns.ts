@@ -6,8 +6,8 @@
 // containers of the same function version share it (its warm containers and cold attempts),
 // never two functions or two versions. A holder unused for a while is removed.
 import { mkdir } from 'node:fs/promises';
-import { errorMessage } from '../shared/errors.js';
-import type { ContainerRuntime } from './container-runtime.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { ContainerRuntime } from '../docker/container-runtime.js';
 
 export interface NetnsHolders {
   /** The holder's container id for this function version (netnsKey; started on first use);

@@ -6,9 +6,9 @@
 // background. Knows nothing of Temporal: the activities decide what an invocation is.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { errorMessage } from '../shared/errors.js';
-import type { WarmSettings } from '../shared/types.js';
-import type { ContainerRuntime, ContainerSpec } from './container-runtime.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { WarmSettings } from '../../shared/types.js';
+import type { ContainerRuntime, ContainerSpec } from '../docker/container-runtime.js';
 import { WarmContainer } from './warm-container.js';
 import { WARM_SOCKET_DIR } from './warm-protocol.js';
 

@@ -4,7 +4,7 @@
 // always speak the same protocol, whatever image version a host has.
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { runtimeFamily, type Runtime, type RuntimeFamily } from '../shared/runtimes.js';
+import { runtimeFamily, type Runtime, type RuntimeFamily } from '../../shared/runtimes.js';
 
 export const WARM_SERVER_MOUNT = '/caisson/warm';
 
@@ -22,7 +22,7 @@ export function warmEntrypoint(runtime: Runtime): string[] | undefined {
 
 /** Copies every server into dir (world-readable: containers run as uid 65534). */
 export async function installWarmServers(dir: string): Promise<void> {
-  const source = new URL('../../runtime-images/', import.meta.url).pathname;
+  const source = new URL('../../../runtime-images/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o755);
   for (const s of Object.values(SERVERS)) {

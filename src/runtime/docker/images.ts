@@ -1,6 +1,6 @@
 // Runtime image names, read from runtime-images/images.json (the one place tags are defined).
-import { storedRuntime, type Runtime } from '../shared/runtimes.js';
-import manifest from '../../runtime-images/images.json' with { type: 'json' };
+import { storedRuntime, type Runtime } from '../../shared/runtimes.js';
+import manifest from '../../../runtime-images/images.json' with { type: 'json' };
 
 interface ImageEntry {
   name: string;

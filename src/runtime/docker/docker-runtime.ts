@@ -1,7 +1,7 @@
 // ContainerRuntime on the Docker Engine API (dockerode): hardened one-shot containers.
 // Nothing connects until a method is called.
 import Dockerode from 'dockerode';
-import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
+import { RuntimeUnavailableError, errorMessage } from '../../shared/errors.js';
 import type { ContainerRuntime, ContainerSpec, ManagedContainer } from './container-runtime.js';
 import { engineCall, statusOf } from './docker-errors.js';
 import { executeContainer, type ExecuteDefaults } from './docker-execute.js';

@@ -1,7 +1,7 @@
 // Turns what a container did (exit status, output, result.json) into a result or a typed
 // failure. Pure: no I/O, so the precedence rules are tested as a table.
-import type { Convention, FailureKind } from '../shared/types.js';
-import type { ExecutionOutcome } from './container-runtime.js';
+import type { Convention, FailureKind } from '../../shared/types.js';
+import type { ExecutionOutcome } from '../docker/container-runtime.js';
 
 /** The handler convention's /caisson/io/result.json, as read by io-dir.ts. */
 export type ResultFile =

@@ -12,10 +12,10 @@ import { chmod, lstat, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RuntimeUnavailableError, errorMessage } from '../shared/errors.js';
-import type { ContainerRuntime, ContainerSpec, ExecuteOptions, ExecutionOutcome } from './container-runtime.js';
-import { truncatedText } from './output-capture.js';
-import type { ResultFile } from './result-protocol.js';
+import { RuntimeUnavailableError, errorMessage } from '../../shared/errors.js';
+import type { ContainerRuntime, ContainerSpec, ExecuteOptions, ExecutionOutcome } from '../docker/container-runtime.js';
+import { truncatedText } from '../docker/output-capture.js';
+import type { ResultFile } from '../io/result-protocol.js';
 import { LineReader, WARM_SOCKET, maxLineBytes, parseWarmLine, type WarmReply, type WarmRequest } from './warm-protocol.js';
 
 const SUN_PATH_MAX = 100; // sockaddr_un.sun_path is 108 bytes on Linux
