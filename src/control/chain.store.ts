@@ -1,7 +1,7 @@
 // The database side of the chain activities: step rows, child invocation rows, outcomes, dead
 // letters, and mappings over values stored by reference. Keyed writes: a retry repeats them.
 import { createHash } from 'node:crypto';
-import type { ChainStepFinishedRecord, ChainStore } from './chain.activities.js';
+import type { ChainOutcomeRecord, ChainStepFinishedRecord, ChainStore } from './chain.activities.js';
 import type { Repositories } from '../db/index.js';
 import { evaluateMapping, MappingError, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import { ValidationError } from '../shared/errors.js';
@@ -32,18 +32,7 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
     });
   }
 
-  const split = (ref: PayloadRef | undefined) =>
-    ref === undefined ? { value: null, ref: null } : isInline(ref) ? { value: ref.inline, ref: null } : { value: null, ref: ref.ref };
-
-  async function writeFinished(r: ChainStepFinishedRecord): Promise<void> {
-    const out = split(r.output);
-    const endedAt = new Date(r.endedAt);
-    await db.chains.invocations.writeStep({
-      chainInvocationId: r.chainInvocationId, name: r.step, position: r.position, type: r.type, status: r.status,
-      functions: r.functions, run: r.run, output: out.value, outputRef: out.ref, error: r.error ?? null, units: r.units,
-      startedAt: new Date(r.startedAt), endedAt, durationMs: endedAt.getTime() - new Date(r.startedAt).getTime(),
-    });
-  }
+  const writeFinished = (r: ChainStepFinishedRecord) => writeFinishedStep(db, r);
 
   return {
     async chainStepStarted(r) {
@@ -75,19 +64,7 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
         endedAt, durationMs: endedAt.getTime() - new Date(r.acceptedAt).getTime(),
       });
       if (r.status !== 'FAILED' || !r.deadLetter) return;
-      const { chain, input, startedAt } = r.deadLetter;
-      const kind: FailureKind = (FAILURE_KINDS as readonly string[]).includes(r.error?.kind ?? '') ? (r.error!.kind as FailureKind) : 'FunctionError';
-      const inputParts = split(input);
-      // A chain's dead letter: functionId is the chain's id (ch_…), functionName the chain's name.
-      await db.deadLetters.record({
-        invocationId: r.chainInvocationId, namespace: chain.namespace, functionName: chain.name, functionId: chain.id,
-        version: chain.version, input: inputParts.ref ? undefined : inputParts.value, inputRef: inputParts.ref,
-        errors: [{
-          attempt: 1, startedAt, endedAt: endedAt.toISOString(), durationMs: endedAt.getTime() - new Date(startedAt).getTime(),
-          failure: { kind, message: `step '${r.failedStep}': ${r.error?.message ?? 'failed'}` },
-        }],
-        firstAttemptAt: new Date(startedAt), failedAt: endedAt,
-      });
+      await db.deadLetters.record(chainDeadLetter(r, r.deadLetter, endedAt));
     },
 
     async evaluateChainMapping(r) {
@@ -116,5 +93,35 @@ export function createChainStore(db: Repositories, limits: { inlineBytes: number
         : Object.fromEntries(await Promise.all(Object.entries(r.parts).map(async ([k, v]) => [k, await load(v)] as const)));
       return toRef(value, r.blobId);
     },
+  };
+}
+
+/** A stored value as its row keeps it: inline in a JSON column, or the id of its blob. */
+const split = (ref: PayloadRef | undefined) =>
+  ref === undefined ? { value: null, ref: null } : isInline(ref) ? { value: ref.inline, ref: null } : { value: null, ref: ref.ref };
+
+async function writeFinishedStep(db: Repositories, r: ChainStepFinishedRecord): Promise<void> {
+  const out = split(r.output);
+  const endedAt = new Date(r.endedAt);
+  await db.chains.invocations.writeStep({
+    chainInvocationId: r.chainInvocationId, name: r.step, position: r.position, type: r.type, status: r.status,
+    functions: r.functions, run: r.run, output: out.value, outputRef: out.ref, error: r.error ?? null, units: r.units,
+    startedAt: new Date(r.startedAt), endedAt, durationMs: endedAt.getTime() - new Date(r.startedAt).getTime(),
+  });
+}
+
+/** A failed chain's dead letter: functionId is the chain's id (ch_…), functionName the chain's name. */
+function chainDeadLetter(r: ChainOutcomeRecord, letter: NonNullable<ChainOutcomeRecord['deadLetter']>, endedAt: Date) {
+  const { chain, input, startedAt } = letter;
+  const kind: FailureKind = (FAILURE_KINDS as readonly string[]).includes(r.error?.kind ?? '') ? (r.error!.kind as FailureKind) : 'FunctionError';
+  const inputParts = split(input);
+  return {
+    invocationId: r.chainInvocationId, namespace: chain.namespace, functionName: chain.name, functionId: chain.id,
+    version: chain.version, input: inputParts.ref ? undefined : inputParts.value, inputRef: inputParts.ref,
+    errors: [{
+      attempt: 1, startedAt, endedAt: endedAt.toISOString(), durationMs: endedAt.getTime() - new Date(startedAt).getTime(),
+      failure: { kind, message: `step '${r.failedStep}': ${r.error?.message ?? 'failed'}` },
+    }],
+    firstAttemptAt: new Date(startedAt), failedAt: endedAt,
   };
 }

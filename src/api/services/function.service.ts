@@ -46,17 +46,7 @@ export interface DeploymentView extends DeployProgress {
 export function createFunctionService({ db, limits, temporal, taskQueues, secrets, quotas }: FunctionServiceDeps) {
   /** Stores the source and resolves the version's settings; nothing is registered yet. */
   async function prepare(input: z.infer<typeof DeployFunctionRequest>): Promise<DeployFunctionInput> {
-    const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    });
-    const mode = input.mode ?? (previous ? 'update' : 'create');
-    if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
-    if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
-    if (!previous && !input.runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
-    if (previous && input.runtime && runtimeFamily(input.runtime) !== runtimeFamily(previous.runtime)) {
-      throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
-    }
+    const { previous, mode } = await previousVersion(db, input);
     // Stored concrete: a request's bare family is the newest version now, and an update that
     // names no runtime keeps the previous version's, so no version moves to another major by itself.
     const concrete = input.runtime ? resolveRequestedRuntime(input.runtime) : storedRuntime(previous!.runtime);
@@ -142,6 +132,22 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   const update = (input: z.infer<typeof UpdateFunctionInput>) => deployAndWait({ ...input, mode: 'update' });
 
   return { create, update, deploy, deployment };
+}
+
+/** The function's latest version (none for a new one), and whether this deploy creates or updates it. */
+async function previousVersion(db: Repositories, input: z.infer<typeof DeployFunctionRequest>) {
+  const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  const mode = input.mode ?? (previous ? 'update' : 'create');
+  if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
+  if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
+  if (!previous && !input.runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
+  if (previous && input.runtime && runtimeFamily(input.runtime) !== runtimeFamily(previous.runtime)) {
+    throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
+  }
+  return { previous, mode };
 }
 
 /** A version no worker could run (`docker create` refuses more CPUs than the host has) is refused at deploy. */

@@ -3,24 +3,23 @@
 // records the outcome before it completes, so once the workflow is closed the database row is
 // final. One exception, for speed: a synchronous caller writes the record of a success itself
 // (invocation-recorder.ts); how it waits for that outcome is chosen in sync-wait.ts.
-import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 
-import { ConflictError, LimitExceededError, NotFoundError } from '../../shared/errors.js';
-import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
-import type { InvocationOutcomeRecord, InvokeFunctionInput, TaskQueues } from '../../shared/invocation.js';
-import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { InvocationOutcomeRecord, TaskQueues } from '../../shared/invocation.js';
 import { withinMs } from '../../shared/promises.js';
-import { countFunctionAttempts, type AttemptRecord, type FunctionVersionSpec, type InvocationStatus } from '../../shared/types.js';
-import { invocationRetryPolicy, type InvocationRetry } from '../../shared/retry-rule.js';
-import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../../temporal/search-attributes.js';
-import type { Repositories, InvocationRow } from '../../db/index.js';
-import { rowInputOf } from './invocation-input.js';
+import type { InvocationStatus } from '../../shared/types.js';
+import type { Repositories } from '../../db/index.js';
+import { invokeFunction } from '../../temporal/workflow-refs.js';
+import { createInvocationAdmission, type InvocationStartOptions, type StartRequest } from './invocation-admission.js';
 import { createInvocationRecorder } from './invocation-recorder.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
+import { createOutcomeViews, toView, type InvocationView } from './invocation-view.js';
 import { startAndAwaitOutcome, syncWaitPolicy } from './sync-wait.js';
-import { invokeFunction } from '../../temporal/workflow-refs.js';
 import type { QuotaService } from './quota.service.js';
+
+export type { InvocationView, StartRequest };
 
 export interface InvocationServiceDeps {
   db: Repositories;
@@ -46,115 +45,15 @@ export interface InvocationServiceDeps {
   log?: (message: string) => void;
 }
 
-export interface StartRequest {
-  namespace: string;
-  function: string;
-  version: number | 'latest';
-  payload: unknown;
-  idempotencyKey?: string;
-  /** Retries of this invocation; absent: the rule of src/shared/retry-rule.ts. */
-  retry?: InvocationRetry;
-}
-
-export interface InvocationView {
-  id: string;
-  namespace: string;
-  function: string;
-  version: number;
-  status: InvocationStatus;
-  result?: unknown;
-  error?: {
-    kind: string; message: string; attempts: number; stderrTail?: string;
-    /** The last attempt's error as the function's own platform reports it (Lambda's error object, OpenWhisk's {error}, …). */
-    errorType?: string; platform?: Record<string, unknown>;
-  };
-  attempts: number;
-  attemptLog: unknown[];
-  cold: boolean | null;
-  replayOf: string | null;
-  createdAt: string;
-  endedAt: string | null;
-  durationMs: number | null;
-  logs: { stdout: string; stderr: string };
-}
-
 export function createInvocationService(deps: InvocationServiceDeps) {
-  const { db, temporal, taskQueues, limits, recordOutcome } = deps;
+  const { db, temporal, recordOutcome } = deps;
   const recorder = createInvocationRecorder({ temporal, recordOutcome, log: deps.log });
   const recovery = createInvocationRecovery({ db, temporal, recorder });
-
-  /**
-   * Resolves the version, checks limits, names the invocation and admits it under the
-   * namespace's quotas (the caller releases the admission once the row is written); writes
-   * nothing but a large payload's blob, and that only once admitted and charged to the
-   * namespace's blobBytes quota (past it: 429, nothing stored).
-   */
-  async function resolveRequest(req: StartRequest & { replayOf?: string }, sync: boolean) {
-    // Workers cap the namespace's warm containers with the quota the invocation carries.
-    const [stored, quotas] = await Promise.all([db.functions.getVersionSpec(req.namespace, req.function, req.version), deps.quotas.quotasOf(req.namespace)]);
-    // The run carries the policy this invocation retries under (a sync invoke: one attempt
-    // unless the version's policy was given or the call asks), so workers need no rule of their own.
-    const retryPolicy = invocationRetryPolicy({ spec: stored, sync, retry: req.retry });
-    const spec: FunctionVersionSpec = { ...stored, retryPolicy, namespaceWarmContainers: quotas.warmContainers };
-    const payloadText = JSON.stringify(req.payload ?? null);
-    const payloadBytes = Buffer.byteLength(payloadText);
-    if (payloadBytes > limits.payloadBytes) throw new LimitExceededError('payload', payloadBytes, limits.payloadBytes);
-    const invocationId = req.idempotencyKey
-      ? await invocationIdForKey(req.namespace, req.idempotencyKey)
-      : newInvocationId();
-
-    const admission = await deps.quotas.admit(req.namespace);
-    const large = payloadBytes > limits.inlineBytes;
-    const payload: PayloadRef = large
-      ? { ref: await storePayload(req.namespace, payloadText, payloadBytes).catch((err: unknown) => { admission.release(false); throw err; }), sizeBytes: payloadBytes }
-      : { inline: req.payload ?? null };
-    const input: InvokeFunctionInput = { invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString() };
-    const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
-    return { invocationId, rowInput, input, options: workflowOptions(spec, input), admission };
-  }
-
-  async function storePayload(namespace: string, text: string, bytes: number): Promise<string> {
-    await deps.quotas.chargeBlob(namespace, bytes);
-    return db.blobs.put(Buffer.from(text), { namespace });
-  }
-
-  /** Resolves the request and writes its PENDING row (or finds the key's row: created=false). */
-  async function prepare(req: StartRequest & { replayOf?: string }, sync: boolean) {
-    const resolved = await resolveRequest(req, sync);
-    const { row, created } = await db.invocations.create(resolved.rowInput).then(
-      (r) => { resolved.admission.release(r.created); return r; },
-      (err: unknown) => { resolved.admission.release(false); throw err; },
-    );
-    if (created) return { ...resolved, row, created };
-    if (row.inputHash !== resolved.rowInput.inputHash) {
-      throw new ConflictError(`idempotency key '${req.idempotencyKey}' was used with a different function version or input (invocation ${row.id})`);
-    }
-    // The key's invocation was accepted when its row was written (a start now, should the
-    // first have been lost, carries that time).
-    const input: InvokeFunctionInput = { ...resolved.input, acceptedAt: row.createdAt.toISOString() };
-    return { ...resolved, input, options: workflowOptions(input.spec, input), row, created };
-  }
-
-  function workflowOptions(spec: FunctionVersionSpec, input: InvokeFunctionInput) {
-    // Starting again with the same id is harmless: a running workflow is reused and a
-    // closed one is never re-run, so one key never runs the function twice.
-    return {
-      workflowId: input.invocationId,
-      taskQueue: taskQueues.data,
-      args: [input] as [InvokeFunctionInput],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CaissonFunction, value: spec.name },
-        { key: CaissonVersion, value: spec.version },
-        { key: CaissonNamespace, value: spec.namespace },
-      ],
-      staticSummary: `${spec.namespace}/${spec.name} v${spec.version}`,
-    } satisfies WorkflowStartOptions<typeof invokeFunction>;
-  }
+  const { prepare } = createInvocationAdmission(deps);
+  const { viewFromOutcome } = createOutcomeViews(db);
 
   /** Starts the run; one already started under this id (a key used again) is the run. */
-  async function startOnce(options: ReturnType<typeof workflowOptions>): Promise<void> {
+  async function startOnce(options: InvocationStartOptions): Promise<void> {
     try {
       await temporal.workflow.start(invokeFunction, options);
     } catch (err) {
@@ -184,35 +83,6 @@ export function createInvocationService(deps: InvocationServiceDeps) {
     const answered = await run.within(waitMs);
     if (answered) return viewFromOutcome(row, answered);
     return wait(invocationId, Math.max(0, deadline - Date.now()));
-  }
-
-  /** The view a finished outcome gives, before (or without) reading its record back. */
-  async function viewFromOutcome(row: InvocationRow, o: InvocationOutcomeRecord): Promise<InvocationView> {
-    const endedAt = o.endedAt ? new Date(o.endedAt) : new Date();
-    const failure = o.failure;
-    const view: InvocationView = {
-      id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status: o.status,
-      attempts: countFunctionAttempts(o.attempts), attemptLog: o.attempts, cold: o.cold ?? null, replayOf: row.replayOf,
-      createdAt: row.createdAt.toISOString(), endedAt: endedAt.toISOString(),
-      durationMs: endedAt.getTime() - new Date(o.acceptedAt).getTime(),
-      logs: { stdout: await logText(o.logs?.stdout), stderr: await logText(o.logs?.stderr) },
-    };
-    if (o.status === 'SUCCEEDED' && o.result) view.result = await refValue(o.result);
-    if (failure) {
-      const last = o.attempts.at(-1);
-      view.error = { kind: failure.kind, message: failure.message, attempts: view.attempts, ...lastFailureDetail(last?.failure) };
-    }
-    return view;
-  }
-
-  async function refValue(ref: PayloadRef): Promise<unknown> {
-    return isInline(ref) ? ref.inline : db.blobs.getJson(ref.ref);
-  }
-
-  async function logText(ref: PayloadRef | undefined): Promise<string> {
-    if (!ref) return '';
-    const value = await refValue(ref);
-    return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
   /** Waits up to waitMs for the workflow to close; answers the record either way. */
@@ -265,30 +135,5 @@ export function createInvocationService(deps: InvocationServiceDeps) {
   };
 }
 
-function toView(row: InvocationRow, status: InvocationStatus, result: unknown): InvocationView {
-  const attemptLog = (row.attemptLog as unknown[] | null) ?? [];
-  const view: InvocationView = {
-    id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status,
-    attempts: row.attempts, attemptLog, cold: row.cold, replayOf: row.replayOf,
-    createdAt: row.createdAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null, durationMs: row.durationMs,
-    logs: { stdout: row.stdout ?? '', stderr: row.stderr ?? '' },
-  };
-  if (status === 'SUCCEEDED') view.result = result;
-  if (row.errorKind) {
-    const last = attemptLog.at(-1) as AttemptRecord | undefined;
-    view.error = { kind: row.errorKind, message: row.errorMessage ?? '', attempts: row.attempts, ...lastFailureDetail(last?.failure) };
-  }
-  return view;
-}
-
 export type InvocationService = ReturnType<typeof createInvocationService>;
 
-/** What an invocation's error shows of its last attempt's failure. */
-function lastFailureDetail(failure: AttemptRecord['failure'] | undefined): Pick<NonNullable<InvocationView['error']>, 'stderrTail' | 'errorType' | 'platform'> {
-  if (!failure) return {};
-  return {
-    ...(failure.stderrTail ? { stderrTail: failure.stderrTail } : {}),
-    ...(failure.errorType ? { errorType: failure.errorType } : {}),
-    ...(failure.platform ? { platform: failure.platform } : {}),
-  };
-}
