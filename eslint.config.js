@@ -100,7 +100,10 @@ export default tseslint.config(
   {
     files: ['src/api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['dockerode'], patterns: [{ group: ['**/runtime/**'], message: 'the api never touches Docker: every container change goes through a workflow' }] }],
+      'no-restricted-imports': ['error', { paths: ['dockerode'], patterns: [
+        { group: ['**/runtime/**'], message: 'the api never touches Docker: every container change goes through a workflow' },
+        { group: ['**/workflows/**'], allowTypeImports: true, message: 'the api loads no workflow code: `import type` only (start workflows through api/workflow-refs.ts)' },
+      ] }],
     },
   },
   {

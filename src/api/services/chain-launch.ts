@@ -8,7 +8,7 @@ import { LimitExceededError } from '../../shared/errors.js';
 import { newInvocationId } from '../../shared/ids.js';
 import type { PayloadRef } from '../../shared/payload-ref.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
-import { runChain } from '../../temporal/workflow-refs.js';
+import { runChain } from '../workflow-refs.js';
 import type { TaskQueues } from '../../shared/invocation.js';
 import type { QuotaService } from './quota.service.js';
 

@@ -8,7 +8,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../../s
 import type { PayloadRef } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { startWithUpdate } from '../../temporal/update-with-start.js';
-import { runChain } from '../../temporal/workflow-refs.js';
+import { runChain } from '../workflow-refs.js';
 import { chainOutcomeUpdate } from '../../shared/workflow-messages.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
 import { createChainLauncher, type ChainLauncherDeps, type ChainStartRequest } from './chain-launch.js';

@@ -19,7 +19,7 @@ import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
-import { deployFunction } from '../../temporal/workflow-refs.js';
+import { deployFunction } from '../workflow-refs.js';
 import { deployProgressQuery } from '../../shared/workflow-messages.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { SecretService } from './secret.service.js';

@@ -11,7 +11,7 @@ import type { InvocationOutcomeRecord, TaskQueues } from '../../shared/invocatio
 import { withinMs } from '../../shared/promises.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import type { Repositories } from '../../db/index.js';
-import { invokeFunction } from '../../temporal/workflow-refs.js';
+import { invokeFunction } from '../workflow-refs.js';
 import { createInvocationAdmission, type InvocationStartOptions, type StartRequest } from './invocation-admission.js';
 import { createInvocationRecorder } from './invocation-recorder.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';

@@ -16,7 +16,7 @@ import type { FunctionVersionSpec } from '../../shared/types.js';
 import { runsWarm } from '../../shared/workflow-values.js';
 import { withinMs } from '../../shared/promises.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
-import { invokeFunction } from '../../temporal/workflow-refs.js';
+import { invokeFunction } from '../workflow-refs.js';
 
 export type SyncWaitPolicy = 'workflow-result' | 'outcome-update';
 

@@ -18,7 +18,7 @@ import {
 } from '../../../src/shared/invocation.js';
 import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/control/invocation.activities.js';
 import { attemptActivities } from '../../../src/activities/attempt.activities.js';
-import { invokeFunction } from '../../../src/temporal/workflow-refs.js';
+import { invokeFunction } from '../../../src/api/workflow-refs.js';
 import { outcomeUpdate } from '../../../src/shared/workflow-messages.js';
 import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 

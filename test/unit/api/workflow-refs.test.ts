@@ -1,6 +1,6 @@
 // The api's stand-ins for the workflows carry the names the worker registers the real ones under.
 import { describe, expect, it } from 'vitest';
-import * as refs from '../../../src/temporal/workflow-refs.js';
+import * as refs from '../../../src/api/workflow-refs.js';
 import * as workflows from '../../../src/workflows/index.js';
 
 describe('workflow refs', () => {

@@ -1,7 +1,7 @@
 // The api starts workflows by their function type without loading any workflow code: each ref
 // is a named stand-in typed as the workflow (`import type` only) and named as the worker
 // registers it, which is all the client reads of a workflow function (its name).
-// test/unit/temporal/workflow-refs.test.ts holds each name against the real function.
+// test/unit/api/workflow-refs.test.ts holds each name against the real function.
 import type { Workflow } from '@temporalio/common';
 import type { deployFunction as DeployFunction } from '../workflows/deploy-function.workflow.js';
 import type { invokeFunction as InvokeFunction } from '../workflows/invoke-function.workflow.js';
