@@ -6,8 +6,8 @@
 // generic container (their environment sets TZ, read by the interpreter at start: see
 // src/runtime/specialise.ts), which start a warm container of their own as before.
 import type { CaissonClient } from '../src/client/index.js';
-import { imageFor } from '../src/runtime/images.js';
-import type { WarmPool } from '../src/runtime/pool.js';
+import { imageFor } from '../src/runtime/docker/images.js';
+import type { WarmPool } from '../src/runtime/warm/pool.js';
 import { resolveRequestedRuntime } from '../src/shared/runtimes.js';
 import { summarize, type Summary } from './lib/stats.js';
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { CaissonClient } from '../src/client/index.js';
 import { packCode } from '../src/cli/code-package.js';
 import { createBlobClient } from '../src/activities/blob-client.js';
-import { createCodeCache } from '../src/runtime/code-cache.js';
-import { createIoDir } from '../src/runtime/io-dir.js';
-import { imageFor } from '../src/runtime/images.js';
+import { createCodeCache } from '../src/runtime/io/code-cache.js';
+import { createIoDir } from '../src/runtime/io/io-dir.js';
+import { imageFor } from '../src/runtime/docker/images.js';
 import { rawDockerRun as rawTimer } from './lib/raw-docker-run.js';
 import { summarize, type Summary } from './lib/stats.js';
 

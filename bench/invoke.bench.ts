@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { imageFor } from '../src/runtime/images.js';
+import { imageFor } from '../src/runtime/docker/images.js';
 import { resolveRequestedRuntime } from '../src/shared/runtimes.js';
 import { packCode } from '../src/cli/code-package.js';
 import { startBenchStack } from './lib/bench-stack.js';

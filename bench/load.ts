@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config/env.js';
 import { startApi } from '../src/cli/processes/api.process.js';
 import { findTemporalCli } from '../src/cli/processes/temporal-cli.js';
 import { packCode } from '../src/cli/code-package.js';
-import { createDockerRuntime } from '../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { installTemporalRuntime } from '../src/temporal/worker-lifecycle.js';
 import { freePort } from '../test/support/ports.js';

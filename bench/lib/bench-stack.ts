@@ -13,7 +13,7 @@ import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js
 import { connectWorker } from '../../src/temporal/connection.js';
 import { installTemporalRuntime, shutdownQuietly } from '../../src/temporal/worker-lifecycle.js';
 import { freePort } from '../../test/support/ports.js';
-import { removeIoDirsUnder } from '../../src/runtime/io-dir.js';
+import { removeIoDirsUnder } from '../../src/runtime/io/io-dir.js';
 import { ensureMasterKey } from '../../src/cli/credentials.js';
 import { createPayloadCodec } from '../../src/temporal/payload-codec.js';
 import { switchableCodec, type SwitchableCodec } from './switchable-codec.js';

@@ -1,8 +1,8 @@
 // The raw floor of a cold invocation: `docker run --rm` with exactly the flags, mounts and
 // image the runtime uses (derived from the same create body), timed end to end.
 import { spawn } from 'node:child_process';
-import type { ContainerSpec } from '../../src/runtime/container-runtime.js';
-import { containerCreateOptions } from '../../src/runtime/docker-runtime.js';
+import type { ContainerSpec } from '../../src/runtime/docker/container-runtime.js';
+import { containerCreateOptions } from '../../src/runtime/docker/docker-runtime.js';
 import { dockerRunArgs } from './docker-run-args.js';
 
 export function spawnCollect(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

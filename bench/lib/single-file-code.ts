@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createCodeCache } from '../../src/runtime/code-cache.js';
-import { createIoDir } from '../../src/runtime/io-dir.js';
+import { createCodeCache } from '../../src/runtime/io/code-cache.js';
+import { createIoDir } from '../../src/runtime/io/io-dir.js';
 
 export async function materializeSingleFile(opts: { file: string; root: string; payload: string }): Promise<{ codeDir: string; ioDir: string }> {
   const source = await readFile(opts.file);

@@ -1,27 +1,25 @@
-// Deploy-time activities. Data plane (any worker with Docker): buildFunction compiles Go or
+// Deploy-time data-plane activity (any worker with Docker): buildFunction compiles Go or
 // installs dependencies in a build container (on the build network, with the build limits and
 // its namespace's own caches), packs the checked output as a tar.gz and uploads it to the api
-// by sha256. Control plane (the api): registerFunctionVersion writes the version,
-// only after the build succeeded, so a failed deploy registers nothing.
+// by sha256. The version is then registered by the control plane (control/version.activities.ts).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { create as createTar } from 'tar';
-import type { BuildNetwork } from '../runtime/build-network.js';
-import type { CodeCache } from '../runtime/code-cache.js';
-import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { listFiles, planBuild, runBuild, type BuildLimits } from '../runtime/dependency-builder.js';
-import { buildImageFor } from '../runtime/images.js';
+import type { BuildNetwork } from '../runtime/builds/build-network.js';
+import type { CodeCache } from '../runtime/io/code-cache.js';
+import type { ContainerRuntime } from '../runtime/docker/container-runtime.js';
+import { listFiles, planBuild, runBuild, type BuildLimits } from '../runtime/builds/dependency-builder.js';
+import { buildImageFor } from '../runtime/docker/images.js';
 import {
   BUILD_FAILED_TYPE,
   type BuildFunctionInput,
   type BuildFunctionResult,
   type BuildKind,
-  type RegisterVersionInput,
 } from '../shared/deploy.js';
-import type { Artifact, FunctionVersionSpec } from '../shared/types.js';
+import type { Artifact } from '../shared/types.js';
 import { runtimeFamily } from '../shared/runtimes.js';
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/archive-policy.js';
 import { inspectTgz } from '../shared/archive-inspect.js';
@@ -81,7 +79,8 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     }));
   }
 
-  async function build(input: BuildFunctionInput, kind: BuildKind, sourceDir: string, key: string): Promise<BuildFunctionResult> {
+  async function build(job: { input: BuildFunctionInput; kind: BuildKind; sourceDir: string; key: string }): Promise<BuildFunctionResult> {
+    const { input, kind, sourceDir, key } = job;
     const ctx = Context.current();
     const cached = join(buildRoot, `${key}.tgz`);
     if (existsSync(cached)) {
@@ -141,7 +140,7 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       // One build per key at a time on this worker; a concurrent deploy of the same code waits for it.
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = build(input, kind, sourceDir, key).finally(() => inFlight.delete(key));
+        pending = build({ input, kind, sourceDir, key }).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       return pending;
@@ -189,17 +188,4 @@ function tail(text: string): string {
   return text.length > LOG_TAIL_CHARS ? `…${text.slice(-LOG_TAIL_CHARS)}` : text;
 }
 
-/** What the control activity needs from the api (implemented by the function service). */
-export interface VersionRegistry {
-  register(input: RegisterVersionInput & { retried: boolean }): Promise<FunctionVersionSpec>;
-}
-
-export function createDeployControlActivities(registry: VersionRegistry) {
-  return typedActivities({
-    registerFunctionVersion: (input: RegisterVersionInput) =>
-      registry.register({ ...input, retried: Context.current().info.attempt > 1 }),
-  });
-}
-
 export type BuildActivities = ReturnType<typeof createBuildActivities>;
-export type DeployControlActivities = ReturnType<typeof createDeployControlActivities>;

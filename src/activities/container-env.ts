@@ -1,6 +1,6 @@
 // The environment of a function's container: what every invocation of a version shares (a
 // warm container's), and the per-invocation part (identity and, when small, the payload).
-import { SMALL_PAYLOAD_ENV_BYTES } from '../runtime/io-dir.js';
+import { SMALL_PAYLOAD_ENV_BYTES } from '../runtime/io/io-dir.js';
 import { runtimeFamily } from '../shared/runtimes.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 

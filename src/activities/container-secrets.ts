@@ -2,8 +2,8 @@
 // Temporal), written to the container's own secrets tmpfs, and the env vars the version maps
 // them to. Asked only when a container is created; a version without secrets costs nothing.
 import { join } from 'node:path';
-import type { ContainerSpec } from '../runtime/container-runtime.js';
-import { createSecretsDir, removeSecretsDir, secretMounts } from '../runtime/secrets-dir.js';
+import type { ContainerSpec } from '../runtime/docker/container-runtime.js';
+import { createSecretsDir, removeSecretsDir, secretMounts } from '../runtime/io/secrets-dir.js';
 import { FunctionExecutionError } from '../shared/errors.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 import type { SecretRef } from '../shared/secrets.js';

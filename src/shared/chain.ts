@@ -135,7 +135,7 @@ export interface ChainFailureDetails {
   error: ChainStepError;
 }
 
-export { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId, childWorkflowId } from './workflow-values.js';
+export { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from './workflow-values.js';
 
 /** Every `name@version` a definition calls, in step order. */
 export function callsOf(step: Step): Array<{ unit?: string; call: Call }> {

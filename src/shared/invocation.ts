@@ -21,7 +21,7 @@ export interface InvokeFunctionInput {
   callerRecords?: boolean;
   /**
    * A chain step's child: the container of the next step, which its worker may create while
-   * this attempt runs (src/runtime/prepared-containers.ts). Only a hint: nothing waits for it.
+   * this attempt runs (src/runtime/lifecycle/prepared-containers.ts). Only a hint: nothing waits for it.
    */
   prepareNext?: PrepareContainerRequest;
   /** An /async-function caller's callback: the outcome is POSTed to `url` once recorded (deliverCallback). */
@@ -73,7 +73,7 @@ export interface InvokeFunctionResult {
   invocationId: string;
   result: PayloadRef;
   attempts: number;
-  /** Present when the synchronous caller took over writing the record (see OUTCOME_UPDATE): what to write. */
+  /** Present when the synchronous caller took over writing the record (see outcomeUpdate in workflow-messages.ts): what to write. */
   record?: InvocationOutcomeRecord;
 }
 
@@ -94,12 +94,7 @@ export interface InvocationOutcomeRecord {
   identity?: { namespace: string; functionName: string; functionId: string; version: number };
 }
 
-/**
- * Sent by an invokeFunction child to its parent (a chain) as soon as it succeeded, before its
- * container's removal and its record: the chain moves on to its next step without waiting for
- * them (it still awaits every child before it completes).
- */
-export const CHILD_SUCCEEDED_SIGNAL = 'childSucceeded';
+/** What childSucceededSignal (shared/workflow-messages.ts) carries. */
 export interface ChildSucceeded {
   workflowId: string;
   result: PayloadRef;
@@ -114,15 +109,3 @@ export interface InvocationFailureDetails {
 }
 
 export const INVOCATION_FAILED_TYPE = 'InvocationFailed';
-
-/**
- * The update a synchronous caller starts the workflow with (update-with-start): it completes
- * with the invocation's outcome as soon as that is known, before the container's removal, so
- * the caller does not wait for it. Whoever sends it takes over writing the record of a
- * success (the workflow then skips its record activity and returns the record in its result,
- * from which any reader repairs a row the caller failed to write); failures and cancellations
- * are always recorded by the workflow, dead letter included, before the update answers. The
- * query of the same name answers the outcome (or null) while the workflow finishes.
- */
-export const OUTCOME_UPDATE = 'outcome';
-export const OUTCOME_QUERY = 'outcome';

@@ -32,9 +32,6 @@ export function coldContainerName(invocationId: string, attempt: number, infraRe
 
 export const CHAIN_FAILED_TYPE = 'ChainFailed';
 
-/** Update a synchronous caller starts runChain with (update-with-start); see run-chain.workflow.ts. */
-export const CHAIN_OUTCOME_UPDATE = 'chainOutcome';
-
 /** Workflow id of a step's child: `<chain invocation id>/<step>[/<unit>]` (Web UI tree). */
 export function childWorkflowId(chainInvocationId: string, step: string, unit?: string | number): string {
   return unit === undefined ? `${chainInvocationId}/${step}` : `${chainInvocationId}/${step}/${unit}`;

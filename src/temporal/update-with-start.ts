@@ -1,7 +1,9 @@
 // A synchronous caller's way in: start a workflow together with an update that answers once
 // its outcome is known (update-with-start), then wait a bounded time for that answer. Used by
-// invocations (the `outcome` update) and chains (`chainOutcome`).
+// invocations (outcomeUpdate) and chains (chainOutcomeUpdate). Typed by the workflow function
+// and the update's definition (shared/workflow-messages.ts).
 import { WithStartWorkflowOperation, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import type { UpdateDefinition, Workflow } from '@temporalio/common';
 import { withinMs } from '../shared/promises.js';
 
 export interface UpdateWithStart<T> {
@@ -14,12 +16,15 @@ export interface UpdateWithStart<T> {
   within(ms: number): Promise<T | undefined>;
 }
 
-export function startWithUpdate<T>(
-  client: Client,
-  start: { workflowType: string; options: WorkflowStartOptions & { workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' }; update: string },
-): UpdateWithStart<T> {
-  const op = new WithStartWorkflowOperation(start.workflowType, start.options);
-  const answer = client.workflow.executeUpdateWithStart(start.update, { startWorkflowOperation: op }) as Promise<T>;
+export interface StartWithUpdate<W extends Workflow, Ret> {
+  workflow: W;
+  options: WorkflowStartOptions<W> & { workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' };
+  update: UpdateDefinition<Ret, []>;
+}
+
+export function startWithUpdate<W extends Workflow, Ret>(client: Client, start: StartWithUpdate<W, Ret>): UpdateWithStart<Ret> {
+  const op = new WithStartWorkflowOperation(start.workflow, start.options);
+  const answer = client.workflow.executeUpdateWithStart(start.update, { startWorkflowOperation: op });
   return {
     answer,
     async within(ms) {

@@ -1,7 +1,7 @@
 // Deterministic helpers of runChain: the calls a step makes (with their inputs and versions),
 // the next step's container, mappings over values that may be stored by reference, and a
 // concurrency-limited runner.
-import type { ChainActivities, MappingContextRefs } from '../activities/chain.activities.js';
+import type { ChainActivities, MappingContextRefs } from '../control/chain.activities.js';
 import type { Call, RunChainInput, Step } from '../shared/chain.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
@@ -119,7 +119,7 @@ export async function runLimited<T>(n: number, limit: number, stop: () => boolea
 /**
  * When this is a function step followed by another one still to run: the container that
  * step's first cold attempt will ask for, so this step's worker can create it while this step
- * runs (src/runtime/prepared-containers.ts). Its payload is this step's output: not known yet.
+ * runs (src/runtime/lifecycle/prepared-containers.ts). Its payload is this step's output: not known yet.
  */
 export function nextContainer(run: { input: RunChainInput; index: number; outputs: Record<string, PayloadRef> }): PrepareContainerRequest | undefined {
   const { input, index } = run;

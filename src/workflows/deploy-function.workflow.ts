@@ -2,22 +2,22 @@
 // pip/npm install, upload of the output) → registerFunctionVersion (the api, which owns the
 // database). The version exists only once the build succeeded; a build the code breaks fails
 // the deploy with the build's output, infrastructure trouble is retried.
-import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BuildActivities, DeployControlActivities } from '../activities/build.activities.js';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { BuildActivities } from '../activities/build.activities.js';
+import type { DeployControlActivities } from '../control/version.activities.js';
 import {
   BUILD_FAILED_TYPE,
   type BuildFunctionResult,
   type DeployFunctionInput,
-  type DeployProgress,
   type DeployStep,
   type DeployStepName,
 } from '../shared/deploy.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
+import { deployProgressQuery } from '../shared/workflow-messages.js';
 
 /** Failure types of the build step that the deploy's code causes (shared/errors.ts codes, BuildFailed). */
 const CODE_FAULTS = new Set<string>([BUILD_FAILED_TYPE, 'VALIDATION', 'LIMIT_EXCEEDED']);
 
-export const deployProgressQuery = defineQuery<DeployProgress>('deployProgress');
 
 export async function deployFunction(input: DeployFunctionInput): Promise<FunctionVersionSpec> {
   const steps: DeployStep[] = [

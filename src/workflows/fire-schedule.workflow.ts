@@ -22,10 +22,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ScheduleActivities } from '../activities/schedule.activities.js';
+import type { ScheduleActivities } from '../control/schedule.activities.js';
 import type { ScheduleFireInput, ScheduleFireResult } from '../shared/schedule.js';
 import { CaissonFunction, CaissonNamespace, CaissonSchedule, CaissonVersion } from '../temporal/search-attributes.js';
-import { childSucceededSignal } from './invoke-function.workflow.js';
+import { childSucceededSignal } from '../shared/workflow-messages.js';
 
 export async function fireSchedule(input: ScheduleFireInput): Promise<ScheduleFireResult> {
   const control = proxyActivities<ScheduleActivities>({

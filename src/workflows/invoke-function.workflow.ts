@@ -16,9 +16,6 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   isCancellation,
   patched,
@@ -30,13 +27,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AttemptActivities } from '../activities/attempt.activities.js';
-import type { ControlActivities, InvocationOutcomeRecord } from '../activities/control.activities.js';
+import type { ControlActivities, InvocationOutcomeRecord } from '../control/invocation.activities.js';
 import {
-  CHILD_SUCCEEDED_SIGNAL,
   INVOCATION_FAILED_TYPE,
-  OUTCOME_QUERY,
-  type ChildSucceeded,
-  OUTCOME_UPDATE,
   type AttemptFailure,
   type AttemptOutcome,
   type InvocationFailureDetails,
@@ -45,6 +38,7 @@ import {
 } from '../shared/invocation.js';
 import type { AttemptRecord } from '../shared/types.js';
 import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
+import { childSucceededSignal, outcomeQuery, outcomeUpdate } from '../shared/workflow-messages.js';
 import { CaissonOutcome, CaissonStart } from '../temporal/search-attributes.js';
 import { runColdAttempt } from './cold-attempt.js';
 import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retry.js';
@@ -52,9 +46,6 @@ import { runWarmAttempt } from './warm-attempt.js';
 import { PATCHES } from './patches.js';
 import { deliverCallback } from './callback.js';
 
-export const outcomeUpdate = defineUpdate<InvocationOutcomeRecord>(OUTCOME_UPDATE);
-export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>(OUTCOME_QUERY);
-export const childSucceededSignal = defineSignal<[ChildSucceeded]>(CHILD_SUCCEEDED_SIGNAL);
 
 export async function invokeFunction(input: InvokeFunctionInput): Promise<InvokeFunctionResult> {
   const { spec, invocationId, taskQueues } = input;

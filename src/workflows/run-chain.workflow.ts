@@ -11,21 +11,21 @@ import {
   ChildWorkflowFailure,
   allHandlersFinished,
   condition,
-  defineUpdate,
   isCancellation,
   patched,
   proxyActivities,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../activities/chain.activities.js';
+import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../control/chain.activities.js';
 import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, CHAIN_OUTCOME_UPDATE, childInvocationId } from '../shared/workflow-values.js';
+import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/workflow-values.js';
+import { chainOutcomeUpdate, childSucceededSignal } from '../shared/workflow-messages.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
 import { effectiveSpec, mapRef, nextContainer, runLimited, stepCalls, stepFunctions, type UnitCall } from './chain-steps.js';
-import { childSucceededSignal, invokeFunction } from './invoke-function.workflow.js';
+import { invokeFunction } from './invoke-function.workflow.js';
 import { PATCHES } from './patches.js';
 
 type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
@@ -33,7 +33,6 @@ type StepOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainS
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
-export const chainOutcomeUpdate = defineUpdate<ChainSettled>(CHAIN_OUTCOME_UPDATE);
 
 export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   const { definition: def, chainInvocationId: id } = input;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import { packCode } from '../../src/cli/code-package.js';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const FIXTURE = 'test/fixtures/functions/node-build-log';

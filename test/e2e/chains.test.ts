@@ -8,7 +8,7 @@ import { TRPCClientError } from '@trpc/client';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/cli/processes/worker.process.js';
 import { dataConverterFor } from '../../src/temporal/payload-codec.js';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';

@@ -2,7 +2,7 @@
 // unchanged (issue #5): deploy once, invoke many, through the real api, Temporal, Docker and
 // database. Dependencies from requirements.txt / package.json are installed at deploy time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { checkOutcomes, deployFixture, FIXTURES, type Family } from '../support/conventions.js';
 import { packCode } from '../../src/cli/code-package.js';

@@ -1,7 +1,7 @@
 // A worker SIGKILLed while a function runs: the invocation completes on the restarted
 // worker, and the dead attempt's container is removed (by the reaper on worker start).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';

@@ -3,7 +3,7 @@
 // payload and result travelling by reference. Real Temporal, Docker and database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { isGoneOrStopped, isRemoved, runningContainerOf, waitFor } from '../support/containers.js';

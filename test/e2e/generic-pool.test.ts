@@ -6,9 +6,9 @@
 // first invocation leaves in it (a file, a process) never reaches the next version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Dockerode from 'dockerode';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { imageFor } from '../../src/runtime/images.js';
-import { POOL_LABEL } from '../../src/runtime/pool.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { imageFor } from '../../src/runtime/docker/images.js';
+import { POOL_LABEL } from '../../src/runtime/warm/pool.js';
 import { resolveRequestedRuntime } from '../../src/shared/runtimes.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { execIn, waitFor } from '../support/containers.js';

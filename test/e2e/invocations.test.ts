@@ -2,7 +2,7 @@
 // real Docker, real database (PGlite here; postgres.test.ts runs the production path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 

@@ -4,7 +4,7 @@
 // CaissonOutcome / CaissonStart search attributes. Real Temporal, Docker and database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { temporal } from '@temporalio/proto';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { packCode } from '../../src/cli/code-package.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { waitFor } from '../support/containers.js';

@@ -3,7 +3,7 @@
 // function per version each report the interpreter version they ran on and echo the payload.
 // Go (always cold): a script and an OpenFaaS function report the Go that built them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { CONCRETE_RUNTIMES, RUNTIME_VERSIONS, runtimeFamily, type ConcreteRuntime, type RuntimeFamily } from '../../src/shared/runtimes.js';
 import type { Convention } from '../../src/shared/types.js';
 import { packCode } from '../../src/cli/code-package.js';

@@ -16,7 +16,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { packCode } from '../../src/cli/code-package.js';
 import type { InvokeFunctionInput } from '../../src/shared/invocation.js';
-import { newInvocationId } from '../../src/shared/ids.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { createControlStore } from '../../src/control/index.js';
 import { decodeFetched } from '../../src/temporal/payload-codec.js';
 
 /** A cold version answers through the update; warm ones, with default or short limits, from the result. */
@@ -40,23 +41,6 @@ async function runShape(id: string) {
 
 let stack: TestStack;
 
-/**
- * Starts and finishes a run as a keyless sync invoke does, with no row written: what an api
- * that died after the start and before its PENDING row leaves behind. Returns its id.
- */
-async function runWithoutRow(fn: string, name: string, opts: { finished: boolean } = { finished: true }): Promise<string> {
-  const queue = stack.config.temporal.taskQueue;
-  const spec = await stack.api.db.functions.getVersionSpec('default', fn, 'latest');
-  const invocationId = newInvocationId();
-  const input: InvokeFunctionInput = {
-    invocationId, spec, payload: { inline: { name } }, acceptedAt: new Date().toISOString(), callerRecords: true,
-    taskQueues: { control: controlTaskQueue(queue), data: dataTaskQueue(queue) },
-  };
-  const handle = await stack.api.temporal.workflow.start('invokeFunction', { workflowId: invocationId, taskQueue: dataTaskQueue(queue), args: [input] });
-  if (opts.finished) await handle.result();
-  return invocationId;
-}
-
 beforeAll(async () => {
   stack = await startTestStack({ name: 'sync' });
   await deployDir(stack.client, { dir: 'examples/hello-python', name: 'hello', runtime: 'python' });
@@ -71,6 +55,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+
+/** An invocation service over these invocation repository methods, writing records as the api does. */
+function serviceWith(invocations: TestStack['api']['db']['invocations']) {
+  const queue = stack.config.temporal.taskQueue;
+  return createInvocationService({
+    db: { ...stack.api.db, invocations }, temporal: stack.api.temporal, limits: stack.config.limits,
+    taskQueues: { control: controlTaskQueue(queue), data: dataTaskQueue(queue) },
+    recordOutcome: createControlStore(stack.api.db).recordInvocationOutcome,
+    quotas: { admit: async () => ({ release() {} }), quotasOf: stack.api.quotas.quotasOf, chargeBlob: async () => {} },
+  });
+}
 
 /** An invocation service whose record writes fail, as if its process died right after the answer. */
 function callerThatDiesBeforeRecording() {
@@ -128,24 +123,32 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     expect(row?.result).toEqual({ message: 'Hello, Swept!' });
   });
 
-  it('a run started without its row (the api died between the start and the row) is found by its id', async () => {
-    const id = await runWithoutRow(fn, 'Orphan');
-    expect(await stack.api.db.invocations.get(id)).toBeNull();
+  it('writes the PENDING row before the run exists, and a row that cannot be written starts no run', async () => {
+    const seen: Array<{ id: string; runExisted: boolean }> = [];
+    const real = stack.api.db.invocations;
+    const runExists = (id: string) => stack.api.temporal.workflow.getHandle(id).describe().then(() => true, (err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+    const writes = serviceWith({ ...real, create: async (input) => {
+      const written = await real.create(input);
+      seen.push({ id: input.id, runExisted: await runExists(input.id) });
+      return written;
+    } });
+    const v = await writes.invoke({ namespace: 'default', function: fn, version: 'latest', payload: { name: 'First' } }, 60_000);
+    expect(v.status).toBe('SUCCEEDED');
+    expect(seen).toEqual([{ id: v.id, runExisted: false }]);
 
-    const got = await stack.client.invocations.get.query({ id });
-    expect(got).toMatchObject({ id, function: fn, status: 'SUCCEEDED', result: { message: 'Hello, Orphan!' }, attempts: 1 });
-    const row = await stack.api.db.invocations.get(id);
-    expect(row).toMatchObject({ status: 'SUCCEEDED', functionName: fn, input: { name: 'Orphan' } });
-    expect(row?.createdAt.toISOString()).toBe(got.createdAt);
-  });
-
-  it('the sweep at api start writes the rows of runs that have none', async () => {
-    const id = await runWithoutRow(fn, 'Unseen');
-    expect(await stack.api.invocations.recoverOrphans()).toBeGreaterThanOrEqual(1);
-    const row = await stack.api.db.invocations.get(id);
-    expect(row).toMatchObject({ status: 'SUCCEEDED', result: { message: 'Hello, Unseen!' }, input: { name: 'Unseen' } });
-    // A second sweep finds nothing left to write.
-    expect(await stack.api.invocations.recoverOrphans()).toBe(0);
+    const tried: string[] = [];
+    const fails = serviceWith({ ...real, create: async (input) => {
+      tried.push(input.id);
+      throw new Error('the database is down');
+    } });
+    await expect(fails.invoke({ namespace: 'default', function: fn, version: 'latest', payload: { name: 'Never' } }, 10_000))
+      .rejects.toThrow('the database is down');
+    expect(tried).toHaveLength(1);
+    expect(await runExists(tried[0]!)).toBe(false);
+    expect(await stack.api.db.invocations.get(tried[0]!)).toBeNull();
   });
 
   it('a failure answers after its dead letter is recorded', async () => {
@@ -158,18 +161,6 @@ describe.each(PATHS)('synchronous invoke of $fn, answered from $path', ({ fn, ca
     const letters = await stack.client.deadLetters.list.query({ function: name });
     expect(letters.items.map((d) => d.invocationId)).toContain(v.id);
     expect((await stack.api.db.invocations.get(v.id))?.status).toBe('FAILED');
-  });
-});
-
-describe('a run started without its row', () => {
-  it('can be cancelled by its id', async () => {
-    const code = Buffer.from('import time\ntime.sleep(60)\n').toString('base64');
-    await stack.client.functions.create.mutate({ name: 'sleeps', runtime: 'python', code, fileName: 'main.py' });
-    const id = await runWithoutRow('sleeps', 'Stop', { finished: false });
-    expect(await stack.api.db.invocations.get(id)).toBeNull();
-    const v = await stack.client.invocations.cancel.mutate({ id });
-    expect(v).toMatchObject({ id, function: 'sleeps', status: 'CANCELLED' });
-    expect((await stack.api.db.invocations.get(id))?.status).toBe('CANCELLED');
   });
 });
 

@@ -3,8 +3,8 @@
 // name their container; a container that timed out or failed is never reused; two versions
 // never share one; nothing is left after the worker stops. Real Temporal, Docker, database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { POOL_LABEL } from '../../src/runtime/pool.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { POOL_LABEL } from '../../src/runtime/warm/pool.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
 import { packCode } from '../../src/cli/code-package.js';

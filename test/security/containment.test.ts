@@ -3,7 +3,7 @@
 // the host sees afterwards (a marker file untouched, bounded sizes, the worker still serving,
 // no process left behind, no container left after the worker stops).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deploySource, hostMarker, invoke, processesIn } from './support/hostile.js';
 

@@ -3,7 +3,7 @@
 // container fails as the function's fault, never as infrastructure. Real api, Temporal and Docker.
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { FUNCTION_FAILURE_KINDS } from '../../src/shared/types.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

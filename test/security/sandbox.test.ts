@@ -2,7 +2,7 @@
 // api: fork bomb, memory, CPU quota, a SIGTERM-ignoring sleeper, writes outside /tmp and
 // /caisson/io, capabilities, uid, links to another mount, and the network.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deploySource, hostMarker, invoke } from './support/hostile.js';
 

@@ -2,8 +2,8 @@
 // is labelled with the invocation id; a warm one belongs to the pool of the function's
 // version (label caisson.warm-key = "<namespace>/<name>@<version>#<sha>").
 import Dockerode from 'dockerode';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import type { ManagedContainer } from '../../src/runtime/container-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import type { ManagedContainer } from '../../src/runtime/docker/container-runtime.js';
 
 const docker = createDockerRuntime({});
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { CaissonClient } from '../../src/client/index.js';
 import { packCode } from '../../src/cli/code-package.js';
-import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import type { Convention, Runtime } from '../../src/shared/types.js';
 import type { TestStack } from './stack.js';
 

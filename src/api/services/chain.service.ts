@@ -1,30 +1,21 @@
 // Deploying chains (validated, function versions pinned, immutable versions), starting and
 // resuming chain invocations, and reading them with per-step status.
-import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ChainInvocationRow, ChainVersionRecord, Repositories } from '../../db/index.js';
-import { CHAIN_OUTCOME_UPDATE, callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
+import { callsOf, ChainDefinitionSchema, type ChainDefinition, type PinnedSpecs, type RunChainInput } from '../../shared/chain.js';
 import { checkDefinition } from '../../shared/chain-paths.js';
-import { AppError, ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { newInvocationId } from '../../shared/ids.js';
-import type { TaskQueues } from '../../shared/invocation.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { PayloadRef } from '../../shared/payload-ref.js';
 import type { InvocationStatus } from '../../shared/types.js';
-import { CaissonNamespace } from '../../temporal/search-attributes.js';
 import { startWithUpdate } from '../../temporal/update-with-start.js';
+import { runChain } from '../workflow-refs.js';
+import { chainOutcomeUpdate } from '../../shared/workflow-messages.js';
 import { chainInvocationView, type ChainInvocationView } from './chain-view.js';
+import { createChainLauncher, type ChainLauncherDeps, type ChainStartRequest } from './chain-launch.js';
 import { withinMs } from '../../shared/promises.js';
-import type { QuotaService } from './quota.service.js';
 
-export interface ChainServiceDeps {
-  db: Repositories;
-  temporal: Client;
-  taskQueues: TaskQueues;
-  limits: { payloadBytes: number; inlineBytes: number };
-  /** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
-  quotas: Pick<QuotaService, 'admitWhile' | 'quotasOf' | 'chargeBlob'>;
-}
+/** A chain invocation is admitted as one invocation of its namespace (its steps are not admitted again). */
+export type ChainServiceDeps = ChainLauncherDeps;
 
 export interface ChainVersionView {
   namespace: string;
@@ -42,6 +33,30 @@ function versionView(v: ChainVersionRecord): ChainVersionView {
   return { namespace: v.namespace, name: v.name, version: v.version, definition: v.definition, functions: Object.keys(v.specs), createdAt: v.createdAt.toISOString() };
 }
 
+/** Validates the definition and pins every function to a version. Nothing is stored here. */
+export async function compileChain(db: Pick<Repositories, 'functions'>, { namespace, raw }: { namespace: string; raw: unknown }): Promise<{ definition: ChainDefinition; specs: PinnedSpecs }> {
+  const parsed = ChainDefinitionSchema.safeParse(raw);
+  if (!parsed.success) throw schemaError(raw, parsed.error);
+  const definition = parsed.data;
+  checkDefinition(definition);
+  const specs: PinnedSpecs = {};
+  for (const [i, step] of definition.steps.entries()) {
+    for (const { unit, call } of callsOf(step)) {
+      const [name, v] = call.function.split('@') as [string, string | undefined];
+      try {
+        const spec = await db.functions.getVersionSpec(namespace, name, v ? Number(v) : 'latest');
+        call.function = `${spec.name}@${spec.version}`;
+        specs[call.function] = spec;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        const what = v ? `function '${name}' has no version ${v}` : `function '${name}' does not exist`;
+        throw new ValidationError(`step '${step.name}'${unit ? ` (branch ${unit})` : ''}: ${what} in namespace '${namespace}'`, `steps.${i}.function`);
+      }
+    }
+  }
+  return { definition, specs };
+}
+
 /** The first schema problem, naming the step it is in. */
 function schemaError(raw: unknown, err: z.ZodError): ValidationError {
   const issue = err.issues[0]!;
@@ -55,31 +70,9 @@ function schemaError(raw: unknown, err: z.ZodError): ValidationError {
 }
 
 export function createChainService(deps: ChainServiceDeps) {
-  const { db, temporal, taskQueues, limits } = deps;
-
-  /** Validates the definition and pins every function to a version. Nothing is stored here. */
-  async function compile(namespace: string, raw: unknown): Promise<{ definition: ChainDefinition; specs: PinnedSpecs }> {
-    const parsed = ChainDefinitionSchema.safeParse(raw);
-    if (!parsed.success) throw schemaError(raw, parsed.error);
-    const definition = parsed.data;
-    checkDefinition(definition);
-    const specs: PinnedSpecs = {};
-    for (const [i, step] of definition.steps.entries()) {
-      for (const { unit, call } of callsOf(step)) {
-        const [name, v] = call.function.split('@') as [string, string | undefined];
-        try {
-          const spec = await db.functions.getVersionSpec(namespace, name, v ? Number(v) : 'latest');
-          call.function = `${spec.name}@${spec.version}`;
-          specs[call.function] = spec;
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-          const what = v ? `function '${name}' has no version ${v}` : `function '${name}' does not exist`;
-          throw new ValidationError(`step '${step.name}'${unit ? ` (branch ${unit})` : ''}: ${what} in namespace '${namespace}'`, `steps.${i}.function`);
-        }
-      }
-    }
-    return { definition, specs };
-  }
+  const { db, temporal } = deps;
+  const { accept, startOptions, launch, withWarmQuota, acceptRun } = createChainLauncher(deps);
+  const compile = (namespace: string, raw: unknown) => compileChain(db, { namespace, raw });
 
   async function create(input: { namespace: string; definition: unknown }): Promise<ChainVersionView> {
     const compiled = await compile(input.namespace, input.definition);
@@ -95,9 +88,7 @@ export function createChainService(deps: ChainServiceDeps) {
     return versionView(await db.chains.getVersion(input.namespace, input.name, input.version));
   }
 
-  type StartRequest = { namespace: string; name: string; version: number | 'latest'; input: unknown };
-
-  async function start(req: StartRequest): Promise<{ id: string }> {
+  async function start(req: ChainStartRequest): Promise<{ id: string }> {
     const accepted = await accept(req);
     await launch(accepted);
     return { id: accepted.id };
@@ -108,81 +99,16 @@ export function createChainService(deps: ChainServiceDeps) {
    * update (update-with-start) as soon as the outcome is recorded, without waiting for the last
    * children to remove their containers and close (run-chain.workflow.ts).
    */
-  async function invoke(req: StartRequest & { waitMs: number }): Promise<ChainInvocationView> {
+  async function invoke(req: ChainStartRequest & { waitMs: number }): Promise<ChainInvocationView> {
     const deadline = Date.now() + req.waitMs;
     const accepted = await accept(req);
     const options = { ...startOptions(accepted), workflowIdConflictPolicy: 'USE_EXISTING' as const };
     // Not answered (e.g. a worker without the update): wait for the run to close.
-    if (await startWithUpdate(temporal, { workflowType: 'runChain', options, update: CHAIN_OUTCOME_UPDATE }).within(req.waitMs)) {
+    if (await startWithUpdate(temporal, { workflow: runChain, options, update: chainOutcomeUpdate }).within(req.waitMs)) {
       const v = await view(accepted.id);
       if (v) return v;
     }
     return wait(accepted.id, Math.max(0, deadline - Date.now()));
-  }
-
-  /** Checks the input, admits the chain invocation under its namespace's quotas and writes its row. */
-  async function accept(req: StartRequest, id = newInvocationId()): Promise<LaunchArgs> {
-    const version = await db.chains.getVersion(req.namespace, req.name, req.version);
-    const text = JSON.stringify(req.input ?? null);
-    const bytes = Buffer.byteLength(text);
-    if (bytes > limits.payloadBytes) throw new LimitExceededError('payload', bytes, limits.payloadBytes);
-    const payload = await deps.quotas.admitWhile(req.namespace, async () => {
-      const large = bytes > limits.inlineBytes;
-      if (large) await deps.quotas.chargeBlob(req.namespace, bytes);
-      const stored: PayloadRef = large ? { ref: await db.blobs.put(Buffer.from(text), { namespace: req.namespace }), sizeBytes: bytes } : { inline: req.input ?? null };
-      await db.chains.invocations.create({
-        id, namespace: req.namespace, chainName: version.name, chainId: version.chainId, version: version.version,
-        input: large ? undefined : (req.input ?? null), inputRef: large ? (stored as { ref: string }).ref : null, specs: version.specs,
-      });
-      return stored;
-    });
-    return { id, version, specs: await withWarmQuota(version.specs, req.namespace), payload, run: 1, acceptedAt: new Date().toISOString() };
-  }
-
-  /** The steps' specs with the namespace's warmContainers quota, which workers cap warm pools with (not stored). */
-  async function withWarmQuota(specs: PinnedSpecs, namespace: string): Promise<PinnedSpecs> {
-    const { warmContainers } = await deps.quotas.quotasOf(namespace);
-    return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, namespaceWarmContainers: warmContainers }]));
-  }
-
-  type LaunchArgs = { id: string; version: ChainVersionRecord; specs: PinnedSpecs; payload: PayloadRef; run: number; acceptedAt: string; done?: RunChainInput['done'] };
-
-  function startOptions(a: LaunchArgs) {
-    const input: RunChainInput = {
-      chainInvocationId: a.id, chain: { id: a.version.chainId, namespace: a.version.namespace, name: a.version.name, version: a.version.version },
-      definition: a.version.definition, specs: a.specs, input: a.payload, taskQueues, acceptedAt: a.acceptedAt,
-      inlineBytes: limits.inlineBytes, run: a.run, ...(a.done ? { done: a.done } : {}),
-    };
-    return {
-      workflowId: a.id, taskQueue: taskQueues.data, args: [input],
-      // resume: a new run of the same id, allowed only after the previous one failed.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [{ key: CaissonNamespace, value: a.version.namespace }],
-      staticSummary: `chain ${a.version.namespace}/${a.version.name} v${a.version.version}${a.run > 1 ? ` (resume ${a.run - 1})` : ''}`,
-    } satisfies WorkflowStartOptions;
-  }
-
-  /**
-   * Admits and records a chain invocation without starting its run (a schedule's fire starts it
-   * as a child). With an id (derived from the fire) a second call answers the row the first wrote.
-   */
-  async function acceptRun(req: StartRequest & { id?: string }): Promise<{ id: string; input: RunChainInput; version: ChainVersionRecord }> {
-    const row = req.id ? await db.chains.invocations.get(req.id) : null;
-    const accepted: LaunchArgs = row
-      ? {
-        id: row.id, version: await db.chains.getVersion(row.namespace, row.chainName, row.version), specs: await withWarmQuota(row.specs, row.namespace),
-        payload: row.inputRef ? { ref: row.inputRef, sizeBytes: 0 } : { inline: row.input ?? null }, run: 1, acceptedAt: row.createdAt.toISOString(),
-      }
-      : await accept(req, req.id);
-    return { id: accepted.id, input: startOptions(accepted).args[0]!, version: accepted.version };
-  }
-
-  async function launch(a: LaunchArgs) {
-    try {
-      await temporal.workflow.start('runChain', startOptions(a));
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
   }
 
   /** Reruns a FAILED chain invocation from its failed step; finished steps keep their outputs. */

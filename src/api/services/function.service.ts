@@ -7,7 +7,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Repositories } from '../../db/index.js';
-import type { VersionRegistry } from '../../activities/build.activities.js';
 import { BUILD_FAILED_TYPE, type DeployFunctionInput, type DeployProgress, type VersionRequest } from '../../shared/deploy.js';
 import { AppError, ConflictError, NotFoundError, RuntimeUnavailableError, ValidationError, type ErrorCode } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
@@ -20,6 +19,8 @@ import type { ArchiveLimits } from '../../shared/archive-policy.js';
 import { inspectTgz } from '../../shared/archive-inspect.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
 import { CaissonNamespace } from '../../temporal/search-attributes.js';
+import { deployFunction } from '../workflow-refs.js';
+import { deployProgressQuery } from '../../shared/workflow-messages.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import { mergeHttpTrigger } from '../../shared/http-trigger.js';
 import type { SecretService } from './secret.service.js';
@@ -46,17 +47,7 @@ export interface DeploymentView extends DeployProgress {
 export function createFunctionService({ db, limits, temporal, taskQueues, secrets, quotas }: FunctionServiceDeps) {
   /** Stores the source and resolves the version's settings; nothing is registered yet. */
   async function prepare(input: z.infer<typeof DeployFunctionRequest>): Promise<DeployFunctionInput> {
-    const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    });
-    const mode = input.mode ?? (previous ? 'update' : 'create');
-    if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
-    if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
-    if (!previous && !input.runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
-    if (previous && input.runtime && runtimeFamily(input.runtime) !== runtimeFamily(previous.runtime)) {
-      throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
-    }
+    const { previous, mode } = await previousVersion(db, input);
     // Stored concrete: a request's bare family is the newest version now, and an update that
     // names no runtime keeps the previous version's, so no version moves to another major by itself.
     const concrete = input.runtime ? resolveRequestedRuntime(input.runtime) : storedRuntime(previous!.runtime);
@@ -100,7 +91,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
 
   async function deploy(input: z.infer<typeof DeployFunctionRequest>): Promise<{ deploymentId: string; mode: 'create' | 'update' }> {
     const request = await prepare(input);
-    await temporal.workflow.start('deployFunction', {
+    await temporal.workflow.start(deployFunction, {
       workflowId: request.deploymentId,
       taskQueue: taskQueues.data,
       args: [request],
@@ -113,7 +104,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
 
   /** The deploy's steps, and its outcome once it is over (waits up to waitMs for that). */
   async function deployment(id: string, waitMs = 0): Promise<DeploymentView> {
-    const handle = temporal.workflow.getHandle(id);
+    const handle = temporal.workflow.getHandle<typeof deployFunction>(id);
     // Without this a deploy that never was would look RUNNING (its result never settles within waitMs).
     await handle.describe().catch((err: unknown) => {
       throw isRunNotFound(err) ? new NotFoundError('deployment', id) : err;
@@ -122,7 +113,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
       (spec: FunctionVersionSpec) => ({ spec }),
       (err: unknown) => ({ err }),
     ), waitMs);
-    const progress = await handle.query<DeployProgress>('deployProgress').catch(() => ({ deploymentId: id, steps: [] }));
+    const progress = await handle.query(deployProgressQuery).catch(() => ({ deploymentId: id, steps: [] }));
     if (!settled) return { ...progress, status: 'RUNNING' };
     if ('spec' in settled) return { ...progress, status: 'SUCCEEDED', spec: settled.spec };
     const error = toAppError(settled.err);
@@ -133,7 +124,7 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   async function deployAndWait(input: z.infer<typeof DeployFunctionRequest>): Promise<FunctionVersionSpec> {
     const { deploymentId } = await deploy(input);
     try {
-      return await temporal.workflow.getHandle(deploymentId).result();
+      return await temporal.workflow.getHandle<typeof deployFunction>(deploymentId).result();
     } catch (err) {
       throw toAppError(err);
     }
@@ -142,30 +133,23 @@ export function createFunctionService({ db, limits, temporal, taskQueues, secret
   const create = (input: z.infer<typeof CreateFunctionInput>) => deployAndWait({ ...input, mode: 'create' });
   const update = (input: z.infer<typeof UpdateFunctionInput>) => deployAndWait({ ...input, mode: 'update' });
 
-  /** The control activity's side: writes the version the build produced. */
-  const registry: VersionRegistry = {
-    async register({ mode, version, artifact, retried }) {
-      const row = { ...version, artifact };
-      if (retried || mode === 'update') {
-        // An update that changes nothing (same code, same settings) answers the latest version
-        // instead of making an identical one; so does a retried activity that already wrote it.
-        const latest = await db.functions.getVersionSpec(version.namespace, version.name, 'latest').catch(() => undefined);
-        if (latest && sameVersion(latest, row)) return latest;
-      }
-      return mode === 'create' ? db.functions.create(row) : db.functions.addVersion(row);
-    },
-  };
-
-  return { create, update, deploy, deployment, registry };
+  return { create, update, deploy, deployment };
 }
 
-/** Whether a stored version already is what a deploy asks for: every setting and the code's hash. */
-function sameVersion(stored: FunctionVersionSpec, asked: VersionRequest): boolean {
-  const stable = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-    : x));
-  return (Object.keys(asked) as Array<keyof VersionRequest>)
-    .every((key) => stable(asked[key] ?? null) === stable((stored as VersionRequest)[key] ?? null));
+/** The function's latest version (none for a new one), and whether this deploy creates or updates it. */
+async function previousVersion(db: Repositories, input: z.infer<typeof DeployFunctionRequest>) {
+  const previous = await db.functions.getVersionSpec(input.namespace, input.name, 'latest').catch((err) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  const mode = input.mode ?? (previous ? 'update' : 'create');
+  if (mode === 'create' && previous) throw new ConflictError(`function '${input.name}' already exists in namespace '${input.namespace}'`);
+  if (mode === 'update' && !previous) throw new NotFoundError('function', `${input.namespace}/${input.name}`);
+  if (!previous && !input.runtime) throw new ValidationError('runtime is required for a new function', 'runtime');
+  if (previous && input.runtime && runtimeFamily(input.runtime) !== runtimeFamily(previous.runtime)) {
+    throw new ValidationError(`function '${input.name}' is ${previous.runtime}; deploy a ${input.runtime} function under another name`, 'runtime');
+  }
+  return { previous, mode };
 }
 
 /** A version no worker could run (`docker create` refuses more CPUs than the host has) is refused at deploy. */

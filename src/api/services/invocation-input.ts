@@ -1,5 +1,5 @@
 // An invocation's PENDING row as its run's input describes it: written by the api when it
-// accepts an invocation, and by recovery (invocation-recovery.ts) for a run that has no row.
+// accepts an invocation, before it starts the run.
 import { createHash } from 'node:crypto';
 import type { CreateInvocationInput } from '../../db/index.js';
 import type { InvokeFunctionInput } from '../../shared/invocation.js';

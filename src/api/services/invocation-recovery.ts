@@ -1,55 +1,37 @@
-// Repairing invocation records from Temporal, which holds every run: a run's input names its
-// function version and payload, and a synchronous caller's success is in its result. Two
-// gaps are repaired here, on read (get) and by a sweep at api start:
+// Repairing invocation records from Temporal, which holds every run. The api writes an
+// invocation's PENDING row before it starts the run, so every run has a row; two gaps remain,
+// repaired on read (get) and by a sweep at api start:
 //
 // - unrecorded: a row not final whose run completed while no one wrote the record (the
-//   synchronous caller died between its answer and the write);
-// - orphaned: a run with no row at all. A synchronous invoke without an idempotency key
-//   writes its PENDING row in parallel with the workflow's start (invocation.service.ts),
-//   so an api that dies in between leaves a run the database has never heard of.
-//
-// The orphan sweep lists, through Temporal's visibility, this deployment's invokeFunction
-// runs (its data task queue) started since ORPHAN_WINDOW_MS before the newest row (an insert
-// in flight at the crash belonged to a start no older than that), and writes the row of each
-// one without. An empty database has no newest row: nothing is swept then (get still finds
-// a run by its id). A chain step's run is recorded by its chain, never here.
-//
-// - never started: a row PENDING or RUNNING for longer than ORPHAN_WINDOW_MS whose run does
+//   synchronous caller died between its answer and the write; invocation-recorder.ts);
+// - never started: a row PENDING or RUNNING for longer than STALE_AFTER_MS whose run does
 //   not exist (its start failed, or its api died between the row and the start). It would
 //   hold one of its namespace's concurrency slots forever; it is recorded FAILED
 //   (InfrastructureError) by the sweep at api start, and when a namespace is refused at its
 //   concurrency quota (quota.service.ts). A run started later under the same id (an
 //   idempotency key used again) records its own outcome over it.
 import type { Client } from '@temporalio/client';
-import type { InvocationRow, Repositories } from '../../db/index.js';
-import {
-  OUTCOME_QUERY,
-  type InvocationOutcomeRecord,
-  type InvokeFunctionInput,
-  type InvokeFunctionResult,
-} from '../../shared/invocation.js';
+import type { Repositories } from '../../db/index.js';
+import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
+import { outcomeQuery } from '../../shared/workflow-messages.js';
 import type { InvocationStatus } from '../../shared/types.js';
 import { isRunNotFound } from '../../temporal/run-not-found.js';
-import { decodeFetched } from '../../temporal/payload-codec.js';
-import { rowInputOf } from './invocation-input.js';
+import type { InvocationRecorder } from './invocation-recorder.js';
 
-/** How far before the newest row the orphan sweep looks (far longer than any insert takes). */
-export const ORPHAN_WINDOW_MS = 10 * 60_000;
-const SWEEP_BATCH = 500;
+/** How long a row may wait for its run before it counts as never started (far longer than any start takes). */
+export const STALE_AFTER_MS = 10 * 60_000;
 
 export const TERMINAL_STATUSES: InvocationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export interface InvocationRecoveryDeps {
   db: Repositories;
   temporal: Client;
-  /** The task queue invocations run on: the sweep looks at this deployment's runs only. */
-  taskQueue: string;
-  /** Writes an invocation's final record (the control store's). */
-  recordOutcome(record: InvocationOutcomeRecord): Promise<void>;
+  /** Repairs a record a synchronous caller left unwritten. */
+  recorder: Pick<InvocationRecorder, 'repairFromResult'>;
 }
 
 export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
-  const { db, temporal, recordOutcome } = deps;
+  const { db, temporal, recorder } = deps;
 
   /**
    * A row not yet final: is the run going, and is its outcome already known? A completed run
@@ -60,40 +42,15 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
       const handle = temporal.workflow.getHandle(id);
       const d = await handle.describe();
       if (d.status.name === 'COMPLETED') {
-        const { record } = (await handle.result()) as InvokeFunctionResult;
-        if (!record) return { status: recorded };
-        await recordOutcome(record);
-        return { status: record.status, outcome: record };
+        const record = await recorder.repairFromResult(id);
+        return record ? { status: record.status, outcome: record } : { status: recorded };
       }
       if (d.status.name !== 'RUNNING') return { status: recorded };
-      const outcome = await handle.query<InvocationOutcomeRecord | null>(OUTCOME_QUERY).catch(() => null);
+      const outcome = await handle.query(outcomeQuery).catch(() => null);
       return outcome ? { status: outcome.status, outcome } : { status: 'RUNNING' };
     } catch {
       return { status: recorded };
     }
-  }
-
-  /**
-   * The row of an invocation whose run exists but whose row was never written, written now
-   * from the run's input (PENDING; liveState then brings it up to date). Null when there is
-   * no such run, or the id is a chain step's.
-   */
-  async function rowFromRun(id: string): Promise<InvocationRow | null> {
-    if (id.includes('.')) return null; // a chain step: its chain writes its row
-    let history;
-    try {
-      history = await temporal.workflow.getHandle(id).fetchHistory();
-    } catch (err) {
-      if (isRunNotFound(err)) return null;
-      throw err;
-    }
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    const payload = started?.input?.payloads?.[0];
-    if (started?.workflowType?.name !== 'invokeFunction' || !payload) return null;
-    const { payloadConverter, payloadCodecs } = temporal.options.loadedDataConverter;
-    const input = payloadConverter.fromPayload<InvokeFunctionInput>(await decodeFetched(payloadCodecs, payload));
-    await db.invocations.create(rowInputOf(input));
-    return db.invocations.get(id);
   }
 
   /** Records FAILED a row whose run does not exist (see the top); true when it did. */
@@ -111,10 +68,10 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     });
   }
 
-  /** A namespace's rows in flight for longer than ORPHAN_WINDOW_MS whose run never started: FAILED. Returns how many. */
+  /** A namespace's rows in flight for longer than STALE_AFTER_MS whose run never started: FAILED. Returns how many. */
   async function failNeverStarted(namespace: string): Promise<number> {
     let failed = 0;
-    for (const id of await db.quotas.staleInFlightIds(namespace, new Date(Date.now() - ORPHAN_WINDOW_MS))) {
+    for (const id of await db.quotas.staleInFlightIds(namespace, new Date(Date.now() - STALE_AFTER_MS))) {
       if (await failIfNeverStarted(id)) failed++;
     }
     return failed;
@@ -123,7 +80,7 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
   /** At api start: rows whose run completed while no one wrote the record, or never started. Returns how many. */
   async function repairUnrecorded(): Promise<number> {
     let repaired = 0;
-    const staleBefore = Date.now() - ORPHAN_WINDOW_MS;
+    const staleBefore = Date.now() - STALE_AFTER_MS;
     for (const id of await db.invocations.unfinishedIds()) {
       const row = await db.invocations.get(id);
       if (!row || TERMINAL_STATUSES.includes(row.status)) continue;
@@ -134,35 +91,7 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
     return repaired;
   }
 
-  /** At api start: runs with no row (see the top of this file). Returns how many rows it wrote. */
-  async function recoverOrphans(): Promise<number> {
-    const newest = await db.invocations.newestCreatedAt();
-    if (!newest) return 0;
-    const since = new Date(newest.getTime() - ORPHAN_WINDOW_MS).toISOString();
-    const query = `WorkflowType = 'invokeFunction' AND TaskQueue = '${deps.taskQueue}' AND StartTime >= '${since}'`;
-    let recovered = 0;
-    let batch: string[] = [];
-    const flush = async () => {
-      const known = await db.invocations.existingIds(batch);
-      for (const id of batch) {
-        if (known.has(id)) continue;
-        const row = await rowFromRun(id);
-        if (!row) continue;
-        recovered++;
-        await liveState(id, row.status);
-      }
-      batch = [];
-    };
-    for await (const run of temporal.workflow.list({ query })) {
-      if (run.workflowId.includes('/')) continue; // a chain step's child
-      batch.push(run.workflowId);
-      if (batch.length >= SWEEP_BATCH) await flush();
-    }
-    await flush();
-    return recovered;
-  }
-
-  return { liveState, rowFromRun, repairUnrecorded, recoverOrphans, failNeverStarted };
+  return { liveState, repairUnrecorded, failNeverStarted };
 }
 
 export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;

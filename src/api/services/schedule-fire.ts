@@ -4,7 +4,7 @@
 // start itself, which the fire workflow makes as its child. Every fire is recorded in the
 // audit trail under the key that created or last changed the schedule; one refused by a quota
 // fails (not retried) and is recorded with TOO_MANY_REQUESTS.
-import type { ScheduleFireStore } from '../../activities/schedule.activities.js';
+import type { ScheduleFireStore } from '../../control/schedule.activities.js';
 import { AppError } from '../../shared/errors.js';
 import { invocationIdForKey } from '../../shared/ids.js';
 import type { TaskQueues } from '../../shared/invocation.js';

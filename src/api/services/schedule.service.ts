@@ -3,16 +3,16 @@
 // shows them on the Web UI's Schedules page); Caisson keeps no copy. What a schedule runs and
 // how it was written live in its action's argument (ScheduleFireInput), which an update
 // rewrites. Each fire is the fireSchedule workflow (fire-schedule.workflow.ts).
-import type { Client, ScheduleDescription, ScheduleOptionsStartWorkflowAction, ScheduleSpec, ScheduleUpdateOptions } from '@temporalio/client';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
+import type { Client, ScheduleDescription, ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions } from '@temporalio/client';
 import type { Repositories } from '../../db/index.js';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { TaskQueues } from '../../shared/invocation.js';
 import {
-  parseDuration, scheduleIdOf, scheduleIdPrefix,
+  scheduleIdOf, scheduleIdPrefix,
   type ScheduleActor, type ScheduleFireInput, type ScheduleOverlap, type ScheduleTarget, type ScheduleTiming,
 } from '../../shared/schedule.js';
 import { CaissonNamespace, CaissonSchedule } from '../../temporal/search-attributes.js';
+import { actionOf, checkSchedule, mapScheduleError, mergeTiming, policiesOf, specOf } from './schedule-spec.js';
 
 export interface ScheduleServiceDeps {
   db: Pick<Repositories, 'functions' | 'chains'>;
@@ -61,57 +61,9 @@ export interface ScheduleView {
   by: string;
 }
 
-const OVERLAP_POLICY = { 'skip': 'SKIP', 'buffer-one': 'BUFFER_ONE', 'allow-all': 'ALLOW_ALL' } as const;
-
-/** The Temporal spec of a timing (the api validated its fields). */
-function specOf(timing: ScheduleTiming): ScheduleSpec {
-  if (timing.cron) return { cronExpressions: [timing.cron], ...(timing.timezone ? { timezone: timing.timezone } : {}) };
-  return { intervals: [{ every: parseDuration(timing.every!)! }] };
-}
-
 export function createScheduleService(deps: ScheduleServiceDeps) {
   const { temporal, taskQueues, idBase } = deps;
   const idOf = (namespace: string, name: string) => scheduleIdOf(idBase, namespace, name);
-
-  /** Throws unless the target exists in the namespace (at that version), the payload fits and the timing is whole. */
-  async function check(namespace: string, fire: Pick<ScheduleFireInput, 'target' | 'payload' | 'timing'>): Promise<void> {
-    const { target, timing } = fire;
-    if (!timing.cron === !timing.every) throw new ValidationError('give cron or every (one of them)', timing.cron ? 'every' : 'cron');
-    if (timing.timezone && !timing.cron) throw new ValidationError('timezone applies to a cron schedule only', 'timezone');
-    const bytes = Buffer.byteLength(JSON.stringify(fire.payload ?? null));
-    if (bytes > deps.payloadBytes) throw new LimitExceededError('payload', bytes, deps.payloadBytes);
-    try {
-      if (target.kind === 'function') await deps.db.functions.getVersionSpec(namespace, target.name, target.version);
-      else await deps.db.chains.getVersion(namespace, target.name, target.version);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      const which = target.version === 'latest' ? '' : ` version ${target.version}`;
-      throw new ValidationError(`${target.kind} '${target.name}'${which} does not exist in namespace '${namespace}'`, 'target');
-    }
-  }
-
-  function actionOf(fire: ScheduleFireInput, scheduleId: string): ScheduleOptionsStartWorkflowAction<never> {
-    return {
-      type: 'startWorkflow', workflowType: 'fireSchedule', taskQueue: taskQueues.data,
-      // Temporal appends the fire's time: `<schedule id>-<time>` names each fire.
-      workflowId: scheduleId, args: [fire] as never,
-      typedSearchAttributes: [{ key: CaissonNamespace, value: fire.schedule.namespace }, { key: CaissonSchedule, value: fire.schedule.name }],
-      staticSummary: `schedule ${fire.schedule.namespace}/${fire.schedule.name} → ${fire.target.kind} ${fire.target.name}`,
-    };
-  }
-
-  function policiesOf(timing: ScheduleTiming) {
-    return { overlap: OVERLAP_POLICY[timing.overlap], ...(timing.catchupWindow ? { catchupWindow: parseDuration(timing.catchupWindow)! } : {}) };
-  }
-
-  /** Temporal's errors as Caisson's, naming the schedule. */
-  function mapError(err: unknown, namespace: string, name: string): never {
-    if (err instanceof ScheduleNotFoundError) throw new NotFoundError('schedule', `${namespace}/${name}`);
-    if (err instanceof ScheduleAlreadyRunning) throw new ConflictError(`schedule '${name}' already exists in namespace '${namespace}'`);
-    // A spec our checks passed but the server refused (gRPC INVALID_ARGUMENT).
-    if ((err as { cause?: { code?: number } })?.cause?.code === 3) throw new ValidationError(`Temporal refused the schedule: ${(err as Error).message}`, 'cron');
-    throw err;
-  }
 
   async function create(req: CreateScheduleRequest, by: ScheduleActor): Promise<ScheduleView> {
     const timing: ScheduleTiming = { cron: req.cron, timezone: req.timezone, every: req.every, overlap: req.overlap, catchupWindow: req.catchupWindow };
@@ -119,18 +71,18 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       schedule: { namespace: req.namespace, name: req.name }, target: req.target, payload: req.payload ?? null,
       timing: dropUndefined(timing), by, controlTaskQueue: taskQueues.control,
     };
-    await check(req.namespace, fire);
+    await checkSchedule(deps, req.namespace, fire);
     const scheduleId = idOf(req.namespace, req.name);
     await temporal.schedule.create({
-      scheduleId, spec: specOf(timing), action: actionOf(fire, scheduleId), policies: policiesOf(timing),
+      scheduleId, spec: specOf(timing), action: actionOf(fire, scheduleId, taskQueues.data), policies: policiesOf(timing),
       state: { paused: req.paused ?? false, ...(req.note ? { note: req.note } : {}) },
       typedSearchAttributes: [{ key: CaissonNamespace, value: req.namespace }, { key: CaissonSchedule, value: req.name }],
-    }).catch((err: unknown) => mapError(err, req.namespace, req.name));
+    }).catch((err: unknown) => mapScheduleError(err, req.namespace, req.name));
     return get(req.namespace, req.name);
   }
 
   async function describe(namespace: string, name: string): Promise<{ description: ScheduleDescription; fire: ScheduleFireInput }> {
-    const description = await temporal.schedule.getHandle(idOf(namespace, name)).describe().catch((err: unknown) => mapError(err, namespace, name));
+    const description = await temporal.schedule.getHandle(idOf(namespace, name)).describe().catch((err: unknown) => mapScheduleError(err, namespace, name));
     const fire = description.action.args?.[0] as ScheduleFireInput | undefined;
     // Only a schedule this installation wrote for this namespace is one (the id says so; the input confirms it).
     if (!fire?.schedule || fire.schedule.namespace !== namespace || fire.schedule.name !== name) throw new NotFoundError('schedule', `${namespace}/${name}`);
@@ -158,42 +110,29 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
   async function update(req: UpdateScheduleRequest, by: ScheduleActor): Promise<ScheduleView> {
     const { fire: previous } = await describe(req.namespace, req.name);
-    const timing: ScheduleTiming = {
-      ...previous.timing,
-      ...(req.cron !== undefined ? { cron: req.cron, every: undefined } : {}),
-      ...(req.every !== undefined ? { every: req.every, cron: undefined, timezone: undefined } : {}),
-      ...(req.timezone !== undefined ? { timezone: req.timezone } : {}),
-      ...(req.overlap !== undefined ? { overlap: req.overlap } : {}),
-      ...(req.catchupWindow !== undefined ? { catchupWindow: req.catchupWindow } : {}),
-    };
+    const timing = mergeTiming(previous.timing, req);
     const fire: ScheduleFireInput = {
       ...previous, target: req.target ?? previous.target, payload: req.payload !== undefined ? req.payload : previous.payload,
       timing: dropUndefined(timing), by, controlTaskQueue: taskQueues.control,
     };
-    await check(req.namespace, fire);
+    await checkSchedule(deps, req.namespace, fire);
     const scheduleId = idOf(req.namespace, req.name);
     await temporal.schedule.getHandle(scheduleId).update((prev): ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<never>> => ({
-      spec: specOf(fire.timing), action: actionOf(fire, scheduleId), policies: policiesOf(fire.timing), state: prev.state,
-    })).catch((err: unknown) => mapError(err, req.namespace, req.name));
+      spec: specOf(fire.timing), action: actionOf(fire, scheduleId, taskQueues.data), policies: policiesOf(fire.timing), state: prev.state,
+    })).catch((err: unknown) => mapScheduleError(err, req.namespace, req.name));
     return get(req.namespace, req.name);
   }
 
   /** Runs the handle's operation on an existing schedule of this namespace. */
   async function act(namespace: string, name: string, op: (h: ReturnType<Client['schedule']['getHandle']>) => Promise<void>) {
     await describe(namespace, name);
-    await op(temporal.schedule.getHandle(idOf(namespace, name))).catch((err: unknown) => mapError(err, namespace, name));
+    await op(temporal.schedule.getHandle(idOf(namespace, name))).catch((err: unknown) => mapScheduleError(err, namespace, name));
   }
 
   return {
     create, get, list, update,
-    pause: async (namespace: string, name: string, note?: string) => {
-      await act(namespace, name, (h) => h.pause(note ?? 'paused'));
-      return get(namespace, name);
-    },
-    resume: async (namespace: string, name: string, note?: string) => {
-      await act(namespace, name, (h) => h.unpause(note ?? 'resumed'));
-      return get(namespace, name);
-    },
+    pause: async (namespace: string, name: string, note?: string) => act(namespace, name, (h) => h.pause(note ?? 'paused')).then(() => get(namespace, name)),
+    resume: async (namespace: string, name: string, note?: string) => act(namespace, name, (h) => h.unpause(note ?? 'resumed')).then(() => get(namespace, name)),
     /** Fires now, whatever the overlap policy (a fire already running is not waited for). */
     trigger: async (namespace: string, name: string) => {
       await act(namespace, name, (h) => h.trigger('ALLOW_ALL'));

@@ -1,7 +1,7 @@
 // What a function's latest version is doing, read off its most recent finished invocations:
 // today, whether its code fails while loading (an init failure: the module raised or exited
 // before any handler ran). Its warm pools then stop starting containers in the background
-// (runtime/pool.ts) and every invocation reports the failure; `fn get` says so here.
+// (runtime/warm/pool.ts) and every invocation reports the failure; `fn get` says so here.
 import type { AttemptRecord } from '../../shared/types.js';
 import type { Repositories } from '../../db/index.js';
 

@@ -5,12 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { createChainActivities } from '../../activities/chain.activities.js';
-import { createDeployControlActivities } from '../../activities/build.activities.js';
-import { createControlActivities } from '../../activities/control.activities.js';
-import { createScheduleActivities } from '../../activities/schedule.activities.js';
-import { createChainStore } from '../../api/chain-store.js';
-import { createControlStore } from '../../api/control-store.js';
+import { createScheduleActivities } from '../../control/schedule.activities.js';
 import { createAuthenticator } from '../../api/auth/authenticator.js';
 import { createOwnerLookup } from '../../api/auth/owners.js';
 import { createHostCheck, defaultAllowedHosts, type HostVerdict } from '../../api/host-check.js';
@@ -29,6 +24,7 @@ import { createScheduleFireStore } from '../../api/services/schedule-fire.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
+import { createControlPlaneActivities, createControlStore } from '../../control/index.js';
 import { createDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
@@ -171,20 +167,18 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
-    activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
-      ...createDeployControlActivities(functions.registry), ...triggers.activities,
-      ...createScheduleActivities(createScheduleFireStore({ invocations, chains, taskQueues, audit })) },
+    activities: {
+      ...createControlPlaneActivities({ db, limits: config.limits, invocationStore: controlStore }), ...triggers.activities,
+      ...createScheduleActivities(createScheduleFireStore({ invocations, chains, taskQueues, audit })),
+    },
   });
   const done = controlWorker.run();
   log(`listening on ${url} (tRPC at ${url}/trpc, health at ${url}/healthz)`);
   // Records a stopped api left unwritten: successes whose synchronous caller died before
-  // writing them, and runs started without a row (invocation-recovery.ts).
+  // writing them, and rows whose run never started (invocation-recovery.ts).
   void invocations.repairUnrecorded().then(
     (n) => n > 0 && log(`repaired ${n} invocation record(s) left unwritten by a stopped api`),
     (err: Error) => log(`warning: could not check unfinished invocation records: ${err.message}`),
-  ).then(() => invocations.recoverOrphans()).then(
-    (n) => n > 0 && log(`recovered ${n} invocation(s) started without a record by a stopped api`),
-    (err: Error) => log(`warning: could not look for invocations started without a record: ${err.message}`),
   );
   return {
     url,

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { create as tarCreate } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCodeCache } from '../../../src/runtime/code-cache.js';
-import { startCodeCacheReconciler } from '../../../src/runtime/code-cache-reconcile.js';
+import { createCodeCache } from '../../../src/runtime/io/code-cache.js';
+import { startCodeCacheReconciler } from '../../../src/runtime/lifecycle/code-cache-reconcile.js';
 import { manyFilesTgz, oneFileBomb, tgzOf, type RawEntry } from '../../support/archives.js';
-import { createIoDir, readResultFile, removeIoDir, removeIoDirsUnder } from '../../../src/runtime/io-dir.js';
+import { createIoDir, readResultFile, removeIoDir, removeIoDirsUnder } from '../../../src/runtime/io/io-dir.js';
 import type { Artifact } from '../../../src/shared/types.js';
 
 const MiB = 1024 * 1024;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { create as tarCreate } from 'tar';
-import type { CodeCache } from '../../../src/runtime/code-cache.js';
+import type { CodeCache } from '../../../src/runtime/io/code-cache.js';
 import { RetryPolicySchema, type Convention, type FunctionVersionSpec, type Limits, type Runtime, type WarmSettings } from '../../../src/shared/types.js';
 
 export async function tgzOfDir(dir: string): Promise<Buffer> {

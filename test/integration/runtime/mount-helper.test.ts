@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMountHelper } from '../../../src/runtime/mount-helper.js';
+import { createMountHelper } from '../../../src/runtime/io/mount-helper.js';
 
 describe('mount helper (one long-lived shell)', () => {
   it('runs commands in order, passes arguments verbatim, and rejects with the first line of stderr', async () => {

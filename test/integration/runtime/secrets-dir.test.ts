@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSecretsDir, removeOrphanSecretsDirs, removeSecretsDir, secretMounts } from '../../../src/runtime/secrets-dir.js';
+import { createSecretsDir, removeOrphanSecretsDirs, removeSecretsDir, secretMounts } from '../../../src/runtime/io/secrets-dir.js';
 
 const root = join(mkdtempSync(join(tmpdir(), 'caisson-secrets-it-')), 'secrets');
 const mountedUnder = () => readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${root}/`));

@@ -14,10 +14,12 @@ import { findTemporalCli } from '../../../src/cli/processes/temporal-cli.js';
 import { connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
 import {
-  OUTCOME_UPDATE, type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
+  type AttemptOutcome, type InvokeFunctionInput, type InvokeFunctionResult, type WarmAttemptResult,
 } from '../../../src/shared/invocation.js';
-import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/activities/control.activities.js';
+import type { InvocationOutcomeRecord, DeadLetterRecord } from '../../../src/control/invocation.activities.js';
 import { attemptActivities } from '../../../src/activities/attempt.activities.js';
+import { invokeFunction } from '../../../src/api/workflow-refs.js';
+import { outcomeUpdate } from '../../../src/shared/workflow-messages.js';
 import { RetryPolicySchema, WarmSettingsSchema, type FunctionVersionSpec, type WarmSettings } from '../../../src/shared/types.js';
 
 let client: Client;
@@ -123,13 +125,13 @@ async function run(opts: {
   };
   const options = { taskQueue: `${q}-data`, workflowId: input.invocationId, args: [input] as [InvokeFunctionInput] };
   const started = opts.sync
-    ? client.workflow.executeUpdateWithStart(OUTCOME_UPDATE, {
-      startWorkflowOperation: new WithStartWorkflowOperation('invokeFunction', { ...options, workflowIdConflictPolicy: 'USE_EXISTING' }),
+    ? client.workflow.executeUpdateWithStart(outcomeUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(invokeFunction, { ...options, workflowIdConflictPolicy: 'USE_EXISTING' }),
     }).then((outcome) => {
-      calls.answered = { removed: calls.remove, deadLetters: calls.deadLetters.length, outcome: outcome as InvocationOutcomeRecord };
-      return client.workflow.getHandle(input.invocationId).result();
+      calls.answered = { removed: calls.remove, deadLetters: calls.deadLetters.length, outcome };
+      return client.workflow.getHandle<typeof invokeFunction>(input.invocationId).result();
     })
-    : client.workflow.execute('invokeFunction', options);
+    : client.workflow.execute(invokeFunction, options);
   const execution = started.then((r) => ({ ok: true as const, r: r as InvokeFunctionResult }), (e: unknown) => ({ ok: false as const, e }));
   const [result] = await Promise.all([worker, host, control].map((w) => w.runUntil(execution)));
   const history = await client.workflow.getHandle(input.invocationId).fetchHistory();

@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { namespaceCacheName } from '../../../src/activities/build.activities.js';
 import { loadConfig } from '../../../src/config/env.js';
-import { firewallRules } from '../../../src/runtime/build-firewall.js';
-import { streamCapBytes } from '../../../src/runtime/build-output.js';
-import { BUILD_ENTRYPOINT } from '../../../src/runtime/dependency-builder.js';
-import { containerCreateOptions } from '../../../src/runtime/docker-runtime.js';
-import { createOutputCapture } from '../../../src/runtime/output-capture.js';
+import { firewallRules } from '../../../src/runtime/builds/build-firewall.js';
+import { streamCapBytes } from '../../../src/runtime/builds/build-output.js';
+import { BUILD_ENTRYPOINT } from '../../../src/runtime/builds/dependency-builder.js';
+import { containerCreateOptions } from '../../../src/runtime/docker/docker-runtime.js';
+import { createOutputCapture } from '../../../src/runtime/docker/output-capture.js';
 
 const buildSpec = {
   name: 'b', image: 'img', labels: {}, env: {}, codeDir: '/src', memoryMb: 1024, cpus: 2, pidsLimit: 512,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planEviction } from '../../../src/runtime/code-cache-reconcile.js';
-import type { CodeCacheEntry } from '../../../src/runtime/code-cache.js';
+import { planEviction } from '../../../src/runtime/lifecycle/code-cache-reconcile.js';
+import type { CodeCacheEntry } from '../../../src/runtime/io/code-cache.js';
 
 const now = 10_000_000;
 const min = 60_000;

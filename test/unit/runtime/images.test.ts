@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import manifest from '../../../runtime-images/images.json' with { type: 'json' };
-import { allImages, buildImageFor, imageFor } from '../../../src/runtime/images.js';
+import { allImages, buildImageFor, imageFor } from '../../../src/runtime/docker/images.js';
 
 const images = manifest.images as Record<string, { name: string; tag?: string }>;
 const expected = (key: string) => `${images[key]!.name}:${images[key]!.tag ?? manifest.tag}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CappedBuffer, createDemuxer, createOutputCapture, recapText } from '../../../src/runtime/output-capture.js';
+import { CappedBuffer, createDemuxer, createOutputCapture, recapText } from '../../../src/runtime/docker/output-capture.js';
 
 function frame(stream: number, text: string | Buffer): Buffer {
   const payload = Buffer.isBuffer(text) ? text : Buffer.from(text);

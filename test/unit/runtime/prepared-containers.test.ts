@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPreparedContainers } from '../../../src/runtime/prepared-containers.js';
+import { createPreparedContainers } from '../../../src/runtime/lifecycle/prepared-containers.js';
 
 afterEach(() => vi.useRealTimers());
 

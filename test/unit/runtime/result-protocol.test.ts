@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionOutcome } from '../../../src/runtime/container-runtime.js';
-import { interpretOutcome, type InterpretInput, type ResultFile } from '../../../src/runtime/result-protocol.js';
+import type { ExecutionOutcome } from '../../../src/runtime/docker/container-runtime.js';
+import { interpretOutcome, type InterpretInput, type ResultFile } from '../../../src/runtime/io/result-protocol.js';
 
 const MAX = 1000;
 

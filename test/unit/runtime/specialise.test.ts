@@ -1,7 +1,7 @@
 // Which versions may claim a generic warm container, and the generic pool's configuration.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
-import { specialiseRefusal, specialiseRequest } from '../../../src/runtime/specialise.js';
+import { specialiseRefusal, specialiseRequest } from '../../../src/runtime/warm/specialise.js';
 import { RetryPolicySchema, type FunctionVersionSpec } from '../../../src/shared/types.js';
 
 const spec = (over: Partial<FunctionVersionSpec> & { network?: boolean } = {}): FunctionVersionSpec => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineReader, maxLineBytes, parseWarmLine } from '../../../src/runtime/warm-protocol.js';
+import { LineReader, maxLineBytes, parseWarmLine } from '../../../src/runtime/warm/warm-protocol.js';
 
 const CAP = 100;
 const b64 = (s: string) => Buffer.from(s).toString('base64');

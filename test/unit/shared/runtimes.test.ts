@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import manifest from '../../../runtime-images/images.json' with { type: 'json' };
-import { buildImageFor, imageFor } from '../../../src/runtime/images.js';
+import { buildImageFor, imageFor } from '../../../src/runtime/docker/images.js';
 import {
   CONCRETE_RUNTIMES, normalizeRuntimeName, resolveRequestedRuntime, runtimeFamily, runtimeVersion, storedRuntime,
 } from '../../../src/shared/runtimes.js';

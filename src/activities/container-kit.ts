@@ -1,0 +1,197 @@
+// What the cold, warm and chain-prefetch activities share on one worker: the version's code as
+// a host dir, the runtime image checked once, payload text, container creation with the
+// reaper's labels, and turning what ran into an attempt's outcome. One kit per worker, made
+// by createContainerKit and handed to each of those activity factories.
+import { join, relative } from 'node:path';
+import type { ContainerRuntime, ExecutionOutcome } from '../runtime/docker/container-runtime.js';
+import type { CodeCache } from '../runtime/io/code-cache.js';
+import { ioDirSizeBytes } from '../runtime/io/io-dir.js';
+import type { WarmPool } from '../runtime/warm/pool.js';
+import { netnsKey, type NetnsHolders } from '../runtime/warm/warm-netns.js';
+import type { PreparedContainers } from '../runtime/lifecycle/prepared-containers.js';
+import { interpretOutcome, type ResultFile } from '../runtime/io/result-protocol.js';
+import { recapText } from '../runtime/docker/output-capture.js';
+import { imageFor } from '../runtime/docker/images.js';
+import { isInline, toPayloadRef, type PayloadRef } from '../shared/payload-ref.js';
+import type { AttemptOutcome } from '../shared/invocation.js';
+import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
+import { QuotaExceededError } from '../shared/errors.js';
+import type { BlobClient } from './blob-client.js';
+import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
+
+export interface ContainerActivityDeps {
+  runtime: ContainerRuntime;
+  codeCache: CodeCache;
+  blobs: BlobClient;
+  hostTaskQueue: string;
+  workerId: string;
+  /** This worker's data dir, and the same dir as the Docker engine sees it. */
+  dataDir: string;
+  hostDataDir: string;
+  limits: { payloadBytes: number; resultBytes: number; logBytes: number; inlineBytes: number };
+  /** This worker's warm pools; absent when warm containers are off (CAISSON_WARM=off). */
+  pool?: WarmPool;
+  /** Where installWarmServers put the runtime servers (under dataDir). */
+  warmServerDir?: string;
+  /** Empty network namespaces per function version: its containers without network join it. */
+  netns?: NetnsHolders;
+  /** Containers of chain steps created ahead of need (absent: every cold container is created when asked). */
+  prepared?: PreparedContainers;
+}
+
+/** What one cold container is created for (holdMs: how long it may wait before it starts). */
+export interface ColdCreate {
+  input: { containerName: string; invocationId: string; spec: FunctionVersionSpec };
+  codeDir: string;
+  ioDir: string;
+  env: Record<string, string>;
+  holdMs?: number;
+  secrets?: ContainerSecrets;
+}
+
+/** What ran (cold or warm alike), to be turned into an attempt's outcome. */
+export interface RanAttempt {
+  invocationId: string;
+  spec: FunctionVersionSpec;
+  outcome: ExecutionOutcome;
+  resultFile: ResultFile;
+}
+
+/** A blob refused at the namespace's quota, as a value (the caller decides what it means); any other error is thrown on. */
+function quotaRefusal(err: unknown): QuotaExceededError {
+  if (err instanceof QuotaExceededError) return err;
+  throw err;
+}
+
+export function createContainerKit(deps: ContainerActivityDeps) {
+  const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
+  const images = imageChecks(deps.runtime);
+  const values = valueStore(deps);
+  return {
+    deps,
+    ioRoot: join(deps.dataDir, 'io'),
+    ioDirSize: { sizeBytes: ioDirSizeBytes(deps.limits) },
+    hostPath,
+    // Values come from the api when a container is created, and go with the container.
+    secrets: createContainerSecrets({ blobs: deps.blobs, dataDir: deps.dataDir, hostPath }),
+    // Function output is captured up to the larger of the log and result limits: in the
+    // script convention stdout is the result.
+    outputCaps: { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes },
+    ensureImageOnce: images.ensureOnce,
+    /** The version's code as a host dir. Go arrives prebuilt: deployFunction compiles it at deploy time. */
+    codeDirFor(spec: FunctionVersionSpec): Promise<string> {
+      return deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));
+    },
+    async payloadText(payload: PayloadRef): Promise<string> {
+      if (isInline(payload)) return JSON.stringify(payload.inline ?? null);
+      return (await deps.blobs.getBlob(payload.ref)).toString('utf8');
+    },
+    toAttemptOutcome: values.toAttemptOutcome,
+    /** `docker create` of a cold attempt's container, labelled for the reaper. */
+    async createFor(c: ColdCreate): Promise<string> {
+      const spec = c.input.spec;
+      const joinNetworkOf = deps.netns && !spec.limits.network ? await deps.netns.holderFor(netnsKey(spec), { wait: false }) : undefined;
+      const { id } = await deps.runtime.create({ ...coldCreateSpec(c, { deps, hostPath }), joinNetworkOf }).catch((err: unknown) => {
+        images.forget(spec.runtime); // the image may have been removed since: check again next time
+        throw err;
+      });
+      return id;
+    },
+  };
+}
+
+export type ContainerKit = ReturnType<typeof createContainerKit>;
+
+/** Per runtime: the image is known present, or being checked/pulled (concurrent callers share it). */
+function imageChecks(runtime: ContainerRuntime) {
+  const ready = new Map<Runtime, Promise<void>>();
+  return {
+    ensureOnce(name: Runtime): Promise<void> {
+      let check = ready.get(name);
+      if (!check) {
+        check = runtime.ensureImage(imageFor(name)).then(() => undefined);
+        check.catch(() => ready.delete(name)); // a failed pull is tried again next time
+        ready.set(name, check);
+      }
+      return check;
+    },
+    forget: (name: Runtime) => void ready.delete(name),
+  };
+}
+
+/** The create spec of a cold container: image, reaper labels, mounts and limits. */
+function coldCreateSpec(c: ColdCreate, ctx: { deps: ContainerActivityDeps; hostPath: (p: string) => string }) {
+  const { input, holdMs = 0 } = c;
+  const { spec } = input;
+  const deadline = Date.now() + holdMs + spec.limits.timeoutMs + 120_000;
+  return {
+    name: input.containerName,
+    image: imageFor(spec.runtime),
+    labels: {
+      'caisson.managed': 'true',
+      'caisson.invocation': input.invocationId,
+      'caisson.function': `${spec.namespace}/${spec.name}`,
+      'caisson.version': String(spec.version),
+      'caisson.worker': ctx.deps.workerId,
+      // The reaper removes a container still present past this time (its worker died).
+      'caisson.deadline': String(deadline),
+    },
+    env: c.secrets ? { ...c.env, ...c.secrets.env } : c.env,
+    codeDir: ctx.hostPath(c.codeDir),
+    ioDir: ctx.hostPath(c.ioDir),
+    ...(c.secrets ? { mounts: c.secrets.mounts } : {}),
+    memoryMb: spec.limits.memoryMb,
+    cpus: spec.limits.cpus,
+    network: spec.limits.network,
+  };
+}
+
+/** Results and logs as payload refs (inline or a blob), and what ran as an attempt's outcome. */
+function valueStore(deps: ContainerActivityDeps) {
+  function toRef(value: unknown, invocationId: string): Promise<PayloadRef> {
+    return toPayloadRef(value, deps.limits.inlineBytes, (json) => deps.blobs.putBlob(Buffer.from(json), invocationId));
+  }
+
+  /** A log; past the namespace's blobBytes quota its tail stays inline (≤ an eighth of the inline size, so its JSON fits), marked. */
+  async function logRef(text: string, invocationId: string): Promise<PayloadRef> {
+    const stored = await toRef(text, invocationId).catch(quotaRefusal);
+    if (!(stored instanceof QuotaExceededError)) return stored;
+    const keep = Math.floor(deps.limits.inlineBytes / 8);
+    return { inline: `[caisson: log cut to its last ${keep} characters of ${text.length}: ${stored.message}]\n${text.slice(-keep)}` };
+  }
+
+  /**
+   * Interprets what ran (cold or warm alike) into the attempt's result or typed failure. A
+   * large result the namespace's blobBytes quota refuses fails the attempt as InvalidOutput
+   * naming the quota (not retried by default); a large log it refuses is kept inline, cut.
+   */
+  async function toAttemptOutcome(ran: RanAttempt): Promise<AttemptOutcome> {
+    const { invocationId, spec, outcome, resultFile } = ran;
+    const interpreted = interpretOutcome({
+      convention: spec.convention, outcome, resultFile, maxResultBytes: deps.limits.resultBytes,
+    });
+    // In the script convention stdout is the result; keep it as a log too, capped.
+    const logs = {
+      stdout: await logRef(recapText(outcome.stdout, deps.limits.logBytes), invocationId),
+      stderr: await logRef(outcome.stderr, invocationId),
+    };
+    const result = interpreted.ok ? await toRef(interpreted.result, invocationId).catch(quotaRefusal) : undefined;
+    if (interpreted.ok && !(result instanceof QuotaExceededError)) {
+      return { ok: true, result: result!, logs, durationMs: outcome.durationMs };
+    }
+    const failure = interpreted.ok
+      ? { kind: 'InvalidOutput' as const, message: `the result was not stored: ${(result as QuotaExceededError).message}` }
+      : { kind: interpreted.kind, message: interpreted.message, errorType: interpreted.errorType, ...(interpreted.platform ? { platform: interpreted.platform } : {}) };
+    return {
+      ok: false,
+      failure: {
+        ...failure,
+        stderrTail: outcome.stderr.slice(-2000),
+      },
+      logs,
+      durationMs: outcome.durationMs,
+    };
+  }
+
+  return { toAttemptOutcome };
+}
