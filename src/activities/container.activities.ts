@@ -22,6 +22,7 @@ import { isInline, toPayloadRef, type PayloadRef } from '../shared/payload-ref.j
 import type { AttemptOutcome, PrepareContainerRequest, WarmAttemptResult } from '../shared/invocation.js';
 import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
+import type { AttemptObserver } from './attempt-observer.js';
 import type { BlobClient } from './blob-client.js';
 import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
 import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
@@ -47,6 +48,8 @@ export interface ContainerActivityDeps {
   netns?: NetnsHolders;
   /** Containers of chain steps created ahead of need (absent: every cold container is created when asked). */
   prepared?: PreparedContainers;
+  /** Told of every attempt's outcome and warm acquire (metrics). */
+  observe?: AttemptObserver;
 }
 
 const GRACE_MS = 2000;
@@ -141,6 +144,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       });
       if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
       lease = await pool.acquire(target, { signal });
+      deps.observe?.warmAcquire(!lease ? 'none' : lease.cold ? 'started' : 'hit');
       if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
     } finally {
       clearInterval(waiting);
@@ -153,7 +157,9 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       });
       const outcome = await toAttemptOutcome(input.invocationId, spec, run.outcome, run.resultFile);
       reusable = run.reusable && outcome.ok;
-      return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
+      const placed = { ...outcome, cold: lease.cold, containerId: lease.container.id };
+      deps.observe?.attempt(spec, placed);
+      return { ran: true, outcome: placed };
     } finally {
       lease.release(reusable);
     }
@@ -293,7 +299,9 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const attempt = await toAttemptOutcome(input.invocationId, spec, outcome, resultFile);
       // A failed step is not followed by the next one (a retry prepares again).
       if (input.prepareNext && !attempt.ok) void deps.prepared?.discard(input.prepareNext.containerName);
-      return { ...attempt, cold: true, containerId: input.containerId };
+      const placed = { ...attempt, cold: true, containerId: input.containerId };
+      deps.observe?.attempt(spec, placed);
+      return placed;
     },
 
     /**

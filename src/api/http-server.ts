@@ -24,6 +24,7 @@ import type { Principal } from './auth/authenticator.js';
 import { isCodecPath, serveCodec, type CodecEndpointOptions } from './codec-endpoint.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
+import { observeRequest, serveMetrics, type MetricsEndpointOptions } from './metrics-endpoint.js';
 import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
 import { NamespaceSchema } from './schemas.js';
@@ -46,6 +47,8 @@ export interface HttpServerOptions {
   codec?: CodecEndpointOptions;
   /** PEM certificate chain and key: the api then speaks HTTPS only. */
   tls?: { cert: Buffer; key: Buffer };
+  /** GET /metrics and request latencies (metrics-endpoint.ts). */
+  metrics?: MetricsEndpointOptions;
 }
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
@@ -99,6 +102,7 @@ export function createApiServer(options: HttpServerOptions): Server {
     const url = parseUrl(req.url ?? '/');
     if (!(url instanceof URL)) return sendProblem(res, url);
     const path = url.pathname;
+    if (options.metrics) observeRequest(options.metrics.metrics, res, path);
     const route = async () => {
       const host = options.checkHost(req.headers.host);
       if (host === 'missing') return afterBody(req, () => sendProblem(res, { status: 400, code: 'BAD_REQUEST', message: 'a Host header is required' }));
@@ -106,6 +110,7 @@ export function createApiServer(options: HttpServerOptions): Server {
         return afterBody(req, () => sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' }));
       }
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
+      if (path === '/metrics' && options.metrics && req.method === 'GET') return serveMetrics(req, res, { ...options.metrics, authenticate: options.authenticate });
       if (options.codec && isCodecPath(path)) {
         // A browser's preflight carries no Authorization header: it is answered without one.
         const caller = req.method === 'OPTIONS' ? null : await options.authenticate(req.headers.authorization);

@@ -91,6 +91,11 @@ const EnvSchema = z.object({
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
   /** Blobs no live record needs are deleted once older than this (hourly sweep); 0 keeps them forever. */
   CAISSON_BLOB_RETENTION_DAYS: int(30),
+  /** Metrics (README, Observability): a worker's metrics port (unset: none), its bind address, the scrape token, the series cap. */
+  CAISSON_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CAISSON_METRICS_HOST: z.string().default('127.0.0.1'),
+  CAISSON_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
+  CAISSON_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(500),
 }).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
   message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
@@ -164,6 +169,8 @@ export interface Config {
   audit: { retentionDays: number };
   /** Blobs older than this no live record needs are deleted (0 keeps them). */
   blobs: { retentionDays: number };
+  /** port: a worker's metrics port (undefined: none); token: what a scrape presents; maxSeries: distinct function label sets kept. */
+  metrics: { port: number | undefined; host: string; token: string | undefined; maxSeries: number };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -246,5 +253,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
     blobs: { retentionDays: env.CAISSON_BLOB_RETENTION_DAYS },
+    metrics: {
+      port: env.CAISSON_METRICS_PORT, host: env.CAISSON_METRICS_HOST,
+      token: env.CAISSON_METRICS_TOKEN || undefined, maxSeries: env.CAISSON_METRICS_MAX_SERIES,
+    },
   });
 }

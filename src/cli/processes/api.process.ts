@@ -25,6 +25,8 @@ import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/au
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
+import { countingControlStore } from '../../observability/control-metrics.js';
+import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
@@ -61,6 +63,8 @@ export interface StartApiOptions {
   connection?: NativeConnection;
   /** The payload codec of this api's client and control worker (default: the master key's). */
   payloadCodec?: PayloadCodec;
+  /** Where this api records its metrics (default: the process's registry). */
+  metrics?: Metrics;
 }
 
 export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
@@ -85,7 +89,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const stopRetention = startAuditRetention({ db, days: config.audit.retentionDays, log });
   const stopBlobRetention = startBlobRetention({ db, days: config.blobs.retentionDays, log });
   const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets, quotas });
-  const controlStore = createControlStore(db);
+  const metrics = opts.metrics ?? processMetrics({ maxFunctionSeries: config.metrics.maxSeries });
+  const controlStore = countingControlStore(createControlStore(db), metrics);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
     eagerStart: opts.connection !== undefined, quotas, warmWorkers: config.worker.warm.enabled,
@@ -129,6 +134,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     maxArtifactBytes: config.limits.codeBytes * 4,
     authenticate: authenticator.authenticate,
     codec: { codec: payloadCodec, allowedOrigins: config.api.codecOrigins, maxBodyBytes: config.limits.payloadBytes * 2 + 1024 * 1024 },
+    metrics: { metrics, token: config.metrics.token },
     tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),

@@ -13,6 +13,9 @@ import { createBuildNetwork } from '../../runtime/build-network.js';
 import { createCodeCache } from '../../runtime/code-cache.js';
 import { startCodeCacheReconciler, type ReconcileReport } from '../../runtime/code-cache-reconcile.js';
 import { codeOfWarmKey } from '../../runtime/warm-target.js';
+import { processMetrics, type Metrics } from '../../observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
+import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
@@ -39,6 +42,8 @@ export interface RunningWorker {
   done: Promise<void>;
   /** Reconciles the code cache with the api's live versions now (it also runs periodically). */
   reconcileCodeCache(): Promise<ReconcileReport>;
+  /** GET here for this process's metrics (CAISSON_METRICS_PORT; undefined when unset). */
+  metricsUrl: string | undefined;
 }
 
 let cachedBundle: Promise<WorkflowBundle> | undefined;
@@ -66,6 +71,8 @@ export interface StartWorkerOptions {
   log?: (m: string) => void;
   /** The payload codec (default: the master key's); the api's clients must use the same. */
   payloadCodec?: PayloadCodec;
+  /** Where this worker records its metrics (default: the process's registry). */
+  metrics?: Metrics;
 }
 
 export async function startWorker(config: Config, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
@@ -75,7 +82,8 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
   const token = await workerToken(config.auth, { log });
   const dataConverter = dataConverterFor(opts.payloadCodec ?? createPayloadCodec(await masterKey(config.auth, { log })));
   const docker = new Dockerode();
-  const runtime = createDockerRuntime({ docker });
+  const metrics = opts.metrics ?? processMetrics({ maxFunctionSeries: config.metrics.maxSeries });
+  const runtime = countingRuntime(createDockerRuntime({ docker }), metrics);
   await runtime.ping();
   const { build } = config.worker;
   const buildNetwork = createBuildNetwork({ docker, name: build.network, bridge: build.bridge, firewall: build.firewall, blockedCidrs: build.blockedCidrs, log });
@@ -107,6 +115,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
       runtime, workerId: config.worker.id, ioRoot: join(dataDir, 'warm'), maxContainers: config.worker.warm.maxContainers,
       privateIoMb: ioDirSizeBytes(config.limits) / (1024 * 1024), hostPath, log,
     });
+    metrics.pools.add(pool);
   }
   // Archives are checked again here, under this worker's own limits: it trusts no api check.
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
@@ -143,9 +152,14 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     warmServerDir,
     netns,
     prepared,
+    observe: attemptMetrics(metrics),
   });
   const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
+  const { port: metricsPort, host: metricsHost, token: metricsToken } = config.metrics;
+  const metricsServer: MetricsServer | undefined = metricsPort === undefined ? undefined
+    : await startMetricsServer({ metrics, host: metricsHost, port: metricsPort, token: metricsToken });
+  if (metricsServer) log(`metrics at ${metricsServer.url}`);
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
     connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter,
@@ -153,9 +167,9 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
-    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
+    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...timedBuilds(createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir,
-      network: buildNetwork, limits: build.limits }) },
+      network: buildNetwork, limits: build.limits }), metrics) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
@@ -173,7 +187,9 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     pool,
     done,
     reconcileCodeCache: () => cacheReconciler.reconcile(),
+    metricsUrl: metricsServer?.url,
     async stop() {
+      await metricsServer?.close();
       reaper.stop();
       clearInterval(netnsSweep);
       cacheReconciler.stop();
@@ -183,6 +199,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
       // After the workers: no attempt is running any more. (Had this process died instead,
       // each warm server would have exited as its socket closed.)
       await pool?.shutdown();
+      if (pool) metrics.pools.delete(pool);
       prepared.clear(); // their containers go with the sweep below
       await netns.shutdown();
       // A last sweep of everything labelled with this worker: the engine sometimes leaves a
