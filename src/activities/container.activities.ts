@@ -24,6 +24,7 @@ import { runsWarm } from '../shared/workflow-values.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import type { AttemptObserver } from './attempt-observer.js';
 import type { BlobClient } from './blob-client.js';
+import { createLiveLogTap } from './live-logs.js';
 import { functionEnv, identityEnv, invocationEnv } from './container-env.js';
 import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
 import { typedActivities } from './to-failure.js';
@@ -50,6 +51,8 @@ export interface ContainerActivityDeps {
   prepared?: PreparedContainers;
   /** Told of every attempt's outcome and warm acquire (metrics). */
   observe?: AttemptObserver;
+  /** Forward running attempts' output to the api (live logs); off when false. */
+  liveLogs?: boolean;
 }
 
 const GRACE_MS = 2000;
@@ -150,10 +153,11 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       clearInterval(waiting);
     }
     let reusable = false;
+    const live = liveTap(input.invocationId);
     try {
       const run = await lease.container.invoke({
         env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-        ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal,
+        ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal, onOutput: live?.push,
       });
       const outcome = await toAttemptOutcome(input.invocationId, spec, run.outcome, run.resultFile);
       reusable = run.reusable && outcome.ok;
@@ -161,8 +165,15 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       deps.observe?.attempt(spec, placed);
       return { ran: true, outcome: placed };
     } finally {
+      live?.end();
       lease.release(reusable);
     }
+  }
+
+  /** The live-log tap of one attempt (live-logs.ts): both streams, up to twice the log cap. */
+  function liveTap(invocationId: string) {
+    if (!deps.liveLogs) return undefined;
+    return createLiveLogTap({ sink: deps.blobs.sendLiveLogs, invocationId, capBytes: 2 * deps.limits.logBytes });
   }
 
   async function payloadText(payload: PayloadRef): Promise<string> {
@@ -286,6 +297,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const { spec } = input;
       if (input.prepareNext) prepareNext(input.prepareNext, spec.limits.timeoutMs);
       const ioDir = join(ioRoot, input.containerName);
+      const live = liveTap(input.invocationId);
       const outcome = await deps.runtime.execute(input.containerId, {
         timeoutMs: spec.limits.timeoutMs,
         // A prepared container waits on its fifo (even one claimed before a restart of this worker).
@@ -294,7 +306,8 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
         ...outputCaps,
         onProgress: () => ctx.heartbeat(),
         signal: ctx.cancellationSignal,
-      });
+        onOutput: live?.push,
+      }).finally(() => live?.end());
       const resultFile = await readResultFile(ioDir, resultFileCapBytes(deps.limits.resultBytes));
       const attempt = await toAttemptOutcome(input.invocationId, spec, outcome, resultFile);
       // A failed step is not followed by the next one (a retry prepares again).

@@ -11,6 +11,7 @@ import type { KeyService } from './services/key.service.js';
 import type { SecretService } from './services/secret.service.js';
 import type { QuotaService } from './services/quota.service.js';
 import type { AuditLog } from './audit.js';
+import type { LiveLogStore } from './live-logs.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -24,6 +25,8 @@ export interface ApiContext {
   quotas: QuotaService;
   /** The audit trail's writer: every mutation is recorded by procedures.ts. */
   audit: AuditLog;
+  /** Running attempts' output as workers forward it (absent: invocations.logs reads records only). */
+  liveLogs?: LiveLogStore;
 }
 
 export interface RequestContext extends ApiContext {

@@ -22,6 +22,7 @@ import { MAX_SECRETS_PER_VERSION, SecretNameSchema } from '../shared/secrets.js'
 import { QuotaExceededError } from '../shared/errors.js';
 import type { Principal } from './auth/authenticator.js';
 import { isCodecPath, serveCodec, type CodecEndpointOptions } from './codec-endpoint.js';
+import { LiveLogBatchSchema } from './live-logs.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
 import { observeRequest, serveMetrics, type MetricsEndpointOptions } from './metrics-endpoint.js';
@@ -129,6 +130,11 @@ export function createApiServer(options: HttpServerOptions): Server {
         if (req.method !== 'POST') return afterBody(req, () => sendJson(res, 405, { error: 'POST only' }));
         return resolveSecrets(req, res, options.context.secrets);
       }
+      if (path === '/logs/live') {
+        if (caller.kind !== 'worker') return afterBody(req, () => sendJson(res, 403, { error: 'live logs are sent by workers only' }));
+        if (req.method !== 'POST') return afterBody(req, () => sendJson(res, 405, { error: 'POST only' }));
+        return receiveLiveLogs(req, res, url, options.context);
+      }
       if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return afterBody(req, () => sendJson(res, 404, { error: 'not found' }));
       if (!mayUseContentStore(caller)) return afterBody(req, () => sendJson(res, 403, { error: 'artifacts and blobs are for workers' }));
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
@@ -201,6 +207,34 @@ async function putBlob(req: IncomingMessage, res: ServerResponse, url: URL, opti
   sendJson(res, 200, { id: await options.db.blobs.put(body, { namespace: owner.namespace }) });
 }
 
+/** A JSON body of this shape, or undefined once the 413/400 saying why not is sent. */
+async function readJsonBody<T>(req: IncomingMessage, res: ServerResponse, o: { max: number; schema: z.ZodType<T>; shape: string }): Promise<T | undefined> {
+  const body = await readBody(req, o.max);
+  if (!body) return void sendJson(res, 413, { error: `the request is over ${o.max} bytes` });
+  let parsed;
+  try {
+    parsed = o.schema.safeParse(JSON.parse(body.toString('utf8')));
+  } catch {
+    return void sendJson(res, 400, { error: 'the body is not JSON' });
+  }
+  if (!parsed.success) return void sendJson(res, 400, { error: `the body must be ${o.shape}` });
+  return parsed.data;
+}
+
+const LIVE_LOG_BODY_BYTES = 2 * 1024 * 1024;
+
+/** A worker's batch of a running invocation's output (activities/live-logs.ts), into the live-log store. */
+async function receiveLiveLogs(req: IncomingMessage, res: ServerResponse, url: URL, context: ApiContext): Promise<void> {
+  const invocationId = url.searchParams.get('invocation');
+  if (!invocationId || !/^[A-Za-z0-9_./-]{1,300}$/.test(invocationId)) {
+    return afterBody(req, () => sendJson(res, 400, { error: 'POST /logs/live names the invocation: ?invocation=<id>' }));
+  }
+  const batch = await readJsonBody(req, res, { max: LIVE_LOG_BODY_BYTES, schema: LiveLogBatchSchema, shape: '{ chunks: [{ stream, text }], droppedBytes, end }' });
+  if (!batch) return;
+  context.liveLogs?.append(invocationId, batch);
+  sendJson(res, 200, { ok: true });
+}
+
 const ResolveSecretsBody = z.object({
   namespace: NamespaceSchema.unwrap(),
   names: z.array(SecretNameSchema).min(1).max(MAX_SECRETS_PER_VERSION),
@@ -208,18 +242,11 @@ const ResolveSecretsBody = z.object({
 
 /** The values as base64, never cached by anything between; a missing secret is a 404 naming it. */
 async function resolveSecrets(req: IncomingMessage, res: ServerResponse, secrets: ApiContext['secrets']): Promise<void> {
-  const body = await readBody(req, 16 * 1024);
-  if (!body) return sendJson(res, 413, { error: 'the request is over 16 KiB' });
-  let parsed;
-  try {
-    parsed = ResolveSecretsBody.safeParse(JSON.parse(body.toString('utf8')));
-  } catch {
-    return sendJson(res, 400, { error: 'the body is not JSON' });
-  }
-  if (!parsed.success) return sendJson(res, 400, { error: 'the body must be { namespace, names }' });
+  const parsed = await readJsonBody(req, res, { max: 16 * 1024, schema: ResolveSecretsBody, shape: '{ namespace, names }' });
+  if (!parsed) return;
   let values: Map<string, Buffer>;
   try {
-    values = await secrets.resolve(parsed.data.namespace, parsed.data.names);
+    values = await secrets.resolve(parsed.namespace, parsed.names);
   } catch (err) {
     if (err instanceof MissingSecretsError) return sendJson(res, 404, { error: err.message, missing: err.missing });
     throw err;

@@ -27,6 +27,7 @@ export async function executeContainer(
     stdoutCapBytes: options.stdoutCapBytes ?? defaults.stdoutCapBytes,
     stderrCapBytes: options.stderrCapBytes ?? defaults.stderrCapBytes,
     ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   });
   const stream = await engineCall('attaching to the container', () =>
     container.attach({ stream: true, stdout: true, stderr: true }),

@@ -9,6 +9,7 @@ import { RUNTIME_NAMES as RUNTIMES, normalizeRuntimeName, runtimeFamily } from '
 import type { Convention } from '../../shared/types.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { Output } from '../output.js';
+import { registerFnLogs } from './logs.commands.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
 
@@ -60,6 +61,7 @@ async function followDeployment(client: CaissonClient, out: Output, id: string, 
 
 export function registerFnCommands(program: Command, ctx: Ctx): void {
   const fn = program.command('fn').description('deploy and manage functions');
+  registerFnLogs(fn, ctx);
 
   fn.command('deploy <path>')
     .description('deploy a file or folder: creates the function, or its next version (builds Go and dependencies first)')

@@ -22,6 +22,7 @@ import { createFunctionService } from '../../api/services/function.service.js';
 import { createInvocationService, type InvocationService } from '../../api/services/invocation.service.js';
 import { createQuotaService, type QuotaService } from '../../api/services/quota.service.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
+import { createLiveLogStore } from '../../api/live-logs.js';
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
@@ -100,8 +101,11 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const authenticator = createAuthenticator({ findKey: db.apiKeys.findByHash, workerToken, cacheMs: config.auth.cacheMs });
   const keys = createKeyService({ db, forget: authenticator.forget });
   await ensureAdminKey({ keys, file: config.auth.adminKeyFile, log });
+  // Live logs: twice the log cap per invocation (stdout and stderr), 64 MiB in all, 10 min after the last line.
+  const liveLogs = createLiveLogStore({ maxBytesPerInvocation: 2 * config.limits.logBytes, maxTotalBytes: 64 * 1024 * 1024, keepMs: 10 * 60_000 });
   const context = {
     db,
+    liveLogs,
     functions,
     invocations: withChainInvocations(invocations, chains),
     chains,
@@ -179,6 +183,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     done,
     async stop() {
       stopRetention();
+      liveLogs.stop();
       stopBlobRetention();
       shutdownQuietly(controlWorker);
       await done.catch(() => undefined);

@@ -153,6 +153,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     netns,
     prepared,
     observe: attemptMetrics(metrics),
+    liveLogs: true,
   });
   const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
