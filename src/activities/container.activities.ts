@@ -53,6 +53,8 @@ export interface ContainerActivityDeps {
   observe?: AttemptObserver;
   /** Forward running attempts' output to the api (live logs); off when false. */
   liveLogs?: boolean;
+  /** TRACEPARENT of the running activity's span, for the function's environment (absent: tracing off). */
+  traceEnv?: () => Record<string, string>;
 }
 
 const GRACE_MS = 2000;
@@ -156,7 +158,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
     const live = liveTap(input.invocationId);
     try {
       const run = await lease.container.invoke({
-        env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
+        env: { ...invocationEnv(input, payload), ...deps.traceEnv?.() }, payload, timeoutMs: spec.limits.timeoutMs,
         ...outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal, onOutput: live?.push,
       });
       const outcome = await toAttemptOutcome(input.invocationId, spec, run.outcome, run.resultFile);
@@ -282,7 +284,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const ioDir = join(ioRoot, input.containerName);
       const [, id] = await Promise.all([
         createIoDir(ioRoot, input.containerName, payload, { ...ioDirSize, envFile: true }),
-        createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) }, secrets: attached }),
+        createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload), ...deps.traceEnv?.() }, secrets: attached }),
       ]);
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };

@@ -50,6 +50,8 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** GET /metrics and request latencies (metrics-endpoint.ts). */
   metrics?: MetricsEndpointOptions;
+  /** Runs each request inside its trace span (observability/tracing.ts; absent: tracing off). */
+  traceRequest?: (req: IncomingMessage, res: ServerResponse, path: string, run: () => void) => void;
 }
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
@@ -146,11 +148,13 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (path === '/blobs' && req.method === 'PUT') return putBlob(req, res, url, options);
       sendJson(res, 404, { error: 'not found' });
     };
-    route().catch((err: unknown) => {
+    const serve = () => void route().catch((err: unknown) => {
       if (req.destroyed && (err as { code?: unknown } | null)?.code === 'ECONNRESET') return; // the client went away mid-body
       console.error('[caisson api]', req.method, path, err);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
+    if (options.traceRequest) options.traceRequest(req, res, path, serve);
+    else serve();
   };
   const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.on('clientError', answerClientError);

@@ -96,6 +96,9 @@ const EnvSchema = z.object({
   CAISSON_METRICS_HOST: z.string().default('127.0.0.1'),
   CAISSON_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
   CAISSON_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(500),
+  /** OpenTelemetry's own variables: traces are exported by OTLP/HTTP there when set, off otherwise. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.string().default('caisson'),
 }).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
   message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
@@ -171,6 +174,8 @@ export interface Config {
   blobs: { retentionDays: number };
   /** port: a worker's metrics port (undefined: none); token: what a scrape presents; maxSeries: distinct function label sets kept. */
   metrics: { port: number | undefined; host: string; token: string | undefined; maxSeries: number };
+  /** endpoint: the OTLP/HTTP base URL traces go to (undefined: tracing off). */
+  tracing: { endpoint: string | undefined; serviceName: string };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -257,5 +262,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: env.CAISSON_METRICS_PORT, host: env.CAISSON_METRICS_HOST,
       token: env.CAISSON_METRICS_TOKEN || undefined, maxSeries: env.CAISSON_METRICS_MAX_SERIES,
     },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
   });
 }

@@ -28,6 +28,7 @@ import type { Config } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
 import { countingControlStore } from '../../observability/control-metrics.js';
 import { processMetrics, type Metrics } from '../../observability/metrics.js';
+import { processTracing } from '../../observability/load-tracing.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
@@ -74,9 +75,11 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   const db = createRepositories(database.prisma);
   const payloadCodec = opts.payloadCodec ?? createPayloadCodec(await ensureMasterKey(config.auth));
+  const tracing = await processTracing(config.tracing);
+  const interceptors = tracing && { workflow: tracing.clientInterceptors };
   const temporal = opts.connection
-    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec) })
-    : await connectClient(config.temporal, payloadCodec);
+    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec), ...(interceptors ? { interceptors } : {}) })
+    : await connectClient(config.temporal, payloadCodec, interceptors);
   await ensureSearchAttributes(temporal, config.temporal.namespace).catch((err) =>
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
@@ -139,6 +142,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     authenticate: authenticator.authenticate,
     codec: { codec: payloadCodec, allowedOrigins: config.api.codecOrigins, maxBodyBytes: config.limits.payloadBytes * 2 + 1024 * 1024 },
     metrics: { metrics, token: config.metrics.token },
+    ...(tracing ? { traceRequest: tracing.traceRequest } : {}),
     tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),
@@ -156,6 +160,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
+    ...(tracing ? { interceptors: { activity: tracing.activityInterceptors } } : {}),
     activities: { ...createControlActivities(controlStore), ...createChainActivities(createChainStore(db, config.limits)),
       ...createDeployControlActivities(functions.registry) },
   });

@@ -16,6 +16,7 @@ import { codeOfWarmKey } from '../../runtime/warm-target.js';
 import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
+import { processTracing } from '../../observability/load-tracing.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
@@ -46,13 +47,17 @@ export interface RunningWorker {
   metricsUrl: string | undefined;
 }
 
-let cachedBundle: Promise<WorkflowBundle> | undefined;
-/** Bundling the workflow code takes seconds: do it once per process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
+const cachedBundles = new Map<string, Promise<WorkflowBundle>>();
+/** Bundling the workflow code takes seconds: do it once per process (and set of interceptor modules: tracing's). */
+export function workflowBundle(interceptorModules: string[] = []): Promise<WorkflowBundle> {
   // The sources' index.ts, or the compiled index.js when this module runs from dist/.
   const workflowsPath = new URL(`../../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).pathname;
-  cachedBundle ??= bundleWorkflowCode({
+  const key = interceptorModules.join('\n');
+  const cached = cachedBundles.get(key);
+  if (cached) return cached;
+  const bundle = bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: interceptorModules,
     // Evaluated once per worker thread instead of once per workflow: the SDK otherwise runs
     // every workflow module again for each new run (~5 ms of worker CPU per invocation, read
     // off core's trace log; warm throughput at 20 callers 39 -> 45/s). Safe because these modules hold no
@@ -63,7 +68,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { info: () => {}, warn: () => {}, error: console.error, debug: () => {}, trace: () => {}, log: () => {} },
   });
-  return cachedBundle;
+  cachedBundles.set(key, bundle);
+  return bundle;
 }
 
 export interface StartWorkerOptions {
@@ -82,6 +88,9 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
   const token = await workerToken(config.auth, { log });
   const dataConverter = dataConverterFor(opts.payloadCodec ?? createPayloadCodec(await masterKey(config.auth, { log })));
   const docker = new Dockerode();
+  const tracing = await processTracing(config.tracing);
+  // Tracing's: activity spans continue the workflow's trace; workflow spans leave through the sink.
+  const traced = tracing ? { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks } : {};
   const metrics = opts.metrics ?? processMetrics({ maxFunctionSeries: config.metrics.maxSeries });
   const runtime = countingRuntime(createDockerRuntime({ docker }), metrics);
   await runtime.ping();
@@ -154,6 +163,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     prepared,
     observe: attemptMetrics(metrics),
     liveLogs: true,
+    ...(tracing ? { traceEnv: tracing.traceEnv } : {}),
   });
   const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
@@ -163,8 +173,8 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
   if (metricsServer) log(`metrics at ${metricsServer.url}`);
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
-    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter,
-    workflowBundle: await workflowBundle(),
+    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter, ...traced,
+    workflowBundle: await workflowBundle(tracing?.workflowInterceptorModules),
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
@@ -175,7 +185,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
   const hostWorker = await Worker.create({
-    connection, namespace, taskQueue: hostQueue, dataConverter,
+    connection, namespace, taskQueue: hostQueue, dataConverter, ...traced,
     activities: containerActivities,
     // create, execute and remove of `concurrency` invocations at once.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 3,
