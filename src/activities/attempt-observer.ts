@@ -7,6 +7,6 @@ import type { FunctionVersionSpec } from '../shared/types.js';
 export type WarmAcquireResult = 'hit' | 'started' | 'none';
 
 export interface AttemptObserver {
-  attempt(spec: FunctionVersionSpec, outcome: AttemptOutcome & { cold: boolean }): void;
+  attempt(spec: FunctionVersionSpec, outcome: AttemptOutcome & { cold: boolean }, invocationId: string): void;
   warmAcquire(result: WarmAcquireResult): void;
 }

@@ -164,7 +164,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       const outcome = await toAttemptOutcome(input.invocationId, spec, run.outcome, run.resultFile);
       reusable = run.reusable && outcome.ok;
       const placed = { ...outcome, cold: lease.cold, containerId: lease.container.id };
-      deps.observe?.attempt(spec, placed);
+      deps.observe?.attempt(spec, placed, input.invocationId);
       return { ran: true, outcome: placed };
     } finally {
       live?.end();
@@ -315,7 +315,7 @@ export function createContainerActivities(deps: ContainerActivityDeps) {
       // A failed step is not followed by the next one (a retry prepares again).
       if (input.prepareNext && !attempt.ok) void deps.prepared?.discard(input.prepareNext.containerName);
       const placed = { ...attempt, cold: true, containerId: input.containerId };
-      deps.observe?.attempt(spec, placed);
+      deps.observe?.attempt(spec, placed, input.invocationId);
       return placed;
     },
 

@@ -99,6 +99,8 @@ const EnvSchema = z.object({
   /** OpenTelemetry's own variables: traces are exported by OTLP/HTTP there when set, off otherwise. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   OTEL_SERVICE_NAME: z.string().default('caisson'),
+  /** Platform logs: JSON lines (default) or text for people. */
+  CAISSON_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
 }).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
   message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
@@ -176,6 +178,8 @@ export interface Config {
   metrics: { port: number | undefined; host: string; token: string | undefined; maxSeries: number };
   /** endpoint: the OTLP/HTTP base URL traces go to (undefined: tracing off). */
   tracing: { endpoint: string | undefined; serviceName: string };
+  /** How the api and workers write their platform logs (observability/platform-log.ts). */
+  logFormat: 'json' | 'text';
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -263,5 +267,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       token: env.CAISSON_METRICS_TOKEN || undefined, maxSeries: env.CAISSON_METRICS_MAX_SERIES,
     },
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
+    logFormat: env.CAISSON_LOG_FORMAT,
   });
 }

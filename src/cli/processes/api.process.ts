@@ -29,6 +29,7 @@ import { createDatabase } from '../../db/client.js';
 import { countingControlStore } from '../../observability/control-metrics.js';
 import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { processTracing } from '../../observability/load-tracing.js';
+import { createPlatformLog } from '../../observability/platform-log.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
@@ -70,7 +71,7 @@ export interface StartApiOptions {
 }
 
 export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
-  const log = opts.log ?? ((m: string) => console.log(`[caisson api] ${m}`));
+  const log = opts.log ?? createPlatformLog({ service: 'api', format: config.logFormat });
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
   log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   const db = createRepositories(database.prisma);

@@ -17,6 +17,8 @@ import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
 import { processTracing } from '../../observability/load-tracing.js';
+import { allObservers, attemptLog } from '../../observability/attempt-log.js';
+import { createPlatformLog, type PlatformLog } from '../../observability/platform-log.js';
 import { createDockerRuntime } from '../../runtime/docker-runtime.js';
 import { createWarmPool, type WarmPool } from '../../runtime/pool.js';
 import { createNetnsHolders } from '../../runtime/warm-netns.js';
@@ -82,7 +84,8 @@ export interface StartWorkerOptions {
 }
 
 export async function startWorker(config: Config, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
+  const platformLog: PlatformLog = createPlatformLog({ service: 'worker', format: config.logFormat, fields: { workerId: config.worker.id } });
+  const log = opts.log ?? platformLog;
   // First: a worker without its credential can fetch no code, and one without the master key can
   // read no payload, so it starts nothing.
   const token = await workerToken(config.auth, { log });
@@ -161,7 +164,8 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     warmServerDir,
     netns,
     prepared,
-    observe: attemptMetrics(metrics),
+    // Per-attempt log lines go to the platform log (not a test's quiet log: they are the product).
+    observe: opts.log ? attemptMetrics(metrics) : allObservers(attemptMetrics(metrics), attemptLog(platformLog)),
     liveLogs: true,
     ...(tracing ? { traceEnv: tracing.traceEnv } : {}),
   });
