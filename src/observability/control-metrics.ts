@@ -23,10 +23,12 @@ export function recordInvocationMetrics(metrics: Metrics, r: InvocationOutcomeRe
   metrics.invocations.inc({ ...labels, outcome, start });
   const accepted = Date.parse(r.acceptedAt);
   const ended = r.endedAt ? Date.parse(r.endedAt) : Date.now();
-  const fn = { namespace: labels.namespace, function: labels.function };
-  if (Number.isFinite(accepted) && ended >= accepted) metrics.invocationDuration.observe({ ...fn, outcome }, (ended - accepted) / 1000);
+  if (Number.isFinite(accepted) && ended >= accepted) {
+    metrics.invocationDuration.observe({ namespace: labels.namespace, outcome }, (ended - accepted) / 1000);
+    metrics.invocationSeconds.inc(labels, (ended - accepted) / 1000);
+  }
   const first = r.attempts[0] && Date.parse(r.attempts[0].startedAt);
-  if (first && Number.isFinite(accepted) && first >= accepted) metrics.queueWait.observe(fn, (first - accepted) / 1000);
+  if (first && Number.isFinite(accepted) && first >= accepted) metrics.queueWait.observe({ namespace: labels.namespace }, (first - accepted) / 1000);
   const fnAttempts = countFunctionAttempts(r.attempts);
   if (fnAttempts > 0) metrics.invocationAttempts.inc({ ...labels, kind: 'function' }, fnAttempts);
   const infra = r.attempts.length - fnAttempts;

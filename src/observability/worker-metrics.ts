@@ -15,7 +15,7 @@ export function attemptMetrics(metrics: Metrics): AttemptObserver {
       const labels = metrics.functions.labels(spec.namespace, spec.name, spec.version);
       const start = outcome.cold ? 'cold' : 'warm';
       metrics.attempts.inc({ ...labels, outcome: outcomeLabel(outcome), start });
-      metrics.attemptDuration.observe({ namespace: labels.namespace, function: labels.function, start }, outcome.durationMs / 1000);
+      metrics.attemptDuration.observe({ namespace: labels.namespace, start }, outcome.durationMs / 1000);
     },
     warmAcquire(result) {
       metrics.warmAcquires.inc({ result });

@@ -43,8 +43,9 @@ describe('api /metrics', () => {
     expect(sampleValue(text, 'caisson_invocations_total', { ...fn('m-hello'), outcome: 'Succeeded', start: 'warm' })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(text, 'caisson_invocations_total', { ...fn('m-cold'), outcome: 'Succeeded', start: 'cold' })).toBe(1);
     expect(sampleValue(text, 'caisson_invocations_total', { ...fn('m-fail'), outcome: 'FunctionError' })).toBe(1);
-    expect(sampleValue(text, 'caisson_invocation_duration_seconds_count', { namespace: 'default', function: 'm-hello', outcome: 'Succeeded' })).toBe(2);
-    expect(sampleValue(text, 'caisson_invocation_queue_wait_seconds_count', { namespace: 'default', function: 'm-cold' })).toBe(1);
+    expect(sampleValue(text, 'caisson_invocation_duration_seconds_count', { namespace: 'default', outcome: 'Succeeded' })).toBe(3);
+    expect(sampleValue(text, 'caisson_invocation_seconds_total', fn('m-hello'))).toBeGreaterThan(0);
+    expect(sampleValue(text, 'caisson_invocation_queue_wait_seconds_count', { namespace: 'default' })).toBe(4);
     expect(sampleValue(text, 'caisson_invocation_attempts_total', { ...fn('m-fail'), kind: 'function' })).toBe(1);
     expect(sampleValue(text, 'caisson_api_request_duration_seconds_count', { procedure: 'invocations.invoke', status: '200' })).toBeGreaterThanOrEqual(4);
     expect(sampleValue(text, 'caisson_api_request_duration_seconds_count', { procedure: 'functions.create', status: '200' })).toBeGreaterThanOrEqual(3);
@@ -93,7 +94,7 @@ describe('a worker\'s metrics port', () => {
     // m-hello's pool and m-fail's (its container was retired after the failure; the pool stays).
     expect(sampleValue(text, 'caisson_warm_pools')).toBeGreaterThanOrEqual(1);
     expect(sampleValue(text, 'caisson_warm_pool_containers', { state: 'idle' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(text, 'caisson_worker_attempt_duration_seconds_count', { function: 'm-hello' })).toBe(2);
+    expect(sampleValue(text, 'caisson_worker_attempt_duration_seconds_count', { namespace: 'default' })).toBe(4);
   });
 });
 
