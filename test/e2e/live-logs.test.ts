@@ -93,6 +93,29 @@ describe('caisson fn logs', () => {
   });
 });
 
+describe('caisson fn logs --follow', () => {
+  it('prints the lines of an invocation started after it, while that invocation runs', async () => {
+    const child = spawn(process.execPath, ['bin/caisson.js', '--api', stack.api.url, 'fn', 'logs', 'live-cold', '--since', '1s', '--follow'], {
+      env: { ...process.env, CAISSON_HOME: stack.config.home, CAISSON_API_KEY: stack.adminKey }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // it lists the function's invocations: none yet
+      const { id } = await stack.client.invocations.start.mutate({ function: 'live-cold', payload: { sleep: 5 } });
+      await waitFor('the first line', async () => out.includes(`${id} live-first`), 60_000);
+      expect((await stack.client.invocations.get.query({ id })).status).toBe('RUNNING');
+      await waitFor('the second line', async () => out.includes(`${id} live-second`), 60_000);
+      // --follow keeps going after the invocation ended.
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
+
 describe('bounds', () => {
   // Warm: the runtime server itself caps what it sends; cold: the worker reads all 100 MB off the
   // engine and its tap drops what is past the cap.
