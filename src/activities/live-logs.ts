@@ -3,7 +3,9 @@
 // every side, because the bytes are the function's: at most capBytes forwarded per attempt, at
 // most maxPendingBytes waiting, one request in flight; the rest is counted and dropped (the
 // invocation's record keeps its capped logs whatever happens here). Nothing is awaited by the
-// attempt: a slow or absent api costs it nothing.
+// attempt: a slow or absent api costs it nothing. An attempt that ends before its first batch was
+// due sends nothing at all (its record has it all by the time anyone reads): warm invokes of a few
+// milliseconds make no request.
 import { StringDecoder } from 'node:string_decoder';
 
 export interface LiveLogChunk { stream: 1 | 2; text: string }
@@ -44,6 +46,7 @@ export function createLiveLogTap(opts: LiveLogTapOptions): LiveLogTap {
   let inFlight = false;
   let ending = false;
   let ended = false;
+  let sentAny = false;
   let timer: NodeJS.Timeout | undefined;
 
   function schedule(): void {
@@ -60,6 +63,7 @@ export function createLiveLogTap(opts: LiveLogTapOptions): LiveLogTap {
     dropped = 0;
     if (ending) ended = true;
     inFlight = true;
+    sentAny = true;
     opts.sink(opts.invocationId, batch).catch(() => undefined).finally(() => {
       inFlight = false;
       if (pending.length > 0 || dropped > 0 || (ending && !ended)) schedule();
@@ -90,6 +94,12 @@ export function createLiveLogTap(opts: LiveLogTapOptions): LiveLogTap {
       }
       ending = true;
       if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (!sentAny) {
+        ended = true;
+        pending = [];
+        return;
+      }
       flush();
     },
   };

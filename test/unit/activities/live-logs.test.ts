@@ -12,11 +12,13 @@ describe('createLiveLogTap', () => {
     tap.push(1, Buffer.from('hello '));
     tap.push(2, Buffer.from('oops'));
     tap.push(1, Buffer.from('world, and more'));
+    await tick(20);
+    tap.push(2, Buffer.from('late'));
     tap.end();
     await tick(20);
     const text = batches.flatMap((b) => b.chunks).map((c) => c.text).join('');
     expect(text).toBe('hello oops');
-    expect(batches.reduce((n, b) => n + b.droppedBytes, 0)).toBe(15);
+    expect(batches.reduce((n, b) => n + b.droppedBytes, 0)).toBe(19);
     expect(batches.at(-1)!.end).toBe(true);
   });
 
@@ -43,15 +45,25 @@ describe('createLiveLogTap', () => {
     expect(received).toBeLessThan(200 * 100);
   });
 
+  it('sends nothing for an attempt that ends before its first batch was due', async () => {
+    const batches: LiveLogBatch[] = [];
+    const tap = createLiveLogTap({ sink: async (_id, b) => void batches.push(b), invocationId: 'inv_d', capBytes: 100, flushMs: 50 });
+    tap.push(1, Buffer.from('{"message": "hi"}\n'));
+    tap.end();
+    await tick(80);
+    expect(batches).toEqual([]);
+  });
+
   it('does not cut a UTF-8 character split across chunks', async () => {
     const batches: LiveLogBatch[] = [];
     const tap = createLiveLogTap({ sink: async (_id, b) => void batches.push(b), invocationId: 'inv_c', capBytes: 100, flushMs: 1 });
     const euro = Buffer.from('€');
-    tap.push(1, euro.subarray(0, 1));
+    tap.push(1, Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]));
+    await tick(10);
     tap.push(1, euro.subarray(1));
     tap.end();
     await tick(10);
-    expect(batches.flatMap((b) => b.chunks).map((c) => c.text).join('')).toBe('€');
+    expect(batches.flatMap((b) => b.chunks).map((c) => c.text).join('')).toBe('a€');
   });
 });
 
