@@ -61,7 +61,6 @@ async function followDeployment(client: CaissonClient, out: Output, id: string, 
 
 export function registerFnCommands(program: Command, ctx: Ctx): void {
   const fn = program.command('fn').description('deploy and manage functions');
-  registerFnLogs(fn, ctx);
 
   fn.command('deploy <path>')
     .description('deploy a file or folder: creates the function, or its next version (builds Go and dependencies first)')
@@ -131,6 +130,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       const page = await client.functions.list.query({ namespace: o.namespace });
       out.print(page.items.map((f) => `${f.name}\tv${f.latestVersion}\t${f.runtime}`).join('\n') || '(no functions)', page);
     });
+  registerFnLogs(fn, ctx);
 
   fn.command('get <name>').description('show a function').option('--namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o) => {
