@@ -47,6 +47,8 @@ describe('api /metrics', () => {
     expect(sampleValue(text, 'caisson_invocation_seconds_total', fn('m-hello'))).toBeGreaterThan(0);
     expect(sampleValue(text, 'caisson_invocation_queue_wait_seconds_count', { namespace: 'default' })).toBe(4);
     expect(sampleValue(text, 'caisson_invocation_attempts_total', { ...fn('m-fail'), kind: 'function' })).toBe(1);
+    // Its only attempt failed: a dead letter.
+    expect(sampleValue(text, 'caisson_dead_letters_total', { namespace: 'default', function: 'm-fail' })).toBe(1);
     expect(sampleValue(text, 'caisson_api_request_duration_seconds_count', { procedure: 'invocations.invoke', status: '200' })).toBeGreaterThanOrEqual(4);
     expect(sampleValue(text, 'caisson_api_request_duration_seconds_count', { procedure: 'functions.create', status: '200' })).toBeGreaterThanOrEqual(3);
     // The process's own metrics come along.
@@ -95,6 +97,8 @@ describe('a worker\'s metrics port', () => {
     expect(sampleValue(text, 'caisson_warm_pools')).toBeGreaterThanOrEqual(1);
     expect(sampleValue(text, 'caisson_warm_pool_containers', { state: 'idle' })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(text, 'caisson_worker_attempt_duration_seconds_count', { namespace: 'default' })).toBe(4);
+    // Every deploy runs buildFunction on a worker (three deploys; nothing to build for these).
+    expect(sampleValue(text, 'caisson_build_duration_seconds_count', { outcome: 'ok' })).toBeGreaterThanOrEqual(3);
   });
 });
 
