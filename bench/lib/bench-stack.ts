@@ -12,6 +12,7 @@ import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { connectWorker } from '../../src/temporal/connection.js';
 import { installTemporalRuntime, shutdownQuietly } from '../../src/temporal/worker-lifecycle.js';
+import { freeLocalPort, setTemporalMetricsAddress } from '../../src/observability/temporal-metrics.js';
 import { freePort } from '../../test/support/ports.js';
 import { removeIoDirsUnder } from '../../src/runtime/io/io-dir.js';
 import { ensureMasterKey } from '../../src/cli/credentials.js';
@@ -36,7 +37,10 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
-  installTemporalRuntime('ERROR');
+  // As `caisson dev|api|worker` install it: with the SDK's Prometheus exporter, whose metrics /metrics appends.
+  const prometheusAddress = `127.0.0.1:${await freeLocalPort()}`;
+  installTemporalRuntime('ERROR', { prometheusAddress });
+  setTemporalMetricsAddress(prometheusAddress);
   const repo = join(import.meta.dirname, '..', '..');
   const home = await mkdtemp(join(repo, '.caisson', 'bench-'));
   const port = await freePort();

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FunctionExecutionError, QuotaExceededError, RuntimeUnavailableError } from '../shared/errors.js';
 import { LiveVersionSchema, type LiveVersion } from '../shared/types.js';
+import type { LiveLogSink } from './live-logs.js';
 
 export interface BlobClient {
   getArtifact(sha256: string): Promise<Buffer>;
@@ -23,6 +24,8 @@ export interface BlobClient {
    * function's problem (FunctionExecutionError naming it), not the infrastructure's.
    */
   resolveSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Buffer>>;
+  /** Forwards a running attempt's output (live-logs.ts); rejects when the api did not take it. */
+  sendLiveLogs: LiveLogSink;
 }
 
 const ResolvedSecrets = z.object({ secrets: z.record(z.string(), z.string()) });
@@ -83,6 +86,13 @@ export function createBlobClient(apiUrl: string, workerToken: string): BlobClien
       if (res.status === 429) throw quotaRefusal(await res.json().catch(() => null), bytes.length);
       if (!res.ok) throw new RuntimeUnavailableError(`PUT /blobs answered ${res.status}: ${await res.text().catch(() => '')}`);
       return ((await res.json()) as { id: string }).id;
+    },
+    async sendLiveLogs(invocationId, batch) {
+      const res = await fetch(`${apiUrl}/logs/live?invocation=${encodeURIComponent(invocationId)}`, {
+        method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json', authorization },
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new RuntimeUnavailableError(`POST /logs/live answered ${res.status}`);
     },
     async putArtifact(bytes) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');

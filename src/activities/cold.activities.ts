@@ -46,7 +46,7 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
       const ioDir = join(ioRoot, input.containerName);
       const [, id] = await Promise.all([
         createIoDir(ioRoot, input.containerName, payload, { ...kit.ioDirSize, envFile: true }),
-        kit.createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload) }, secrets: attached }),
+        kit.createFor({ input, codeDir, ioDir, env: { ...functionEnv(spec), ...invocationEnv(input, payload), ...deps.traceEnv?.() }, secrets: attached }),
       ]);
       // The queue of this worker: the container's other steps must run where it exists.
       return { containerId: id, hostTaskQueue: deps.hostTaskQueue };
@@ -57,6 +57,7 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
       const { spec } = input;
       if (input.prepareNext) prefetch.prepareNext(input.prepareNext, spec.limits.timeoutMs);
       const ioDir = join(ioRoot, input.containerName);
+      const live = kit.liveTap(input.invocationId);
       const outcome = await deps.runtime.execute(input.containerId, {
         timeoutMs: spec.limits.timeoutMs,
         // A prepared container waits on its fifo (even one claimed before a restart of this worker).
@@ -65,11 +66,14 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
         ...kit.outputCaps,
         onProgress: () => ctx.heartbeat(),
         signal: ctx.cancellationSignal,
-      });
+        onOutput: live?.push,
+      }).finally(() => live?.end());
       const resultFile = await readResultFile(ioDir, resultFileCapBytes(deps.limits.resultBytes));
       const attempt = await kit.toAttemptOutcome({ invocationId: input.invocationId, spec, outcome, resultFile });
       if (input.prepareNext && !attempt.ok) prefetch.discard(input.prepareNext.containerName);
-      return { ...attempt, cold: true, containerId: input.containerId };
+      const placed = { ...attempt, cold: true, containerId: input.containerId };
+      deps.observe?.attempt(spec, placed, input.invocationId);
+      return placed;
     },
 
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {

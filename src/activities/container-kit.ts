@@ -16,7 +16,9 @@ import { isInline, toPayloadRef, type PayloadRef } from '../shared/payload-ref.j
 import type { AttemptOutcome } from '../shared/invocation.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import { QuotaExceededError } from '../shared/errors.js';
+import type { AttemptObserver } from './attempt-observer.js';
 import type { BlobClient } from './blob-client.js';
+import { createLiveLogTap } from './live-logs.js';
 import { createContainerSecrets, type ContainerSecrets } from './container-secrets.js';
 
 export interface ContainerActivityDeps {
@@ -37,6 +39,12 @@ export interface ContainerActivityDeps {
   netns?: NetnsHolders;
   /** Containers of chain steps created ahead of need (absent: every cold container is created when asked). */
   prepared?: PreparedContainers;
+  /** Told of every attempt's outcome and warm acquire (metrics). */
+  observe?: AttemptObserver;
+  /** Forward running attempts' output to the api (live logs); off when false. */
+  liveLogs?: boolean;
+  /** TRACEPARENT of the running activity's span, for the function's environment (absent: tracing off). */
+  traceEnv?: () => Record<string, string>;
 }
 
 /** What one cold container is created for (holdMs: how long it may wait before it starts). */
@@ -78,6 +86,9 @@ export function createContainerKit(deps: ContainerActivityDeps) {
     // script convention stdout is the result.
     outputCaps: { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes },
     ensureImageOnce: images.ensureOnce,
+    /** The live-log tap of one attempt (live-logs.ts): both streams, up to twice the log cap. */
+    liveTap: (invocationId: string) => deps.liveLogs
+      ? createLiveLogTap({ sink: deps.blobs.sendLiveLogs, invocationId, capBytes: 2 * deps.limits.logBytes }) : undefined,
     /** The version's code as a host dir. Go arrives prebuilt: deployFunction compiles it at deploy time. */
     codeDirFor(spec: FunctionVersionSpec): Promise<string> {
       return deps.codeCache.materialize(spec.artifact, () => deps.blobs.getArtifact(spec.artifact.sha256));

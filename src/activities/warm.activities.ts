@@ -108,20 +108,25 @@ function warmAttemptRunner(kit: ContainerKit) {
       });
       if (!target) return { ran: false, reason: `the ${spec.runtime} runtime has no warm server` };
       lease = await pool.acquire(target, { signal });
+      deps.observe?.warmAcquire(!lease ? 'none' : lease.cold ? 'started' : 'hit');
       if (!lease) return { ran: false, reason: 'no warm container free and the queue is full' };
     } finally {
       clearInterval(waiting);
     }
     let reusable = false;
+    const live = kit.liveTap(input.invocationId);
     try {
       const run = await lease.container.invoke({
-        env: invocationEnv(input, payload), payload, timeoutMs: spec.limits.timeoutMs,
-        ...kit.outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal,
+        env: { ...invocationEnv(input, payload), ...deps.traceEnv?.() }, payload, timeoutMs: spec.limits.timeoutMs,
+        ...kit.outputCaps, resultCapBytes: resultFileCapBytes(deps.limits.resultBytes), onProgress: heartbeat, signal, onOutput: live?.push,
       });
       const outcome = await kit.toAttemptOutcome({ invocationId: input.invocationId, spec, outcome: run.outcome, resultFile: run.resultFile });
       reusable = run.reusable && outcome.ok;
-      return { ran: true, outcome: { ...outcome, cold: lease.cold, containerId: lease.container.id } };
+      const placed = { ...outcome, cold: lease.cold, containerId: lease.container.id };
+      deps.observe?.attempt(spec, placed, input.invocationId);
+      return { ran: true, outcome: placed };
     } finally {
+      live?.end();
       lease.release(reusable);
     }
   };

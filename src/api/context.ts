@@ -13,6 +13,7 @@ import type { QuotaService } from './services/quota.service.js';
 import type { ScheduleService } from './services/schedule.service.js';
 import type { AuditLog } from './audit.js';
 import type { BuildLogStore } from './build-log-store.js';
+import type { LiveLogStore } from './live-logs.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -29,6 +30,8 @@ export interface ApiContext {
   audit: AuditLog;
   /** Running builds' output lines, as workers send them (functions.buildLog reads them). */
   buildLogs: BuildLogStore;
+  /** Running attempts' output as workers forward it (absent: invocations.logs reads records only). */
+  liveLogs?: LiveLogStore;
 }
 
 export interface RequestContext extends ApiContext {

@@ -24,8 +24,10 @@ import { QuotaExceededError } from '../shared/errors.js';
 import type { Principal } from './auth/authenticator.js';
 import { isBuildLogPath, serveBuildLog } from './build-log-route.js';
 import { isCodecPath, serveCodec, type CodecEndpointOptions } from './codec-endpoint.js';
+import { LiveLogBatchSchema } from './live-logs.js';
 import type { ApiContext } from './context.js';
 import type { HostVerdict } from './host-check.js';
+import { observeRequest, serveMetrics, type MetricsEndpointOptions } from './metrics-endpoint.js';
 import { MAX_BATCH_CALLS, jsonTextProblem, parseUrl, tooLarge, trpcUrlProblem } from './request-limits.js';
 import { appRouter } from './routers/_app.js';
 import { NamespaceSchema } from './schemas.js';
@@ -55,6 +57,10 @@ export interface HttpServerOptions {
   dashboard?: DashboardOptions;
   /** PEM certificate chain and key: the api then speaks HTTPS only. */
   tls?: { cert: Buffer; key: Buffer };
+  /** GET /metrics and request latencies (metrics-endpoint.ts). */
+  metrics?: MetricsEndpointOptions;
+  /** Runs each request inside its trace span (observability/tracing.ts; absent: tracing off). */
+  traceRequest?: (req: IncomingMessage, res: ServerResponse, path: string, run: () => void) => void;
 }
 
 const UNAUTHORIZED = 'a valid api key is required (Authorization: Bearer <key>)';
@@ -115,6 +121,7 @@ export function createApiServer(options: HttpServerOptions): Server {
     const url = parseUrl(req.url ?? '/');
     if (!(url instanceof URL)) return sendProblem(res, url);
     const path = url.pathname;
+    if (options.metrics) observeRequest(options.metrics.metrics, res, path);
     const route = async () => {
       const host = options.checkHost(req.headers.host);
       if (host === 'missing') return afterBody(req, () => sendProblem(res, { status: 400, code: 'BAD_REQUEST', message: 'a Host header is required' }));
@@ -122,6 +129,7 @@ export function createApiServer(options: HttpServerOptions): Server {
         return afterBody(req, () => sendProblem(res, { status: 421, code: 'BAD_REQUEST', message: 'this api does not answer for that host name (CAISSON_API_ALLOWED_HOSTS)' }));
       }
       if (path === '/healthz' && req.method === 'GET') return health(res, options.checks);
+      if (path === '/metrics' && options.metrics && req.method === 'GET') return serveMetrics(req, res, { ...options.metrics, authenticate: options.authenticate });
       if (options.dashboard && isDashboardPath(path)) {
         return serveDashboard(req, res, {
           path, options: options.dashboard, authenticate: options.authenticate, readBody: (max) => readBody(req, max),
@@ -159,6 +167,11 @@ export function createApiServer(options: HttpServerOptions): Server {
           afterBody: (answer) => afterBody(req, answer), sendJson: (status, body) => sendJson(res, status, body),
         });
       }
+      if (path === '/logs/live') {
+        if (caller.kind !== 'worker') return afterBody(req, () => sendJson(res, 403, { error: 'live logs are sent by workers only' }));
+        if (req.method !== 'POST') return afterBody(req, () => sendJson(res, 405, { error: 'POST only' }));
+        return receiveLiveLogs(req, res, url, options.context);
+      }
       if (!/^\/(artifacts|blobs)(\/|$)/.test(path)) return afterBody(req, () => sendJson(res, 404, { error: 'not found' }));
       if (!mayUseContentStore(caller)) return afterBody(req, () => sendJson(res, 403, { error: 'artifacts and blobs are for workers' }));
       if (path === '/artifacts/live' && req.method === 'GET') return sendJson(res, 200, { versions: await options.db.artifacts.liveVersions() });
@@ -170,11 +183,13 @@ export function createApiServer(options: HttpServerOptions): Server {
       if (path === '/blobs' && req.method === 'PUT') return putBlob(req, res, url, options);
       sendJson(res, 404, { error: 'not found' });
     };
-    route().catch((err: unknown) => {
+    const serve = () => void route().catch((err: unknown) => {
       if (req.destroyed && (err as { code?: unknown } | null)?.code === 'ECONNRESET') return; // the client went away mid-body
       console.error('[caisson api]', req.method, path, err);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
+    if (options.traceRequest) options.traceRequest(req, res, path, serve);
+    else serve();
   };
   const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   server.on('clientError', answerClientError);
@@ -231,6 +246,34 @@ async function putBlob(req: IncomingMessage, res: ServerResponse, url: URL, opti
   sendJson(res, 200, { id: await options.db.blobs.put(body, { namespace: owner.namespace }) });
 }
 
+/** A JSON body of this shape, or undefined once the 413/400 saying why not is sent. */
+async function readJsonBody<T>(req: IncomingMessage, res: ServerResponse, o: { max: number; schema: z.ZodType<T>; shape: string }): Promise<T | undefined> {
+  const body = await readBody(req, o.max);
+  if (!body) return void sendJson(res, 413, { error: `the request is over ${o.max} bytes` });
+  let parsed;
+  try {
+    parsed = o.schema.safeParse(JSON.parse(body.toString('utf8')));
+  } catch {
+    return void sendJson(res, 400, { error: 'the body is not JSON' });
+  }
+  if (!parsed.success) return void sendJson(res, 400, { error: `the body must be ${o.shape}` });
+  return parsed.data;
+}
+
+const LIVE_LOG_BODY_BYTES = 2 * 1024 * 1024;
+
+/** A worker's batch of a running invocation's output (activities/live-logs.ts), into the live-log store. */
+async function receiveLiveLogs(req: IncomingMessage, res: ServerResponse, url: URL, context: ApiContext): Promise<void> {
+  const invocationId = url.searchParams.get('invocation');
+  if (!invocationId || !/^[A-Za-z0-9_./-]{1,300}$/.test(invocationId)) {
+    return afterBody(req, () => sendJson(res, 400, { error: 'POST /logs/live names the invocation: ?invocation=<id>' }));
+  }
+  const batch = await readJsonBody(req, res, { max: LIVE_LOG_BODY_BYTES, schema: LiveLogBatchSchema, shape: '{ chunks: [{ stream, text }], droppedBytes, end }' });
+  if (!batch) return;
+  context.liveLogs?.append(invocationId, batch);
+  sendJson(res, 200, { ok: true });
+}
+
 const ResolveSecretsBody = z.object({
   namespace: NamespaceSchema.unwrap(),
   names: z.array(SecretNameSchema).min(1).max(MAX_SECRETS_PER_VERSION),
@@ -238,18 +281,11 @@ const ResolveSecretsBody = z.object({
 
 /** The values as base64, never cached by anything between; a missing secret is a 404 naming it. */
 async function resolveSecrets(req: IncomingMessage, res: ServerResponse, secrets: ApiContext['secrets']): Promise<void> {
-  const body = await readBody(req, 16 * 1024);
-  if (!body) return sendJson(res, 413, { error: 'the request is over 16 KiB' });
-  let parsed;
-  try {
-    parsed = ResolveSecretsBody.safeParse(JSON.parse(body.toString('utf8')));
-  } catch {
-    return sendJson(res, 400, { error: 'the body is not JSON' });
-  }
-  if (!parsed.success) return sendJson(res, 400, { error: 'the body must be { namespace, names }' });
+  const parsed = await readJsonBody(req, res, { max: 16 * 1024, schema: ResolveSecretsBody, shape: '{ namespace, names }' });
+  if (!parsed) return;
   let values: Map<string, Buffer>;
   try {
-    values = await secrets.resolve(parsed.data.namespace, parsed.data.names);
+    values = await secrets.resolve(parsed.namespace, parsed.names);
   } catch (err) {
     if (err instanceof MissingSecretsError) return sendJson(res, 404, { error: err.message, missing: err.missing });
     throw err;

@@ -85,6 +85,8 @@ export const InvokeInput = StartInvocationInput.extend({
   waitMs: z.number().int().min(0).max(900_000).default(60_000),
 });
 export const InvocationIdInput = z.object({ id: z.string().regex(INVOCATION_ID_PATTERN, 'an invocation id (inv_…, or inv_….<step> for a chain step)') });
+/** invocations.logs: lines after `after` (the previous answer's next). */
+export const InvocationLogsInput = InvocationIdInput.extend({ after: z.number().int().min(0).default(0) });
 export const ListInvocationsInput = z.object({
   namespace: NamespaceSchema,
   function: FunctionNameSchema.optional(),

@@ -29,10 +29,13 @@ function unreachableReason(err: unknown): string | undefined {
 
 /** What a server command (dev, api, worker) needs before it starts: the configuration and the Temporal runtime. */
 async function serverSetup() {
-  const [{ loadConfig }, { installTemporalRuntime }] = await Promise.all([
-    import('../config/env.js'), import('../temporal/worker-lifecycle.js'),
+  const [{ loadConfig }, { installTemporalRuntime }, sdkMetrics] = await Promise.all([
+    import('../config/env.js'), import('../temporal/worker-lifecycle.js'), import('../observability/temporal-metrics.js'),
   ]);
-  installTemporalRuntime(process.env.CAISSON_TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN');
+  // The SDK's own metrics, on loopback, appended to this process's /metrics.
+  const prometheusAddress = `127.0.0.1:${await sdkMetrics.freeLocalPort()}`;
+  installTemporalRuntime(process.env.CAISSON_TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN', { prometheusAddress });
+  sdkMetrics.setTemporalMetricsAddress(prometheusAddress);
   return loadConfig();
 }
 

@@ -34,6 +34,7 @@ export interface CaissonApi {
     start: { mutate(input: InvocationsStartInput, opts?: CallOptions): Promise<InvocationsStartOutput> };
     get: { query(input: InvocationsGetInput, opts?: CallOptions): Promise<InvocationsGetOutput> };
     wait: { query(input: InvocationsWaitInput, opts?: CallOptions): Promise<InvocationsWaitOutput> };
+    logs: { query(input: InvocationsLogsInput, opts?: CallOptions): Promise<InvocationsLogsOutput> };
     list: { query(input: InvocationsListInput, opts?: CallOptions): Promise<InvocationsListOutput> };
     cancel: { mutate(input: InvocationsCancelInput, opts?: CallOptions): Promise<InvocationsCancelOutput> };
   };
@@ -106,6 +107,7 @@ export interface CaissonInputs {
     start: InvocationsStartInput;
     get: InvocationsGetInput;
     wait: InvocationsWaitInput;
+    logs: InvocationsLogsInput;
     list: InvocationsListInput;
     cancel: InvocationsCancelInput;
   };
@@ -178,6 +180,7 @@ export interface CaissonOutputs {
     start: InvocationsStartOutput;
     get: InvocationsGetOutput;
     wait: InvocationsWaitOutput;
+    logs: InvocationsLogsOutput;
     list: InvocationsListOutput;
     cancel: InvocationsCancelOutput;
   };
@@ -464,6 +467,23 @@ export type InvocationsWaitInput = {
   waitMs?: undefined | number;
 };
 export type InvocationsWaitOutput = InvocationsInvokeOutput;
+export type InvocationsLogsInput = {
+  id: string;
+  after?: undefined | number;
+};
+export type InvocationsLogsOutput = {
+  next: number;
+  id: string;
+  status: string;
+  ended: boolean;
+  source: "record" | "live";
+  chunks: {
+    seq: number;
+    stream: 1 | 2;
+    text: string;
+  }[];
+  droppedBytes: number;
+};
 export type InvocationsListInput = {
   namespace?: undefined | string;
   function?: undefined | string;

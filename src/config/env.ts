@@ -105,6 +105,16 @@ const EnvSchema = z.object({
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
   /** Blobs no live record needs are deleted once older than this (hourly sweep); 0 keeps them forever. */
   CAISSON_BLOB_RETENTION_DAYS: int(30),
+  /** Metrics (README, Observability): a worker's metrics port (unset: none), its bind address, the scrape token, the series cap. */
+  CAISSON_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CAISSON_METRICS_HOST: z.string().default('127.0.0.1'),
+  CAISSON_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
+  CAISSON_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(500),
+  /** OpenTelemetry's own variables: traces are exported by OTLP/HTTP there when set, off otherwise. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.string().default('caisson'),
+  /** Platform logs: JSON lines (default) or text for people. */
+  CAISSON_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
 }).refine((e) => !e.CAISSON_TLS_CERT === !e.CAISSON_TLS_KEY, {
   message: 'set both CAISSON_TLS_CERT and CAISSON_TLS_KEY, or neither', path: ['CAISSON_TLS_CERT'],
 });
@@ -180,6 +190,12 @@ export interface Config {
   triggers: { callbackAllow: string };
   /** Blobs older than this no live record needs are deleted (0 keeps them). */
   blobs: { retentionDays: number };
+  /** port: a worker's metrics port (undefined: none); token: what a scrape presents; maxSeries: distinct function label sets kept. */
+  metrics: { port: number | undefined; host: string; token: string | undefined; maxSeries: number };
+  /** endpoint: the OTLP/HTTP base URL traces go to (undefined: tracing off). */
+  tracing: { endpoint: string | undefined; serviceName: string };
+  /** How the api and workers write their platform logs (observability/platform-log.ts). */
+  logFormat: 'json' | 'text';
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -266,5 +282,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
     triggers: { callbackAllow: env.CAISSON_CALLBACK_ALLOW },
     blobs: { retentionDays: env.CAISSON_BLOB_RETENTION_DAYS },
+    metrics: {
+      port: env.CAISSON_METRICS_PORT, host: env.CAISSON_METRICS_HOST,
+      token: env.CAISSON_METRICS_TOKEN || undefined, maxSeries: env.CAISSON_METRICS_MAX_SERIES,
+    },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
+    logFormat: env.CAISSON_LOG_FORMAT,
   });
 }

@@ -1,6 +1,7 @@
 // Temporal client and connection factories. Nothing connects at module load.
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
+import type { ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFor } from './payload-codec.js';
 import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes.js';
@@ -10,10 +11,10 @@ export interface TemporalTarget {
   namespace: string;
 }
 
-/** codec: the payload codec (payload-codec.ts); every client and worker of one Caisson uses the same. */
-export async function connectClient(target: TemporalTarget, codec: PayloadCodec): Promise<Client> {
+/** codec: the payload codec (payload-codec.ts); every client and worker of one Caisson uses the same. interceptors: tracing's. */
+export async function connectClient(target: TemporalTarget, codec: PayloadCodec, interceptors?: ClientInterceptors): Promise<Client> {
   const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(codec) });
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(codec), ...(interceptors ? { interceptors } : {}) });
 }
 
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {

@@ -9,14 +9,20 @@ export function shutdownQuietly(worker: Worker): void {
 /** Expected, not a problem: the control and host-queue workers run activities only. */
 const EXPECTED = /^No workflows registered, not polling for workflow tasks/;
 
-/** Caisson's processes own SIGINT/SIGTERM (to stop in order) and log Temporal at WARN. */
-export function installTemporalRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'WARN'): void {
+/**
+ * Caisson's processes own SIGINT/SIGTERM (to stop in order) and log Temporal at WARN.
+ * prometheusAddress (host:port): the SDK's own metrics are exported there (observability/temporal-metrics.ts).
+ */
+export function installTemporalRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'WARN', telemetry: { prometheusAddress?: string } = {}): void {
   const print = new DefaultLogger(level);
   const logger = new DefaultLogger(level, (entry) => {
     if (!EXPECTED.test(entry.message)) print.log(entry.level, entry.message, entry.meta);
   });
   try {
-    Runtime.install({ shutdownSignals: [], logger });
+    Runtime.install({
+      shutdownSignals: [], logger,
+      ...(telemetry.prometheusAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: telemetry.prometheusAddress } } } } : {}),
+    });
   } catch {
     // already installed (tests, or a second process role in one process)
   }

@@ -1,5 +1,6 @@
 // invocations.*: invoke (waits), start (returns the id), get, list, cancel.
-import { InvocationIdInput, InvokeInput, ListInvocationsInput, StartInvocationInput } from '../schemas.js';
+import { InvocationIdInput, InvocationLogsInput, InvokeInput, ListInvocationsInput, StartInvocationInput } from '../schemas.js';
+import { readInvocationLogs } from '../services/invocation-logs.js';
 import { inNamespace, procedure } from '../procedures.js';
 import { router } from '../trpc.js';
 
@@ -19,6 +20,11 @@ export const invocationsRouter = router({
       await ctx.access.owns('invocation', input.id);
       return ctx.invocations.wait(input.id, input.waitMs);
     }),
+  /** Its stdout and stderr while it runs (forwarded by its worker), then from its record. */
+  logs: procedure('readInvocations').input(InvocationLogsInput).query(async ({ ctx, input }) => {
+    await ctx.access.owns('invocation', input.id);
+    return readInvocationLogs(ctx, input);
+  }),
   list: procedure('readInvocations').input(ListInvocationsInput).use(inNamespace).query(async ({ ctx, input }) => {
     const page = await ctx.db.invocations.list(input);
     // `function`, as invocations.get and every other answer name it (the row's column is functionName).

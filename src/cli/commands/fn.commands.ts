@@ -11,6 +11,7 @@ import type { Convention } from '../../shared/types.js';
 import type { SecretRef } from '../../shared/secrets.js';
 import type { Output } from '../output.js';
 import { followDeployment } from '../deploy-follow.js';
+import { registerFnLogs } from './logs.commands.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
 
@@ -109,6 +110,7 @@ export function registerFnCommands(program: Command, ctx: Ctx): void {
       const page = await client.functions.list.query({ namespace: o.namespace });
       out.print(page.items.map((f) => `${f.name}\tv${f.latestVersion}\t${f.runtime}`).join('\n') || '(no functions)', page);
     });
+  registerFnLogs(fn, ctx);
 
   fn.command('get <name>').description('show a function').option('--namespace <ns>', 'namespace', 'default')
     .action(async (name: string, o) => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { intFlag } from '../flags.js';
 import type { CaissonClient } from '../../client/index.js';
 import type { Output } from '../output.js';
+import { followInvocationLogs } from './logs.commands.js';
 
 type Ctx = () => { client: CaissonClient; out: Output };
 type View = Awaited<ReturnType<CaissonClient['invocations']['get']['query']>>;
@@ -90,8 +91,10 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
       const lines = page.items.map((i) => `${i.id}\t${i.function} v${i.version}\t${i.status}\t${i.createdAt}`);
       out.print([...lines, ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : [])].join('\n') || '(none)', page);
     });
-  inv.command('logs <id>').description("the function's stdout and stderr").action(async (id: string) => {
+  inv.command('logs <id>').description("the function's stdout and stderr")
+    .option('--follow', 'stream them while the invocation runs, until it ends').action(async (id: string, o: { follow?: boolean }) => {
     const { client, out } = ctx();
+    if (o.follow) return followInvocationLogs(client, out, id);
     const v = await client.invocations.get.query({ id });
     out.print(`--- stdout ---\n${v.logs.stdout}\n--- stderr ---\n${v.logs.stderr}`, v.logs);
   });

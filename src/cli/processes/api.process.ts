@@ -22,10 +22,15 @@ import { createQuotaService, type QuotaService } from '../../api/services/quota.
 import { createScheduleService } from '../../api/services/schedule.service.js';
 import { createScheduleFireStore } from '../../api/services/schedule-fire.js';
 import { createAuditLog, startAuditRetention, type AuditLog } from '../../api/audit.js';
+import { createLiveLogStore } from '../../api/live-logs.js';
 import { startBlobRetention } from '../../api/blob-retention.js';
 import type { Config } from '../../config/env.js';
 import { createControlPlaneActivities, createControlStore } from '../../control/index.js';
 import { createDatabase } from '../../db/client.js';
+import { countingControlStore } from '../../observability/control-metrics.js';
+import { processMetrics, type Metrics } from '../../observability/metrics.js';
+import { processTracing } from '../../observability/load-tracing.js';
+import { createPlatformLog } from '../../observability/platform-log.js';
 import { createRepositories, type Repositories } from '../../db/index.js';
 import { controlTaskQueue, dataTaskQueue } from '../../shared/task-queues.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../../temporal/connection.js';
@@ -66,17 +71,21 @@ export interface StartApiOptions {
   connection?: NativeConnection;
   /** The payload codec of this api's client and control worker (default: the master key's). */
   payloadCodec?: PayloadCodec;
+  /** Where this api records its metrics (default: the process's registry). */
+  metrics?: Metrics;
 }
 
 export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
-  const log = opts.log ?? ((m: string) => console.log(`[caisson api] ${m}`));
+  const log = opts.log ?? createPlatformLog({ service: 'api', format: config.logFormat });
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
   log(`database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`);
   const db = createRepositories(database.prisma);
   const payloadCodec = opts.payloadCodec ?? createPayloadCodec(await ensureMasterKey(config.auth));
+  const tracing = await processTracing(config.tracing);
+  const interceptors = tracing && { workflow: tracing.clientInterceptors };
   const temporal = opts.connection
-    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec) })
-    : await connectClient(config.temporal, payloadCodec);
+    ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec), ...(interceptors ? { interceptors } : {}) })
+    : await connectClient(config.temporal, payloadCodec, interceptors);
   await ensureSearchAttributes(temporal, config.temporal.namespace).catch((err) =>
     log(`warning: could not register search attributes: ${(err as Error).message}`));
 
@@ -90,7 +99,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const stopRetention = startAuditRetention({ db, days: config.audit.retentionDays, log });
   const stopBlobRetention = startBlobRetention({ db, days: config.blobs.retentionDays, log });
   const functions = createFunctionService({ db, limits: config.limits, temporal, taskQueues, secrets, quotas });
-  const controlStore = createControlStore(db);
+  const metrics = opts.metrics ?? processMetrics({ maxFunctionSeries: config.metrics.maxSeries });
+  const controlStore = countingControlStore(createControlStore(db), metrics);
   const invocations = createInvocationService({
     db, temporal, taskQueues, limits: config.limits, recordOutcome: (r) => controlStore.recordInvocationOutcome(r), log,
     eagerStart: opts.connection !== undefined, quotas, warmWorkers: config.worker.warm.enabled,
@@ -100,8 +110,11 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const authenticator = createAuthenticator({ findKey: db.apiKeys.findByHash, workerToken, cacheMs: config.auth.cacheMs });
   const keys = createKeyService({ db, forget: authenticator.forget });
   await ensureAdminKey({ keys, file: config.auth.adminKeyFile, log });
+  // Live logs: twice the log cap per invocation (stdout and stderr), 64 MiB in all, 10 min after the last line.
+  const liveLogs = createLiveLogStore({ maxBytesPerInvocation: 2 * config.limits.logBytes, maxTotalBytes: 64 * 1024 * 1024, keepMs: 10 * 60_000 });
   const context = {
     db,
+    liveLogs,
     functions,
     invocations: withChainInvocations(invocations, chains),
     chains,
@@ -150,6 +163,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
       // The first codec origin is the Web UI's (CAISSON_CODEC_ORIGINS, default the dev server's).
       temporalUi: { url: config.api.codecOrigins[0] ?? null, namespace: config.temporal.namespace },
     },
+    metrics: { metrics, token: config.metrics.token },
+    ...(tracing ? { traceRequest: tracing.traceRequest } : {}),
     tls: config.api.tls && { cert: await readFile(config.api.tls.certFile), key: await readFile(config.api.tls.keyFile) },
     // Set once the port is known (port 0 picks one): nothing is answered before.
     checkHost: (host) => checkHost(host),
@@ -167,6 +182,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const controlWorker = await Worker.create({
     connection: workerConnection, namespace: config.temporal.namespace, taskQueue: taskQueues.control,
     dataConverter: dataConverterFor(payloadCodec),
+    ...(tracing ? { interceptors: { activity: tracing.activityInterceptors } } : {}),
     activities: {
       ...createControlPlaneActivities({ db, limits: config.limits, invocationStore: controlStore }), ...triggers.activities,
       ...createScheduleActivities(createScheduleFireStore({ invocations, chains, taskQueues, audit })),
@@ -193,6 +209,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     done,
     async stop() {
       stopRetention();
+      liveLogs.stop();
       stopBlobRetention();
       shutdownQuietly(controlWorker);
       await done.catch(() => undefined);

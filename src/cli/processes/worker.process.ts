@@ -26,6 +26,12 @@ import { imageFor } from '../../runtime/docker/images.js';
 import { installWarmServers } from '../../runtime/warm/warm-servers.js';
 import { reapOnce, startReaper } from '../../runtime/lifecycle/reaper.js';
 import type { ContainerRuntime } from '../../runtime/docker/container-runtime.js';
+import { processMetrics, type Metrics } from '../../observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
+import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
+import { processTracing } from '../../observability/load-tracing.js';
+import { allObservers, attemptLog } from '../../observability/attempt-log.js';
+import { createPlatformLog, type PlatformLog } from '../../observability/platform-log.js';
 import { dataTaskQueue, hostTaskQueue } from '../../shared/task-queues.js';
 import { connectWorker } from '../../temporal/connection.js';
 import { createPayloadCodec, dataConverterFor, FAILURE_CONVERTER_PATH } from '../../temporal/payload-codec.js';
@@ -42,15 +48,21 @@ export interface RunningWorker {
   done: Promise<void>;
   /** Reconciles the code cache with the api's live versions now (it also runs periodically). */
   reconcileCodeCache(): Promise<ReconcileReport>;
+  /** GET here for this process's metrics (CAISSON_METRICS_PORT; undefined when unset). */
+  metricsUrl: string | undefined;
 }
 
-let cachedBundle: Promise<WorkflowBundle> | undefined;
-/** Bundling the workflow code takes seconds: do it once per process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
+const cachedBundles = new Map<string, Promise<WorkflowBundle>>();
+/** Bundling the workflow code takes seconds: do it once per process (and set of interceptor modules: tracing's). */
+export function workflowBundle(interceptorModules: string[] = []): Promise<WorkflowBundle> {
   // The sources' index.ts, or the compiled index.js when this module runs from dist/.
   const workflowsPath = new URL(`../../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).pathname;
-  cachedBundle ??= bundleWorkflowCode({
+  const key = interceptorModules.join('\n');
+  const cached = cachedBundles.get(key);
+  if (cached) return cached;
+  const bundle = bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: interceptorModules,
     // Evaluated once per worker thread instead of once per workflow: the SDK otherwise runs
     // every workflow module again for each new run (~5 ms of worker CPU per invocation, read
     // off core's trace log; warm throughput at 20 callers 39 -> 45/s). Safe because these modules hold no
@@ -61,7 +73,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { info: () => {}, warn: () => {}, error: console.error, debug: () => {}, trace: () => {}, log: () => {} },
   });
-  return cachedBundle;
+  cachedBundles.set(key, bundle);
+  return bundle;
 }
 
 export interface StartWorkerOptions {
@@ -69,16 +82,23 @@ export interface StartWorkerOptions {
   log?: (m: string) => void;
   /** The payload codec (default: the master key's); the api's clients must use the same. */
   payloadCodec?: PayloadCodec;
+  /** Where this worker records its metrics (default: the process's registry). */
+  metrics?: Metrics;
 }
 
 export async function startWorker(config: Config, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const log = opts.log ?? ((m: string) => console.log(`[caisson worker] ${m}`));
+  const platformLog: PlatformLog = createPlatformLog({ service: 'worker', format: config.logFormat, fields: { workerId: config.worker.id } });
+  const log = opts.log ?? platformLog;
   // First: a worker without its credential can fetch no code, and one without the master key can
   // read no payload, so it starts nothing.
   const token = await workerToken(config.auth, { log });
   const dataConverter = dataConverterFor(opts.payloadCodec ?? createPayloadCodec(await masterKey(config.auth, { log })));
   const docker = new Dockerode();
-  const runtime = createDockerRuntime({ docker });
+  const tracing = await processTracing(config.tracing);
+  // Tracing's: activity spans continue the workflow's trace; workflow spans leave through the sink.
+  const traced = tracing ? { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks } : {};
+  const metrics = opts.metrics ?? processMetrics({ maxFunctionSeries: config.metrics.maxSeries });
+  const runtime = countingRuntime(createDockerRuntime({ docker }), metrics);
   await runtime.ping();
   const { build } = config.worker;
   const buildNetwork = createBuildNetwork({ docker, name: build.network, bridge: build.bridge, firewall: build.firewall, blockedCidrs: build.blockedCidrs, log });
@@ -119,6 +139,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
       const template = genericTemplate(resolveRequestedRuntime(runtime), hostPath(warmServerDir));
       if (template) pool.wantGeneric(template);
     }
+    metrics.pools.add(pool);
   }
   // Archives are checked again here, under this worker's own limits: it trusts no api check.
   const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
@@ -155,24 +176,32 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     warmServerDir,
     netns,
     prepared,
+    // Per-attempt log lines go to the platform log (not a test's quiet log: they are the product).
+    observe: opts.log ? attemptMetrics(metrics) : allObservers(attemptMetrics(metrics), attemptLog(platformLog)),
+    liveLogs: true,
+    ...(tracing ? { traceEnv: tracing.traceEnv } : {}),
   });
   const { pullImage, executeWarm, warmEnabled, ...containerActivities } = activities;
   const { createContainer } = containerActivities;
+  const { port: metricsPort, host: metricsHost, token: metricsToken } = config.metrics;
+  const metricsServer: MetricsServer | undefined = metricsPort === undefined ? undefined
+    : await startMetricsServer({ metrics, host: metricsHost, port: metricsPort, token: metricsToken });
+  if (metricsServer) log(`metrics at ${metricsServer.url}`);
   const namespace = config.temporal.namespace;
   const dataWorker = await Worker.create({
-    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter,
-    workflowBundle: await workflowBundle(),
+    connection, namespace, taskQueue: dataTaskQueue(config.temporal.taskQueue), dataConverter, ...traced,
+    workflowBundle: await workflowBundle(tracing?.workflowInterceptorModules),
     // buildFunction: deploy-time builds run on any worker (one activity: build, pack, upload).
     // executeWarm runs here, on the queue the workflows run on, so it can be dispatched eagerly.
     // createContainer here too: cold attempts run it as a local activity (cold-attempt.ts).
-    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
+    activities: { pullImage, createContainer, executeWarm, warmEnabled, ...attemptActivities, ...timedBuilds(createBuildActivities({ runtime, codeCache, blobs, workerId: config.worker.id, archiveLimits: config.limits.codeArchive,
       dataDir: config.worker.dataDir, hostDataDir: config.worker.hostDataDir, buildCacheDir: config.worker.buildCacheDir,
-      network: buildNetwork, limits: build.limits, buildLog: createBuildLogClient(config.api.url, token) }) },
+      network: buildNetwork, limits: build.limits, buildLog: createBuildLogClient(config.api.url, token) }), metrics) },
     // A warm attempt is one activity here; pulls and builds are few.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 2,
   });
   const hostWorker = await Worker.create({
-    connection, namespace, taskQueue: hostQueue, dataConverter,
+    connection, namespace, taskQueue: hostQueue, dataConverter, ...traced,
     activities: containerActivities,
     // create, execute and remove of `concurrency` invocations at once.
     maxConcurrentActivityTaskExecutions: config.worker.concurrency * 3,
@@ -185,7 +214,9 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     pool,
     done,
     reconcileCodeCache: () => cacheReconciler.reconcile(),
+    metricsUrl: metricsServer?.url,
     async stop() {
+      await metricsServer?.close();
       reaper.stop();
       clearInterval(netnsSweep);
       cacheReconciler.stop();
@@ -195,6 +226,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
       // After the workers: no attempt is running any more. (Had this process died instead,
       // each warm server would have exited as its socket closed.)
       await pool?.shutdown();
+      if (pool) metrics.pools.delete(pool);
       prepared.clear(); // their containers go with the sweep below
       await netns.shutdown();
       // A last sweep of everything labelled with this worker: the engine sometimes leaves a

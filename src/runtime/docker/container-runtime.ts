@@ -49,6 +49,8 @@ export interface ExecuteOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Called every few seconds while the container runs (activity heartbeats). */
   onProgress?: () => void;
+  /** Every stdout (1) / stderr (2) chunk as it arrives, before any cap (live logs); must not throw or block. */
+  onOutput?: (stream: 1 | 2, chunk: Buffer) => void;
   /**
    * Called once the container runs, before the deadline starts: a container started ahead of
    * its invocation (prepared-containers.ts) is released here to run its function.

@@ -28,6 +28,7 @@ export async function executeContainer(
     stderrCapBytes: options.stderrCapBytes ?? defaults.stderrCapBytes,
     ...(options.onStdout ? { onStdout: options.onStdout } : {}),
     ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   });
   const stream = await engineCall('attaching to the container', () =>
     container.attach({ stream: true, stdout: true, stderr: true }),

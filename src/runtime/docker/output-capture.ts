@@ -91,12 +91,16 @@ export function createDemuxer(onFrame: (stream: number, payload: Buffer) => void
   };
 }
 
-/** Demuxes into two capped buffers; with onStdout, stdout goes there raw instead; onStderr sees stderr too. */
-export function createOutputCapture(caps: { stdoutCapBytes: number; stderrCapBytes: number; onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void }) {
+/** Demuxes into two capped buffers; with onStdout, stdout goes there raw instead; onStderr sees stderr too; onOutput both streams. */
+export function createOutputCapture(caps: {
+  stdoutCapBytes: number; stderrCapBytes: number; onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void;
+  onOutput?: (stream: 1 | 2, chunk: Buffer) => void;
+}) {
   const stdout = new CappedBuffer(caps.stdoutCapBytes);
   const stderr = new CappedBuffer(caps.stderrCapBytes);
   const onStdout = caps.onStdout ?? ((payload: Buffer) => stdout.push(payload));
   const push = createDemuxer((stream, payload) => {
+    if (caps.onOutput && (stream === 1 || stream === 2)) caps.onOutput(stream, payload);
     if (stream === 1) onStdout(payload);
     else if (stream === 2) {
       stderr.push(payload);

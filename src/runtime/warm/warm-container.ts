@@ -24,7 +24,7 @@ const EXIT_SETTLE_MS = 5000;
 /** Until the first request says the caps: the hello line is small. */
 const HELLO_LINE_BYTES = 64 * 1024;
 
-export interface WarmInvokeOptions extends Pick<ExecuteOptions, 'timeoutMs' | 'onProgress' | 'signal'> {
+export interface WarmInvokeOptions extends Pick<ExecuteOptions, 'timeoutMs' | 'onProgress' | 'signal' | 'onOutput'> {
   /** Per-invocation environment (invocation id, attempt, small payload). */
   env: Record<string, string>;
   payload: string;
@@ -72,6 +72,8 @@ export class WarmContainer {
   private output = newOutput(0, 0);
   private waiting: Waiting | undefined;
   private resultCap = 0;
+  /** The current invocation's live-log tap (WarmInvokeOptions.onOutput). */
+  private onOutput: WarmInvokeOptions['onOutput'];
 
   private constructor(
     readonly id: string,
@@ -128,6 +130,7 @@ export class WarmContainer {
   async invoke(opts: WarmInvokeOptions): Promise<WarmInvokeResult> {
     if (this.dead) throw new RuntimeUnavailableError(`warm container ${this.name} is gone`);
     this.output = newOutput(opts.stdoutCapBytes, opts.stderrCapBytes);
+    this.onOutput = opts.onOutput;
     this.resultCap = opts.resultCapBytes;
     this.lineCap = maxLineBytes(opts.resultCapBytes);
     const startedAt = performance.now();
@@ -275,6 +278,7 @@ export class WarmContainer {
   }
 
   private keep(fd: 1 | 2, bytes: Buffer): void {
+    this.onOutput?.(fd, bytes);
     const o = this.output[fd];
     const room = Math.max(0, o.cap - o.kept);
     if (room > 0) {
