@@ -43,7 +43,7 @@ describe('the docs\' runnable commands', () => {
     for (const block of pages.get(page)!) {
       // The docs say `npx caisson` (run from the repo); here `caisson` is on PATH.
       const script = block.script.replace(/(^|[\s;&|(])npx caisson\b/g, '$1caisson');
-      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 170_000 });
+      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 300_000 });
       const where = `${page}:${block.line}`;
       expect(run.status, `${where} exited ${run.status}\n--- script\n${script}\n--- output\n${run.stdout}${run.stderr}`).toBe(0);
     }
