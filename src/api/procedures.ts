@@ -27,7 +27,7 @@ function outcomeCode(error: { code: string; cause?: unknown }): string {
 
 /** A procedure for keys whose role grants `permission` (undefined: any key, e.g. auth.whoami). */
 export function procedure(permission: Permission | undefined) {
-  return publicProcedure.use(async ({ ctx, next, type, path, getRawInput }) => {
+  return publicProcedure.meta({ permission: permission ?? null }).use(async ({ ctx, next, type, path, getRawInput }) => {
     const caller = ctx.principal;
     if (caller.kind !== 'key') throw new ForbiddenError('a worker token may fetch artifacts and blobs only');
     const run = async () => {

@@ -8,8 +8,10 @@ import { InvocationRetrySchema } from '../shared/retry-rule.js';
 import { HttpTriggerInputSchema } from '../shared/http-trigger.js';
 import { BUILD_LOG_LIMITS } from '../shared/build-log.js';
 
-export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter').default('default');
-export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)');
+export const NamespaceSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -, starting with a letter')
+  .describe('the namespace the object lives in (a key of one namespace reaches only it)').default('default');
+export const FunctionNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, _ and -, starting with a letter (max 63)')
+  .describe('a function\'s name, unique in its namespace');
 /** Checked as a whole (shared/function-env.ts), so an error names the variable: `env.FOO: why`. */
 const EnvSchema = z.record(z.string(), z.string()).superRefine((env, ctx) => {
   for (const p of envProblems(env)) ctx.addIssue({ code: 'custom', path: p.name === undefined ? [] : [p.name], message: p.message });
@@ -29,18 +31,18 @@ function overrides<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
 const FunctionBody = {
   namespace: NamespaceSchema,
   code: Base64Schema.describe('base64 of one source file, or of a tar.gz of a folder'),
-  fileName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').optional(),
-  convention: ConventionSchema.optional(),
-  entry: z.string().min(1).max(200).optional(),
-  limits: overrides(LimitsSchema).optional(),
-  env: EnvSchema.optional(),
-  retryPolicy: overrides(RetryPolicySchema).optional(),
+  fileName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').describe('the file name when code is one file').optional(),
+  convention: ConventionSchema.describe('how the function is called (default: detected from the code)').optional(),
+  entry: z.string().min(1).max(200).describe('script file, module.function, or the Go function name (default: the convention\'s)').optional(),
+  limits: overrides(LimitsSchema).describe('fields not given keep the previous version\'s (or the defaults)').optional(),
+  env: EnvSchema.describe('plain environment variables (visible to developers; use secrets for credentials)').optional(),
+  retryPolicy: overrides(RetryPolicySchema).describe('fields not given keep the previous version\'s (or the defaults)').optional(),
   /** Warm pool settings (runtime-images/README.md, "Warm containers"); isolation 'fresh' forces cold. */
-  warm: overrides(WarmSettingsSchema).optional(),
+  warm: overrides(WarmSettingsSchema).describe('warm pool settings; fields not given keep the previous version\'s').optional(),
   /** Secrets the version uses, by name (each must exist in the namespace): files, and env vars when `env` is given. Absent: the previous version's. */
-  secrets: SecretRefsSchema.optional(),
+  secrets: SecretRefsSchema.describe('secrets the version uses, by name: files, and env vars when env is given (absent: the previous version\'s)').optional(),
   /** The HTTP trigger (/function/<name>): access private|public, maxConcurrency, maxQueued, rateLimitPerS. Absent fields: the previous version's; null clears a limit. */
-  http: HttpTriggerInputSchema.optional(),
+  http: HttpTriggerInputSchema.describe('the HTTP trigger (/function/<name>): access private|public, maxConcurrency, maxQueued, rateLimitPerS; absent fields keep the previous version\'s, null clears a limit').optional(),
 };
 
 export const CreateFunctionInput = z.object({ name: FunctionNameSchema, runtime: RuntimeSchema, ...FunctionBody });
@@ -74,15 +76,15 @@ const VersionSelector = z.union([z.number().int().min(1), z.literal('latest')]).
 export const StartInvocationInput = z.object({
   namespace: NamespaceSchema,
   function: FunctionNameSchema,
-  version: VersionSelector,
-  payload: z.unknown().default(null),
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  version: VersionSelector.describe('a version number, or latest'),
+  payload: z.unknown().describe('any JSON value; the function\'s input').default(null),
+  idempotencyKey: z.string().min(1).max(200).describe('a second start with the same key answers the first invocation').optional(),
   /** Retries of this invocation (src/shared/retry-rule.ts): true, false, or fields of the version's policy. */
-  retry: InvocationRetrySchema.optional(),
+  retry: InvocationRetrySchema.describe('true, false, or fields of the version\'s retry policy (default: one attempt when waited for, unless the version set a policy)').optional(),
 });
 export const InvokeInput = StartInvocationInput.extend({
   /** How long to wait for the result before answering with the id and status. */
-  waitMs: z.number().int().min(0).max(900_000).default(60_000),
+  waitMs: z.number().int().min(0).max(900_000).describe('how long to wait for the result before answering with the id and status').default(60_000),
 });
 export const InvocationIdInput = z.object({ id: z.string().regex(INVOCATION_ID_PATTERN, 'an invocation id (inv_…, or inv_….<step> for a chain step)') });
 /** invocations.logs: lines after `after` (the previous answer's next). */

@@ -17,7 +17,13 @@ function zodSummary(err: z.ZodError): string {
   return lines.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
-const t = initTRPC.context<RequestContext>().create({
+/** What the api reference (docs/reference/api.md) says of a procedure beyond its input schema. */
+export interface ProcedureMeta {
+  /** The permission a key's role must grant (src/shared/roles.ts); null: any key. */
+  permission: string | null;
+}
+
+const t = initTRPC.context<RequestContext>().meta<ProcedureMeta>().create({
   // tRPC's dev mode (any NODE_ENV but production) puts the stack in data.stack; the api log has it.
   isDev: false,
   errorFormatter({ shape, error }) {

@@ -42,20 +42,20 @@ export const FUNCTION_FAILURE_KINDS = ['FunctionError', 'FunctionTimeout', 'Func
 export type FunctionFailureKind = (typeof FUNCTION_FAILURE_KINDS)[number];
 
 export const RetryPolicySchema = z.object({
-  maxAttempts: z.number().int().min(1).max(20).default(3),
-  initialIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
-  backoffCoefficient: z.number().min(1).max(10).default(2),
-  maximumIntervalMs: z.number().int().min(0).max(3_600_000).default(30_000),
-  retryOn: z.array(z.enum(FUNCTION_FAILURE_KINDS)).default(['FunctionError', 'FunctionTimeout', 'FunctionOOM']),
+  maxAttempts: z.number().int().min(1).max(20).describe('attempts in all, the first included').default(3),
+  initialIntervalMs: z.number().int().min(0).max(3_600_000).describe('wait before the second attempt').default(1000),
+  backoffCoefficient: z.number().min(1).max(10).describe('each wait is the previous one times this').default(2),
+  maximumIntervalMs: z.number().int().min(0).max(3_600_000).describe('the longest wait between attempts').default(30_000),
+  retryOn: z.array(z.enum(FUNCTION_FAILURE_KINDS)).describe('the failure kinds that are retried (InvalidOutput is not, by default)').default(['FunctionError', 'FunctionTimeout', 'FunctionOOM']),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicySchema.parse({});
 
 export const LimitsSchema = z.object({
-  timeoutMs: z.number().int().min(100).max(900_000).default(30_000),
-  memoryMb: z.number().int().min(16).max(8192).default(128),
-  cpus: z.number().min(0.05).max(16).default(1),
-  network: z.boolean().default(false),
+  timeoutMs: z.number().int().min(100).max(900_000).describe('one attempt is stopped after this long (FunctionTimeout)').default(30_000),
+  memoryMb: z.number().int().min(16).max(8192).describe('the container\'s memory limit; past it the attempt fails with FunctionOOM').default(128),
+  cpus: z.number().min(0.05).max(16).describe('CPUs the container may use').default(1),
+  network: z.boolean().describe('outbound network access (default: none)').default(false),
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
@@ -63,19 +63,13 @@ export type Limits = z.infer<typeof LimitsSchema>;
  * container serves one version only, one invocation at a time, and is replaced after any
  * failure. isolation 'fresh' forces a new container per invocation (the cold path). */
 export const WarmSettingsSchema = z.object({
-  isolation: z.enum(['warm', 'fresh']).default('warm'),
-  /** Containers kept started while the version is in use (refilled in the background). */
-  minWarm: z.number().int().min(0).max(32).default(1),
-  /** At most this many containers per version on one worker. */
-  maxWarm: z.number().int().min(1).max(64).default(8),
-  /** Invocations that may wait for a busy container; beyond this they run cold. 0: never wait. */
-  maxQueued: z.number().int().min(0).max(1000).default(32),
-  /** How long one may wait for a container before running cold instead. */
-  queueTimeoutMs: z.number().int().min(0).max(300_000).default(DEFAULT_WARM_QUEUE_TIMEOUT_MS),
-  /** A container unused this long is removed (and the version's pool drains to zero). */
-  idleTtlMs: z.number().int().min(1000).max(86_400_000).default(300_000),
-  /** A container is replaced after this many invocations. */
-  maxInvocations: z.number().int().min(1).max(1_000_000).default(1000),
+  isolation: z.enum(['warm', 'fresh']).describe('warm: reuse started containers of this version; fresh: a new container per invocation').default('warm'),
+  minWarm: z.number().int().min(0).max(32).describe('Containers kept started while the version is in use (refilled in the background).').default(1),
+  maxWarm: z.number().int().min(1).max(64).describe('At most this many containers per version on one worker.').default(8),
+  maxQueued: z.number().int().min(0).max(1000).describe('Invocations that may wait for a busy container; beyond this they run cold. 0: never wait.').default(32),
+  queueTimeoutMs: z.number().int().min(0).max(300_000).describe('How long one may wait for a container before running cold instead.').default(DEFAULT_WARM_QUEUE_TIMEOUT_MS),
+  idleTtlMs: z.number().int().min(1000).max(86_400_000).describe('A container unused this long is removed (and the version\'s pool drains to zero).').default(300_000),
+  maxInvocations: z.number().int().min(1).max(1_000_000).describe('A container is replaced after this many invocations.').default(1000),
 });
 export type WarmSettings = z.infer<typeof WarmSettingsSchema>;
 /** Runtimes with a warm runtime server (Go functions always run cold). */
