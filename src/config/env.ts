@@ -1,5 +1,5 @@
 // The one place configuration is parsed: loadConfig(source = process.env) → frozen Config.
-// Every variable, its default and its meaning is listed in README.md (Configuration).
+// Every variable, its default and its meaning: docs/reference/configuration.md, generated from this schema.
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';

@@ -18,7 +18,7 @@ export type Quotas = Record<QuotaName, number>;
 /** A namespace's overrides: null (or absent) takes the default. */
 export type QuotaOverrides = Partial<Record<QuotaName, number | null>>;
 
-/** What each quota bounds, for messages, `caisson namespace get` and the README. */
+/** What each quota bounds, for messages, `caisson namespace get` and docs/security.md (Quotas). */
 export const QUOTA_MEANINGS: Record<QuotaName, string> = {
   concurrentInvocations: 'invocations admitted and not finished (chain steps included)',
   invocationsPerMinute: 'invocations accepted in the last 60 s',

@@ -1,4 +1,4 @@
-// Which retry policy one invocation runs under: the rule of README "Retries", in one place.
+// Which retry policy one invocation runs under: the rule of docs/failures-and-retries.md (Retries), in one place.
 // A synchronous invoke runs one attempt, as Lambda, OpenWhisk and OpenFaaS run a synchronous
 // call once, unless the version's policy was given at deploy or the call asks (`retry`).
 // Asynchronous invocations (start, replays), chain steps and anything else that starts an
