@@ -4,6 +4,7 @@ import type { AppRouter } from '../api/routers/_app.js';
 import { createHttpTransport, type HttpTransport } from './http-transport.js';
 
 export type { AppRouter };
+export { createFailoverTransport, type FailoverTransportOptions } from './failover-transport.js';
 export type CaissonClient = ReturnType<typeof createClient>;
 
 export interface ClientOptions {
