@@ -14,6 +14,7 @@ import { registerSecretCommands } from './commands/secret.commands.js';
 import { CliError } from './cli-error.js';
 import { registerAuditCommands } from './commands/audit.commands.js';
 import { registerNamespaceCommands } from './commands/namespace.commands.js';
+import { registerStackCommands } from './commands/stack.commands.js';
 import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 
@@ -100,6 +101,7 @@ registerDlqCommands(program, clientContext);
 registerSecretCommands(program, clientContext);
 registerAuditCommands(program, clientContext);
 registerNamespaceCommands(program, clientContext);
+registerStackCommands(program);
 registerKeyCommands(program, clientContext, {
   file: () => loadClientEnv().credentialsFile,
   clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),
