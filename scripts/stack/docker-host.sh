@@ -14,11 +14,12 @@ cd "$(dirname "$0")/../.."
 name=dockerd-2
 host2() { DOCKER_HOST="$HOST2_SOCKET" timeout 20 docker "$@"; }
 
-# The runtime images every worker needs (images.json: the runtimes the stack's tests and load use).
+# The runtime images host 2 gets (images.json keys): what python, node and go resolve to today
+# (src/shared/runtimes.ts NEWEST_RUNTIME), the python build image, and go's (the netns holder's).
 images() {
   node -e '
     const m = require(process.argv[1]);
-    const keys = (process.env.CAISSON_STACK_IMAGES || "python,node,go,python-build").split(",");
+    const keys = (process.env.CAISSON_STACK_IMAGES || "python3.14,python3.14-build,nodejs24,go").split(",");
     for (const k of keys) { const i = m.images[k]; if (i) console.log(`${i.name}:${i.tag ?? m.tag}`); }
   ' "$PWD/runtime-images/images.json"
 }

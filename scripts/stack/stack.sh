@@ -21,6 +21,7 @@ start_api() {
 # Worker N fetches code from api N (in production a load balancer in front of the apis does this).
 start_worker() {
   local n="$1" extra=()
+  if running "worker-$n"; then step "stack: worker-$n already running (pid $(cat "$(pidfile "worker-$n")"))"; return 0; fi
   [ "$n" = 2 ] && extra=(DOCKER_HOST="$HOST2_SOCKET" CAISSON_BUILD_BRIDGE=caisson-b2 CAISSON_BUILD_FIREWALL=off)
   mkdir -p "$STACK/host-$n/home"
   local seen=0; [ -f "$STACK/logs/worker-$n.log" ] && seen="$(wc -l <"$STACK/logs/worker-$n.log")"
@@ -50,7 +51,7 @@ start_ui() {
   if [ "${CAISSON_STACK_UI:-on}" = off ]; then step "stack: Web UI off (CAISSON_STACK_UI=off)"; return 0; fi
   local ui; ui="$(bash scripts/setup/temporal-ui.sh)"
   start_proc ui env TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS" TEMPORAL_UI_PORT="$UI_PORT" \
-    TEMPORAL_CODEC_ENDPOINT="http://127.0.0.1:${API_PORTS[0]}/codec" "$ui" --root "$(dirname "$ui")/.." --env stack start
+    TEMPORAL_CODEC_ENDPOINT="http://127.0.0.1:${API_PORTS[0]}/codec" "$ui" --root "$repo/scripts" --config temporal --env ui start
   wait_for ui 60 http_ok "http://127.0.0.1:$UI_PORT/"
 }
 
