@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployDir } from '../support/deploy.js';
 import { waitFor } from '../support/containers.js';
 import {
-  activitiesOf, apiClient, closeHistoryClient, engines, failoverClient, pidOf, stackCtl, uiUrl, workerIdOf, type ActivityRun,
+  activitiesOf, apiClient, closeStackClients, engines, failoverClient, pidOf, stackCtl, uiUrl, workerIdOf, type ActivityRun,
 } from './stack-env.js';
 
 const run = Date.now().toString(36);
@@ -42,7 +42,7 @@ beforeAll(async () => {
   // Cold (isolation fresh): every attempt creates, executes and removes its own container.
   await deployDir(admin[0], { dir: 'test/fixtures/functions/py-slow', name: fn, runtime: 'python', fresh: true, timeoutMs: 60_000 });
 });
-afterAll(closeHistoryClient);
+afterAll(closeStackClients);
 
 describe('the Temporal server and its Web UI', () => {
   it('the UI serves its page and reads the namespace from the real server, where the apis registered Caisson\'s search attributes', async () => {

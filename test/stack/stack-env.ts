@@ -9,6 +9,7 @@ import Dockerode from 'dockerode';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto'; // CommonJS: no named exports under Node's ESM loader
 import { createClient, createFailoverTransport } from '../../src/client/index.js';
+import { createHttpTransport, type HttpTransport } from '../../src/client/http-transport.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 
 const run = promisify(execFile);
@@ -27,12 +28,18 @@ export const engines = {
 };
 export const workerIdOf = (host: 1 | 2) => `stack-host-${host}`;
 
+/** Every transport made here, closed by closeStackClients (kept-alive sockets hold a process open). */
+const transports: HttpTransport[] = [];
 export function apiClient(index: 0 | 1, apiKey = adminKey) {
-  return createClient(apiUrls[index]!, { apiKey });
+  const transport = createHttpTransport();
+  transports.push(transport);
+  return createClient(apiUrls[index]!, { apiKey, transport });
 }
 /** The client a program talking to several apis uses: it moves to the other api when one dies. */
 export function failoverClient(apiKey = adminKey) {
-  return createClient(apiUrls[0]!, { apiKey, transport: createFailoverTransport({ urls: apiUrls, retryDroppedMutations: true }) });
+  const transport = createFailoverTransport({ urls: apiUrls, retryDroppedMutations: true });
+  transports.push(transport);
+  return createClient(apiUrls[0]!, { apiKey, transport });
 }
 
 export async function stackCtl(...args: string[]): Promise<void> {
@@ -75,7 +82,8 @@ export async function activitiesOf(workflowId: string): Promise<{ activities: Ac
   return { activities: [...byId.values()], workflowTaskWorkers };
 }
 
-export async function closeHistoryClient(): Promise<void> {
+export async function closeStackClients(): Promise<void> {
+  for (const t of transports.splice(0)) t.close();
   await temporalClient?.connection.close();
   temporalClient = undefined;
 }
