@@ -1,4 +1,4 @@
-// Four projects: unit (no I/O, parallel), integration, security and e2e (real Temporal,
+// Projects: unit (no I/O, parallel), integration, security, conformance, stack, compose and e2e (real Temporal,
 // Docker, databases; one file at a time so they do not fight over the 2 cores).
 import { defineConfig } from 'vitest/config';
 
@@ -42,6 +42,30 @@ export default defineConfig({
           setupFiles: ['test/support/quiet-temporal.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The production topology (scripts/stack/stack.sh up: Temporal server on PostgreSQL, two
+        // apis, two workers on two Docker engines): scale-out, a host killed, an api killed.
+        test: {
+          name: 'stack',
+          include: ['test/stack/**/*.test.ts'],
+          globalSetup: ['test/stack/stack.global-setup.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // docker-compose.yml brought up with Compose from the images scripts/compose/images.sh builds.
+        test: {
+          name: 'compose',
+          include: ['test/compose/**/*.test.ts'],
+          setupFiles: ['test/support/quiet-temporal.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

@@ -18,6 +18,12 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { installTemporalRuntime } from '../src/temporal/worker-lifecycle.js';
 import { freePort } from '../test/support/ports.js';
 
+// --stack: the production topology (bench/load-stack.ts), with its own options.
+if (process.argv.includes('--stack')) {
+  await import('./load-stack.js');
+  process.exit(0);
+}
+
 const { values } = parseArgs({
   options: {
     invocations: { type: 'string', default: '500' },
@@ -122,8 +128,6 @@ try {
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < total) await submitOne(next++);
   }));
-  if (killer) clearInterval(killer);
-  while (worker && worker.exitCode !== null) await new Promise((r) => setTimeout(r, 100)); // a restart in flight
 
   // Drain: every submitted invocation must reach a final state.
   let succeeded = 0, failed = 0, lost = 0, duplicates = 0;
@@ -152,6 +156,10 @@ try {
     duplicates += Math.max(0, seen.size - expected);
   }
   const durationS = (performance.now() - t0) / 1000;
+  // Kills went on until the last invocation ended (stopping at the end of submission killed
+  // nothing in an async run: the work runs after it).
+  if (killer) clearInterval(killer);
+  while (worker && worker.exitCode !== null) await new Promise((r) => setTimeout(r, 100)); // a restart in flight
   // Leaked = still there once the worker has stopped: a stopping worker removes its warm
   // pools, and a restarted one reaps what its killed predecessors left.
   await stopWorker();

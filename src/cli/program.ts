@@ -16,6 +16,7 @@ import { CliError } from './cli-error.js';
 import { registerAuditCommands } from './commands/audit.commands.js';
 import { registerNamespaceCommands } from './commands/namespace.commands.js';
 import { registerScheduleCommands } from './commands/schedule.commands.js';
+import { registerStackCommands } from './commands/stack.commands.js';
 import { cliApiKey } from './credentials.js';
 import { createOutput } from './output.js';
 
@@ -98,6 +99,7 @@ registerSecretCommands(program, clientContext);
 registerAuditCommands(program, clientContext);
 registerNamespaceCommands(program, clientContext);
 registerScheduleCommands(program, clientContext);
+registerStackCommands(program);
 registerKeyCommands(program, clientContext, {
   file: () => loadClientEnv().credentialsFile,
   clientWith: (apiKey) => createClient(apiUrl(), { apiKey }),

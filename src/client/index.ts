@@ -9,6 +9,7 @@ import { createHttpTransport, type HttpTransport } from './http-transport.js';
 export type { CaissonApi, CaissonInputs, CaissonOutputs, CallOptions, JsonValue } from './api-types.js';
 export type { HttpTransport } from './http-transport.js';
 export { createHttpTransport } from './http-transport.js';
+export { createFailoverTransport, type FailoverTransportOptions } from './failover-transport.js';
 export type CaissonClient = CaissonApi;
 
 type HttpLinkFetch = NonNullable<Parameters<typeof httpLink>[0]['fetch']>;
