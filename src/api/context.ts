@@ -14,6 +14,7 @@ import type { ScheduleService } from './services/schedule.service.js';
 import type { AuditLog } from './audit.js';
 import type { BuildLogStore } from './build-log-store.js';
 import type { LiveLogStore } from './live-logs.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export interface ApiContext {
   db: Repositories;
@@ -32,6 +33,8 @@ export interface ApiContext {
   buildLogs: BuildLogStore;
   /** Running attempts' output as workers forward it (absent: invocations.logs reads records only). */
   liveLogs?: LiveLogStore;
+  /** This process's registry (metrics.summary reads it; absent: no metrics). */
+  metrics?: Metrics;
 }
 
 export interface RequestContext extends ApiContext {

@@ -87,6 +87,9 @@ export interface CaissonApi {
     get: { query(input: SchedulesGetInput, opts?: CallOptions): Promise<SchedulesGetOutput> };
     list: { query(input: SchedulesListInput, opts?: CallOptions): Promise<SchedulesListOutput> };
   };
+  metrics: {
+    summary: { query(input?: MetricsSummaryInput, opts?: CallOptions): Promise<MetricsSummaryOutput> };
+  };
 }
 
 /** Each procedure's input, as tRPC's inferRouterInputs would give it. */
@@ -160,6 +163,9 @@ export interface CaissonInputs {
     get: SchedulesGetInput;
     list: SchedulesListInput;
   };
+  metrics: {
+    summary: MetricsSummaryInput;
+  };
 }
 
 /** Each procedure's answer, as tRPC's inferRouterOutputs would give it. */
@@ -232,6 +238,9 @@ export interface CaissonOutputs {
     trigger: SchedulesTriggerOutput;
     get: SchedulesGetOutput;
     list: SchedulesListOutput;
+  };
+  metrics: {
+    summary: MetricsSummaryOutput;
   };
 }
 
@@ -637,9 +646,9 @@ export type ChainsInvocationsOutput = {
   result: boolean | null | string | number | JsonObject1 | JsonArray2;
   id: string;
   createdAt: string;
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
   chainName: string;
   chainId: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
   inputRef: null | string;
   resultRef: null | string;
   failedStep: null | string;
@@ -850,6 +859,20 @@ export type SchedulesListInput = {
   namespace?: undefined | string;
 };
 export type SchedulesListOutput = SchedulesCreateOutput[];
+export type MetricsSummaryInput = void;
+export type MetricsSummaryOutput = {
+  invocations: number;
+  deadLetters: number;
+  since: string;
+  byOutcome: {
+    [key: string]: number;
+  };
+  byStart: {
+    [key: string]: number;
+  };
+  duration: MetricsSummaryOutputDuration;
+  queueWait: MetricsSummaryOutputDuration;
+};
 export type FunctionsCreateInputLimits = {
   timeoutMs?: undefined | number;
   memoryMb?: undefined | number;
@@ -1108,4 +1131,9 @@ export type SchedulesCreateOutputRecentRunsItem = {
   scheduledAt: string;
   startedAt: string;
   fireId: string;
+};
+export type MetricsSummaryOutputDuration = {
+  count: number;
+  p50: null | number;
+  p95: null | number;
 };

@@ -9,7 +9,9 @@ import { InvocationsPage } from './pages/invocations.js';
 import { DeadLettersPage } from './pages/dead-letters.js';
 import { ChainsPage } from './pages/chains.js';
 import { KeysPage, SecretsPage } from './pages/access.js';
-import { ComingPage } from './pages/coming.js';
+import { SchedulesPage } from './pages/schedules.js';
+import { MetricsPage } from './pages/metrics.js';
+import { RunningPage } from './pages/live-logs.js';
 
 const TABS = [
   ['functions', 'Functions'], ['invocations', 'Invocations'], ['dead-letters', 'Dead letters'], ['chains', 'Chains'],
@@ -76,9 +78,9 @@ function Page({ tab, props }: { tab: string; props: PageProps }) {
     case 'chains': return <ChainsPage {...props} />;
     case 'secrets': return <SecretsPage {...props} />;
     case 'keys': return <KeysPage {...props} />;
-    case 'schedules': return <ComingPage what="Schedules (cron triggers of functions and chains): their next runs, history and pause/resume." />;
-    case 'metrics': return <ComingPage what="Metrics charts: invocations by outcome, duration and queue-wait percentiles, warm pool hits, from the api's /metrics." />;
-    case 'logs': return <ComingPage what="Live logs: stdout and stderr of running invocations as they are written, and a function's logs across invocations." />;
+    case 'schedules': return <SchedulesPage {...props} />;
+    case 'metrics': return <MetricsPage {...props} />;
+    case 'logs': return <RunningPage {...props} />;
     default: return <p>No page {tab}. <a href={href('functions')}>Functions</a></p>;
   }
 }

@@ -9,6 +9,7 @@ import { secretsRouter } from './secrets.router.js';
 import { auditRouter } from './audit.router.js';
 import { namespaceRouter } from './namespace.router.js';
 import { schedulesRouter } from './schedule.router.js';
+import { metricsRouter } from './metrics.router.js';
 
 export const appRouter = router({
   functions: functionsRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   audit: auditRouter,
   namespace: namespaceRouter,
   schedules: schedulesRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

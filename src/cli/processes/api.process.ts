@@ -115,6 +115,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const context = {
     db,
     liveLogs,
+    metrics,
     functions,
     invocations: withChainInvocations(invocations, chains),
     chains,

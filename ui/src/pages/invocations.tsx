@@ -7,6 +7,7 @@ import { ErrorLine, Json, Loading, Section, Status, Time, ms } from '../componen
 import { href, setQuery } from '../route.js';
 import { useLoad } from '../use-load.js';
 import { StepTree, type ChainSteps } from './chains.js';
+import { LiveLogs } from './live-logs.js';
 
 type ListInput = Inputs['invocations']['list'];
 // Checked against the api's input type: a value the api does not take fails the type check.
@@ -151,7 +152,8 @@ function InvocationDetail({ id, settings }: PageProps & { id: string }) {
           </table>
         </Section>
       )}
-      {v && (
+      {v && unfinished && <LiveLogs id={id} />}
+      {v && !unfinished && (
         <Section title="Logs">
           <h3>stdout</h3><pre className="log" data-testid="stdout">{v.logs.stdout || '(empty)'}</pre>
           <h3>stderr</h3><pre className="log" data-testid="stderr">{v.logs.stderr || '(empty)'}</pre>
