@@ -1,8 +1,8 @@
 // metrics.summary's figures from a registry: sums over label sets, and p50/p95 estimated
 // inside the histogram's buckets.
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/observability/metrics.js';
-import { summarizeMetrics } from '../../src/api/services/metrics-summary.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { summarizeMetrics } from '../../../src/api/services/metrics-summary.js';
 
 describe('summarizeMetrics', () => {
   it('answers nothing observed on a fresh registry', async () => {
