@@ -12,7 +12,7 @@ import { createHttpTransport, type HttpTransport, type TransportInit, type Trans
 export interface FailoverTransportOptions {
   /** The apis' base URLs, e.g. ['http://10.0.0.1:3000', 'http://10.0.0.2:3000']. */
   urls: string[];
-  ca?: string | Buffer;
+  ca?: string | Uint8Array;
   retryDroppedMutations?: boolean;
   /** Rounds over every url before giving up (default 5; 0.5 s, 1 s, 2 s… between rounds). */
   rounds?: number;
