@@ -60,7 +60,9 @@ up() {
   bash scripts/build.sh
   bash scripts/setup/docker-engine.sh
   local dir; dir="$(bash scripts/setup/temporal-server.sh)"
-  bash scripts/stack/databases.sh "$dir" >"$STACK/database-url"
+  # A home without its secrets key is new: the databases must start empty (databases.sh).
+  local fresh=""; [ -f "$home/secrets.key" ] || fresh=fresh
+  bash scripts/stack/databases.sh "$dir" $fresh >"$STACK/database-url"
   start_temporal "$dir"
   start_ui
   mkdir -p "$home"

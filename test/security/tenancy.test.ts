@@ -45,6 +45,9 @@ function attacks(): Record<string, { input?: unknown; expect: Expect }> {
     'invocations.start': byName({ namespace: ns, function: a.function, payload: {} }),
     'invocations.get': byId({ id: a.invocationId }),
     'invocations.wait': byId({ id: a.invocationId, waitMs: 0 }),
+    'invocations.logs': byId({ id: a.invocationId, after: 0 }),
+    // Every namespace's counters: an admin of one namespace is refused before anything is read.
+    'metrics.summary': byName(undefined),
     'invocations.list': byName({ namespace: ns }),
     'invocations.cancel': byId({ id: a.invocationId }),
     'chains.create': byName({ namespace: ns, definition: { ...definition, name: 'intruder' } }),
