@@ -64,22 +64,30 @@ export async function benchWarm(opts: { client: CaissonClient; n: number; name?:
   return summarize(samples);
 }
 
-/** Completed calls per second with `concurrency` callers looping for durationS. */
-async function throughput(call: () => Promise<unknown>, concurrency: number, durationS: number): Promise<number> {
+/** perS counts succeeded calls; a failed call is counted in `failed`, not fatal (a 1 s timeout can pass on a busy machine). */
+interface Throughput { perS: number; failed: number }
+
+/** Calls per second with `concurrency` callers looping for durationS. */
+async function throughput(call: () => Promise<unknown>, concurrency: number, durationS: number): Promise<Throughput> {
   const until = performance.now() + durationS * 1000;
   let done = 0;
+  let failed = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < until) {
-      await call();
-      done++;
+      try {
+        await call();
+        done++;
+      } catch {
+        failed++;
+      }
     }
   }));
-  return Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
+  return { perS: Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10, failed };
 }
 
 /** Warm invocations per second through the api at `concurrency` (the pool grows to it first). */
-export async function benchWarmThroughput(opts: { client: CaissonClient; concurrency: number; durationS: number; name?: string }): Promise<number> {
+export async function benchWarmThroughput(opts: { client: CaissonClient; concurrency: number; durationS: number; name?: string }): Promise<Throughput> {
   const name = opts.name ?? (await deployHello(opts.client, { minWarm: 0 }));
   const run = invoker(opts.client, name);
   await throughput(run, opts.concurrency, 2); // grows the pool
@@ -221,9 +229,10 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
       warm_temporal_floor_eager: floorEager,
       ratio_warm_to_eager_floor_p50: Math.round((warm.p50_ms / floorEager.p50_ms) * 1000) / 1000,
     } : {}),
-    warm_throughput_per_s: warmTput,
-    floor_throughput_per_s: floorTput,
-    ratio_warm_to_floor_throughput: Math.round((warmTput / floorTput) * 1000) / 1000,
+    warm_throughput_per_s: warmTput.perS,
+    floor_throughput_per_s: floorTput.perS,
+    ratio_warm_to_floor_throughput: Math.round((warmTput.perS / floorTput.perS) * 1000) / 1000,
+    throughput_failed_calls: { warm: warmTput.failed, floor: floorTput.failed },
     throughput_concurrency: concurrency,
     idle_warm_container_rss_mb: await idleWarmContainerRssMb(),
   };
