@@ -20,7 +20,7 @@ function optionRow(o: Option): string[] {
 function commandSection(cmd: Command, path: string[]): string[] {
   const full = [...path, cmd.name()];
   const usage = ['caisson', ...full.slice(1), argumentsOf(cmd), cmd.options.length > 0 ? '[options]' : ''].filter(Boolean).join(' ');
-  const parts = [`${'#'.repeat(Math.min(full.length + 1, 4))} \`${full.slice(1).join(' ')}\``, '', cmd.description(), '', '```', usage, '```'];
+  const parts = [`${'#'.repeat(Math.min(full.length + 1, 4))} \`${full.slice(1).join(' ')}\``, '', cmd.description(), '', '```text', usage, '```'];
   const args = cmd.registeredArguments.filter((a) => a.description);
   if (args.length > 0) parts.push('', table(['argument', 'meaning'], args.map((a) => [`\`${a.name()}\``, a.description])));
   if (cmd.options.length > 0) parts.push('', table(['option', 'meaning', 'default'], cmd.options.map(optionRow)));

@@ -37,7 +37,7 @@ const FunctionBody = {
   limits: overrides(LimitsSchema).describe('fields not given keep the previous version\'s (or the defaults)').optional(),
   env: EnvSchema.describe('plain environment variables (visible to developers; use secrets for credentials)').optional(),
   retryPolicy: overrides(RetryPolicySchema).describe('fields not given keep the previous version\'s (or the defaults)').optional(),
-  /** Warm pool settings (runtime-images/README.md, "Warm containers"); isolation 'fresh' forces cold. */
+  /** Warm pool settings (docs/runtimes.md, "Warm containers"); isolation 'fresh' forces cold. */
   warm: overrides(WarmSettingsSchema).describe('warm pool settings; fields not given keep the previous version\'s').optional(),
   /** Secrets the version uses, by name (each must exist in the namespace): files, and env vars when `env` is given. Absent: the previous version's. */
   secrets: SecretRefsSchema.describe('secrets the version uses, by name: files, and env vars when env is given (absent: the previous version\'s)').optional(),

@@ -67,7 +67,7 @@ const PATTERNS = {
 } as const;
 
 /**
- * The convention a function's files were written for (runtime-images/README.md, "Detection"):
+ * The convention a function's files were written for (docs/runtimes.md, "Detection"):
  * Go: imports aws-lambda-go/lambda, uses AWS_LAMBDA_RUNTIME_API, or is a prebuilt bootstrap → lambda;
  *   func Main(map…) map… → openwhisk; func Handle([]byte | http.ResponseWriter…) → openfaas.
  * Python: def lambda_handler(event, context) / handler(event, context) → lambda; handler.py with def handle(…) → openfaas;

@@ -82,7 +82,7 @@ export const EnvSchema = z.object({
   CAISSON_BUILD_OUTPUT_FILES: int(100_000),
   /** Build log bytes kept and shown with a failed build. */
   CAISSON_BUILD_LOG_BYTES: int(256 * 1024),
-  /** on: warm pools per function version (runtime-images/README.md, "Warm containers"); off: every attempt cold. */
+  /** on: warm pools per function version (docs/runtimes.md, "Warm containers"); off: every attempt cold. */
   CAISSON_WARM: z.enum(['on', 'off']).default('on'),
   /** Warm containers one worker keeps across all versions. */
   CAISSON_WARM_MAX_CONTAINERS: int(32),

@@ -21,7 +21,7 @@ export { CONVENTIONS };
 /** How the function is called. script: the old platform's way (FUNCTION_PAYLOAD/stdin in,
  * JSON on stdout out). handler: an exported function whose return value is the result.
  * lambda, openwhisk, openfaas: those platforms' handler shapes, run unchanged
- * (runtime-images/README.md, "Conventions"). */
+ * (docs/runtimes.md, "Conventions"). */
 export const ConventionSchema = z.enum(CONVENTIONS);
 export type Convention = z.infer<typeof ConventionSchema>;
 
@@ -59,7 +59,7 @@ export const LimitsSchema = z.object({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
-/** Per-version warm pool settings (runtime-images/README.md, "Warm containers"). A warm
+/** Per-version warm pool settings (docs/runtimes.md, "Warm containers"). A warm
  * container serves one version only, one invocation at a time, and is replaced after any
  * failure. isolation 'fresh' forces a new container per invocation (the cold path). */
 export const WarmSettingsSchema = z.object({

@@ -1,17 +1,19 @@
 // Every shell block the docs mark runnable (```sh run) runs here against a real stack: the
 // page's blocks in order, in one scratch directory per page (examples/ linked in), with
-// `caisson` on PATH and the stack's URL and an admin key in the environment. A block that
-// exits non-zero fails the test with its output. The stack runs in this process, so each block
-// runs asynchronously (a synchronous spawn would stop the api from answering it).
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnablePages } from '../../scripts/docs/runnable-blocks.js';
+// `caisson` and `temporal` on PATH and the stack's URL, an admin key and the Temporal server's
+// address in the environment. A block that exits non-zero, or does not print what the page shows
+// (`# … → output`), fails the test with its output. No shell block of the docs may be left
+// unmarked (scripts/docs/runnable-blocks.ts).
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runnablePages, unmarkedFences } from '../../scripts/docs/runnable-blocks.js';
+import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
+import { caissonBin, runBlock } from '../support/docs-run.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const root = process.cwd();
-const pages = runnablePages(root);
+const pages = runnablePages(root, 'run');
 
 describe('the docs\' runnable commands', () => {
   let stack: TestStack;
@@ -19,15 +21,14 @@ describe('the docs\' runnable commands', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ name: 'docs' });
-    bin = mkdtempSync(join(root, '.caisson', 'test', 'docs-bin-'));
-    writeFileSync(join(bin, 'caisson'), `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin', 'caisson.js')}" "$@"\n`);
-    chmodSync(join(bin, 'caisson'), 0o755);
+    bin = caissonBin(root);
   });
   afterAll(async () => {
     await stack?.stop();
   });
 
-  it('the docs mark commands to run', () => {
+  it('every shell block is run, or says why not', () => {
+    expect(unmarkedFences(root)).toEqual([]);
     expect([...pages.keys()]).toContain('README.md');
   });
 
@@ -36,30 +37,14 @@ describe('the docs\' runnable commands', () => {
     symlinkSync(join(root, 'examples'), join(dir, 'examples'));
     const env = {
       ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: `${bin}:${dirname(findTemporalCli(join(root, '.caisson')))}:${process.env.PATH}`,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
       CAISSON_API_URL: stack.api.url,
       CAISSON_API_KEY: stack.adminKey,
       CAISSON_HOME: stack.config.home,
     };
     for (const block of pages.get(page)!) {
-      // The docs say `npx caisson` (run from the repo); here `caisson` is on PATH.
-      const script = block.script.replace(/(^|[\s;&|(])npx caisson\b/g, '$1caisson');
-      const run = await runScript(script, { cwd: dir, env });
-      const where = `${page}:${block.line}`;
-      expect(run.status, `${where} exited ${run.status}\n--- script\n${script}\n--- output\n${run.output}`).toBe(0);
+      expect(await runBlock(block, { cwd: dir, env })).toBeUndefined();
     }
-  });
+  }, 600_000); // a page's blocks together: deploys, builds (a cold Go cache compiles the standard library) and invocations
 });
-
-/** Runs a shell block with bash -euo pipefail; its exit status (null: killed after 5 minutes) and output. */
-function runScript(script: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number | null; output: string }> {
-  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-  return new Promise((resolve) => child.on('close', (status) => {
-    clearTimeout(timer);
-    resolve({ status, output });
-  }));
-}

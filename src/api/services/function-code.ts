@@ -5,7 +5,7 @@ import { LimitExceededError, ValidationError } from '../../shared/errors.js';
 import type { Artifact, Convention, RuntimeFamily } from '../../shared/types.js';
 
 const DEFAULT_FILE: Record<RuntimeFamily, string> = { python: 'main.py', node: 'index.js', go: 'main.go' };
-/** Default entries per convention when the deploy names none (runtime-images/README.md, Conventions).
+/** Default entries per convention when the deploy names none (docs/runtimes.md, Conventions).
  * Go: the exported function the build wraps ('auto': HandleRequest, Handler or Handle, or a lambda.Start program). */
 const DEFAULT_ENTRY: Record<Exclude<Convention, 'script'>, Record<RuntimeFamily, string>> = {
   handler: { python: 'main.handler', node: 'index.handler', go: 'handler' },
