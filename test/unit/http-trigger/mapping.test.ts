@@ -78,10 +78,30 @@ describe('openwhisk', () => {
 });
 
 describe('openfaas, script and handler', () => {
-  it('openfaas gets canonical header names with repeats joined; a binary body is refused', () => {
+  it('openfaas gets canonical header names with repeats joined; a binary body in base64', () => {
     expect(requestToPayload('openfaas', request({ rawQuery: 'q=1', body: Buffer.from('hi'), headerList: [['x-multi', 'a'], ['x-multi', 'b']] }), { requestId: 'r' }))
       .toEqual({ method: 'POST', path: '/', query: { q: '1' }, headers: { 'X-Multi': 'a, b' }, body: 'hi' });
-    expect(() => requestToPayload('openfaas', request({ body: Buffer.from([0xff]) }), { requestId: 'r' })).toThrow(UnsupportedBodyError);
+    expect(requestToPayload('openfaas', request({ body: Buffer.from([0xff, 0x00, 0x41]) }), { requestId: 'r' }))
+      .toMatchObject({ body: '/wBB', isBase64Encoded: true });
+    // Valid UTF-8 with a NUL cannot be a JSON column's string: base64 too.
+    expect(requestToPayload('openfaas', request({ body: Buffer.from('a\u0000b') }), { requestId: 'r' })).toMatchObject({ body: 'YQBi', isBase64Encoded: true });
+  });
+
+  it('openfaas answers a base64 body as its bytes, and malformed base64 as a 502 error', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const answer = resultToAnswer('openfaas', { statusCode: 201, headers: { 'Content-Type': 'application/octet-stream' }, body: all.toString('base64'), isBase64Encoded: true });
+    expect(answer).toEqual({ status: 201, headers: [['Content-Type', 'application/octet-stream']], body: all });
+    expect(resultToAnswer('openfaas', { statusCode: 200, body: 'AAH/' }).body.toString()).toBe('AAH/'); // no flag: text
+    for (const body of ['%%%', 'AAH/A', 42]) {
+      expect(() => resultToAnswer('openfaas', { statusCode: 200, body, isBase64Encoded: true })).toThrow(BadFunctionAnswerError);
+    }
+  });
+
+  it('script and handler refuse a binary body (415), naming the conventions that take one', () => {
+    for (const convention of ['script', 'handler'] as const) {
+      expect(() => requestToPayload(convention, request({ body: Buffer.from([0xff, 0xfe]) }), { requestId: 'r' })).toThrow(/binary.*openfaas, lambda or openwhisk/);
+      expect(() => requestToPayload(convention, request({ body: Buffer.from([0xff]) }), { requestId: 'r' })).toThrow(UnsupportedBodyError);
+    }
   });
 
   it('script: JSON is the payload, other text a string, nothing the query', () => {
