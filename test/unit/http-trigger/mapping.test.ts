@@ -7,6 +7,9 @@ import { BadFunctionAnswerError } from '../../../src/api/http-trigger/answer.js'
 import { createTriggerLimits, TriggerLimitError } from '../../../src/api/http-trigger/limits.js';
 import type { TriggerRequest } from '../../../src/api/http-trigger/request.js';
 import { parseTriggerRoute } from '../../../src/api/http-trigger/route.js';
+import { outcomeAnswer } from '../../../src/api/http-trigger/outcome.js';
+import { storedResult, toView } from '../../../src/api/services/invocation-view.js';
+import type { InvocationRow } from '../../../src/db/index.js';
 import { HttpTriggerSettingsSchema, mergeHttpTrigger } from '../../../src/shared/http-trigger.js';
 
 function request(over: Partial<TriggerRequest> & { headerList?: Array<[string, string]> } = {}): TriggerRequest {
@@ -110,6 +113,24 @@ describe('openfaas, script and handler', () => {
     expect(requestToPayload('script', request({ rawQuery: 'x=1' }), { requestId: 'r' })).toEqual({ x: '1' });
     expect(requestToPayload('script', request(), { requestId: 'r' })).toBeNull();
     expect(resultToAnswer('script', { n: 4 }, '{"n": 4.0}').body.toString()).toBe('{"n": 4.0}');
+  });
+});
+
+describe("a handler's stored result text", () => {
+  const row = {
+    id: 'inv_1', namespace: 'default', functionName: 'f', version: 1, attempts: 1, attemptLog: [], cold: false, replayOf: null,
+    createdAt: new Date(0), endedAt: new Date(1), durationMs: 1, stdout: '', stderr: '', errorKind: null, errorMessage: null,
+  } as unknown as InvocationRow;
+  const blobs = { get: async (id: string) => (id === 'b1' ? Buffer.from('{"ratio": 4.0}') : null) };
+
+  it('is the answer of a handler, not of other conventions, and never part of the view itself', async () => {
+    const view = toView(row, 'SUCCEEDED', await storedResult({ blobs } as never, 'b1'));
+    expect(view.result).toEqual({ ratio: 4 });
+    expect(JSON.stringify(view)).not.toContain('4.0');
+    expect(outcomeAnswer('handler', view).body.toString()).toBe('{"ratio": 4.0}');
+    expect(outcomeAnswer('lambda', view).body.toString()).toBe('{"ratio":4}');
+    const inline = toView(row, 'SUCCEEDED', { value: { ratio: 4 } });
+    expect(outcomeAnswer('handler', inline).body.toString()).toBe('{"ratio":4}');
   });
 });
 
