@@ -62,7 +62,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   if (outcome.protocolError) return fail('InvalidOutput', outcome.protocolError);
 
   // Every convention but script reports through result.json (the wrappers write it).
-  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
+  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes, convention === 'handler') : undefined;
   if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
 
   if (outcome.abandoned) {
@@ -77,7 +77,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   }
 
   if (envelope) {
-    if (envelope.type === 'ok') return { ok: true, result: envelope.result, ...(convention === 'handler' && envelope.text !== undefined ? { text: envelope.text } : {}) };
+    if (envelope.type === 'ok') return { ok: true, result: envelope.result, ...(envelope.text === undefined ? {} : { text: envelope.text }) };
     return fail('InvalidOutput', envelope.message);
   }
   return interpretStdout(outcome, input.maxResultBytes, fail);
@@ -112,7 +112,8 @@ type Envelope =
   | { type: 'error'; message: string; extra: ErrorExtra }
   | { type: 'invalid'; message: string };
 
-function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): Envelope {
+/** `ownText`: keep the result's own JSON text when its numbers need it (the handler convention answers HTTP with it). */
+function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number, ownText: boolean): Envelope {
   if (!file || file.kind === 'missing') {
     return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };
   }
@@ -133,7 +134,7 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
   if (value.ok) {
     const size = okResultBytes(file.text, value.result);
     if (size > maxResultBytes) return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
-    const text = ownResultText(file.text);
+    const text = ownText ? ownResultText(file.text) : undefined;
     return { type: 'ok', result: value.result ?? null, ...(text === undefined ? {} : { text }) };
   }
   const error = isRecord(value.error) ? value.error : {};
