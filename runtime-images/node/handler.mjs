@@ -8,6 +8,7 @@
 //   {"ok":true,"result":<value>}
 //   {"ok":false,"error":{"type":...,"message":...,"stack":...}}  (exit 1)
 // console.log / console.error of the function are the container's stdout/stderr (logs).
+import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -212,23 +213,62 @@ async function callOpenWhisk(fn, payload, context) {
 
 // --- OpenFaaS (node18 / node20 templates): module.exports = async (event, context) ---
 
-const HTTP_KEYS = new Set(['body', 'headers', 'method', 'path', 'query']);
+const HTTP_KEYS = new Set(['body', 'headers', 'method', 'path', 'query', 'isBase64Encoded']);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** An HTTP-shaped payload ({body, headers, method, path, query}, at least body or method) is the
- * request; any other payload is a POST whose body is its JSON text. */
+/** The request body as a Buffer: base64 when isBase64Encoded (a binary body), else the text or the JSON text of a non-string body. */
+function requestBody(payload, headers) {
+  const body = payload.body ?? '';
+  if (payload.isBase64Encoded === true) {
+    if (typeof body !== 'string' || !BASE64.test(body) || body.length % 4 !== 0) throw new Failure('InvalidPayload', 'isBase64Encoded needs a base64 string body');
+    return Buffer.from(body, 'base64');
+  }
+  if (typeof body === 'string') return Buffer.from(body);
+  headers['content-type'] ??= 'application/json';
+  return Buffer.from(JSON.stringify(body));
+}
+
+/** An HTTP-shaped payload ({body, headers, method, path, query, isBase64Encoded}, at least body or
+ * method) is the request; any other payload is a POST whose body is its JSON text. The body is a Buffer. */
 export function httpRequest(payload) {
   const isObj = payload !== null && typeof payload === 'object' && !Array.isArray(payload);
   if (isObj && Object.keys(payload).length > 0 && Object.keys(payload).every((k) => HTTP_KEYS.has(k)) && ('body' in payload || 'method' in payload)) {
     const headers = Object.fromEntries(Object.entries(payload.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    let body = payload.body ?? '';
-    if (typeof body !== 'string') {
-      body = JSON.stringify(body);
-      headers['content-type'] ??= 'application/json';
-    }
+    const body = requestBody(payload, headers);
     return { method: String(payload.method ?? 'POST').toUpperCase(), path: String(payload.path ?? '/'), query: payload.query ?? {}, headers, body };
   }
   const body = typeof payload === 'string' ? payload : payload == null ? '' : JSON.stringify(payload);
-  return { method: 'POST', path: '/', query: {}, headers: { 'content-type': typeof payload === 'string' ? 'text/plain' : 'application/json' }, body };
+  return { method: 'POST', path: '/', query: {}, headers: { 'content-type': typeof payload === 'string' ? 'text/plain' : 'application/json' }, body: Buffer.from(body) };
+}
+
+/**
+ * event.body as the node18/node20 templates' body parsers give it: JSON parsed, text (text/*,
+ * a form, or no type: the template's default text/plain) a string, any other type the raw
+ * Buffer, as the template gives every body with RAW_BODY=true (honoured here too).
+ */
+function eventBody(req) {
+  if (process.env.RAW_BODY === 'true') return req.body;
+  const type = req.headers['content-type'] ?? 'text/plain';
+  if (/json/i.test(type)) {
+    const text = req.body.toString('utf8');
+    if (!text) return text;
+    try { return JSON.parse(text); } catch { return text; /* the template's parser would reject it; pass it on raw */ }
+  }
+  if (/^\s*(text\/|application\/x-www-form-urlencoded)/i.test(type)) return req.body.toString('utf8');
+  return req.body;
+}
+
+/**
+ * The answer's body: a Buffer or Uint8Array is bytes (as Express sends a Buffer), which travel
+ * as text when they are NUL-free UTF-8 (NUL cannot be stored in a JSON column), else as base64
+ * with isBase64Encoded; anything else as the template's res.send would write it.
+ */
+function answerBody(value) {
+  if (value instanceof Uint8Array) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return isUtf8(bytes) && !bytes.includes(0) ? { body: bytes.toString('utf8') } : { body: bytes.toString('base64'), isBase64Encoded: true };
+  }
+  return { body: value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value) };
 }
 
 function setHttpEnv(req) {
@@ -256,6 +296,8 @@ class FunctionContext {
 function expressContentType(headers, value) {
   if (value === undefined || value === null) return headers;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+  // Express sends a Buffer as application/octet-stream, and a type set for it as it is.
+  if (value instanceof Uint8Array) return key ? headers : { ...headers, 'Content-Type': 'application/octet-stream' };
   if (!key) return { ...headers, 'Content-Type': 'text/html; charset=utf-8' };
   const type = String(headers[key]);
   if (!/;\s*charset=/i.test(type)) headers[key] = `${type}; charset=utf-8`;
@@ -265,11 +307,7 @@ function expressContentType(headers, value) {
 function callOpenFaaS(fn, payload) {
   const req = httpRequest(payload);
   setHttpEnv(req);
-  let body = req.body;
-  if (/json/.test(req.headers['content-type'] ?? '') && body) {
-    try { body = JSON.parse(body); } catch { /* the template's parser would reject it; pass it on raw */ }
-  }
-  const event = { body, headers: req.headers, method: req.method, query: req.query, path: req.path };
+  const event = { body: eventBody(req), headers: req.headers, method: req.method, query: req.query, path: req.path };
   return new Promise((resolve, reject) => {
     const context = new FunctionContext((err, value) => {
       if (err) {
@@ -277,8 +315,7 @@ function callOpenFaaS(fn, payload) {
         errorFacts.set(failure, { openfaasStatus: context.status() }); // what the template would have answered with
         return reject(failure);
       }
-      const text = value === undefined ? '' : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-      resolve({ statusCode: context.status(), headers: expressContentType({ ...context.headers() }, value), body: text });
+      resolve({ statusCode: context.status(), headers: expressContentType({ ...context.headers() }, value), ...answerBody(value) });
     });
     Promise.resolve(fn(event, context, context.cb))
       .then((res) => { if (!context.cbCalled) context.succeed(res); })

@@ -277,25 +277,43 @@ def _openwhisk(func, payload, context):
 
 # --- OpenFaaS: classic handle(req: str) -> str, or python3-http handle(event, context) ---
 
-HTTP_KEYS = {"body", "headers", "method", "path", "query"}
+HTTP_KEYS = {"body", "headers", "method", "path", "query", "isBase64Encoded"}
+
+
+def _request_body(payload, headers):
+    """The request body as bytes: base64 when isBase64Encoded (a binary body), else the text or
+    the JSON text of a non-string body."""
+    body = payload.get("body")
+    if payload.get("isBase64Encoded") is True:
+        if not isinstance(body, str):
+            raise FunctionFailure("InvalidPayload", "isBase64Encoded needs a string body")
+        import base64
+        import binascii
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise FunctionFailure("InvalidPayload", "the body is not base64: %s" % e)
+    if body is not None and not isinstance(body, str):
+        body = json.dumps(body)
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+    return (body or "").encode("utf-8", "surrogatepass")
 
 
 def http_request(payload):
-    """An HTTP-shaped payload ({"body", "headers", "method", "path", "query"}, at least body or
-    method) is the request; any other payload is a POST whose body is its JSON text."""
+    """An HTTP-shaped payload ({"body", "headers", "method", "path", "query", "isBase64Encoded"},
+    at least body or method) is the request; any other payload is a POST whose body is its JSON
+    text. The body is bytes."""
     if isinstance(payload, dict) and payload and set(payload) <= HTTP_KEYS and ("body" in payload or "method" in payload):
         headers = {str(k): str(v) for k, v in (payload.get("headers") or {}).items()}
-        body = payload.get("body")
-        if body is not None and not isinstance(body, str):
-            body = json.dumps(body)
-            if not any(k.lower() == "content-type" for k in headers):
-                headers["Content-Type"] = "application/json"
+        body = _request_body(payload, headers)
         query = payload.get("query") or {}
         return {"method": str(payload.get("method") or "POST").upper(), "path": str(payload.get("path") or "/"),
-                "query": query if isinstance(query, dict) else {}, "headers": headers, "body": body or ""}
+                "query": query if isinstance(query, dict) else {}, "headers": headers, "body": body}
     body = payload if isinstance(payload, str) else ("" if payload is None else json.dumps(payload))
     ctype = "text/plain" if isinstance(payload, str) else "application/json"
-    return {"method": "POST", "path": "/", "query": {}, "headers": {"Content-Type": ctype}, "body": body}
+    return {"method": "POST", "path": "/", "query": {}, "headers": {"Content-Type": ctype},
+            "body": body.encode("utf-8", "surrogatepass")}
 
 
 def _canonical(name):
@@ -314,7 +332,7 @@ def _set_http_env(req):
 
 class _Event:
     def __init__(self, req):
-        self.body = req["body"].encode("utf-8")
+        self.body = req["body"]  # bytes, as Flask's request.get_data() in python3-http
         self.headers = req["headers"]
         self.method = req["method"]
         self.query = req["query"]
@@ -329,9 +347,24 @@ class _HttpContext:
 def _body_text(value):
     if value is None:
         return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _answer(status, headers, body):
+    """The wrapper's {statusCode, headers, body}. Bytes travel as text when they are NUL-free
+    UTF-8 (NUL cannot be stored in a JSON column), else as base64 with isBase64Encoded: the
+    platform answers them byte for byte either way."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            import base64
+            return {"statusCode": status, "headers": headers, "body": base64.b64encode(raw).decode("ascii"), "isBase64Encoded": True}
+        body = text
+    return {"statusCode": status, "headers": headers, "body": _body_text(body)}
 
 
 def _default_content_type(headers, body):
@@ -350,6 +383,19 @@ def _positional_arity(func):
     return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
+def _classic(func, req):
+    """The classic template's handle(req: str) -> str. Bytes that are not UTF-8 reach it as lone
+    surrogates (surrogateescape, as Python decodes file names), so a handler that echoes or
+    slices its input gives back the very bytes; it may also return bytes."""
+    res = _await(func(req["body"].decode("utf-8", "surrogateescape")))
+    if isinstance(res, str):
+        try:
+            res = res.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            pass  # another lone surrogate: JSON text carries it as it always did
+    return _answer(200, {}, res)
+
+
 def _openfaas(func):
     http_style = _positional_arity(func) >= 2
 
@@ -357,15 +403,15 @@ def _openfaas(func):
         req = http_request(payload)
         _set_http_env(req)
         if not http_style:
-            return {"statusCode": 200, "headers": {}, "body": _body_text(_await(func(req["body"])))}
+            return _classic(func, req)
         res = _await(func(_Event(req), _HttpContext()))
         if isinstance(res, dict) and ("statusCode" in res or "body" in res or "headers" in res):
             headers = dict(res.get("headers") or {})
             _default_content_type(headers, res.get("body"))
-            return {"statusCode": _int(res.get("statusCode"), 200), "headers": headers, "body": _body_text(res.get("body"))}
+            return _answer(_int(res.get("statusCode"), 200), headers, res.get("body"))
         headers = {}
         _default_content_type(headers, res)
-        return {"statusCode": 200, "headers": headers, "body": _body_text(res)}
+        return _answer(200, headers, res)
 
     return call
 

@@ -163,6 +163,18 @@ function valueStore(deps: ContainerActivityDeps) {
     return toPayloadRef(value, deps.limits.inlineBytes, (json) => deps.blobs.putBlob(Buffer.from(json), invocationId));
   }
 
+  /**
+   * A result as a ref. A handler's own JSON text (one whose number text its value would lose:
+   * 4.0) is stored as the result's blob, which parses to the same value, so the HTTP trigger
+   * can answer that text; past the blobBytes quota the value alone is kept, as for any result.
+   */
+  async function resultRef(ok: { result: unknown; text?: string }, invocationId: string): Promise<PayloadRef> {
+    if (ok.text === undefined) return toRef(ok.result, invocationId);
+    const bytes = Buffer.from(ok.text);
+    const ref = await deps.blobs.putBlob(bytes, invocationId).catch(quotaRefusal);
+    return ref instanceof QuotaExceededError ? toRef(ok.result, invocationId) : { ref, sizeBytes: bytes.byteLength };
+  }
+
   /** A log; past the namespace's blobBytes quota its tail stays inline (≤ an eighth of the inline size, so its JSON fits), marked. */
   async function logRef(text: string, invocationId: string): Promise<PayloadRef> {
     const stored = await toRef(text, invocationId).catch(quotaRefusal);
@@ -186,7 +198,7 @@ function valueStore(deps: ContainerActivityDeps) {
       stdout: await logRef(recapText(outcome.stdout, deps.limits.logBytes), invocationId),
       stderr: await logRef(outcome.stderr, invocationId),
     };
-    const result = interpreted.ok ? await toRef(interpreted.result, invocationId).catch(quotaRefusal) : undefined;
+    const result = interpreted.ok ? await resultRef(interpreted, invocationId).catch(quotaRefusal) : undefined;
     if (interpreted.ok && !(result instanceof QuotaExceededError)) {
       return { ok: true, result: result!, logs, durationMs: outcome.durationMs };
     }

@@ -1,5 +1,5 @@
 // HTTP triggers through real HTTP (node's fetch) against the real stack: /function/<name> in each
-// convention's native shape, binary round trips, the 502/504/429 paths, private vs public,
+// convention's native shape, binary round trips (more in http-binary.test.ts), the 502/504/429 paths, private vs public,
 // /async-function with a callback to a server on 127.0.0.1, and an idempotent retry.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -115,13 +115,6 @@ describe('an OpenFaaS webhook (public)', () => {
     expect(bad.status).toBe(401);
     expect(await bad.text()).toBe('bad key');
   });
-
-  it('refuses a binary body with 415 and starts nothing', async () => {
-    const before = await invocationsOf('hook');
-    const res = await fetch(url('/function/hook'), { method: 'POST', body: Buffer.from([0xff, 0xfe, 0x00]) });
-    expect(res.status).toBe(415);
-    expect(await invocationsOf('hook')).toBe(before);
-  });
 });
 
 describe('an OpenWhisk web action in namespace shop', () => {
@@ -147,6 +140,14 @@ describe('script functions', () => {
     const res = await fetch(url('/function/script-json'), { method: 'POST', headers: { ...auth(invokerKey), 'content-type': 'application/json' }, body: '{"a": [1, "x"]}' });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('{"got": {"a": [1, "x"]}, "ratio": 4.0}');
+  });
+
+  it('refuse a binary body with 415 naming the conventions that take one, and start nothing', async () => {
+    const before = await invocationsOf('script-json');
+    const res = await fetch(url('/function/script-json'), { method: 'POST', headers: auth(invokerKey), body: Buffer.from([0xff, 0xfe, 0x00]) });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/binary.*openfaas, lambda or openwhisk/);
+    expect(await invocationsOf('script-json')).toBe(before);
   });
 });
 

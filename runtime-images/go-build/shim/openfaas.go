@@ -1,15 +1,18 @@
 package shim
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
-// Request is the HTTP request an OpenFaaS function sees.
+// Request is the HTTP request an OpenFaaS function sees; Body holds its bytes.
 type Request struct {
 	Method  string
 	Path    string
@@ -18,10 +21,12 @@ type Request struct {
 	Body    string
 }
 
-var httpKeys = map[string]bool{"body": true, "headers": true, "method": true, "path": true, "query": true}
+var httpKeys = map[string]bool{"body": true, "headers": true, "method": true, "path": true, "query": true, "isBase64Encoded": true}
 
-// HTTPRequest: an HTTP-shaped payload ({body, headers, method, path, query}, at least body or
-// method) is the request; any other payload is a POST whose body is its JSON text.
+// HTTPRequest: an HTTP-shaped payload ({body, headers, method, path, query, isBase64Encoded}, at
+// least body or method) is the request; any other payload is a POST whose body is its JSON text.
+// A body with isBase64Encoded is base64 of the bytes (a binary body); a malformed one fails the
+// invocation as InvalidPayload.
 func HTTPRequest(payload []byte) Request {
 	req := Request{Method: "POST", Path: "/", Query: url.Values{}, Headers: map[string]string{}}
 	var obj map[string]json.RawMessage
@@ -43,7 +48,15 @@ func HTTPRequest(payload []byte) Request {
 		for k, v := range query {
 			req.Query.Set(k, toString(v))
 		}
-		if body, has := obj["body"]; has {
+		var b64 bool
+		_ = json.Unmarshal(obj["isBase64Encoded"], &b64)
+		if body, has := obj["body"]; has && b64 {
+			raw, err := decodeBase64Body(body)
+			if err != nil {
+				Fail(&Failure{"InvalidPayload", "isBase64Encoded needs a base64 string body: " + err.Error()}, "")
+			}
+			req.Body = string(raw)
+		} else if body, has := obj["body"]; has {
 			if json.Unmarshal(body, &s) == nil {
 				req.Body = s
 			} else if string(body) != "null" {
@@ -62,6 +75,27 @@ func HTTPRequest(payload []byte) Request {
 		req.Body, req.Headers["Content-Type"] = string(payload), "application/json"
 	}
 	return req
+}
+
+func decodeBase64Body(body json.RawMessage) ([]byte, error) {
+	var s string
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(s)
+}
+
+// answer is the wrapper's {statusCode, headers, body}. Bytes travel as text when they are
+// NUL-free UTF-8 (NUL cannot be stored in a JSON column, and JSON would replace invalid UTF-8),
+// else as base64 with isBase64Encoded: the platform answers them byte for byte either way.
+func answer(status int, headers map[string]string, body []byte) map[string]interface{} {
+	out := map[string]interface{}{"statusCode": status, "headers": headers}
+	if utf8.Valid(body) && bytes.IndexByte(body, 0) < 0 {
+		out["body"] = string(body)
+	} else {
+		out["body"], out["isBase64Encoded"] = base64.StdEncoding.EncodeToString(body), true
+	}
+	return out
 }
 
 func isHTTPShaped(obj map[string]json.RawMessage) bool {
@@ -102,7 +136,7 @@ func OpenFaaS(handle interface{}) {
 	setHTTPEnv(req)
 	switch h := handle.(type) {
 	case func([]byte) string:
-		Succeed(map[string]interface{}{"statusCode": 200, "headers": map[string]string{}, "body": h([]byte(req.Body))})
+		Succeed(answer(200, map[string]string{}, []byte(h([]byte(req.Body)))))
 	case func(http.ResponseWriter, *http.Request):
 		Succeed(serveHTTP(http.HandlerFunc(h), req))
 	case http.HandlerFunc:
@@ -127,5 +161,5 @@ func serveHTTP(h http.Handler, req Request) map[string]interface{} {
 	for k, v := range rec.Header() {
 		headers[k] = strings.Join(v, ", ")
 	}
-	return map[string]interface{}{"statusCode": rec.Code, "headers": headers, "body": rec.Body.String()}
+	return answer(rec.Code, headers, rec.Body.Bytes())
 }

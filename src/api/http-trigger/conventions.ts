@@ -4,8 +4,11 @@
 // - openwhisk: web action parameters (__ow_method, __ow_headers, __ow_path, __ow_query,
 //   __ow_body, query and JSON or form body fields merged) and {statusCode, headers, body};
 // - openfaas: the {method, path, query, headers, body} request the wrappers hand to handle()
-//   (headers become Http_* variables) and {statusCode, headers, body};
-// - script and handler: a JSON body is the payload, any other text a string; the result is JSON.
+//   (headers become Http_* variables) and {statusCode, headers, body}; a body that is not
+//   NUL-free UTF-8 travels as base64 with isBase64Encoded: true, both ways, so bytes arrive as sent;
+// - script and handler: a JSON body is the payload, any other text a string; the result is JSON
+//   (the function's own JSON text when it carried one). A binary body is a 415: a JSON payload
+//   has no way to say a string is base64 rather than text.
 // Pure: the http server does the I/O.
 import type { Convention } from '../../shared/types.js';
 import { BadFunctionAnswerError, functionHeaders, functionStatus, hasHeader, jsonAnswer, type HttpAnswer } from './answer.js';
@@ -129,18 +132,22 @@ function openWhiskAnswer(result: unknown): HttpAnswer {
 }
 
 function openFaaSRequest(req: TriggerRequest): Record<string, unknown> {
-  if (!isUtf8(req.body)) throw new UnsupportedBodyError('an openfaas function takes a UTF-8 text body on this path; this body is binary (use the lambda or openwhisk convention for binary bodies)');
+  // NUL is valid UTF-8 but cannot be stored in a JSON column: such a body is base64 as well.
+  const text = isUtf8(req.body) && !req.body.includes(0);
   // Header names as the watchdog passes them (canonical case): the wrappers make Http_* of them.
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(joinedHeaders(req))) headers[canonical(name)] = value;
-  return { method: req.method, path: req.path, query: joinedQuery(req.rawQuery), headers, body: req.body.toString('utf8') };
+  const query = joinedQuery(req.rawQuery);
+  if (text) return { method: req.method, path: req.path, query, headers, body: req.body.toString('utf8') };
+  return { method: req.method, path: req.path, query, headers, body: req.body.toString('base64'), isBase64Encoded: true };
 }
 
+/** The wrappers' {statusCode, headers, body[, isBase64Encoded]}: a base64 body must be base64 (else a 502). */
 function openFaaSAnswer(result: unknown): HttpAnswer {
   if (!isRecord(result)) return jsonAnswer(200, result);
   const headers = functionHeaders(result.headers);
-  const body = typeof result.body === 'string' ? Buffer.from(result.body) : result.body == null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.body));
-  return { status: functionStatus(result.statusCode), headers, body };
+  if (result.isBase64Encoded === true && typeof result.body !== 'string') throw new BadFunctionAnswerError('the function answered isBase64Encoded with a body that is not a string');
+  return { status: functionStatus(result.statusCode), headers, body: bodyBytes(result.body, result.isBase64Encoded === true) };
 }
 
 /** A JSON body is the payload; other text a string; none: the query's fields, or null. */
@@ -149,7 +156,9 @@ function plainPayload(req: TriggerRequest): unknown {
     const query = joinedQuery(req.rawQuery);
     return Object.keys(query).length > 0 ? query : null;
   }
-  if (!isUtf8(req.body)) throw new UnsupportedBodyError('this function takes JSON or UTF-8 text; the body is binary (use the lambda or openwhisk convention for binary bodies)');
+  if (!isUtf8(req.body)) {
+    throw new UnsupportedBodyError('this function takes a JSON or UTF-8 text body (its payload); this body is binary: send it base64 in a JSON field, or deploy the function with the openfaas, lambda or openwhisk convention, which take binary bodies');
+  }
   const text = req.body.toString('utf8');
   const parsed = parseJson(text);
   return parsed === undefined ? text : parsed;
@@ -159,7 +168,10 @@ function bodyBytes(body: unknown, base64: boolean): Buffer {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (typeof body !== 'string') return Buffer.from(JSON.stringify(body));
   if (!base64) return Buffer.from(body);
-  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(body)) throw new BadFunctionAnswerError('the function answered isBase64Encoded with a body that is not base64');
+  // One character past a multiple of four encodes no byte: the decoder would drop it silently.
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(body) || body.replace(/[\s=]/g, '').length % 4 === 1) {
+    throw new BadFunctionAnswerError('the function answered isBase64Encoded with a body that is not base64');
+  }
   return Buffer.from(body, 'base64');
 }
 

@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AppError, QuotaExceededError } from '../../shared/errors.js';
 import type { Convention } from '../../shared/types.js';
 import type { InvocationView } from '../services/invocation.service.js';
+import { resultTextOf } from '../services/invocation-view.js';
 import { BadFunctionAnswerError, jsonAnswer, type HttpAnswer } from './answer.js';
 import { resultToAnswer } from './conventions.js';
 
@@ -12,7 +13,7 @@ export function outcomeAnswer(convention: Convention, view: InvocationView): Htt
   const id = view.id;
   if (view.status === 'SUCCEEDED') {
     try {
-      return resultToAnswer(convention, view.result, convention === 'script' ? printedResult(view) : undefined);
+      return resultToAnswer(convention, view.result, ownText(convention, view));
     } catch (err) {
       if (!(err instanceof BadFunctionAnswerError)) throw err;
       return jsonAnswer(502, { error: { kind: 'InvalidOutput', message: err.message }, invocationId: id });
@@ -24,6 +25,12 @@ export function outcomeAnswer(convention: Convention, view: InvocationView): Htt
     return jsonAnswer(kind === 'FunctionTimeout' ? 504 : 502, { error, invocationId: id });
   }
   return jsonAnswer(504, { error: { kind: 'Pending', message: `the invocation is still ${view.status.toLowerCase()}; read it with caisson inv get ${id}` }, invocationId: id });
+}
+
+/** The result's JSON text as the function produced it: a script's printed line, a handler's stored text. */
+function ownText(convention: Convention, view: InvocationView): string | undefined {
+  if (convention === 'script') return printedResult(view);
+  return convention === 'handler' ? resultTextOf(view) : undefined;
 }
 
 /**

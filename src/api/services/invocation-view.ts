@@ -27,6 +27,34 @@ export interface InvocationView {
   logs: { stdout: string; stderr: string };
 }
 
+/**
+ * A result's JSON text as stored (its blob), kept beside its view rather than in it: api answers
+ * carry the value; the HTTP trigger answers a handler's own text, so 4.0 stays 4.0.
+ */
+const resultTexts = new WeakMap<InvocationView, string>();
+
+export function resultTextOf(view: InvocationView): string | undefined {
+  return resultTexts.get(view);
+}
+
+/** A result stored by reference: its value, and the JSON text it was stored as. */
+export async function storedResult(db: Pick<Repositories, 'blobs'>, ref: string): Promise<StoredResult> {
+  const bytes = await db.blobs.get(ref);
+  if (!bytes) return { value: null };
+  const text = bytes.toString('utf8');
+  return { value: JSON.parse(text) as unknown, text };
+}
+
+export interface StoredResult {
+  value: unknown;
+  text?: string;
+}
+
+function setResult(view: InvocationView, stored: StoredResult): void {
+  view.result = stored.value;
+  if (stored.text !== undefined) resultTexts.set(view, stored.text);
+}
+
 export function createOutcomeViews(db: Pick<Repositories, 'blobs'>) {
   /** The view a finished outcome gives, before (or without) reading its record back. */
   async function viewFromOutcome(row: InvocationRow, o: InvocationOutcomeRecord): Promise<InvocationView> {
@@ -39,7 +67,7 @@ export function createOutcomeViews(db: Pick<Repositories, 'blobs'>) {
       durationMs: endedAt.getTime() - new Date(o.acceptedAt).getTime(),
       logs: { stdout: await logText(o.logs?.stdout), stderr: await logText(o.logs?.stderr) },
     };
-    if (o.status === 'SUCCEEDED' && o.result) view.result = await refValue(o.result);
+    if (o.status === 'SUCCEEDED' && o.result) setResult(view, isInline(o.result) ? { value: o.result.inline } : await storedResult(db, o.result.ref));
     if (failure) {
       const last = o.attempts.at(-1);
       view.error = { kind: failure.kind, message: failure.message, attempts: view.attempts, ...lastFailureDetail(last?.failure) };
@@ -60,7 +88,7 @@ export function createOutcomeViews(db: Pick<Repositories, 'blobs'>) {
   return { viewFromOutcome };
 }
 
-export function toView(row: InvocationRow, status: InvocationStatus, result: unknown): InvocationView {
+export function toView(row: InvocationRow, status: InvocationStatus, result: StoredResult): InvocationView {
   const attemptLog = (row.attemptLog as unknown[] | null) ?? [];
   const view: InvocationView = {
     id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status,
@@ -68,7 +96,7 @@ export function toView(row: InvocationRow, status: InvocationStatus, result: unk
     createdAt: row.createdAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null, durationMs: row.durationMs,
     logs: { stdout: row.stdout ?? '', stderr: row.stderr ?? '' },
   };
-  if (status === 'SUCCEEDED') view.result = result;
+  if (status === 'SUCCEEDED') setResult(view, result);
   if (row.errorKind) {
     const last = attemptLog.at(-1) as AttemptRecord | undefined;
     view.error = { kind: row.errorKind, message: row.errorMessage ?? '', attempts: row.attempts, ...lastFailureDetail(last?.failure) };

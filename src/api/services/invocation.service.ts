@@ -15,7 +15,7 @@ import { invokeFunction } from '../workflow-refs.js';
 import { createInvocationAdmission, type InvocationStartOptions, type StartRequest } from './invocation-admission.js';
 import { createInvocationRecorder } from './invocation-recorder.js';
 import { TERMINAL_STATUSES, createInvocationRecovery } from './invocation-recovery.js';
-import { createOutcomeViews, toView, type InvocationView } from './invocation-view.js';
+import { createOutcomeViews, storedResult, toView, type InvocationView } from './invocation-view.js';
 import { startAndAwaitOutcome, syncWaitPolicy } from './sync-wait.js';
 import type { QuotaService } from './quota.service.js';
 
@@ -122,7 +122,7 @@ export function createInvocationService(deps: InvocationServiceDeps) {
       if (live.outcome) return viewFromOutcome(row, live.outcome);
       status = live.status;
     }
-    return toView(row, status, row.resultRef ? await db.blobs.getJson(row.resultRef) : row.result);
+    return toView(row, status, row.resultRef ? await storedResult(db, row.resultRef) : { value: row.result });
   }
 
   async function cancel(id: string): Promise<InvocationView> {

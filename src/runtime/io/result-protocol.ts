@@ -11,7 +11,15 @@ export type ResultFile =
   | { kind: 'present'; text: string };
 
 export type InterpretedOutcome =
-  | { ok: true; result: unknown }
+  | {
+      ok: true;
+      result: unknown;
+      /**
+       * A handler's result as its wrapper wrote it, when that text holds a number the value's
+       * own JSON would print differently (Python's 4.0, 1e+16, a 20-digit integer).
+       */
+      text?: string;
+    }
   | {
       ok: false;
       kind: FailureKind;
@@ -54,7 +62,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   if (outcome.protocolError) return fail('InvalidOutput', outcome.protocolError);
 
   // Every convention but script reports through result.json (the wrappers write it).
-  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes) : undefined;
+  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes, convention === 'handler') : undefined;
   if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
 
   if (outcome.abandoned) {
@@ -69,7 +77,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   }
 
   if (envelope) {
-    if (envelope.type === 'ok') return { ok: true, result: envelope.result };
+    if (envelope.type === 'ok') return { ok: true, result: envelope.result, ...(envelope.text === undefined ? {} : { text: envelope.text }) };
     return fail('InvalidOutput', envelope.message);
   }
   return interpretStdout(outcome, input.maxResultBytes, fail);
@@ -100,11 +108,12 @@ function boundedPlatform(value: Record<string, unknown>): Record<string, unknown
 }
 
 type Envelope =
-  | { type: 'ok'; result: unknown }
+  | { type: 'ok'; result: unknown; text?: string }
   | { type: 'error'; message: string; extra: ErrorExtra }
   | { type: 'invalid'; message: string };
 
-function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): Envelope {
+/** `ownText`: keep the result's own JSON text when its numbers need it (the handler convention answers HTTP with it). */
+function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number, ownText: boolean): Envelope {
   if (!file || file.kind === 'missing') {
     return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };
   }
@@ -125,7 +134,8 @@ function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number): En
   if (value.ok) {
     const size = okResultBytes(file.text, value.result);
     if (size > maxResultBytes) return { type: 'invalid', message: `the result is ${size} bytes, over the limit of ${maxResultBytes} bytes` };
-    return { type: 'ok', result: value.result ?? null };
+    const text = ownText ? ownResultText(file.text) : undefined;
+    return { type: 'ok', result: value.result ?? null, ...(text === undefined ? {} : { text }) };
   }
   const error = isRecord(value.error) ? value.error : {};
   const message = typeof error.message === 'string' && error.message ? error.message : 'the handler failed';
@@ -159,6 +169,45 @@ function okResultBytes(text: string, result: unknown): number {
   } catch {
     return byteLength(body); // too deep to serialise again: the envelope's size bounds it
   }
+}
+
+/**
+ * The result's JSON text inside an ok envelope, when it holds a number whose text differs from
+ * what JSON.stringify of its value prints; undefined otherwise (the value says it all). The
+ * slice parses on its own only when it is the whole result value (no other key follows it).
+ */
+function ownResultText(envelope: string): string | undefined {
+  const head = OK_ENVELOPE_HEAD.exec(envelope);
+  const body = envelope.trimEnd();
+  if (!head || !body.endsWith('}')) return undefined;
+  const text = body.slice(head[0].length, -1).trimEnd();
+  if (!numberTextDiffers(text)) return undefined;
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
+  }
+}
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** Whether JSON text holds a number token that JSON.stringify of its value would print otherwise (4.0 → 4). */
+export function numberTextDiffers(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      NUMBER.lastIndex = i;
+      const token = NUMBER.exec(text)?.[0];
+      if (!token) continue;
+      if (JSON.stringify(Number(token)) !== token) return true;
+      i += token.length - 1;
+    }
+  }
+  return false;
 }
 
 function interpretStdout(

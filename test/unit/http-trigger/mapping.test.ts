@@ -7,6 +7,9 @@ import { BadFunctionAnswerError } from '../../../src/api/http-trigger/answer.js'
 import { createTriggerLimits, TriggerLimitError } from '../../../src/api/http-trigger/limits.js';
 import type { TriggerRequest } from '../../../src/api/http-trigger/request.js';
 import { parseTriggerRoute } from '../../../src/api/http-trigger/route.js';
+import { outcomeAnswer } from '../../../src/api/http-trigger/outcome.js';
+import { storedResult, toView } from '../../../src/api/services/invocation-view.js';
+import type { InvocationRow } from '../../../src/db/index.js';
 import { HttpTriggerSettingsSchema, mergeHttpTrigger } from '../../../src/shared/http-trigger.js';
 
 function request(over: Partial<TriggerRequest> & { headerList?: Array<[string, string]> } = {}): TriggerRequest {
@@ -78,10 +81,30 @@ describe('openwhisk', () => {
 });
 
 describe('openfaas, script and handler', () => {
-  it('openfaas gets canonical header names with repeats joined; a binary body is refused', () => {
+  it('openfaas gets canonical header names with repeats joined; a binary body in base64', () => {
     expect(requestToPayload('openfaas', request({ rawQuery: 'q=1', body: Buffer.from('hi'), headerList: [['x-multi', 'a'], ['x-multi', 'b']] }), { requestId: 'r' }))
       .toEqual({ method: 'POST', path: '/', query: { q: '1' }, headers: { 'X-Multi': 'a, b' }, body: 'hi' });
-    expect(() => requestToPayload('openfaas', request({ body: Buffer.from([0xff]) }), { requestId: 'r' })).toThrow(UnsupportedBodyError);
+    expect(requestToPayload('openfaas', request({ body: Buffer.from([0xff, 0x00, 0x41]) }), { requestId: 'r' }))
+      .toMatchObject({ body: '/wBB', isBase64Encoded: true });
+    // Valid UTF-8 with a NUL cannot be a JSON column's string: base64 too.
+    expect(requestToPayload('openfaas', request({ body: Buffer.from('a\u0000b') }), { requestId: 'r' })).toMatchObject({ body: 'YQBi', isBase64Encoded: true });
+  });
+
+  it('openfaas answers a base64 body as its bytes, and malformed base64 as a 502 error', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const answer = resultToAnswer('openfaas', { statusCode: 201, headers: { 'Content-Type': 'application/octet-stream' }, body: all.toString('base64'), isBase64Encoded: true });
+    expect(answer).toEqual({ status: 201, headers: [['Content-Type', 'application/octet-stream']], body: all });
+    expect(resultToAnswer('openfaas', { statusCode: 200, body: 'AAH/' }).body.toString()).toBe('AAH/'); // no flag: text
+    for (const body of ['%%%', 'AAH/A', 42]) {
+      expect(() => resultToAnswer('openfaas', { statusCode: 200, body, isBase64Encoded: true })).toThrow(BadFunctionAnswerError);
+    }
+  });
+
+  it('script and handler refuse a binary body (415), naming the conventions that take one', () => {
+    for (const convention of ['script', 'handler'] as const) {
+      expect(() => requestToPayload(convention, request({ body: Buffer.from([0xff, 0xfe]) }), { requestId: 'r' })).toThrow(/binary.*openfaas, lambda or openwhisk/);
+      expect(() => requestToPayload(convention, request({ body: Buffer.from([0xff]) }), { requestId: 'r' })).toThrow(UnsupportedBodyError);
+    }
   });
 
   it('script: JSON is the payload, other text a string, nothing the query', () => {
@@ -90,6 +113,24 @@ describe('openfaas, script and handler', () => {
     expect(requestToPayload('script', request({ rawQuery: 'x=1' }), { requestId: 'r' })).toEqual({ x: '1' });
     expect(requestToPayload('script', request(), { requestId: 'r' })).toBeNull();
     expect(resultToAnswer('script', { n: 4 }, '{"n": 4.0}').body.toString()).toBe('{"n": 4.0}');
+  });
+});
+
+describe("a handler's stored result text", () => {
+  const row = {
+    id: 'inv_1', namespace: 'default', functionName: 'f', version: 1, attempts: 1, attemptLog: [], cold: false, replayOf: null,
+    createdAt: new Date(0), endedAt: new Date(1), durationMs: 1, stdout: '', stderr: '', errorKind: null, errorMessage: null,
+  } as unknown as InvocationRow;
+  const blobs = { get: async (id: string) => (id === 'b1' ? Buffer.from('{"ratio": 4.0}') : null) };
+
+  it('is the answer of a handler, not of other conventions, and never part of the view itself', async () => {
+    const view = toView(row, 'SUCCEEDED', await storedResult({ blobs } as never, 'b1'));
+    expect(view.result).toEqual({ ratio: 4 });
+    expect(JSON.stringify(view)).not.toContain('4.0');
+    expect(outcomeAnswer('handler', view).body.toString()).toBe('{"ratio": 4.0}');
+    expect(outcomeAnswer('lambda', view).body.toString()).toBe('{"ratio":4}');
+    const inline = toView(row, 'SUCCEEDED', { value: { ratio: 4 } });
+    expect(outcomeAnswer('handler', inline).body.toString()).toBe('{"ratio":4}');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionOutcome } from '../../../src/runtime/docker/container-runtime.js';
-import { interpretOutcome, type InterpretInput, type ResultFile } from '../../../src/runtime/io/result-protocol.js';
+import { interpretOutcome, numberTextDiffers, type InterpretInput, type ResultFile } from '../../../src/runtime/io/result-protocol.js';
 
 const MAX = 1000;
 
@@ -85,6 +85,36 @@ describe('interpretOutcome', () => {
     expect(got.stderrTail?.length).toBeLessThanOrEqual(2001);
     expect(got.message.endsWith('THE END')).toBe(true);
   });
+});
+
+describe("a handler's own result text", () => {
+  const present = (text: string): ResultFile => ({ kind: 'present', text });
+  it.each([
+    ['4.0', 4], ['{"ratio": 4.0, "n": [1, 2.50]}', { ratio: 4, n: [1, 2.5] }], ['-0.0', -0], ['1e+16', 1e16],
+    ['12345678901234567890', Number('12345678901234567890')], ['{"s": "4.0", "x": 1.0}', { s: '4.0', x: 1 }],
+  ])('%s is kept beside its value', (text, value) => {
+    const got = interpretOutcome({ convention: 'handler', outcome: outcome(), resultFile: present(`{"ok": true, "result": ${text}}`), maxResultBytes: MAX });
+    expect(got).toEqual({ ok: true, result: value, text });
+  });
+
+  it.each([
+    ['numbers that print the same', '{"ok": true, "result": {"a": 1, "b": 2.5, "c": -3, "d": "4.0"}}'],
+    ['another key after the result', '{"ok": true, "result": 4.0, "extra": 1}'],
+    ['another field order', '{"result": 4.0, "ok": true}'],
+  ])('no text: %s', (_name, text) => {
+    const got = interpretOutcome({ convention: 'handler', outcome: outcome(), resultFile: present(text), maxResultBytes: MAX });
+    expect(got).toMatchObject({ ok: true });
+    expect(got).not.toHaveProperty('text');
+  });
+
+  it('only the handler convention keeps it (the others map their result to HTTP themselves)', () => {
+    const got = interpretOutcome({ convention: 'lambda', outcome: outcome(), resultFile: present('{"ok": true, "result": 4.0}'), maxResultBytes: MAX });
+    expect(got).toEqual({ ok: true, result: 4 });
+  });
+
+  it.each([
+    ['"a \\" 4.0"', false], ['[1e3]', true], ['[1000]', false], ['[0.1, 0.30000000000000004]', false], ['[1E2]', true], ['[true, null, -7]', false],
+  ])('numberTextDiffers(%s) = %s', (text, differs) => expect(numberTextDiffers(text)).toBe(differs));
 });
 
 describe('hostile error envelopes', () => {
