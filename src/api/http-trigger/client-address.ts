@@ -21,9 +21,11 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
   for (const entry of entries) {
     const problem = trustedProxyProblem(entry);
     if (problem) throw new Error(`CAISSON_TRUSTED_PROXIES: ${problem}`);
-    const [address = '', prefix] = entry.split('/');
+    const [given = '', prefix] = entry.split('/');
+    // A single IPv4-mapped address is the IPv4 address peers are normalised to.
+    const address = prefix === undefined ? normaliseAddress(given) : given;
     const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-    if (prefix === undefined) list.addAddress(normaliseAddress(address), type);
+    if (prefix === undefined) list.addAddress(address, type);
     else list.addSubnet(address, Number(prefix), type);
   }
   return {

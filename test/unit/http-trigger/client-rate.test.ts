@@ -22,6 +22,7 @@ describe('client address', () => {
     ['junk where an address belongs: the last trusted hop', ['10.0.0.0/8'], '10.1.2.3', 'evil, not-an-ip', '10.1.2.3'],
     ['every hop trusted: the leftmost', ['10.0.0.0/8'], '10.1.2.3', '10.0.0.1, 10.0.0.2', '10.0.0.1'],
     ['IPv6 proxy and client', ['fd00::/8'], 'fd00::1', '2001:db8::5', '2001:db8::5'],
+    ['a proxy listed IPv4-mapped, seen as IPv4', ['::ffff:10.0.0.1'], '::ffff:10.0.0.1', '198.51.100.7', '198.51.100.7'],
   ] as Array<[string, string[], string, string | undefined, string]>)('%s', (_name, list, peer, forwardedFor, expected) => {
     expect(clientAddress({ peer, forwardedFor }, trustedProxies(list))).toBe(expected);
   });
