@@ -26,28 +26,44 @@ export type TakeTokenResult =
 const NOW_S = Prisma.sql`extract(epoch FROM now())::float8`;
 
 export function createTriggerRateRepository(prisma: PrismaClient) {
-  /** The single statement: a row back means a token was taken. */
-  async function take(input: TakeTokenInput): Promise<boolean> {
+  /**
+   * The single statement of every call: a row back means a token was taken, `inserted` that the
+   * client had no row (xmax is 0 only on a row this statement inserted; an ON CONFLICT update
+   * sets it), then held to maxClients by capClients.
+   */
+  async function take(input: TakeTokenInput): Promise<{ inserted: boolean; atS: number } | undefined> {
     const { namespace, functionName, client } = input;
     const perS = Prisma.sql`${input.perS}::float8`;
     const cap = Prisma.sql`${Math.max(1, input.perS)}::float8`;
     const refill = Prisma.sql`LEAST(${cap}, b."tokens" + (EXCLUDED."atS" - b."atS") * ${perS})`;
-    // A known client skips the count (an uncorrelated subquery is evaluated only when reached);
-    // the count stops at maxClients. Two new clients racing past the count can both insert:
-    // the bound is maxClients plus the calls in flight at that moment.
-    const rows = await prisma.$queryRaw<Array<{ tokens: number }>>`
+    const rows = await prisma.$queryRaw<Array<{ inserted: boolean; atS: number }>>`
       INSERT INTO "TriggerRateBucket" AS b ("namespace", "functionName", "client", "tokens", "atS", "fullAtS")
-      SELECT ${namespace}, ${functionName}, ${client}, ${cap} - 1, ${NOW_S}, ${NOW_S} + 1 / ${perS}
-      WHERE EXISTS (SELECT 1 FROM "TriggerRateBucket" WHERE "namespace" = ${namespace} AND "functionName" = ${functionName} AND "client" = ${client})
-        OR (SELECT count(*) FROM (SELECT 1 FROM "TriggerRateBucket" WHERE "namespace" = ${namespace} AND "functionName" = ${functionName}
-            LIMIT ${input.maxClients}::int) AS held) < ${input.maxClients}::int
+      VALUES (${namespace}, ${functionName}, ${client}, ${cap} - 1, ${NOW_S}, ${NOW_S} + 1 / ${perS})
       ON CONFLICT ("namespace", "functionName", "client") DO UPDATE SET
         "tokens" = ${refill} - 1,
         "atS" = EXCLUDED."atS",
         "fullAtS" = EXCLUDED."atS" + (${cap} - (${refill} - 1)) / ${perS}
       WHERE ${refill} >= 1
-      RETURNING "tokens"`;
-    return rows.length > 0;
+      RETURNING (b."xmax" = 0) AS "inserted", b."atS"`;
+    return rows[0];
+  }
+
+  /**
+   * A new client's row stays only while the function holds at most maxClients rows; else it is
+   * deleted again (unless that client's next call already changed it) and the call refused. New
+   * clients racing past the count together may all stay: the bound is maxClients plus the calls
+   * in flight at that moment. Known clients never pay for the count.
+   */
+  async function capClients(input: TakeTokenInput, atS: number): Promise<boolean> {
+    const { namespace, functionName, client } = input;
+    const [held] = await prisma.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "TriggerRateBucket"
+        WHERE "namespace" = ${namespace} AND "functionName" = ${functionName} LIMIT ${input.maxClients + 1}::int) AS held`;
+    if ((held?.n ?? 0) <= input.maxClients) return true;
+    await prisma.$executeRaw`
+      DELETE FROM "TriggerRateBucket"
+      WHERE "namespace" = ${namespace} AND "functionName" = ${functionName} AND "client" = ${client} AND "atS" = ${atS}::float8`;
+    return false;
   }
 
   /** What a refused client's bucket holds now; null: it has no row (refused for maxClients). */
@@ -60,11 +76,14 @@ export function createTriggerRateRepository(prisma: PrismaClient) {
   }
 
   return {
-    /** Takes one token from the client's bucket, or says why not. Allowed calls cost one statement. */
+    /** Takes one token from the client's bucket, or says why not. A known client's allowed call costs one statement. */
     async takeToken(input: TakeTokenInput): Promise<TakeTokenResult> {
-      if (await take(input)) return { allowed: true };
+      const taken = await take(input);
+      if (taken && (!taken.inserted || (await capClients(input, taken.atS)))) return { allowed: true };
+      if (taken) return { allowed: false, reason: 'clients' };
       const tokens = await tokensNow(input);
-      if (tokens === null) return { allowed: false, reason: 'clients' };
+      // Refused, and gone since (swept): try again later.
+      if (tokens === null) return { allowed: false, reason: 'rate', tokens: 0, waitS: 0 };
       return { allowed: false, reason: 'rate', tokens, waitS: Math.max(0, (1 - tokens) / input.perS) };
     },
 
