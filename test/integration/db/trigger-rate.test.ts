@@ -2,6 +2,7 @@
 // real PostgreSQL database, where two clients stand for two api processes: one bucket per client
 // address shared by both, taken atomically, and a table that a flood of addresses cannot grow
 // past maxClients per function. Also: an invocation's caller columns round-trip.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, createRepositories, type Database, type Repositories } from '../../../src/db/index.js';
 import type { TakeTokenInput } from '../../../src/db/trigger-rate.repository.js';
@@ -85,7 +86,7 @@ describe.each(TARGETS)('trigger rate buckets on %s', (kind) => {
   it("records an invocation's caller: a key, or anonymous with an address", async () => {
     const spec = await repos.functions.create({
       namespace: 'default', name: 'callee', runtime: 'python', convention: 'script', entry: 'main.py',
-      artifact: { sha256: 'a'.repeat(64), format: 'file', fileName: 'main.py', sizeBytes: 1 }, code: Buffer.from('1'),
+      artifact: { sha256: createHash('sha256').update('1').digest('hex'), format: 'file', fileName: 'main.py', sizeBytes: 1 }, code: Buffer.from('1'),
       limits: { timeoutMs: 1000, memoryMb: 128, cpus: 0.5, network: false }, env: {},
       retryPolicy: DEFAULT_RETRY_POLICY,
     });
