@@ -4,7 +4,10 @@ ADD COLUMN     "callerKeyId" TEXT,
 ADD COLUMN     "callerKeyName" TEXT;
 
 -- CreateTable
-CREATE TABLE "TriggerRateBucket" (
+-- UNLOGGED: no WAL, so a call's upsert does not wait for a WAL flush (on PostgreSQL under load
+-- ~0.4 ms p50 against ~2 ms logged). What it costs: after a database crash, and on a standby
+-- promoted by failover, the table starts empty, which gives every client a full bucket once.
+CREATE UNLOGGED TABLE "TriggerRateBucket" (
     "namespace" TEXT NOT NULL,
     "functionName" TEXT NOT NULL,
     "client" TEXT NOT NULL,

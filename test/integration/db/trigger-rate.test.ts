@@ -52,6 +52,11 @@ describe.each(TARGETS)('trigger rate buckets on %s', (kind) => {
     expect(await repos.triggerRate.takeToken({ ...burst, functionName: 'burst2' })).toEqual({ allowed: true });
   });
 
+  it('the table is UNLOGGED (no WAL flush per call)', async () => {
+    const rows = await target.db.prisma.$queryRaw<Array<{ p: string }>>`SELECT relpersistence::text AS "p" FROM pg_class WHERE relname = 'TriggerRateBucket'`;
+    expect(rows).toEqual([{ p: 'u' }]);
+  });
+
   it('calls racing from every process share one bucket: never more than R plus the refill', async () => {
     const shared = input({ functionName: 'shared', perS: 5 });
     const sides = other ? [repos, other.repos] : [repos];
