@@ -451,6 +451,7 @@ export type InvocationsInvokeOutput = {
   attemptLog: unknown[];
   cold: boolean | null;
   replayOf: null | string;
+  caller: null | InvocationsInvokeOutputCaller | InvocationsInvokeOutputCaller2;
   logs: InvocationsInvokeOutputLogs;
   error?: undefined | InvocationsInvokeOutputError;
   result?: unknown;
@@ -523,6 +524,7 @@ export type InvocationsListOutput = {
     attemptLog: null | InvocationsListOutputItemsItemAttemptLogItem[];
     cold: boolean | null;
     replayOf: null | string;
+    caller: null | InvocationsInvokeOutputCaller | InvocationsInvokeOutputCaller2;
     functionId: string;
     idempotencyKey: null | string;
     inputHash: null | string;
@@ -614,6 +616,7 @@ export type ChainsInvokeOutput = {
   attemptLog: unknown[];
   cold: boolean | null;
   replayOf: null | string;
+  caller: null | InvocationsInvokeOutputCaller | InvocationsInvokeOutputCaller2;
   logs: InvocationsInvokeOutputLogs;
   error?: undefined | ChainsInvokeOutputError;
   result?: unknown;
@@ -938,6 +941,16 @@ export type FunctionsCreateOutputHttpTrigger = {
   access: "private" | "public";
   maxConcurrency?: undefined | number;
   rateLimitPerS?: undefined | number;
+};
+export type InvocationsInvokeOutputCaller = {
+  kind: "key";
+  keyId: string;
+  keyName: string;
+  address?: undefined | string;
+};
+export type InvocationsInvokeOutputCaller2 = {
+  kind: "anonymous";
+  address: string;
 };
 export type InvocationsInvokeOutputLogs = {
   stdout: string;

@@ -7,6 +7,7 @@ import type { ArchiveLimits } from '../shared/archive-policy.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_HOME } from './client-env.js';
 import type { Quotas } from '../shared/quotas.js';
 import { RUNTIME_NAMES, type Runtime } from '../shared/runtimes.js';
+import { trustedProxyProblem } from '../shared/addresses.js';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const MiB = 1024 * 1024;
@@ -139,6 +140,17 @@ export const EnvSchema = z.object({
   CAISSON_QUOTA_QUEUE_WAIT_MS: int(5000),
   /** Hosts /async-function callbacks may go to: `host[:port|:*]`, `*.domain`, comma-separated; empty: none (src/api/http-trigger/callback-allow.ts). */
   CAISSON_CALLBACK_ALLOW: z.string().default(''),
+  /** Proxies whose X-Forwarded-For names the client of an HTTP trigger call (comma-separated addresses and CIDRs); empty: the socket's peer is the client. */
+  CAISSON_TRUSTED_PROXIES: z.string().default('').transform((list, ctx) => {
+    const entries = list.split(',').map((e) => e.trim()).filter(Boolean);
+    for (const entry of entries) {
+      const problem = trustedProxyProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+    return entries;
+  }),
+  /** Client addresses one public function's rate limit tracks at once (rows in the database); a new address past it gets 429 until rows expire. */
+  CAISSON_TRIGGER_RATE_CLIENTS: z.coerce.number().int().min(1).default(10_000),
   /** Audit events older than this are deleted (hourly sweep); 0 keeps them forever. */
   CAISSON_AUDIT_RETENTION_DAYS: int(90),
   /** Blobs no live record needs are deleted once older than this (hourly sweep); 0 keeps them forever. */
@@ -228,8 +240,12 @@ export interface Config {
   /** Quota defaults of every namespace, and how long an invocation over the concurrency quota waits. */
   quotas: { defaults: Quotas; queueWaitMs: number };
   audit: { retentionDays: number };
-  /** HTTP triggers: the hosts /async-function callbacks may go to (CAISSON_CALLBACK_ALLOW, as written). */
-  triggers: { callbackAllow: string };
+  /**
+   * HTTP triggers: the hosts /async-function callbacks may go to (CAISSON_CALLBACK_ALLOW, as
+   * written), the proxies whose X-Forwarded-For is believed, and the client rows one public
+   * function's rate limit keeps.
+   */
+  triggers: { callbackAllow: string; trustedProxies: string[]; rateClients: number };
   /** Blobs older than this no live record needs are deleted (0 keeps them). */
   blobs: { retentionDays: number };
   /** port: a worker's metrics port (undefined: none); token: what a scrape presents; maxSeries: distinct function label sets kept. */
@@ -322,7 +338,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       queueWaitMs: env.CAISSON_QUOTA_QUEUE_WAIT_MS,
     },
     audit: { retentionDays: env.CAISSON_AUDIT_RETENTION_DAYS },
-    triggers: { callbackAllow: env.CAISSON_CALLBACK_ALLOW },
+    triggers: { callbackAllow: env.CAISSON_CALLBACK_ALLOW, trustedProxies: env.CAISSON_TRUSTED_PROXIES, rateClients: env.CAISSON_TRIGGER_RATE_CLIENTS },
     blobs: { retentionDays: env.CAISSON_BLOB_RETENTION_DAYS },
     metrics: {
       port: env.CAISSON_METRICS_PORT, host: env.CAISSON_METRICS_HOST,

@@ -11,6 +11,7 @@ import { createOwnersRepository } from './owners.repository.js';
 import { createSecretsRepository } from './secrets.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createQuotasRepository } from './quotas.repository.js';
+import { createTriggerRateRepository } from './trigger-rate.repository.js';
 
 export { createDatabase, databaseKind, defaultMigrationsDir } from './client.js';
 export type { CreateDatabaseOptions, Database, DatabaseKind } from './client.js';
@@ -20,6 +21,7 @@ export type { OwnersRepository } from './owners.repository.js';
 export type { SecretRow, SecretsRepository } from './secrets.repository.js';
 export type { AuditEventRow, AuditRepository, ListAuditOptions } from './audit.repository.js';
 export type { QuotasRepository, StoredUsage } from './quotas.repository.js';
+export type { TakeTokenInput, TakeTokenResult, TriggerRateRepository } from './trigger-rate.repository.js';
 export type { ArtifactsRepository } from './artifacts.repository.js';
 export type { BlobsRepository } from './blobs.repository.js';
 export type { ChainInvocationRow, ChainStepRow, ChainSummary, ChainVersionRecord, ChainsRepository } from './chains.repository.js';
@@ -55,6 +57,7 @@ export function createRepositories(prisma: PrismaClient) {
     secrets: createSecretsRepository(prisma),
     audit: createAuditRepository(prisma),
     quotas: createQuotasRepository(prisma),
+    triggerRate: createTriggerRateRepository(prisma),
   };
 }
 

@@ -1,5 +1,6 @@
 // Invocation records. The api writes the PENDING row; activities move it on with writes
 // keyed by the invocation id, so a retried activity writes the same row again.
+import { callerColumns, type InvocationCaller } from '../shared/caller.js';
 import type { AttemptRecord, FailureKind, InvocationStatus } from '../shared/types.js';
 import { Prisma, type PrismaClient } from './generated/client.js';
 import { pageSize, timeCursorWhere, timePage, toNullableJson } from './prisma-helpers.js';
@@ -25,6 +26,9 @@ export const invocationSelect = {
   stderr: true,
   cold: true,
   replayOf: true,
+  callerKeyId: true,
+  callerKeyName: true,
+  callerAddress: true,
   createdAt: true,
   startedAt: true,
   endedAt: true,
@@ -54,6 +58,8 @@ export interface CreateInvocationInput {
   input?: unknown;
   inputRef?: string | null;
   replayOf?: string | null;
+  /** Who called (absent: not recorded, e.g. a schedule's fire). */
+  caller?: InvocationCaller;
   /** When the invocation was accepted (default: now). */
   createdAt?: Date;
 }
@@ -139,7 +145,7 @@ export function pendingRow(input: CreateInvocationInput): InvocationRow {
     version: input.version, status: 'PENDING', idempotencyKey: input.idempotencyKey ?? null,
     inputHash: input.inputHash ?? null, input: input.input ?? null, inputRef: input.inputRef ?? null,
     result: null, resultRef: null, errorKind: null, errorMessage: null, attempts: 0, attemptLog: null,
-    stdout: null, stderr: null, cold: null, replayOf: input.replayOf ?? null,
+    stdout: null, stderr: null, cold: null, replayOf: input.replayOf ?? null, ...callerColumns(input.caller),
     createdAt: input.createdAt ?? new Date(), startedAt: null, endedAt: null, durationMs: null,
   };
 }
@@ -169,9 +175,10 @@ export function createInvocationsRepository(prisma: PrismaClient) {
       // api's thread than Prisma's create with PGlite, where queries run on that thread).
       const inserted = await prisma.$executeRaw`
         INSERT INTO "Invocation" ("id", "namespace", "functionName", "functionId", "version", "status",
-          "idempotencyKey", "inputHash", "input", "inputRef", "replayOf", "createdAt")
+          "idempotencyKey", "inputHash", "input", "inputRef", "replayOf", "callerKeyId", "callerKeyName", "callerAddress", "createdAt")
         VALUES (${row.id}, ${row.namespace}, ${row.functionName}, ${row.functionId}, ${row.version}, ${row.status},
-          ${row.idempotencyKey}, ${row.inputHash}, ${jsonText(input.input)}::jsonb, ${row.inputRef}, ${row.replayOf}, ${row.createdAt})
+          ${row.idempotencyKey}, ${row.inputHash}, ${jsonText(input.input)}::jsonb, ${row.inputRef}, ${row.replayOf},
+          ${row.callerKeyId}, ${row.callerKeyName}, ${row.callerAddress}, ${row.createdAt})
         ON CONFLICT DO NOTHING`;
       if (inserted === 1) return { row, created: true };
       const existing = await prisma.invocation.findFirst({

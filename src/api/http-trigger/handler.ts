@@ -9,6 +9,7 @@ import { NotFoundError } from '../../shared/errors.js';
 import { DEFAULT_HTTP_TRIGGER } from '../../shared/http-trigger.js';
 import { invocationIdForKey } from '../../shared/ids.js';
 import { ALL_NAMESPACES, roleAllows } from '../../shared/roles.js';
+import type { InvocationCaller } from '../../shared/caller.js';
 import type { FunctionVersionSpec } from '../../shared/types.js';
 import type { Principal } from '../auth/authenticator.js';
 import type { ApiContext } from '../context.js';
@@ -16,8 +17,10 @@ import { jsonTextProblem } from '../request-limits.js';
 import { jsonAnswer, writeAnswer, type HttpAnswer } from './answer.js';
 import { checkCallbackUrl, type CallbackAllowList } from './callback-allow.js';
 import { requestToPayload, UnsupportedBodyError } from './conventions.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
 import { TriggerLimitError, type TriggerLimits } from './limits.js';
 import { outcomeAnswer, refusalAnswer } from './outcome.js';
+import type { TriggerRateLimit } from './rate-limit.js';
 import { triggerRequest } from './request.js';
 import { parseTriggerRoute, type TriggerRoute } from './route.js';
 
@@ -25,6 +28,9 @@ export interface TriggerHandlerDeps {
   context: Pick<ApiContext, 'db' | 'invocations' | 'audit'>;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   limits: TriggerLimits;
+  rate: TriggerRateLimit;
+  /** Proxies whose X-Forwarded-For names the client (none: the socket's peer is the client). */
+  trustedProxies: TrustedProxies;
   callbackAllow: CallbackAllowList;
   /** The largest request body (the invocation payload limit). */
   maxBodyBytes: number;
@@ -101,24 +107,28 @@ export function createTriggerHandler(deps: TriggerHandlerDeps) {
     req: IncomingMessage; url: URL; route: TriggerRoute; caller: Principal | null; io: TriggerIo; onCallId(id: string): void;
   }): Promise<HttpAnswer> {
     const { req, route } = r;
-    const { spec } = await admitCaller(route, r.caller);
+    const { spec, keyed } = await admitCaller(route, r.caller);
     const settings = spec.httpTrigger ?? DEFAULT_HTTP_TRIGGER;
     const fn = { namespace: route.namespace, name: route.name };
-    const client = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const client = clientAddress({ peer: req.socket.remoteAddress, forwardedFor: req.headers['x-forwarded-for'] }, deps.trustedProxies);
+    // A key of another namespace reaches a public function as anyone does, and is recorded so.
+    const caller: InvocationCaller = keyed && r.caller?.kind === 'key'
+      ? { kind: 'key', keyId: r.caller.id, keyName: r.caller.name, address: client }
+      : { kind: 'anonymous', address: client };
     const idempotencyKey = headerOnce(req, 'idempotency-key');
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw refuse(400, 'Idempotency-Key must be 1-200 visible ASCII characters');
     const callbackUrl = route.async ? headerOnce(req, 'x-callback-url') : undefined;
     const callback = callbackUrl === undefined ? undefined : checkCallbackUrl(callbackUrl, deps.callbackAllow);
     if (callback && !callback.ok) throw refuse(callback.status, callback.message);
     try {
-      deps.limits.checkRate(fn, settings, client);
+      await deps.rate.checkRate(fn, settings, client);
     } catch (err) {
       if (err instanceof TriggerLimitError) throw refuse(429, err.message, [['retry-after', String(err.retryAfterS)]]);
       throw err;
     }
     const body = await r.io.readBody(deps.maxBodyBytes);
     if (!body) throw refuse(413, `the request body is over ${deps.maxBodyBytes} bytes`);
-    const request = triggerRequest(req, { path: route.subPath, rawQuery: r.url.search.slice(1), body, dropAuthorization: r.caller !== null });
+    const request = triggerRequest(req, { path: route.subPath, rawQuery: r.url.search.slice(1), body, dropAuthorization: r.caller !== null, sourceIp: client });
     const requestId = idempotencyKey ? await invocationIdForKey(route.namespace, idempotencyKey) : randomUUID();
     let payload: unknown;
     try {
@@ -136,7 +146,7 @@ export function createTriggerHandler(deps: TriggerHandlerDeps) {
       if (err instanceof TriggerLimitError) throw refuse(429, err.message, [['retry-after', String(err.retryAfterS)]]);
       throw err;
     }
-    const start = { namespace: route.namespace, function: route.name, version: spec.version, payload, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    const start = { namespace: route.namespace, function: route.name, version: spec.version, payload, caller, ...(idempotencyKey ? { idempotencyKey } : {}) };
     try {
       if (route.async) {
         const { invocationId } = await context.invocations.start({ ...start, ...(callback?.ok ? { callback: { url: callback.url.href } } : {}) });

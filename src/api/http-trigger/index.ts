@@ -7,7 +7,9 @@ import type { InvocationService } from '../services/invocation.service.js';
 import { parseCallbackAllow } from './callback-allow.js';
 import { createCallbackDeliverer } from './callback.js';
 import { createTriggerHandler } from './handler.js';
+import { trustedProxies } from './client-address.js';
 import { createTriggerLimits } from './limits.js';
+import { createTriggerRateLimit, startRateSweep } from './rate-limit.js';
 
 export { isTriggerPath } from './route.js';
 export type { TriggerHandler, TriggerIo } from './handler.js';
@@ -17,12 +19,23 @@ export function createHttpTriggers(deps: {
   /** The plain invocation service (callbacks read invocations, never chains). */
   invocations: Pick<InvocationService, 'get'>;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
-  config: { callbackAllow: string; queueWaitMs: number; maxBodyBytes: number };
+  log?: (m: string) => void;
+  config: {
+    callbackAllow: string; queueWaitMs: number; maxBodyBytes: number;
+    /** CAISSON_TRUSTED_PROXIES and CAISSON_TRIGGER_RATE_CLIENTS. */
+    trustedProxies: readonly string[]; rateClients: number;
+  };
 }) {
   const { context, config } = deps;
   const allow = parseCallbackAllow(config.callbackAllow);
   const limits = createTriggerLimits({ inFlight: (ns, name) => context.db.quotas.inFlightOfFunction(ns, name), queueWaitMs: config.queueWaitMs });
-  const handler = createTriggerHandler({ context, authenticate: deps.authenticate, limits, callbackAllow: allow, maxBodyBytes: config.maxBodyBytes });
+  const { triggerRate } = context.db;
+  const rate = createTriggerRateLimit({ takeToken: (i) => triggerRate.takeToken(i), sweepFull: (fn) => triggerRate.sweepFull(fn), maxClients: config.rateClients });
+  const handler = createTriggerHandler({
+    context, authenticate: deps.authenticate, limits, rate, trustedProxies: trustedProxies(config.trustedProxies),
+    callbackAllow: allow, maxBodyBytes: config.maxBodyBytes,
+  });
   const activities = createCallbackActivities(createCallbackDeliverer({ invocations: deps.invocations, db: context.db, allow }));
-  return { handler, activities };
+  const stopSweep = startRateSweep({ sweepFull: () => triggerRate.sweepFull(), log: deps.log });
+  return { handler, activities, stop: stopSweep };
 }

@@ -1,7 +1,7 @@
-// A function's own limits on its HTTP trigger: maxConcurrency (invocations of the function in
-// flight, counted as the namespace quota counts them: its PENDING and RUNNING rows in the
-// database, which every api process shares, and what this process admitted and has not
-// finished) with a bounded queue, and rateLimitPerS per client address for public functions.
+// A function's own concurrency limit on its HTTP trigger: maxConcurrency (invocations of the
+// function in flight, counted as the namespace quota counts them: its PENDING and RUNNING rows in
+// the database, which every api process shares, and what this process admitted and has not
+// finished) with a bounded queue. rateLimitPerS: rate-limit.ts.
 // As in quota.service.ts, the decision and the reservation take no await in between, so one
 // process never overshoots; another process's admissions are seen once their rows are written.
 import type { HttpTriggerSettings } from '../../shared/http-trigger.js';
@@ -27,14 +27,12 @@ export interface Slot {
 }
 
 const NO_SLOT: Slot = { release() {} };
-const MAX_KEYS = 10_000;
 
 export function createTriggerLimits(deps: TriggerLimitsDeps) {
   const pollMs = deps.pollMs ?? 50;
   const now = deps.now ?? Date.now;
   const active = new Map<string, number>();
   const waiting = new Map<string, number>();
-  const buckets = new Map<string, { tokens: number; at: number }>();
   const bump = (m: Map<string, number>, k: string, by: number) => {
     const n = (m.get(k) ?? 0) + by;
     if (n > 0) m.set(k, n);
@@ -75,25 +73,7 @@ export function createTriggerLimits(deps: TriggerLimitsDeps) {
     }
   }
 
-  /** A public function's token bucket per client address (burst: one second's worth); throws TriggerLimitError past it. */
-  function checkRate(fn: { namespace: string; name: string }, settings: HttpTriggerSettings, client: string): void {
-    const perS = settings.rateLimitPerS;
-    if (perS === undefined || settings.access !== 'public') return;
-    const key = `${fn.namespace}\u0000${fn.name}\u0000${client}`;
-    const t = now();
-    const capacity = Math.max(1, perS);
-    const b = buckets.get(key) ?? { tokens: capacity, at: t };
-    b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * perS);
-    b.at = t;
-    if (buckets.size >= MAX_KEYS && !buckets.has(key)) buckets.clear();
-    buckets.set(key, b);
-    if (b.tokens < 1) {
-      throw new TriggerLimitError(`function '${fn.name}' takes at most ${perS} requests a second from one client`, Math.max(1, Math.ceil((1 - b.tokens) / perS)));
-    }
-    b.tokens -= 1;
-  }
-
-  return { acquire, checkRate };
+  return { acquire };
 }
 
 export type TriggerLimits = ReturnType<typeof createTriggerLimits>;

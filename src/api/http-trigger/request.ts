@@ -20,7 +20,11 @@ export interface TriggerRequest {
 /** Headers the platform reads itself and never hands to a function. */
 const PLATFORM_HEADERS = new Set(['x-callback-url']);
 
-export function triggerRequest(req: IncomingMessage, opts: { path: string; rawQuery: string; body: Buffer; dropAuthorization: boolean }): TriggerRequest {
+export function triggerRequest(req: IncomingMessage, opts: {
+  path: string; rawQuery: string; body: Buffer; dropAuthorization: boolean;
+  /** The client's address as the api sees it (client-address.ts). */
+  sourceIp: string;
+}): TriggerRequest {
   const headers = new Map<string, string[]>();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -33,7 +37,7 @@ export function triggerRequest(req: IncomingMessage, opts: { path: string; rawQu
   }
   return {
     method: (req.method ?? 'GET').toUpperCase(), path: opts.path, rawQuery: opts.rawQuery, headers, body: opts.body,
-    sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), host: req.headers.host ?? '',
+    sourceIp: opts.sourceIp, host: req.headers.host ?? '',
   };
 }
 

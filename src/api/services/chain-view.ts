@@ -76,7 +76,7 @@ export function chainInvocationView(row: ChainInvocationRow, status: InvocationS
   const steps = row.steps.map(stepView);
   const view: ChainInvocationView = {
     id: row.id, namespace: row.namespace, function: row.chainName, version: row.version, status,
-    attempts: row.runs, attemptLog: steps.map(stepLine), cold: null, replayOf: null,
+    attempts: row.runs, attemptLog: steps.map(stepLine), cold: null, replayOf: null, caller: null,
     createdAt: row.createdAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null, durationMs: row.durationMs,
     logs: { stdout: '', stderr: '' }, kind: 'chain',
     chain: { name: row.chainName, version: row.version, runs: row.runs, failedStep: row.failedStep, steps },

@@ -4,6 +4,7 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { ConflictError, LimitExceededError } from '../../shared/errors.js';
 import { invocationIdForKey, newInvocationId } from '../../shared/ids.js';
+import type { InvocationCaller } from '../../shared/caller.js';
 import type { InvokeFunctionInput } from '../../shared/invocation.js';
 import type { PayloadRef } from '../../shared/payload-ref.js';
 import { invocationRetryPolicy } from '../../shared/retry-rule.js';
@@ -26,6 +27,8 @@ export interface StartRequest {
   retry?: InvocationRetry;
   /** An /async-function caller's X-Callback-Url (already checked against the allowlist): the outcome is POSTed there. */
   callback?: { url: string };
+  /** Who calls (recorded with the invocation): the key, and the client address of an HTTP trigger call. */
+  caller?: InvocationCaller;
 }
 
 export interface AdmissionDeps {
@@ -68,7 +71,7 @@ export function createInvocationAdmission(deps: AdmissionDeps) {
     const input: InvokeFunctionInput = {
       invocationId, spec, payload, taskQueues, acceptedAt: new Date().toISOString(), ...(req.callback ? { callback: req.callback } : {}),
     };
-    const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf });
+    const rowInput = rowInputOf(input, { payloadText, idempotencyKey: req.idempotencyKey, replayOf: req.replayOf, caller: req.caller });
     return { invocationId, rowInput, input, options: workflowOptions(spec, input), admission };
   }
 

@@ -2,6 +2,7 @@
 // accepts an invocation, before it starts the run.
 import { createHash } from 'node:crypto';
 import type { CreateInvocationInput } from '../../db/index.js';
+import type { InvocationCaller } from '../../shared/caller.js';
 import type { InvokeFunctionInput } from '../../shared/invocation.js';
 import { isInline } from '../../shared/payload-ref.js';
 
@@ -12,7 +13,7 @@ import { isInline } from '../../shared/payload-ref.js';
  */
 export function rowInputOf(
   input: InvokeFunctionInput,
-  request: { payloadText?: string; idempotencyKey?: string; replayOf?: string } = {},
+  request: { payloadText?: string; idempotencyKey?: string; replayOf?: string; caller?: InvocationCaller } = {},
 ): CreateInvocationInput {
   const { spec, payload } = input;
   const inline = isInline(payload);
@@ -30,6 +31,7 @@ export function rowInputOf(
     input: inline ? (payload.inline ?? null) : null,
     inputRef: inline ? null : payload.ref,
     replayOf: request.replayOf ?? null,
+    ...(request.caller ? { caller: request.caller } : {}),
     createdAt: new Date(input.acceptedAt),
   };
 }

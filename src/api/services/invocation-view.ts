@@ -2,6 +2,7 @@
 // before (or without) its record being read back.
 import type { InvocationRow, Repositories } from '../../db/index.js';
 import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
+import { callerOf, type InvocationCaller } from '../../shared/caller.js';
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
 import { countFunctionAttempts, type AttemptRecord, type InvocationStatus } from '../../shared/types.js';
 
@@ -21,6 +22,8 @@ export interface InvocationView {
   attemptLog: unknown[];
   cold: boolean | null;
   replayOf: string | null;
+  /** Who called: an api key, or anonymous with the client address (HTTP triggers); null: not recorded. */
+  caller: InvocationCaller | null;
   createdAt: string;
   endedAt: string | null;
   durationMs: number | null;
@@ -62,7 +65,7 @@ export function createOutcomeViews(db: Pick<Repositories, 'blobs'>) {
     const failure = o.failure;
     const view: InvocationView = {
       id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status: o.status,
-      attempts: countFunctionAttempts(o.attempts), attemptLog: o.attempts, cold: o.cold ?? null, replayOf: row.replayOf,
+      attempts: countFunctionAttempts(o.attempts), attemptLog: o.attempts, cold: o.cold ?? null, replayOf: row.replayOf, caller: callerOf(row),
       createdAt: row.createdAt.toISOString(), endedAt: endedAt.toISOString(),
       durationMs: endedAt.getTime() - new Date(o.acceptedAt).getTime(),
       logs: { stdout: await logText(o.logs?.stdout), stderr: await logText(o.logs?.stderr) },
@@ -92,7 +95,7 @@ export function toView(row: InvocationRow, status: InvocationStatus, result: Sto
   const attemptLog = (row.attemptLog as unknown[] | null) ?? [];
   const view: InvocationView = {
     id: row.id, namespace: row.namespace, function: row.functionName, version: row.version, status,
-    attempts: row.attempts, attemptLog, cold: row.cold, replayOf: row.replayOf,
+    attempts: row.attempts, attemptLog, cold: row.cold, replayOf: row.replayOf, caller: callerOf(row),
     createdAt: row.createdAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null, durationMs: row.durationMs,
     logs: { stdout: row.stdout ?? '', stderr: row.stderr ?? '' },
   };

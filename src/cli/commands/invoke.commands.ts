@@ -34,6 +34,14 @@ function summary(v: View): string {
   return head;
 }
 
+/** Who called, as `inv get` prints it (nothing when not recorded). */
+function callerLine(v: View): string {
+  const c = v.caller;
+  if (!c) return '';
+  const from = c.address ? ` from ${c.address}` : '';
+  return c.kind === 'key' ? `called by key '${c.keyName}' (${c.keyId})${from}\n` : `called anonymously${from}\n`;
+}
+
 /** Failed, cancelled or still running after the wait: a non-zero exit code. */
 function exitCodeFor(v: View): number {
   return v.status === 'SUCCEEDED' ? 0 : v.status === 'RUNNING' || v.status === 'PENDING' ? 2 : 1;
@@ -76,7 +84,7 @@ export function registerInvokeCommands(program: Command, ctx: Ctx): void {
   inv.command('get <id>').description('status, result, error, attempts, timings').action(async (id: string) => {
     const { client, out } = ctx();
     const v = await client.invocations.get.query({ id });
-    out.print(`${summary(v)}\n${v.attemptLog.map((a) => JSON.stringify(a)).join('\n')}`, v);
+    out.print(`${summary(v)}\n${callerLine(v)}${v.attemptLog.map((a) => JSON.stringify(a)).join('\n')}`, v);
     process.exitCode = exitCodeFor(v) === 2 ? 0 : exitCodeFor(v);
   });
   inv.command('ls').description('list invocations (newest first)')

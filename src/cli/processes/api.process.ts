@@ -143,8 +143,11 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
     ...opts.checks,
   };
   const triggers = createHttpTriggers({
-    context, invocations, authenticate: authenticator.authenticate,
-    config: { callbackAllow: config.triggers.callbackAllow, queueWaitMs: config.quotas.queueWaitMs, maxBodyBytes: config.limits.payloadBytes },
+    context, invocations, authenticate: authenticator.authenticate, log,
+    config: {
+      callbackAllow: config.triggers.callbackAllow, queueWaitMs: config.quotas.queueWaitMs, maxBodyBytes: config.limits.payloadBytes,
+      trustedProxies: config.triggers.trustedProxies, rateClients: config.triggers.rateClients,
+    },
   });
   const server = createApiServer({
     context, db, checks, trigger: triggers.handler,
@@ -212,6 +215,7 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
       stopRetention();
       liveLogs.stop();
       stopBlobRetention();
+      triggers.stop();
       shutdownQuietly(controlWorker);
       await done.catch(() => undefined);
       await new Promise((r) => server.close(r));

@@ -166,20 +166,6 @@ describe('limits', () => {
     const limits = createTriggerLimits({ inFlight: async () => 2, queueWaitMs: 30, pollMs: 5 });
     await expect(limits.acquire(fn, HttpTriggerSettingsSchema.parse({ maxConcurrency: 2 }))).rejects.toThrow(TriggerLimitError);
   });
-
-  it('the rate limit is per client and only for public functions', () => {
-    let t = 0;
-    const limits = createTriggerLimits({ inFlight: async () => 0, queueWaitMs: 0, now: () => t });
-    const pub = HttpTriggerSettingsSchema.parse({ access: 'public', rateLimitPerS: 2 });
-    limits.checkRate(fn, pub, 'a');
-    limits.checkRate(fn, pub, 'a');
-    expect(() => limits.checkRate(fn, pub, 'a')).toThrow(TriggerLimitError);
-    limits.checkRate(fn, pub, 'b');
-    t += 500;
-    limits.checkRate(fn, pub, 'a');
-    const priv = HttpTriggerSettingsSchema.parse({ rateLimitPerS: 1 });
-    for (let i = 0; i < 5; i++) limits.checkRate(fn, priv, 'a');
-  });
 });
 
 describe('settings of a new version', () => {

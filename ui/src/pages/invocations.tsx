@@ -122,6 +122,7 @@ function InvocationDetail({ id, settings }: PageProps & { id: string }) {
             <dt>Accepted</dt><dd><Time iso={v.createdAt} /></dd>
             <dt>Ended</dt><dd><Time iso={v.endedAt} /></dd>
             <dt>Duration</dt><dd>{ms(v.durationMs)}</dd>
+            {v.caller && <><dt>Caller</dt><dd data-testid="caller">{v.caller.kind === 'key' ? `key ${v.caller.keyName} (${v.caller.keyId})` : 'anonymous'}{v.caller.address ? ` from ${v.caller.address}` : ''}</dd></>}
             {v.replayOf && <><dt>Replay of</dt><dd><a href={href('invocations', v.replayOf)}>{v.replayOf}</a></dd></>}
           </dl>
         )}
