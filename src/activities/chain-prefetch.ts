@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createPreparedIoDir, writePayloadFiles } from '../runtime/io/io-dir.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { runsWarm } from '../shared/workflow-values.js';
+import { runsWarm } from '../shared/attempt-rules.js';
 import { functionEnv, identityEnv } from './container-env.js';
 import type { ContainerKit } from './container-kit.js';
 

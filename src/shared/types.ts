@@ -2,7 +2,7 @@
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
 import { CONVENTIONS } from './names.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './attempt-rules.js';
 import type { SecretRef } from './secrets.js';
 import type { HttpTriggerSettings } from './http-trigger.js';
 
@@ -72,8 +72,6 @@ export const WarmSettingsSchema = z.object({
   maxInvocations: z.number().int().min(1).max(1_000_000).describe('A container is replaced after this many invocations.').default(1000),
 });
 export type WarmSettings = z.infer<typeof WarmSettingsSchema>;
-/** Runtimes with a warm runtime server (Go functions always run cold). */
-export { WARM_RUNTIMES } from './workflow-values.js';
 export const DEFAULT_WARM_SETTINGS: WarmSettings = WarmSettingsSchema.parse({});
 
 /** How a version's code is stored: one file (named) or a tar.gz of a folder. */
@@ -142,5 +140,3 @@ export interface AttemptRecord {
   /** The container the attempt ran in (a warm container serves many attempts). */
   containerId?: string;
 }
-
-export { countFunctionAttempts } from './workflow-values.js';

@@ -13,7 +13,7 @@
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
 import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
-import { coldContainerName } from '../shared/workflow-values.js';
+import { coldContainerName } from '../shared/attempt-rules.js';
 import { PATCHES } from './patches.js';
 
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };

@@ -37,7 +37,7 @@ import {
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
 import type { AttemptRecord } from '../shared/types.js';
-import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
+import { countFunctionAttempts, runsWarm } from '../shared/attempt-rules.js';
 import { childSucceededSignal, outcomeQuery, outcomeUpdate } from '../shared/workflow-messages.js';
 import { CaissonOutcome, CaissonStart } from '../temporal/search-attributes.js';
 import { runColdAttempt } from './cold-attempt.js';

@@ -19,7 +19,7 @@ import { CancellationScope, isCancellation, patched, proxyActivities, proxyLocal
 import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_LOCAL_BOUND_MS, runsWarm } from '../shared/workflow-values.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_LOCAL_BOUND_MS, runsWarm } from '../shared/attempt-rules.js';
 import { PATCHES } from './patches.js';
 
 /** Re-executing a function that may have run is never right. */

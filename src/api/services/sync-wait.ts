@@ -13,7 +13,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
 import { outcomeUpdate } from '../../shared/workflow-messages.js';
 import type { FunctionVersionSpec } from '../../shared/types.js';
-import { runsWarm } from '../../shared/workflow-values.js';
+import { runsWarm } from '../../shared/attempt-rules.js';
 import { withinMs } from '../../shared/promises.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
 import { invokeFunction } from '../workflow-refs.js';
