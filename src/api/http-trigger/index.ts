@@ -10,7 +10,7 @@ import { createTriggerHandler } from './handler.js';
 import { createTriggerLimits } from './limits.js';
 
 export { isTriggerPath } from './route.js';
-export type { TriggerHandler, TriggerIo } from './handler.js';
+export type { TriggerHandler } from './handler.js';
 
 export function createHttpTriggers(deps: {
   context: Pick<ApiContext, 'db' | 'invocations' | 'audit'>;
