@@ -4,7 +4,7 @@
 //   activities, see warm-attempt.ts) ends a warm success with no container to remove, usually
 //   in the workflow's first task, so its result is its outcome: a plain start (eager when a
 //   worker shares this client's connection) with callerRecords in its input, and the result.
-//   ~3 ms less than update-with-start on this machine. An attempt that falls back to a cold
+//   Cheaper than update-with-start (docs/performance.md). An attempt that falls back to a cold
 //   container answers after its removal then.
 // - 'outcome-update': a cold version (isolation 'fresh', or workers without warm containers)
 //   starts with the `outcome` update (update-with-start), answered as soon as the outcome is
