@@ -19,7 +19,7 @@ describe('deliverCallback', () => {
   it.each([
     ['a refused URL or a 4xx', new ValidationError('callback answered 404', 'url'), 'VALIDATION', true],
     ['a 5xx or a network failure', new RuntimeUnavailableError('callback target answered 503'), 'RUNTIME_UNAVAILABLE', false],
-  ])('%s crosses as ApplicationFailure %s, nonRetryable %s', async (_what, thrown, type, nonRetryable) => {
+  ])('%s crosses as an ApplicationFailure of its code, retried or not', async (_what, thrown, type, nonRetryable) => {
     const acts = createCallbackActivities({ deliver: async () => { throw thrown; } });
     const err = await mockEnv().run(acts.deliverCallback, request).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
