@@ -68,8 +68,8 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId };
     let containerId: string;
     if (localCreate) {
-      // Both scheduled in one go (one workflow activation, not two: each costs ~7-15 ms
-      // here); createContainer waits for its worker's pull of the image before `docker
+      // Both scheduled in one go (one workflow activation, not two: each costs
+      // milliseconds); createContainer waits for its worker's pull of the image before `docker
       // create`. Both run on this task's worker, whose host queue the pull names, so a
       // failed create is still removed there; execute and remove go to that queue.
       const pulling = local.pullImage({ runtime: spec.runtime });
