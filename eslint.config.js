@@ -32,9 +32,9 @@ export default tseslint.config(
         patterns: [
           { group: ['**/db/**', '**/runtime/**', '**/config/**', '**/api/**', '**/cli/**'], message: 'workflows are deterministic: no I/O modules' },
           { group: ['**/activities/**', '**/control/**'], allowTypeImports: true, message: 'workflows may only `import type` from activities and control' },
-          // zod in the workflow bundle made every new workflow run ~8 ms slower (measured):
-          // plain values come from shared/workflow-values.ts.
-          { group: ['zod', '**/shared/types.js', '**/shared/chain.js'], allowTypeImports: true, message: 'workflows import values from shared/workflow-values.ts, only types from the zod-schema modules' },
+          // zod in the workflow bundle made every new workflow run slower (docs/performance.md):
+          // plain values come from zod-free modules (shared/attempt-rules.ts, shared/chain-ids.ts, ...).
+          { group: ['zod', '**/shared/types.js', '**/shared/chain.js'], allowTypeImports: true, message: 'workflows import values from zod-free modules (shared/attempt-rules.ts, shared/chain-ids.ts), only types from the zod-schema modules' },
         ],
       }],
     },

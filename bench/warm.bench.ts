@@ -53,17 +53,6 @@ function invoker(client: CaissonClient, name: string, expectCold?: boolean) {
   return () => timedInvoke(client, name, expectCold);
 }
 
-/** p50/p95 of a synchronous warm invoke (after warm-up, so every timed one is warm). */
-export async function benchWarm(opts: { client: CaissonClient; n: number; name?: string }): Promise<Summary> {
-  const name = opts.name ?? (await deployHello(opts.client));
-  const run = invoker(opts.client, name);
-  for (let i = 0; i < 3; i++) await run();
-  const timed = invoker(opts.client, name, false);
-  const samples: number[] = [];
-  for (let i = 0; i < opts.n; i++) samples.push(await timed());
-  return summarize(samples);
-}
-
 /** perS counts succeeded calls; a failed call is counted in `failed`, not fatal (a 1 s timeout can pass on a busy machine). */
 interface Throughput { perS: number; failed: number }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createPreparedIoDir, writePayloadFiles } from '../runtime/io/io-dir.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { runsWarm } from '../shared/workflow-values.js';
+import { runsWarm } from '../shared/attempt-rules.js';
 import { functionEnv, identityEnv } from './container-env.js';
 import type { ContainerKit } from './container-kit.js';
 
@@ -19,8 +19,8 @@ export function createChainPrefetch(kit: ContainerKit) {
     /**
      * Creates and starts the next chain step's container while this step runs, unless it will
      * run warm on this worker: its run wrapper waits for the payload (CAISSON_AWAIT_PAYLOAD; see
-     * runtime-images/<runtime>/run). `docker start` is most of a cold start here (~60-130 ms;
-     * create ~5-25 ms). It is claimed by that step's createContainer when its workflow task lands
+     * runtime-images/<runtime>/run). `docker start` is most of a cold start (docs/performance.md,
+     * "Figures behind the code"). It is claimed by that step's createContainer when its workflow task lands
      * on this worker, else removed after this step's deadline and a minute.
      */
     prepareNext(next: PrepareContainerRequest, currentTimeoutMs: number): void {

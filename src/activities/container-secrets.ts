@@ -39,7 +39,6 @@ export function createContainerSecrets(deps: ContainerSecretsDeps) {
   };
 }
 
-export type ContainerSecretsManager = ReturnType<typeof createContainerSecrets>;
 
 /** The env vars a version maps secrets to; a value that cannot be one fails naming the secret (never the value). */
 export function secretEnv(refs: readonly SecretRef[], values: ReadonlyMap<string, Buffer>): Record<string, string> {

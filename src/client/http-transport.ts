@@ -1,7 +1,7 @@
 // The client's transport: a fetch-shaped function over node:http(s) with a keep-alive agent,
-// for tRPC's httpLink. Node's global fetch (undici) costs ~0.35 ms more per call and about
-// twice the CPU on a small JSON request (measured against a local tRPC server: 0.89 vs 0.60 ms,
-// 0.97 vs 0.63 ms CPU per call); a program that invokes many times pays it on every call.
+// for tRPC's httpLink. Node's global fetch (undici) costs more time and about twice the CPU
+// per small JSON request (docs/performance.md, "Figures behind the code"); a program that
+// invokes many times pays it on every call.
 import http from 'node:http';
 import https from 'node:https';
 

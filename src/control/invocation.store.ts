@@ -3,7 +3,7 @@
 import type { ControlStore } from './invocation.activities.js';
 import type { Repositories } from '../db/index.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
-import { countFunctionAttempts } from '../shared/types.js';
+import { countFunctionAttempts } from '../shared/attempt-rules.js';
 
 export function createControlStore(db: Repositories): ControlStore {
   async function text(ref: PayloadRef | undefined): Promise<string | null> {

@@ -192,8 +192,8 @@ export function createFunctionsRepository(prisma: PrismaClient) {
   // Versions are immutable once written, so their specs are cached (every invocation reads
   // one). Which version is the latest, and whether the function still exists (its head), is
   // kept for HEAD_TTL_MS: this process's own deploys and deletes drop it at once, another
-  // process's are seen within the TTL. One query less per invocation (~1.3 ms of the api's
-  // CPU with PGlite, measured in bench/warm.bench.ts).
+  // process's are seen within the TTL. One query less per invocation (the api's CPU, with
+  // PGlite).
   const versionSpecs = new Map<string, FunctionVersionSpec>();
   const heads = new Map<string, { id: string; latestVersion: number; readAt: number }>();
   /** Bumped by every write here: a head read that overlapped a write is not kept. */

@@ -171,8 +171,8 @@ export function createInvocationsRepository(prisma: PrismaClient) {
     async create(input: CreateInvocationInput): Promise<{ row: InvocationRow; created: boolean }> {
       const row = pendingRow(input);
       // Every invocation writes one: a single statement, the row known without reading it back,
-      // an existing id or key found afterwards instead of through an error (~0.4 ms less of the
-      // api's thread than Prisma's create with PGlite, where queries run on that thread).
+      // an existing id or key found afterwards instead of through an error (less of the api's
+      // thread than Prisma's create with PGlite, where queries run on that thread).
       const inserted = await prisma.$executeRaw`
         INSERT INTO "Invocation" ("id", "namespace", "functionName", "functionId", "version", "status",
           "idempotencyKey", "inputHash", "input", "inputRef", "replayOf", "callerKeyId", "callerKeyName", "callerAddress", "createdAt")
@@ -235,8 +235,8 @@ export function createInvocationsRepository(prisma: PrismaClient) {
      */
     async complete(input: CompleteInvocationInput): Promise<boolean> {
       if (input.identity) {
-        // The record of every invocation: one statement (~0.5 ms less of the api's thread than
-        // Prisma's upsert with PGlite; a sync success's record is written right after its answer).
+        // The record of every invocation: one statement (less of the api's thread than Prisma's
+        // upsert with PGlite; a sync success's record is written right after its answer).
         const { namespace, functionName, functionId, version } = input.identity;
         const startedAt = input.startedAt === undefined ? Prisma.empty : Prisma.sql`, "startedAt" = EXCLUDED."startedAt"`;
         await prisma.$executeRaw`

@@ -3,7 +3,7 @@
 // written again by a repair after an api crash is counted again: rare, and never lost.
 import type { ControlStore } from '../control/invocation.activities.js';
 import type { InvocationOutcomeRecord } from '../shared/invocation.js';
-import { countFunctionAttempts } from '../shared/workflow-values.js';
+import { countFunctionAttempts } from '../shared/attempt-rules.js';
 import type { Metrics } from './metrics.js';
 
 const UNKNOWN = '_unknown';

@@ -31,8 +31,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     functions: createLabelCap(opts.maxFunctionSeries ?? 500),
     // The control plane (api): one count per invocation record written.
     invocations: new Counter({ name: 'caisson_invocations_total', help: 'Invocations ended, by outcome (Succeeded, Cancelled or the failure kind) and how the last attempt started (cold, warm, none)', labelNames: [...fnLabels, 'outcome', 'start'], registers: r }),
-    // Histograms cost a line per bucket and label set at every scrape (prom-client formats 500
-    // function label sets of one in ~60-170 ms): they are per namespace; per function, the seconds
+    // Histograms cost a line per bucket and label set at every scrape (slow to format per
+    // function, docs/performance.md): they are per namespace; per function, the seconds
     // counter beside the invocations counter gives each function's mean duration.
     invocationDuration: new Histogram({ name: 'caisson_invocation_duration_seconds', help: 'Accepted to ended, per invocation', labelNames: ['namespace', 'outcome'], buckets: LATENCY_BUCKETS, registers: r }),
     invocationSeconds: new Counter({ name: 'caisson_invocation_seconds_total', help: 'Accepted to ended, summed over ended invocations (÷ caisson_invocations_total: the mean)', labelNames: fnLabels, registers: r }),

@@ -135,8 +135,6 @@ export interface ChainFailureDetails {
   error: ChainStepError;
 }
 
-export { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from './workflow-values.js';
-
 /** Every `name@version` a definition calls, in step order. */
 export function callsOf(step: Step): Array<{ unit?: string; call: Call }> {
   switch (step.type) {

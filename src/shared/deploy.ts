@@ -65,4 +65,3 @@ export interface DeployProgress {
 
 /** The ApplicationFailure type of a build that failed because of the code (compile error, bad requirements). */
 export const BUILD_FAILED_TYPE = 'BuildFailed';
-export const deploymentWorkflowId = (deploymentId: string): string => deploymentId;

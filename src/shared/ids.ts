@@ -15,10 +15,6 @@ function newId(prefix: string): string {
 }
 
 export const newInvocationId = (): string => newId('inv');
-export const newFunctionId = (): string => newId('fn');
-export const newVersionId = (): string => newId('fv');
-export const newDeadLetterId = (): string => newId('dlq');
-export const newBlobId = (): string => newId('blob');
 
 /** An idempotency key becomes a deterministic invocation id: same key, same workflow id. */
 export async function invocationIdForKey(namespace: string, key: string): Promise<string> {

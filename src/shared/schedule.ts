@@ -2,6 +2,8 @@
 // receives it. Every field is checked here with a message that names it, so a bad cron,
 // interval, timezone or overlap policy is refused before anything reaches Temporal.
 import { z } from 'zod';
+import type { RunChainInput } from './chain.js';
+import type { InvokeFunctionInput } from './invocation.js';
 
 export const SCHEDULE_OVERLAPS = ['skip', 'buffer-one', 'allow-all'] as const;
 export type ScheduleOverlap = (typeof SCHEDULE_OVERLAPS)[number];
@@ -108,15 +110,16 @@ export interface ScheduleFireInput {
 }
 
 /** What the admitting activity hands back: the invocation to run as the fire's child workflow. */
-export interface ScheduledRun {
+export type ScheduledRun = {
   invocationId: string;
-  workflowType: 'invokeFunction' | 'runChain';
   taskQueue: string;
-  args: unknown[];
   /** The run's search attributes besides CaissonSchedule (added by the fire workflow). */
   attributes: { namespace: string; function?: string; version?: number };
   staticSummary: string;
-}
+} & (
+  | { workflowType: 'invokeFunction'; args: [InvokeFunctionInput] }
+  | { workflowType: 'runChain'; args: [RunChainInput] }
+);
 
 /** What a fire ends with (the fire workflow's result). */
 export interface ScheduleFireResult {

@@ -2,14 +2,13 @@
 // schemas only: this file is bundled into the workflow sandbox.
 import { z } from 'zod';
 import { CONVENTIONS } from './names.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './workflow-values.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS } from './attempt-rules.js';
 import type { SecretRef } from './secrets.js';
 import type { HttpTriggerSettings } from './http-trigger.js';
 
 import { RUNTIME_NAMES, normalizeRuntimeName, type Runtime, type RuntimeRequestName } from './runtimes.js';
 
-export { RUNTIME_NAMES as RUNTIMES } from './runtimes.js';
-export type { ConcreteRuntime, Runtime, RuntimeFamily } from './runtimes.js';
+export type { Runtime, RuntimeFamily } from './runtimes.js';
 /** A runtime name, normalised (`nodejs22.x` → `nodejs22`, `go1.x` → `go`); src/shared/runtimes.ts. */
 export const RuntimeSchema = z.preprocess(
   (v) => (typeof v === 'string' ? (normalizeRuntimeName(v) ?? v) : v),
@@ -39,7 +38,6 @@ export type FailureKind = z.infer<typeof FailureKindSchema>;
 
 /** Failure kinds that are the function's fault (subject to its retry policy). */
 export const FUNCTION_FAILURE_KINDS = ['FunctionError', 'FunctionTimeout', 'FunctionOOM', 'InvalidOutput'] as const;
-export type FunctionFailureKind = (typeof FUNCTION_FAILURE_KINDS)[number];
 
 export const RetryPolicySchema = z.object({
   maxAttempts: z.number().int().min(1).max(20).describe('attempts in all, the first included').default(3),
@@ -72,9 +70,6 @@ export const WarmSettingsSchema = z.object({
   maxInvocations: z.number().int().min(1).max(1_000_000).describe('A container is replaced after this many invocations.').default(1000),
 });
 export type WarmSettings = z.infer<typeof WarmSettingsSchema>;
-/** Runtimes with a warm runtime server (Go functions always run cold). */
-export { WARM_RUNTIMES } from './workflow-values.js';
-export const DEFAULT_WARM_SETTINGS: WarmSettings = WarmSettingsSchema.parse({});
 
 /** How a version's code is stored: one file (named) or a tar.gz of a folder. */
 export const ArtifactSchema = z.object({
@@ -142,5 +137,3 @@ export interface AttemptRecord {
   /** The container the attempt ran in (a warm container serves many attempts). */
   containerId?: string;
 }
-
-export { countFunctionAttempts } from './workflow-values.js';

@@ -34,9 +34,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // matching round trip (the warm path's executeWarm, the cold path's pullImage).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // One partition per task queue (the server's default is 4). With a handful of pollers a
-    // task often lands in a partition nobody is polling and waits to be forwarded: measured in
-    // chain histories as ~50 ms between a child's first workflow task being scheduled and
-    // started. Partitions only pay off for queues with many pollers and a high task rate.
+    // task often lands in a partition nobody is polling and waits to be forwarded (seen in
+    // chain histories between a child's first workflow task being scheduled and started). Partitions only pay off for queues with many pollers and a high task rate.
     '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     // The dev server has one history shard, whose transfer queue (the tasks that hand a child

@@ -5,7 +5,8 @@ import type { ChainActivities, MappingContextRefs } from '../control/chain.activ
 import type { Call, RunChainInput, Step } from '../shared/chain.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { childInvocationId, childWorkflowId, coldContainerName } from '../shared/workflow-values.js';
+import { coldContainerName } from '../shared/attempt-rules.js';
+import { childInvocationId, childWorkflowId } from '../shared/chain-ids.js';
 import { evaluateMapping, inputMappings, isPath, parsePath, pathsIn, type PathContext } from '../shared/chain-paths.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 

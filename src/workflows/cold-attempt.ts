@@ -13,7 +13,7 @@
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ContainerActivities, PullImageActivities } from '../activities/container.activities.js';
 import type { AttemptOutcome, InvokeFunctionInput } from '../shared/invocation.js';
-import { coldContainerName } from '../shared/workflow-values.js';
+import { coldContainerName } from '../shared/attempt-rules.js';
 import { PATCHES } from './patches.js';
 
 const INFRA_RETRY = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 4 };
@@ -68,8 +68,8 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId };
     let containerId: string;
     if (localCreate) {
-      // Both scheduled in one go (one workflow activation, not two: each costs ~7-15 ms
-      // here); createContainer waits for its worker's pull of the image before `docker
+      // Both scheduled in one go (one workflow activation, not two: each costs
+      // milliseconds); createContainer waits for its worker's pull of the image before `docker
       // create`. Both run on this task's worker, whose host queue the pull names, so a
       // failed create is still removed there; execute and remove go to that queue.
       const pulling = local.pullImage({ runtime: spec.runtime });

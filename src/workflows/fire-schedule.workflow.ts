@@ -26,6 +26,8 @@ import type { ScheduleActivities } from '../control/schedule.activities.js';
 import type { ScheduleFireInput, ScheduleFireResult } from '../shared/schedule.js';
 import { CaissonFunction, CaissonNamespace, CaissonSchedule, CaissonVersion } from '../temporal/search-attributes.js';
 import { childSucceededSignal } from '../shared/workflow-messages.js';
+import { invokeFunction } from './invoke-function.workflow.js';
+import { runChain } from './run-chain.workflow.js';
 
 export async function fireSchedule(input: ScheduleFireInput): Promise<ScheduleFireResult> {
   const control = proxyActivities<ScheduleActivities>({
@@ -39,20 +41,22 @@ export async function fireSchedule(input: ScheduleFireInput): Promise<ScheduleFi
   setHandler(childSucceededSignal, () => undefined);
   const run = await control.admitScheduledRun({ fire: input, fireId: workflowInfo().workflowId });
   const { attributes } = run;
+  const child = {
+    workflowId: run.invocationId,
+    taskQueue: run.taskQueue,
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    staticSummary: `${run.staticSummary} (schedule ${input.schedule.name})`,
+    typedSearchAttributes: [
+      { key: CaissonNamespace, value: attributes.namespace },
+      { key: CaissonSchedule, value: input.schedule.name },
+      ...(attributes.function !== undefined ? [{ key: CaissonFunction, value: attributes.function }] : []),
+      ...(attributes.version !== undefined ? [{ key: CaissonVersion, value: attributes.version }] : []),
+    ],
+  };
   try {
-    await executeChild(run.workflowType, {
-      workflowId: run.invocationId,
-      taskQueue: run.taskQueue,
-      args: run.args,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `${run.staticSummary} (schedule ${input.schedule.name})`,
-      typedSearchAttributes: [
-        { key: CaissonNamespace, value: attributes.namespace },
-        { key: CaissonSchedule, value: input.schedule.name },
-        ...(attributes.function !== undefined ? [{ key: CaissonFunction, value: attributes.function }] : []),
-        ...(attributes.version !== undefined ? [{ key: CaissonVersion, value: attributes.version }] : []),
-      ],
-    });
+    // Started by the workflow function itself (its name is the workflow type), typed by its input.
+    if (run.workflowType === 'runChain') await executeChild(runChain, { ...child, args: run.args });
+    else await executeChild(invokeFunction, { ...child, args: run.args });
     return { invocationId: run.invocationId, status: 'SUCCEEDED' };
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure)) throw err;

@@ -37,7 +37,7 @@ import {
   type InvokeFunctionResult,
 } from '../shared/invocation.js';
 import type { AttemptRecord } from '../shared/types.js';
-import { countFunctionAttempts, runsWarm } from '../shared/workflow-values.js';
+import { countFunctionAttempts, runsWarm } from '../shared/attempt-rules.js';
 import { childSucceededSignal, outcomeQuery, outcomeUpdate } from '../shared/workflow-messages.js';
 import { CaissonOutcome, CaissonStart } from '../temporal/search-attributes.js';
 import { runColdAttempt } from './cold-attempt.js';
@@ -132,9 +132,8 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
     // invocation: the caller writes the record; the result carries it for any repair.
     if (callerRecords) {
       // A warm success usually has neither removals nor handlers left: no await then. Each
-      // promise a workflow makes costs ~0.1 ms here: the SDK's promise hook captures and
-      // source-maps a stack trace for each (for the Web UI's stack trace query); the warm
-      // path made 24 per invocation (bench/warm.bench.ts, profiled in the worker thread).
+      // promise a workflow makes costs time: the SDK's promise hook captures and source-maps
+      // a stack trace for each (for the Web UI's stack trace query).
       if (removals.length > 0) await Promise.all(removals);
       if (!allHandlersFinished()) await condition(allHandlersFinished);
       if (input.callback) await deliverCallback(input); // no promise at all on the warm path without one

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../control/chain.activities.js';
 import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/workflow-values.js';
+import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/chain-ids.js';
 import { chainOutcomeUpdate, childSucceededSignal } from '../shared/workflow-messages.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';

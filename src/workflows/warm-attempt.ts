@@ -3,30 +3,27 @@
 //
 // A local activity runs on the worker running this workflow task, inside that task, with no
 // activity task and no extra workflow task; its result is recorded as a marker when the task
-// completes, so it stays durable. Measured (bench/warm.bench.ts): as an eagerly dispatched
-// ordinary activity a warm invoke took ~2.8× the Temporal floor, as a local activity ~2.1×
-// (session 2; about 1.0× since). But a local activity holds its workflow task open, so a
+// completes, so it stays durable, and costs less than an eagerly dispatched ordinary activity
+// (docs/performance.md, "Figures behind the code"). But a local activity holds its workflow task open, so a
 // cancel request reaches the workflow only when the activity ends, and a local activity
 // longer than the task timeout keeps the task alive by heartbeating it. So the local activity
 // answers within WARM_LOCAL_BOUND_MS whatever the version's timeout: a function still running
 // then is handed over to awaitWarm, an ordinary activity on that worker's host queue, whose
 // loss (a dead worker) reruns the attempt cold; a cancellation stops it with stopWarm on the
-// same queue, as the cold path removes its container. Every version takes this one path
-// (before, attempts whose deadline plus queue wait exceeded 2 s were ordinary activities from
-// the start: ~10 ms more per warm invoke here); only functions running longer than the bound
-// pay the ordinary activity's round trip.
+// same queue, as the cold path removes its container. Every version takes this one path; only
+// functions running longer than the bound pay the ordinary activity's round trip.
 import { CancellationScope, isCancellation, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarmActivities } from '../activities/container.activities.js';
 import type { InvokeFunctionInput, WarmAttemptResult } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
-import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_LOCAL_BOUND_MS, runsWarm } from '../shared/workflow-values.js';
+import { DEFAULT_WARM_QUEUE_TIMEOUT_MS, WARM_LOCAL_BOUND_MS, runsWarm } from '../shared/attempt-rules.js';
 import { PATCHES } from './patches.js';
 
 /** Re-executing a function that may have run is never right. */
 const NO_RETRY = { maximumAttempts: 1 };
 
 // Not async: the common path hands back a promise chained on the local activity's own (the
-// SDK's per-promise stack capture costs ~0.1 ms each, see invoke-function.workflow.ts).
+// SDK's per-promise stack capture costs time, see invoke-function.workflow.ts).
 export function runWarmAttempt(input: InvokeFunctionInput, attempt: number): Promise<WarmAttemptResult> {
   const { spec, invocationId, taskQueues } = input;
   const queueTimeoutMs = spec.warm?.queueTimeoutMs ?? DEFAULT_WARM_QUEUE_TIMEOUT_MS;

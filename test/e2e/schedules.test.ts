@@ -333,7 +333,7 @@ describe('schedules', () => {
       const again = await store.admit({ fire, fireId });
       expect(again.invocationId, target.kind).toBe(first.invocationId);
       // The same run input (its acceptance time aside: the retry's is the row's).
-      const inputOf = (run: typeof first) => ({ ...(run.args[0] as Record<string, unknown>), acceptedAt: undefined });
+      const inputOf = (run: typeof first) => ({ ...run.args[0], acceptedAt: undefined });
       expect(inputOf(again), target.kind).toEqual(inputOf(first));
       const other = await store.admit({ fire, fireId: `${fireId}x` });
       expect(other.invocationId, target.kind).not.toBe(first.invocationId);

@@ -12,7 +12,7 @@ import { createTriggerLimits } from './limits.js';
 import { createTriggerRateLimit, startRateSweep } from './rate-limit.js';
 
 export { isTriggerPath } from './route.js';
-export type { TriggerHandler, TriggerIo } from './handler.js';
+export type { TriggerHandler } from './handler.js';
 
 export function createHttpTriggers(deps: {
   context: Pick<ApiContext, 'db' | 'invocations' | 'audit'>;

@@ -34,7 +34,7 @@ export function createInvocationRecorder(deps: InvocationRecorderDeps) {
     /**
      * Writes the caller's record whenever the outcome arrives (even after the caller stopped
      * waiting), once the answer is on its way: PGlite runs a query synchronously on this
-     * thread, and writing first delayed every answer by the write (~2 ms). Until it lands,
+     * thread, and writing first delayed every answer by the write. Until it lands,
      * reads answer from the workflow (its outcome query, or its result, which repairs the row).
      */
     recordAfterAnswer(outcome: Promise<InvocationOutcomeRecord | undefined>): void {

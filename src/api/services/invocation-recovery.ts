@@ -94,5 +94,4 @@ export function createInvocationRecovery(deps: InvocationRecoveryDeps) {
   return { liveState, repairUnrecorded, failNeverStarted };
 }
 
-export type InvocationRecovery = ReturnType<typeof createInvocationRecovery>;
 

@@ -4,7 +4,8 @@ import type { InvocationRow, Repositories } from '../../db/index.js';
 import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
 import { callerOf, type InvocationCaller } from '../../shared/caller.js';
 import { isInline, type PayloadRef } from '../../shared/payload-ref.js';
-import { countFunctionAttempts, type AttemptRecord, type InvocationStatus } from '../../shared/types.js';
+import { countFunctionAttempts } from '../../shared/attempt-rules.js';
+import type { AttemptRecord, InvocationStatus } from '../../shared/types.js';
 
 export interface InvocationView {
   id: string;

@@ -13,7 +13,7 @@
 //   one api process never overshoot. Other api processes' admissions since the count are not
 //   seen: a namespace overshoots only if they admit more than half its quota within 100 ms
 //   (or, near the quota, race in the few ms between one's count and its row).
-// - Rate: counting the last minute reads every row of it (~2 ms for a few thousand on PGlite),
+// - Rate: counting the last minute reads every row of it (milliseconds for a few thousand on PGlite),
 //   so a process counts a namespace's minute at most every rateCountMs (1 s) and adds the rows
 //   it wrote since. For one process that estimate only errs high, and a refusal is always
 //   decided on a fresh count; other api processes' admissions of the last rateCountMs are not

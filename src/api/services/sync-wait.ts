@@ -4,7 +4,7 @@
 //   activities, see warm-attempt.ts) ends a warm success with no container to remove, usually
 //   in the workflow's first task, so its result is its outcome: a plain start (eager when a
 //   worker shares this client's connection) with callerRecords in its input, and the result.
-//   ~3 ms less than update-with-start on this machine. An attempt that falls back to a cold
+//   Cheaper than update-with-start (docs/performance.md). An attempt that falls back to a cold
 //   container answers after its removal then.
 // - 'outcome-update': a cold version (isolation 'fresh', or workers without warm containers)
 //   starts with the `outcome` update (update-with-start), answered as soon as the outcome is
@@ -13,7 +13,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { InvocationOutcomeRecord } from '../../shared/invocation.js';
 import { outcomeUpdate } from '../../shared/workflow-messages.js';
 import type { FunctionVersionSpec } from '../../shared/types.js';
-import { runsWarm } from '../../shared/workflow-values.js';
+import { runsWarm } from '../../shared/attempt-rules.js';
 import { withinMs } from '../../shared/promises.js';
 import { startWithUpdate, type UpdateWithStart } from '../../temporal/update-with-start.js';
 import { invokeFunction } from '../workflow-refs.js';

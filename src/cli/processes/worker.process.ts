@@ -64,8 +64,7 @@ export function workflowBundle(interceptorModules: string[] = []): Promise<Workf
     workflowsPath,
     workflowInterceptorModules: interceptorModules,
     // Evaluated once per worker thread instead of once per workflow: the SDK otherwise runs
-    // every workflow module again for each new run (~5 ms of worker CPU per invocation, read
-    // off core's trace log; warm throughput at 20 callers 39 -> 45/s). Safe because these modules hold no
+    // every workflow module again for each new run (docs/performance.md). Safe because these modules hold no
     // per-run state: activity proxies, handlers and state live inside the workflow functions
     // (an eslint rule keeps module scope free of let/var and stateful regexes).
     preloadModules: [workflowsPath],

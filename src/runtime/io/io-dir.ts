@@ -60,7 +60,7 @@ export async function createPreparedIoDir(root: string, name: string, opts: IoDi
  * payload.json, and payload.env (envFile) when small enough for FUNCTION_PAYLOAD. Written only
  * where no function code has run yet; still, an entry already there (a retried write) is
  * unlinked, never followed, and the file is created new. Direct calls: through libuv's thread
- * pool the open, write and close cost the invocation ~1 ms here.
+ * pool the open, write and close cost the invocation more.
  */
 export function writePayloadFiles(dir: string, payload: string | Buffer, opts: { envFile?: boolean } = {}): void {
   const small = Buffer.byteLength(payload) <= SMALL_PAYLOAD_ENV_BYTES;
@@ -109,7 +109,7 @@ export async function releasePrepared(dir: string): Promise<boolean> {
  */
 export async function readResultFile(dir: string, capBytes: number): Promise<ResultFile> {
   // Most functions write none (the script convention answers on stdout): a direct lstat says
-  // so in microseconds, against a trip through libuv's thread pool (~0.3 ms here) for open.
+  // so in microseconds, against a trip through libuv's thread pool for open.
   try {
     lstatSync(path.join(dir, 'result.json'));
   } catch (err) {

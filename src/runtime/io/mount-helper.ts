@@ -1,8 +1,7 @@
 // Mounts and unmounts the io dirs' tmpfs (and makes prepared containers' fifos) through one
 // long-lived shell, so each costs a fork of that small process instead of a fork of this one:
-// spawning from the worker (a large process) blocked its event loop for several ms per call,
-// twice per cold attempt. Cold invokes in an interleaved A/B against no mount at all: 20-25 ms
-// slower with a spawn per call, within the noise (~5 ms) through this shell.
+// spawning from the worker (a large process) blocked its event loop at each call, twice per
+// cold attempt (docs/performance.md, "Figures behind the code").
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 

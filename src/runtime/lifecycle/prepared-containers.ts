@@ -1,7 +1,7 @@
 // Containers created ahead of need. While a chain step runs, its worker creates the container
 // of the next step: same image, flags, labels and env, only without the payload, which is not
 // known yet (the run wrapper reads it from the io dir; see runtime-images/*/run). The next
-// step's createContainer claims it instead of waiting for `docker create` (~25 ms here).
+// step's createContainer claims it instead of waiting for `docker create`.
 // Isolation is the cold path's: a prepared container is never started before it is claimed,
 // and is claimed at most once. One that nobody claims within its TTL is removed.
 export interface PreparedContainers {

@@ -1,8 +1,7 @@
 // One empty network namespace per function version on this worker, held by a tiny container
 // (sleep, no network, hardened). Functions without network join their version's namespace
 // (--network container:<holder>) instead of each getting a new one from the engine, which was
-// the largest part of a container start here (measured: a hardened `docker run` of Python
-// 240-300 ms → 154 ms). Isolation: the namespace has only a loopback interface, and only
+// the largest part of a container start (docs/performance.md, "Figures behind the code"). Isolation: the namespace has only a loopback interface, and only
 // containers of the same function version share it (its warm containers and cold attempts),
 // never two functions or two versions. A holder unused for a while is removed.
 import { mkdir } from 'node:fs/promises';
