@@ -27,6 +27,15 @@ export const engines = {
   2: createDockerRuntime({ docker: new Dockerode({ socketPath: env.CAISSON_STACK_HOST2_DOCKER_HOST!.replace(/^unix:\/\//, '') }) }),
 };
 export const workerIdOf = (host: 1 | 2) => `stack-host-${host}`;
+const workerMetricsUrls = (env.CAISSON_STACK_WORKER_METRICS_URLS ?? '').split(',');
+/** The Prometheus text of a host's worker (its metrics port, loopback only). */
+export async function workerMetrics(host: 1 | 2): Promise<string> {
+  const url = workerMetricsUrls[host - 1];
+  if (!url) throw new Error('stack.env names no worker metrics: bring the stack up again (scripts/stack/stack.sh down && up)');
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.text();
+}
 
 /** Every transport made here, closed by closeStackClients (kept-alive sockets hold a process open). */
 const transports: HttpTransport[] = [];

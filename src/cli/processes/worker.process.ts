@@ -29,7 +29,7 @@ import { sweepStaleIoMounts } from '../../runtime/lifecycle/stale-io-mounts.js';
 import type { ContainerRuntime } from '../../runtime/docker/container-runtime.js';
 import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
-import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
+import { attemptMetrics, countingCodeCache, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
 import { processTracing } from '../../observability/load-tracing.js';
 import { allObservers, attemptLog } from '../../observability/attempt-log.js';
 import { createPlatformLog, type PlatformLog } from '../../observability/platform-log.js';
@@ -150,7 +150,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     metrics.pools.add(pool);
   }
   // Archives are checked again here, under this worker's own limits: it trusts no api check.
-  const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
+  const codeCache = countingCodeCache(createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive }), metrics);
   // What a worker that died mid-write left behind (a running worker's writes are younger).
   void codeCache.sweepStale().then((n) => n && log(`removed ${n} unfinished code dir(s) from the cache`), () => undefined);
   const blobs = createBlobClient(config.api.url, token);
