@@ -18,8 +18,9 @@ const hosts = [1, 2] as const;
 const codeDir = mkdtempSync(join(tmpdir(), 'caisson-per-host-'));
 
 const codeFetches = async (host: 1 | 2) => sampleValue(await workerMetrics(host), 'caisson_code_fetches_total');
-const warmAttempts = async (host: 1 | 2) =>
-  sampleValue(await workerMetrics(host), 'caisson_worker_attempts_total', { function: fn, start: 'warm', outcome: 'Succeeded' });
+/** Attempts of the version a host ran (start "cold" when the pool started a container for it, "warm" when one was idle). */
+const attemptsOn = async (host: 1 | 2, start?: 'warm') =>
+  sampleValue(await workerMetrics(host), 'caisson_worker_attempts_total', { function: fn, outcome: 'Succeeded', ...(start ? { start } : {}) });
 /** The version's own warm containers on a host's engine (a claimed generic container carries no function label). */
 const warmContainers = (host: 1 | 2) => engines[host].listManaged({ 'caisson.function': `default/${fn}`, 'caisson.pool': 'warm' });
 
@@ -48,7 +49,7 @@ it('each host keeps its own warm containers for a version and fetches its code o
     expect(results.map((r) => r.status)).toEqual(ids.map(() => 'SUCCEEDED'));
   }
   for (const host of hosts) {
-    expect(await warmAttempts(host), `warm attempts run by host ${host}`).toBeGreaterThan(0);
+    expect(await attemptsOn(host), `attempts run by host ${host}`).toBeGreaterThan(0);
     // Its warm containers are on its own engine, labelled with its worker; none of them on the other's.
     const warm = await warmContainers(host);
     expect(new Set(warm.map((c) => c.labels['caisson.worker']))).toEqual(new Set([workerIdOf(host)]));
@@ -56,9 +57,11 @@ it('each host keeps its own warm containers for a version and fetches its code o
     // The version's code: fetched once by this host (by the deploy's build or its first attempt), then cached.
     expect(await codeFetches(host) - fetchesBefore[host], `code fetches by host ${host}`).toBe(1);
   }
-  // One more round on both hosts: warm containers reused, no fetch.
+  // One more round: idle warm containers reused, and still no fetch on either host.
+  const warmBefore = (await attemptsOn(1, 'warm')) + (await attemptsOn(2, 'warm'));
   const again = await Promise.all(Array.from({ length: 8 }, async (_, i) =>
     (await admin[i % 2]!.invocations.invoke.mutate({ function: fn, payload: { sleep: 0 }, idempotencyKey: `${fn}-again-${i}`, waitMs: 120_000 }))));
   expect(again.map((r) => r.status)).toEqual(again.map(() => 'SUCCEEDED'));
+  expect((await attemptsOn(1, 'warm')) + (await attemptsOn(2, 'warm'))).toBeGreaterThan(warmBefore);
   for (const host of hosts) expect(await codeFetches(host) - fetchesBefore[host]).toBe(1);
 });
