@@ -3,8 +3,8 @@
 // worker) is SIGKILLed and restarted every --kill-host-every seconds until the LAST invocation has
 // ended, and api 1 is SIGKILLed and restarted once. Prints JSON:
 //   {"runs":[{"invocations","submitted","succeeded","failed","lost","duplicates","leaked_containers",
-//     "duration_s","host_kills","api_restarts"}…], "completion_ratio"}
-// lost, duplicates and leaked_containers must be 0. With --baseline N a first run of N invocations
+//     "leaked_io_mounts","duration_s","host_kills","api_restarts"}…], "completion_ratio"}
+// lost, duplicates, leaked_containers and leaked_io_mounts must be 0. With --baseline N a first run of N invocations
 // is measured the same way, and completion_ratio = duration(main) / duration(baseline).
 //   npm run load -- --stack --invocations 10000 --concurrency 200 --kill-host-every 30 --baseline 1000
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, createFailoverTransport } from '../src/client/index.js';
 import { packCode } from '../src/cli/code-package.js';
-import { adminKey, apiUrls, engines, stackCtl } from '../test/stack/stack-env.js';
+import { adminKey, apiUrls, engines, stackCtl, strayIoMounts } from '../test/stack/stack-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -146,13 +146,23 @@ async function leakedOf(ids: string[]): Promise<number> {
   }
 }
 
+/** io tmpfs mounts on either host that no container names, after up to 90 s (three reaps, each sweeping). */
+async function leakedMounts(): Promise<number> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const n = (await strayIoMounts(1)).length + (await strayIoMounts(2)).length;
+    if (n === 0 || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 const runs: Record<string, unknown>[] = [];
 for (const [total, label] of [
   ...(values.baseline ? [[Number(values.baseline), `base-${runTag}`] as const] : []),
   [Number(values.invocations), `main-${runTag}`] as const,
 ]) {
   const { ids, report } = await loadRun(total, label);
-  runs.push({ ...report, leaked_containers: await leakedOf(ids) });
+  runs.push({ ...report, leaked_containers: await leakedOf(ids), leaked_io_mounts: await leakedMounts() });
 }
 const durations = runs.map((r) => r.duration_s as number);
 const result = {

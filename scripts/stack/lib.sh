@@ -9,6 +9,8 @@ mkdir -p "$STACK/run" "$STACK/logs"
 # One range of ports for the whole stack, below the kernel's ephemeral range (tests' free ports).
 BASE="${CAISSON_STACK_PORT_BASE:-27200}"
 API_PORTS=("$((BASE + 1))" "$((BASE + 2))")
+# Worker N's Prometheus metrics on 127.0.0.1 (no token: loopback only), e.g. its code fetches.
+WORKER_METRICS_PORTS=("$((BASE + 11))" "$((BASE + 12))")
 UI_PORT=$((BASE + 80))
 export TEMPORAL_FRONTEND_PORT=$((BASE + 33)) TEMPORAL_HISTORY_PORT=$((BASE + 34)) TEMPORAL_MATCHING_PORT=$((BASE + 35))
 export TEMPORAL_WORKER_PORT=$((BASE + 39)) TEMPORAL_HTTP_PORT=$((BASE + 43))

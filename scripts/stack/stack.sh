@@ -27,7 +27,7 @@ start_worker() {
   local seen=0; [ -f "$STACK/logs/worker-$n.log" ] && seen="$(wc -l <"$STACK/logs/worker-$n.log")"
   start_proc "worker-$n" env CAISSON_HOME="$STACK/host-$n/home" CAISSON_WORKER_ID="stack-host-$n" \
     TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS" CAISSON_API_URL="http://127.0.0.1:${API_PORTS[$(( n - 1 ))]}" \
-    CAISSON_WORKER_TOKEN_FILE="$home/worker.token" CAISSON_SECRETS_KEY_FILE="$home/secrets.key" "${extra[@]}" \
+    CAISSON_METRICS_PORT="${WORKER_METRICS_PORTS[$(( n - 1 ))]}" CAISSON_WORKER_TOKEN_FILE="$home/worker.token" CAISSON_SECRETS_KEY_FILE="$home/secrets.key" "${extra[@]}" \
     node "$repo/bin/caisson.js" worker
   # Ready once this run (the log lines after $seen) says it polls its queues.
   wait_for "worker-$n" 120 sh -c "tail -n +$((seen + 1)) '$STACK/logs/worker-$n.log' | grep -q polling"
@@ -73,6 +73,7 @@ up() {
   start_worker 2
   cat >"$STACK/stack.env" <<ENV
 CAISSON_STACK_API_URLS=http://127.0.0.1:${API_PORTS[0]},http://127.0.0.1:${API_PORTS[1]}
+CAISSON_STACK_WORKER_METRICS_URLS=http://127.0.0.1:${WORKER_METRICS_PORTS[0]}/metrics,http://127.0.0.1:${WORKER_METRICS_PORTS[1]}/metrics
 CAISSON_STACK_ADMIN_KEY_FILE=$home/admin.key
 TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS
 CAISSON_STACK_UI_URL=http://127.0.0.1:$UI_PORT

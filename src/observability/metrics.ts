@@ -59,6 +59,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
       } }),
     containersCreated: new Counter({ name: 'caisson_containers_created_total', help: 'Containers created, by kind (cold, warm, build, netns)', labelNames: ['kind'], registers: r }),
     containersRemoved: new Counter({ name: 'caisson_containers_removed_total', help: 'Container removals asked of the engine', registers: r }),
+    codeFetches: new Counter({ name: 'caisson_code_fetches_total', help: 'Function code archives fetched from the api into this worker\'s code cache (a version\'s once per host while it stays cached)', registers: r }),
     buildDuration: new Histogram({ name: 'caisson_build_duration_seconds', help: 'Deploy-time builds (buildFunction), by runtime and outcome', labelNames: ['runtime', 'outcome'], buckets: BUILD_BUCKETS, registers: r }),
   };
 }

@@ -1,6 +1,8 @@
 // The data plane's recorders: attempts and warm acquires (as the container activities report
-// them), container creates and removes (a wrapper of the ContainerRuntime), and deploy-time builds.
+// them), container creates and removes (a wrapper of the ContainerRuntime), code fetches (a
+// wrapper of the code cache), and deploy-time builds.
 import type { AttemptObserver } from '../activities/attempt-observer.js';
+import type { CodeCache } from '../runtime/io/code-cache.js';
 import type { ContainerRuntime, ContainerSpec } from '../runtime/docker/container-runtime.js';
 import type { Metrics } from './metrics.js';
 
@@ -44,6 +46,18 @@ export function countingRuntime(runtime: ContainerRuntime, metrics: Metrics): Co
       await runtime.remove(idOrName);
       metrics.containersRemoved.inc();
     },
+  };
+}
+
+/** The code cache, counting the archives it fetched (its load ran: the version was not cached on this host). */
+export function countingCodeCache(cache: CodeCache, metrics: Metrics): CodeCache {
+  return {
+    ...cache,
+    materialize: (artifact, load) => cache.materialize(artifact, async () => {
+      const bytes = await load();
+      metrics.codeFetches.inc();
+      return bytes;
+    }),
   };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployDir } from '../support/deploy.js';
 import { waitFor } from '../support/containers.js';
 import {
-  activitiesOf, apiClient, closeStackClients, engines, failoverClient, pidOf, stackCtl, uiUrl, workerIdOf, type ActivityRun,
+  activitiesOf, apiClient, closeStackClients, engines, failoverClient, pidOf, stackCtl, strayIoMounts, uiUrl, workerIdOf, type ActivityRun,
 } from './stack-env.js';
 
 const run = Date.now().toString(36);
@@ -111,6 +111,8 @@ describe('two workers on two Docker hosts', () => {
     for (const id of ids) {
       for (const engine of Object.values(engines)) expect(await engine.listManaged({ 'caisson.invocation': id })).toEqual([]);
     }
+    // Nor any io tmpfs the killed worker mounted (swept at its restart, or at the next reap).
+    await waitFor('no io mount left without its container', async () => (await strayIoMounts(2)).length === 0 && (await strayIoMounts(1)).length === 0, 90_000, 1000);
   });
 
   it('an api process SIGKILLed mid-request loses nothing: the client goes on with the other api, and idempotency keys keep it exact', async () => {

@@ -2,8 +2,8 @@
 // clients of each api and one that fails over between them, each host's Docker engine, the
 // process control of stack.sh, and reading which worker ran what out of Temporal's history.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +11,7 @@ import proto from '@temporalio/proto'; // CommonJS: no named exports under Node'
 import { createClient, createFailoverTransport } from '../../src/client/index.js';
 import { createHttpTransport, type HttpTransport } from '../../src/client/http-transport.js';
 import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { readMountTable } from '../../src/runtime/io/mount-table.js';
 
 const run = promisify(execFile);
 const dir = join(process.cwd(), '.caisson', 'stack');
@@ -27,6 +28,30 @@ export const engines = {
   2: createDockerRuntime({ docker: new Dockerode({ socketPath: env.CAISSON_STACK_HOST2_DOCKER_HOST!.replace(/^unix:\/\//, '') }) }),
 };
 export const workerIdOf = (host: 1 | 2) => `stack-host-${host}`;
+/**
+ * The io tmpfs mounts under a host's worker io root that no container on its engine names: none
+ * should stay once its attempts have ended (the worker sweeps what a killed one left).
+ */
+export async function strayIoMounts(host: 1 | 2): Promise<string[]> {
+  let root: string;
+  try {
+    root = realpathSync(join(dir, `host-${host}`, 'home', 'worker', 'io'));
+  } catch {
+    return []; // no cold attempt ran there yet
+  }
+  const names = new Set((await engines[host].listManaged()).map((c) => c.name));
+  return readMountTable().filter((m) => m.fsType === 'tmpfs' && dirname(m.mountPoint) === root)
+    .map((m) => basename(m.mountPoint)).filter((name) => !names.has(name));
+}
+const workerMetricsUrls = (env.CAISSON_STACK_WORKER_METRICS_URLS ?? '').split(',');
+/** The Prometheus text of a host's worker (its metrics port, loopback only). */
+export async function workerMetrics(host: 1 | 2): Promise<string> {
+  const url = workerMetricsUrls[host - 1];
+  if (!url) throw new Error('stack.env names no worker metrics: bring the stack up again (scripts/stack/stack.sh down && up)');
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.text();
+}
 
 /** Every transport made here, closed by closeStackClients (kept-alive sockets hold a process open). */
 const transports: HttpTransport[] = [];

@@ -1,7 +1,7 @@
 // A data-plane worker: Temporal + Docker only, no database. Serves the workflows and
 // pullImage on the shared data queue, and the container activities on its own host queue.
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import Dockerode from 'dockerode';
 import type { PayloadCodec } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
@@ -25,10 +25,11 @@ import { createPreparedContainers } from '../../runtime/lifecycle/prepared-conta
 import { imageFor } from '../../runtime/docker/images.js';
 import { installWarmServers } from '../../runtime/warm/warm-servers.js';
 import { reapOnce, startReaper } from '../../runtime/lifecycle/reaper.js';
+import { sweepStaleIoMounts } from '../../runtime/lifecycle/stale-io-mounts.js';
 import type { ContainerRuntime } from '../../runtime/docker/container-runtime.js';
 import { processMetrics, type Metrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
-import { attemptMetrics, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
+import { attemptMetrics, countingCodeCache, countingRuntime, timedBuilds } from '../../observability/worker-metrics.js';
 import { processTracing } from '../../observability/load-tracing.js';
 import { allObservers, attemptLog } from '../../observability/attempt-log.js';
 import { createPlatformLog, type PlatformLog } from '../../observability/platform-log.js';
@@ -111,7 +112,14 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     await removeIoDir(join(dataDir, 'io', name));
     await removeSecretsDir(join(dataDir, 'secrets'), name);
   };
-  const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log, onRemoved: removeIoDirOf });
+  // After each reap: the tmpfs mounts a dead worker left that no container names (at start also
+  // empty dirs: no attempt of this process is under way yet).
+  const sweepMounts = async (first: boolean) => {
+    const containers = new Set((await runtime.listManaged()).map((c) => c.name));
+    const removed = await sweepStaleIoMounts({ roots: [join(dataDir, 'io'), join(dataDir, 'secrets')], containers, emptyDirs: first, log });
+    if (removed.length) log(`removed ${removed.length} io/secrets dir(s) left by a worker that died: ${removed.map((d) => basename(d)).join(', ')}`);
+  };
+  const reaper = await startReaper({ runtime, workerId: config.worker.id, intervalMs: 30_000, log, onRemoved: removeIoDirOf, afterReap: sweepMounts });
   const orphans = await removeOrphanSecretsDirs(join(dataDir, 'secrets'), new Set((await runtime.listManaged()).map((c) => c.name)));
   if (orphans.length) log(`removed ${orphans.length} secrets dir(s) of containers that no longer exist`);
   const warmServerDir = join(dataDir, 'warm-servers');
@@ -141,7 +149,7 @@ export async function startWorker(config: Config, opts: StartWorkerOptions = {})
     metrics.pools.add(pool);
   }
   // Archives are checked again here, under this worker's own limits: it trusts no api check.
-  const codeCache = createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive });
+  const codeCache = countingCodeCache(createCodeCache({ dir: join(config.worker.dataDir, 'code'), limits: config.limits.codeArchive }), metrics);
   // What a worker that died mid-write left behind (a running worker's writes are younger).
   void codeCache.sweepStale().then((n) => n && log(`removed ${n} unfinished code dir(s) from the cache`), () => undefined);
   const blobs = createBlobClient(config.api.url, token);

@@ -8,15 +8,17 @@
 //   O_NOFOLLOW, as a regular file only, and capped.
 // Warm containers keep no host io dir (warm-container.ts: payload and result travel over
 // the server's socket).
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeUnavailableError, errorMessage } from '../../shared/errors.js';
 import { createMountHelper } from './mount-helper.js';
+import { mountsUnder, ownMountSource, readMountTable } from './mount-table.js';
 import type { ResultFile } from './result-protocol.js';
 
 const mounts = createMountHelper();
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
+/** What an io or secrets dir may be called (a container's name): never `.`, `..` or a path. */
+export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 const MiB = 1024 * 1024;
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -147,10 +149,7 @@ export async function removeIoDir(dir: string): Promise<void> {
 
 /** Unmounts and removes every io dir mounted under root (a data dir about to be removed). */
 export async function removeIoDirsUnder(root: string): Promise<void> {
-  const prefix = `${path.resolve(root)}/`;
-  const mounted = readFileSync('/proc/mounts', 'utf8').split('\n')
-    .map((line) => (line.split(' ')[1] ?? '').replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
-    .filter((m) => m.startsWith(prefix));
+  const mounted = mountsUnder(readMountTable(), root).map((m) => m.mountPoint);
   for (const dir of mounted.reverse()) await removeIoDir(dir);
 }
 
@@ -167,7 +166,8 @@ export async function mountIoDir(root: string, name: string, sizeBytes: number, 
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const size = Math.max(1, Math.ceil(sizeBytes / MiB));
   try {
-    await mounts.run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=${mode},nosuid,nodev,noexec`, 'caisson-io', dir]);
+    // The source names this process: a later worker tells a dead owner's leftover (stale-io-mounts.ts).
+    await mounts.run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=${mode},nosuid,nodev,noexec`, ownMountSource(), dir]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new RuntimeUnavailableError(
@@ -178,7 +178,8 @@ export async function mountIoDir(root: string, name: string, sizeBytes: number, 
   return dir;
 }
 
-async function unmount(dir: string): Promise<void> {
+/** Detaches the mount at dir at once (lazily: a busy one goes when its last user does); none there is success. */
+export async function unmount(dir: string): Promise<void> {
   try {
     await mounts.run('umount', ['--lazy', dir]);
   } catch (err) {

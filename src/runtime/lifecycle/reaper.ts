@@ -11,6 +11,11 @@ export interface ReaperOptions {
   log?: (msg: string) => void;
   /** After a container was removed: what else of it goes (its io dir). */
   onRemoved?: (name: string) => Promise<void>;
+  /**
+   * After each reap (first: the one at start): what dead workers left that no container names
+   * (stale-io-mounts.ts). Its failure is logged, never fatal.
+   */
+  afterReap?: (first: boolean) => Promise<void>;
 }
 
 export async function reapOnce(
@@ -32,15 +37,21 @@ export async function reapOnce(
   return removed;
 }
 
-/** On start: everything this worker id left behind; then, periodically, anything past its deadline. */
+/**
+ * On start: everything this worker id left behind; then, periodically, anything past its
+ * deadline. After each: afterReap.
+ */
 export async function startReaper(opts: ReaperOptions): Promise<{ stop(): void }> {
   const log = opts.log ?? (() => {});
   const first = await reapOnce(opts.runtime, { workerId: opts.workerId, onRemoved: opts.onRemoved }).catch(() => []);
   if (first.length) log(`reaper: removed ${first.length} container(s) left by an earlier run: ${first.join(', ')}`);
+  const after = (isFirst: boolean) => opts.afterReap?.(isFirst).catch((err: Error) => log(`reaper: ${err.message}`));
+  await after(true);
   const timer = setInterval(() => {
     reapOnce(opts.runtime, { onRemoved: opts.onRemoved })
       .then((r) => r.length && log(`reaper: removed ${r.length} expired container(s): ${r.join(', ')}`))
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .then(() => after(false));
   }, opts.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
