@@ -56,9 +56,21 @@ start() {
   step "host 2: engine answering on $HOST2_SOCKET"
 }
 
+# dockerd bind-mounts its data root onto itself (to set its mount propagation) and undoes it only
+# on a clean shutdown: after a kill the mount stays, and a mount under the stack home keeps that
+# home from being removed. A stop releases what is left under this host's folder, deepest first.
+release_mounts() {
+  local dir
+  dir="$(realpath "$HOST2" 2>/dev/null)" || return 0
+  awk -v d="$dir" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r | while read -r m; do
+    step "host 2: unmounting $m"
+    umount -l "$m" 2>/dev/null || true
+  done
+}
+
 case "${1:-}" in
   start) start ;;
   kill) stop_proc "$name" KILL ;;
-  stop) stop_proc "$name" TERM ;;
+  stop) stop_proc "$name" TERM; release_mounts ;;
   *) fail "usage: $0 start|kill|stop" ;;
 esac
