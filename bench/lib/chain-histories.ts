@@ -31,15 +31,19 @@ interface StepTimes {
   resultTask: number;
 }
 
+const executes = (events: Event[]) => new Set(events
+  .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === EXECUTE).map((e) => Number(e.eventId)));
 const at = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 function stepTimes(events: Event[]): StepTimes {
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === EXECUTE);
-  if (!scheduled) throw new Error('no executeWithTimeout in the history (did the step run warm?)');
-  const sid = Number(scheduled.eventId);
+  // The attempt that succeeded: the last completed executeWithTimeout (an earlier one may have failed).
+  const completed = events.findLast((e) => e.activityTaskCompletedEventAttributes
+    && executes(events).has(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)));
+  if (!completed) throw new Error('no completed executeWithTimeout in the history (did the step run warm?)');
+  const sid = Number(completed.activityTaskCompletedEventAttributes!.scheduledEventId);
+  const scheduled = events.find((e) => Number(e.eventId) === sid)!;
   const byTask = Number(scheduled.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId);
   const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === sid)!;
-  const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === sid)!;
   const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'stepInput');
   const resultTask = events.find((e) => Number(e.eventId) > Number(completed.eventId) && e.workflowTaskCompletedEventAttributes);
   return {
