@@ -6,7 +6,7 @@ import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createClient } from '../../src/client/index.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
-import { startApi, type RunningApi } from '../../src/cli/processes/api.process.js';
+import { startApi, type RunningApi, type StartApiOptions } from '../../src/cli/processes/api.process.js';
 import { startWorker, type RunningWorker } from '../../src/cli/processes/worker.process.js';
 import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
@@ -36,7 +36,8 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
+/** opts.clientInterceptors: the api client's (e.g. chain-handoff-switch.ts). */
+export async function startBenchStack(env: Record<string, string> = {}, opts: Pick<StartApiOptions, 'clientInterceptors'> = {}): Promise<BenchStack> {
   // As `caisson dev|api|worker` install it: with the SDK's Prometheus exporter, whose metrics /metrics appends.
   const prometheusAddress = `127.0.0.1:${await freeLocalPort()}`;
   installTemporalRuntime('ERROR', { prometheusAddress });
@@ -58,7 +59,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   const quiet = () => {};
   const connection = await connectWorker(config.temporal);
   const payloadCodec = switchableCodec(createPayloadCodec(await ensureMasterKey(config.auth)));
-  const api = await startApi(config, { log: quiet, connection, payloadCodec });
+  const api = await startApi(config, { log: quiet, connection, payloadCodec, ...opts });
   const workerConfig = { ...config, api: { ...config.api, url: api.url }, auth: { ...config.auth, workerToken: api.workerToken } };
   const { key: apiKey } = await api.keys.create({ name: 'bench', namespace: '*', role: 'admin' });
   const worker = await startWorker(workerConfig, { log: quiet, connection, payloadCodec });

@@ -17,6 +17,8 @@ const GRACE_MS = 2000;
 export interface CreateContainerInput {
   containerName: string; invocationId: string; attempt: number; spec: FunctionVersionSpec;
   payload: PayloadRef; workflowId: string;
+  /** A chain step that hands over: the next step's container, prepared from now on. */
+  prepareNext?: PrepareContainerRequest;
 }
 
 export interface ExecuteInput {
@@ -35,6 +37,7 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
 
     async createContainer(input: CreateContainerInput): Promise<{ containerId: string; hostTaskQueue: string }> {
       const { spec } = input;
+      if (input.prepareNext) prefetch.prepareNext(input.prepareNext, spec.limits.timeoutMs);
       const prepared = await prefetch.claim({ ...input, payload: () => kit.payloadText(input.payload) });
       if (prepared) return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.

@@ -117,6 +117,13 @@ export interface RunChainInput {
   run: number;
   /** On resume: outputs already stored, by step name and by unit (`step/branch`, `step/3`). */
   done?: { steps: Record<string, PayloadRef>; units: Record<string, PayloadRef> };
+  /**
+   * false: every function step starts when the one before it has succeeded and this workflow
+   * has built its input, as chains did before the hand-over (run-chain.workflow.ts); absent:
+   * the next function step is started ahead and takes its input from the step before it.
+   * Only bench/chain.bench.ts sets it, to time both in one run.
+   */
+  handOff?: boolean;
 }
 
 /** The `chainOutcome` update's answer: the chain's outcome is recorded (read it back for the view). */

@@ -26,6 +26,39 @@ export interface InvokeFunctionInput {
   prepareNext?: PrepareContainerRequest;
   /** An /async-function caller's callback: the outcome is POSTed to `url` once recorded (deliverCallback). */
   callback?: { url: string };
+  /**
+   * A chain step whose next step was started ahead (`awaitsInput`): on success this invocation
+   * builds that step's input and signals it there itself, in the workflow task that learns its
+   * result, so the next step does not wait for the chain's own workflow task.
+   */
+  handOff?: StepHandOff;
+  /**
+   * Started ahead by a chain: `payload` is a placeholder until the stepInput signal brings the
+   * input (from the step before, or from the chain). Cancelled before that, it ends with no record.
+   */
+  awaitsInput?: true;
+}
+
+/** How a chain step builds the next step's input from its own result (chain-handoff.ts). */
+export interface StepHandOff {
+  /** The next step's workflow id. */
+  workflowId: string;
+  /** This step's name: its result is `$.steps.<step>.output`. */
+  step: string;
+  /** The next step's input mapping. */
+  mapping: unknown;
+  /** The values the mapping reads that were known when this step started. */
+  context: { input: PayloadRef; steps: Record<string, PayloadRef> };
+  /** Values above this size are not handed over (the chain stores them by reference). */
+  inlineBytes: number;
+  /** The next step's own hand-off reads this step's output: the input carries it along. */
+  forward: boolean;
+}
+
+/** The stepInput signal: a started-ahead step's input, and earlier outputs its hand-off reads. */
+export interface StepInput {
+  payload: PayloadRef;
+  steps: Record<string, PayloadRef>;
 }
 
 /** What the next step's first cold attempt will ask createContainer for, less its payload. */

@@ -4,7 +4,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChainSettled } from './chain.js';
 import type { DeployProgress } from './deploy.js';
-import type { ChildSucceeded, InvocationOutcomeRecord } from './invocation.js';
+import type { ChildSucceeded, InvocationOutcomeRecord, StepInput } from './invocation.js';
 
 /**
  * The update a synchronous caller starts invokeFunction with (update-with-start): it completes
@@ -25,6 +25,13 @@ export const outcomeQuery = defineQuery<InvocationOutcomeRecord | null>('outcome
  * them (it still awaits every child before it completes).
  */
 export const childSucceededSignal = defineSignal<[ChildSucceeded]>('childSucceeded');
+
+/**
+ * A chain step started ahead of its turn gets its input by this signal: from the step before it
+ * as soon as that one succeeded, and from the chain as well (the first one counts; both carry
+ * the same input, built by the same mapping).
+ */
+export const stepInputSignal = defineSignal<[StepInput]>('stepInput');
 
 /** The update a synchronous caller starts runChain with (update-with-start); see run-chain.workflow.ts. */
 export const chainOutcomeUpdate = defineUpdate<ChainSettled>('chainOutcome');

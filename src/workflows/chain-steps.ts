@@ -45,6 +45,11 @@ function inlineContext(mapping: unknown, ctx: MappingContextRefs): PathContext |
 /** Evaluates a mapping to a PayloadRef: a whole value passes as is (even by reference); inline
  * data is mapped here; anything that needs stored values is mapped by the control plane. */
 export async function mapRef(a: MapRefArgs): Promise<PayloadRef> {
+  return mapRefHere(a) ?? ((await a.control.evaluateChainMapping({ mapping: a.mapping, context: a.context, blobId: a.blobId })) as PayloadRef);
+}
+
+/** The part of mapRef that needs no activity: undefined when the control plane must map it. */
+export function mapRefHere(a: Pick<MapRefArgs, 'mapping' | 'context' | 'inlineBytes'>): PayloadRef | undefined {
   if (isPath(a.mapping)) {
     const p = parsePath(a.mapping);
     if (p.rest.length === 0) {
@@ -57,7 +62,7 @@ export async function mapRef(a: MapRefArgs): Promise<PayloadRef> {
     const value = evaluateMapping(a.mapping, ctx);
     if (JSON.stringify(value ?? null).length <= a.inlineBytes) return { inline: value ?? null };
   }
-  return (await a.control.evaluateChainMapping({ mapping: a.mapping, context: a.context, blobId: a.blobId })) as PayloadRef;
+  return undefined;
 }
 
 async function mapItems(a: MapRefArgs): Promise<PayloadRef[]> {

@@ -65,7 +65,10 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
       }
     });
   try {
-    const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId };
+    // A step that hands over has the next step's workflow waiting already: its container is
+    // prepared from this step's creation on, not only once this step executes.
+    const early = input.handOff && input.prepareNext ? { prepareNext: input.prepareNext } : {};
+    const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId, ...early };
     let containerId: string;
     if (localCreate) {
       // Both scheduled in one go (one workflow activation, not two: each costs

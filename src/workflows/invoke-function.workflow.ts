@@ -45,9 +45,12 @@ import { MAX_INFRA_RERUNS, backoffMs, infraBackoffMs, shouldRetry } from './retr
 import { runWarmAttempt } from './warm-attempt.js';
 import { PATCHES } from './patches.js';
 import { deliverCallback } from './callback.js';
+import { handOver, receiveStepInput } from './chain-handoff.js';
 
 
-export async function invokeFunction(input: InvokeFunctionInput): Promise<InvokeFunctionResult> {
+export async function invokeFunction(start: InvokeFunctionInput): Promise<InvokeFunctionResult> {
+  // A chain step started ahead waits for its input first (no promise otherwise: see below).
+  const input = start.awaitsInput ? await receiveStepInput(start) : start;
   const { spec, invocationId, taskQueues } = input;
   const identity = { namespace: spec.namespace, functionName: spec.name, functionId: spec.functionId, version: spec.version };
   let final: InvocationOutcomeRecord | undefined;
@@ -121,6 +124,8 @@ export async function invokeFunction(input: InvokeFunctionInput): Promise<Invoke
       cold: last.cold, endedAt: nowIso(), identity,
     });
     const parent = workflowInfo().parent;
+    // The next step first: its signal then leaves ahead of the chain's.
+    if (input.handOff) handOver(input.handOff, last.result);
     if (parent && patched(PATCHES.childSucceededSignal)) {
       // A chain step: the chain goes on now; removal and record follow here. Not awaited: the
       // command leaves with this task, whatever the chain does with it.

@@ -18,6 +18,8 @@ export const PATCHES = {
   childSucceededSignal: 'child-succeeded-signal',
   /** Old: a failed attempt showed only as a completed activity, and no CaissonOutcome / CaissonStart. New: a failing recordFailedAttempt activity per failed attempt, and both search attributes set with the outcome. */
   outcomeVisibility: 'outcome-visibility',
+  /** Old: a chain's function step started when the one before had succeeded and the chain had built its input. New: it is started ahead and waits; the step before hands its input over (chain-handoff.ts). */
+  stepHandOff: 'step-hand-off',
   /** Old: no callbacks. New: an invocation whose input has a callback (/async-function with X-Callback-Url) runs deliverCallback once its outcome is recorded. Only such runs call it. */
   httpCallback: 'http-callback',
 } as const;

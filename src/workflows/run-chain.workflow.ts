@@ -9,6 +9,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  type ChildWorkflowHandle,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -19,13 +20,14 @@ import {
 } from '@temporalio/workflow';
 import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } from '../control/chain.activities.js';
 import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
-import { CHAIN_FAILED_TYPE, childInvocationId } from '../shared/chain-ids.js';
-import { chainOutcomeUpdate, childSucceededSignal } from '../shared/workflow-messages.js';
+import { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from '../shared/chain-ids.js';
+import { chainOutcomeUpdate, childSucceededSignal, stepInputSignal } from '../shared/workflow-messages.js';
 import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
 import { effectiveSpec, mapRef, nextContainer, runLimited, stepCalls, stepFunctions, type UnitCall } from './chain-steps.js';
 import { invokeFunction } from './invoke-function.workflow.js';
+import { handOffFor, handsOver, readsStep } from './chain-handoff.js';
 import { PATCHES } from './patches.js';
 
 type UnitOutcome = { ok: true; output: PayloadRef } | { ok: false; error: ChainStepError };
@@ -62,9 +64,13 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   // (chain5 in bench/invoke.bench.ts); the outcome is recorded, and the caller answered, while
   // the last children still remove their containers.
   const merged = patched(PATCHES.chainRecordsMerged);
-  const run = { input, control, outputs, records, finishing, succeeded, merged, pendingFinished: [] as PendingFinished[] };
+  // Runs from before this patch started each step when the one before it had succeeded and this
+  // workflow had built its input (chain-handoff.ts).
+  const handOff = input.handOff !== false && patched(PATCHES.stepHandOff);
+  const run = { input, control, outputs, records, finishing, succeeded, merged, handOff, staged: new Map<string, Staged>(), pendingFinished: [] as PendingFinished[] };
   /** Records the outcome (after every step record), answers the update, then lets children finish. */
   const settle = async (record: Omit<ChainOutcomeRecord, 'finishedSteps'>) => {
+    dropStaged(run);
     if (merged) await Promise.all(records);
     else await Promise.all([...records, ...finishing]);
     await control.recordChainOutcome(merged ? { ...record, finishedSteps: await takeFinished(run) } : record);
@@ -119,6 +125,14 @@ async function takeFinished(run: { pendingFinished: PendingFinished[] }): Promis
   return taken.map((p) => p.record);
 }
 
+/** A step's child started ahead, waiting for its input; cancelled with its scope if the step never comes. */
+interface Staged {
+  scope: CancellationScope;
+  started: Promise<ChildWorkflowHandle<typeof invokeFunction>>;
+  /** It hands over to the step after it, which is then started ahead in turn. */
+  handsOver: boolean;
+}
+
 interface StepRun {
   input: RunChainInput;
   control: ChainActivities;
@@ -133,6 +147,10 @@ interface StepRun {
   /** patched(PATCHES.chainRecordsMerged): finished records wait in pendingFinished for the next record. */
   merged: boolean;
   pendingFinished: PendingFinished[];
+  /** patched(PATCHES.stepHandOff) and not turned off: function steps hand over to the next one. */
+  handOff: boolean;
+  /** Children started ahead, by workflow id, until their step takes them. */
+  staged: Map<string, Staged>;
 }
 
 async function runStep(run: StepRun): Promise<StepOutcome> {
@@ -224,26 +242,20 @@ async function combine(run: StepRun, parts: PayloadRef[] | Record<string, Payloa
 
 async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
   const { input } = run;
-  const spec = effectiveSpec(input.specs[c.call.function]!, c.call);
-  const next = nextContainer({ input: run.input, index: run.index, outputs: run.outputs });
-  const childInput: InvokeFunctionInput = {
-    invocationId: childInvocationId(c.workflowId), spec, payload: c.payload, taskQueues: input.taskQueues, acceptedAt: nowIso(),
-    ...(next ? { prepareNext: next } : {}),
-  };
+  const staged = run.staged.get(c.workflowId);
+  run.staged.delete(c.workflowId);
+  const handOff = run.handOff && (staged ? staged.handsOver : handsOver(input, run.index, run.outputs));
   try {
-    const child = await startChild(invokeFunction, {
-      workflowId: c.workflowId,
-      taskQueue: input.taskQueues.data,
-      args: [childInput],
-      // A resumed chain reruns a failed step under the same id; a finished one is never rerun.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [
-        { key: CaissonFunction, value: spec.name },
-        { key: CaissonVersion, value: spec.version },
-        { key: CaissonNamespace, value: spec.namespace },
-      ],
-      staticSummary: `${input.chain.name} › ${c.workflowId.slice(input.chainInvocationId.length + 1)}: ${spec.name} v${spec.version}`,
-    });
+    const starting = staged?.started ?? startChild(invokeFunction, childOptions(run, c, childInput(run, c, handOff)));
+    // In this workflow task, beside this step's start (or input): the next step's start.
+    if (handOff) stage({ ...run, index: run.index + 1 });
+    const child = await starting;
+    if (staged) {
+      // Usually the step before handed the same input over already; this one counts otherwise.
+      const prev = input.definition.steps[run.index - 1]!.name;
+      const steps = readsStep(input, run.index + 1, prev) ? { [prev]: run.outputs[prev]! } : {};
+      void child.signal(stepInputSignal, { payload: c.payload, steps }).catch(() => undefined);
+    }
     // Whichever comes first: the child's success signal, or its completion (a failure, or a
     // child from before the signal). A child that signalled is awaited with the records.
     let closed = false;
@@ -265,6 +277,61 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
     }
     return { ok: false, error: { kind: 'InfrastructureError', message: failureMessage(err) } };
   }
+}
+
+/** A child's input: the unit's payload, the next container to prepare, the hand-off to the next step. */
+function childInput(run: StepRun, c: UnitCall, handOff: boolean): InvokeFunctionInput {
+  const { input } = run;
+  const next = nextContainer({ input, index: run.index, outputs: run.outputs });
+  const h = handOff ? handOffFor(input, run.index, run.outputs) : undefined;
+  return {
+    invocationId: childInvocationId(c.workflowId), spec: effectiveSpec(input.specs[c.call.function]!, c.call), payload: c.payload,
+    taskQueues: input.taskQueues, acceptedAt: nowIso(), ...(next ? { prepareNext: next } : {}), ...(h ? { handOff: h } : {}),
+  };
+}
+
+function childOptions(run: StepRun, c: Pick<UnitCall, 'workflowId'>, args: InvokeFunctionInput) {
+  const { input } = run;
+  const { spec } = args;
+  return {
+    workflowId: c.workflowId,
+    taskQueue: input.taskQueues.data,
+    args: [args] as [InvokeFunctionInput],
+    // A resumed chain reruns a failed step under the same id; a finished one is never rerun.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
+    typedSearchAttributes: [
+      { key: CaissonFunction, value: spec.name },
+      { key: CaissonVersion, value: spec.version },
+      { key: CaissonNamespace, value: spec.namespace },
+    ],
+    staticSummary: `${input.chain.name} › ${c.workflowId.slice(input.chainInvocationId.length + 1)}: ${spec.name} v${spec.version}`,
+  };
+}
+
+/**
+ * Starts step run.index's child ahead (a function step): it waits for its input, which the step
+ * before hands over (chain-handoff.ts). Its own hand-off reads the outputs known now.
+ */
+function stage(run: StepRun): void {
+  const step = run.input.definition.steps[run.index]!;
+  if (step.type !== 'function') return;
+  const workflowId = childWorkflowId(run.input.chainInvocationId, step.name);
+  const c = { key: step.name, workflowId, call: step, payload: { inline: null } };
+  const handsOverNext = handsOver(run.input, run.index, run.outputs);
+  const args: InvokeFunctionInput = { ...childInput(run, c, handsOverNext), awaitsInput: true };
+  const scope = new CancellationScope();
+  const started = scope.run(() => startChild(invokeFunction, childOptions(run, c, args)));
+  started.catch(() => undefined); // awaited by its step, which fails as any step whose child did not start
+  run.staged.set(workflowId, { scope, started, handsOver: handsOverNext });
+}
+
+/** Children started ahead whose step will not run (the chain failed or was cancelled): cancelled, awaited with the others. */
+function dropStaged(run: { staged: Map<string, Staged>; finishing: Promise<unknown>[] }): void {
+  for (const s of run.staged.values()) {
+    s.scope.cancel();
+    run.finishing.push(s.started.then((h) => h.result()).catch(() => undefined));
+  }
+  run.staged.clear();
 }
 
 function failureMessage(err: unknown): string {

@@ -2,12 +2,15 @@
 // with invokeFunction children), real Docker, PGlite. The worker is a separate process so one
 // test can SIGKILL it mid-chain.
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../../src/cli/processes/worker.process.js';
 import { dataConverterFor } from '../../src/temporal/payload-codec.js';
+import { findTemporalCli } from '../../src/cli/processes/temporal-cli.js';
 import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { deployDir } from '../support/deploy.js';
@@ -81,6 +84,31 @@ describe('chains', () => {
     const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(activities).toEqual(['chainStepStarted', 'chainStepStarted', 'chainStepStarted', 'recordChainOutcome']);
     expect(history.events!.some((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
+    // b and c were started ahead and got their input from the step before them (and the same
+    // input from the chain, unless the step had finished by then); every child's history replays.
+    const bundle = await workflowBundle();
+    for (const [step, before] of [['a', undefined], ['b', 'a'], ['c', 'b']] as const) {
+      const child = await stack.api.temporal.workflow.getHandle(`${v.id}/${step}`).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: dataConverterFor(stack.api.payloadCodec) }, child, `${v.id}/${step}`);
+      const inputs = child.events!.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName === 'stepInput' ? [e.workflowExecutionSignaledEventAttributes] : []));
+      if (!before) {
+        expect(inputs).toEqual([]);
+        continue;
+      }
+      const senders = inputs.map((i) => i.externalWorkflowExecution?.workflowId);
+      expect(senders).toContain(`${v.id}/${before}`);
+      expect(senders.filter((w) => w !== `${v.id}/${before}` && w !== v.id)).toEqual([]);
+    }
+    // RECORD_HISTORIES=1: keep this chain and its step b, decoded by the api's codec endpoint, for
+    // test/integration/workflows/run-chain.replay.test.ts (later code must replay them).
+    if (process.env.RECORD_HISTORIES !== '1') return;
+    for (const [file, id] of [['run-chain-handoff-sequence', v.id], ['run-chain-handoff-sequence-child', `${v.id}/b`]] as const) {
+      const { stdout } = await promisify(execFile)(findTemporalCli(join(process.cwd(), '.caisson')), [
+        'workflow', 'show', '--workflow-id', id, '--address', stack.config.temporal.address, '--output', 'json',
+        '--codec-endpoint', `${stack.api.url}/codec`, '--codec-auth', `Bearer ${stack.adminKey}`,
+      ], { encoding: 'utf8' });
+      await writeFile(join(process.cwd(), 'test', 'fixtures', 'histories', `${file}.json`), stdout);
+    }
   });
 
   it("a step's container is started while the step before it runs, and gets the payload the old way", async () => {
@@ -187,6 +215,9 @@ describe('chains', () => {
     // The container started ahead for 'last' while 'mid' ran is removed once 'mid' failed.
     const docker = createDockerRuntime({});
     await expect.poll(async () => (await docker.listManaged({ 'caisson.invocation': `${failed.id}.last` })).length, { timeout: 10_000 }).toBe(0);
+    // 'last' was started ahead, waiting for its input: cancelled once 'mid' failed, never recorded.
+    expect((await stack.api.temporal.workflow.getHandle(`${failed.id}/last`).describe()).status.name).toBe('CANCELLED');
+    await expect(stack.client.invocations.get.query({ id: `${failed.id}.last` })).rejects.toThrow();
 
     const fixed = Buffer.from((await import('node:fs')).readFileSync(`${TOOLBOX}/main.py`)).toString('base64');
     expect((await stack.client.functions.update.mutate({ name: 'ch-mid', code: fixed, fileName: 'main.py' })).version).toBe(2);

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { createScheduleActivities } from '../../control/schedule.activities.js';
 import { createAuthenticator } from '../../api/auth/authenticator.js';
@@ -73,6 +73,8 @@ export interface StartApiOptions {
   payloadCodec?: PayloadCodec;
   /** Where this api records its metrics (default: the process's registry). */
   metrics?: Metrics;
+  /** Interceptors of this api's Temporal client, after tracing's (benches alter what it starts). */
+  clientInterceptors?: WorkflowClientInterceptor[];
 }
 
 export async function startApi(config: Config, opts: StartApiOptions = {}): Promise<RunningApi> {
@@ -82,7 +84,8 @@ export async function startApi(config: Config, opts: StartApiOptions = {}): Prom
   const db = createRepositories(database.prisma);
   const payloadCodec = opts.payloadCodec ?? createPayloadCodec(await ensureMasterKey(config.auth));
   const tracing = await processTracing(config.tracing);
-  const interceptors = tracing && { workflow: tracing.clientInterceptors };
+  const workflowInterceptors = [...(tracing?.clientInterceptors ?? []), ...(opts.clientInterceptors ?? [])];
+  const interceptors = workflowInterceptors.length > 0 ? { workflow: workflowInterceptors } : undefined;
   const temporal = opts.connection
     ? new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(payloadCodec), ...(interceptors ? { interceptors } : {}) })
     : await connectClient(config.temporal, payloadCodec, interceptors);
