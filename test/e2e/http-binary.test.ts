@@ -1,6 +1,7 @@
 // Binary bodies and a handler's own JSON text through real HTTP (node's fetch) against the real
 // stack: all 256 byte values round-trip through OpenFaaS Python, Node.js and Go functions, on the
-// cold path (a container per invocation) and the warm one; a handler returning 4.0 answers 4.0;
+// cold path (a container per invocation) and the warm one; a handler or a Lambda function
+// returning 4.0 answers 4.0;
 // a function answering too much or forging its result gets a 502 and the platform serves on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Convention, Runtime } from '../../src/shared/types.js';
@@ -30,6 +31,7 @@ beforeAll(async () => {
     deploy('node-bin-cold', 'node-openfaas-binary', { runtime: 'node', cold: true }),
     deploy('go-bin', 'go-openfaas-binary', { runtime: 'go' }),
     deploy('float', 'py-handler-float', { runtime: 'python', convention: 'handler' }),
+    deploy('lambda-float', 'py-lambda-float', { runtime: 'python', convention: 'lambda' }),
   ]);
 }, 600_000);
 
@@ -77,6 +79,18 @@ describe("a handler's JSON numbers keep their text on the HTTP path", () => {
       const view = await stack.client.invocations.get.query({ id: dict.headers.get('x-call-id')! });
       expect(view.result).toEqual({ ratio: 4, items: [1, 2.5], name: 'x' });
     }
+  });
+});
+
+describe("a Lambda function's plain result keeps its JSON text on its function URL, as AWS sends it", () => {
+  it('{"ratio": 4.0} answers 4.0; a {statusCode, body} response is sent as it says', async () => {
+    const plain = await fetch(url('/function/lambda-float'), { headers: auth() });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('application/json');
+    expect(await plain.text()).toBe('{"ratio": 4.0, "items": [1, 2.5]}');
+    const response = await fetch(url('/function/lambda-float?kind=response'), { headers: auth() });
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe('made');
   });
 });
 

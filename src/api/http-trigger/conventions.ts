@@ -38,12 +38,17 @@ export function requestToPayload(convention: Convention, req: TriggerRequest, ct
 
 export function resultToAnswer(convention: Convention, result: unknown, rawText?: string): HttpAnswer {
   switch (convention) {
-    case 'lambda': return lambdaAnswer(result);
+    case 'lambda': return lambdaAnswer(result, rawText);
     case 'openwhisk': return openWhiskAnswer(result);
     case 'openfaas': return openFaaSAnswer(result);
     case 'script':
-    case 'handler': return rawText === undefined ? jsonAnswer(200, result) : { status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(rawText) };
+    case 'handler': return rawText === undefined ? jsonAnswer(200, result) : jsonTextAnswer(rawText);
   }
+}
+
+/** A 200 whose body is the function's own JSON text (checked to parse when it was stored). */
+function jsonTextAnswer(text: string): HttpAnswer {
+  return { status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(text) };
 }
 
 function lambdaEvent(req: TriggerRequest, ctx: EventContext): Record<string, unknown> {
@@ -74,9 +79,9 @@ function lambdaTime(t: Date): string {
   return `${pad(t.getUTCDate())}/${month}/${t.getUTCFullYear()}:${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} +0000`;
 }
 
-/** Lambda's response format 2.0: a result with statusCode is the response, anything else a 200 JSON body. */
-function lambdaAnswer(result: unknown): HttpAnswer {
-  if (!isRecord(result) || !('statusCode' in result)) return jsonAnswer(200, result);
+/** Lambda's response format 2.0: a result with statusCode is the response, anything else a 200 JSON body (its own text when kept). */
+function lambdaAnswer(result: unknown, rawText?: string): HttpAnswer {
+  if (!isRecord(result) || !('statusCode' in result)) return rawText === undefined ? jsonAnswer(200, result) : jsonTextAnswer(rawText);
   const headers = functionHeaders(result.headers);
   const multi = functionHeaders(result.multiValueHeaders);
   const cookies = result.cookies === undefined ? [] : Array.isArray(result.cookies) ? result.cookies : undefined;

@@ -62,7 +62,7 @@ export function interpretOutcome(input: InterpretInput): InterpretedOutcome {
   if (outcome.protocolError) return fail('InvalidOutput', outcome.protocolError);
 
   // Every convention but script reports through result.json (the wrappers write it).
-  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes, convention === 'handler') : undefined;
+  const envelope = convention !== 'script' ? parseEnvelope(input.resultFile, input.maxResultBytes, OWN_TEXT_CONVENTIONS.has(convention)) : undefined;
   if (envelope?.type === 'error') return fail('FunctionError', envelope.message, envelope.extra);
 
   if (outcome.abandoned) {
@@ -112,7 +112,14 @@ type Envelope =
   | { type: 'error'; message: string; extra: ErrorExtra }
   | { type: 'invalid'; message: string };
 
-/** `ownText`: keep the result's own JSON text when its numbers need it (the handler convention answers HTTP with it). */
+/**
+ * Conventions whose HTTP answer can be the result's JSON text itself: a handler's result, and a
+ * Lambda function's plain result (not a {statusCode, …} response), which API Gateway and function
+ * URLs send as the runtime serialised it (Python's json.dumps keeps `4.0`).
+ */
+const OWN_TEXT_CONVENTIONS: ReadonlySet<Convention> = new Set(['handler', 'lambda']);
+
+/** `ownText`: keep the result's own JSON text when its numbers need it (its HTTP answer uses it). */
 function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number, ownText: boolean): Envelope {
   if (!file || file.kind === 'missing') {
     return { type: 'invalid', message: 'the handler wrote no result (/caisson/io/result.json is missing)' };

@@ -107,9 +107,13 @@ describe("a handler's own result text", () => {
     expect(got).not.toHaveProperty('text');
   });
 
-  it('only the handler convention keeps it (the others map their result to HTTP themselves)', () => {
-    const got = interpretOutcome({ convention: 'lambda', outcome: outcome(), resultFile: present('{"ok": true, "result": 4.0}'), maxResultBytes: MAX });
-    expect(got).toEqual({ ok: true, result: 4 });
+  it('a Lambda function keeps it too (a plain result is its function URL answer); openwhisk and openfaas map their result themselves', () => {
+    const lambda = interpretOutcome({ convention: 'lambda', outcome: outcome(), resultFile: present('{"ok": true, "result": 4.0}'), maxResultBytes: MAX });
+    expect(lambda).toEqual({ ok: true, result: 4, text: '4.0' });
+    for (const convention of ['openwhisk', 'openfaas'] as const) {
+      const got = interpretOutcome({ convention, outcome: outcome(), resultFile: present('{"ok": true, "result": {"n": 4.0}}'), maxResultBytes: MAX });
+      expect(got).toEqual({ ok: true, result: { n: 4 } });
+    }
   });
 
   it.each([
