@@ -32,6 +32,7 @@ beforeAll(async () => {
     deploy('go-bin', 'go-openfaas-binary', { runtime: 'go' }),
     deploy('float', 'py-handler-float', { runtime: 'python', convention: 'handler' }),
     deploy('lambda-float', 'py-lambda-float', { runtime: 'python', convention: 'lambda' }),
+    deploy('action-float', 'py-web-action-float', { runtime: 'python', convention: 'openwhisk' }),
   ]);
 }, 600_000);
 
@@ -82,7 +83,7 @@ describe("a handler's JSON numbers keep their text on the HTTP path", () => {
   });
 });
 
-describe("a Lambda function's plain result keeps its JSON text on its function URL, as AWS sends it", () => {
+describe("a Lambda function's or OpenWhisk action's plain result keeps its JSON text, as their platforms send it", () => {
   it('{"ratio": 4.0} answers 4.0; a {statusCode, body} response is sent as it says', async () => {
     const plain = await fetch(url('/function/lambda-float'), { headers: auth() });
     expect(plain.status).toBe(200);
@@ -91,6 +92,12 @@ describe("a Lambda function's plain result keeps its JSON text on its function U
     const response = await fetch(url('/function/lambda-float?kind=response'), { headers: auth() });
     expect(response.status).toBe(201);
     expect(await response.text()).toBe('made');
+  });
+
+  it("an OpenWhisk web action's plain result answers its own text too", async () => {
+    const res = await fetch(url('/function/action-float'), { headers: auth() });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"ratio": 4.0, "items": [1, 2.5]}');
   });
 });
 

@@ -39,7 +39,7 @@ export function requestToPayload(convention: Convention, req: TriggerRequest, ct
 export function resultToAnswer(convention: Convention, result: unknown, rawText?: string): HttpAnswer {
   switch (convention) {
     case 'lambda': return lambdaAnswer(result, rawText);
-    case 'openwhisk': return openWhiskAnswer(result);
+    case 'openwhisk': return openWhiskAnswer(result, rawText);
     case 'openfaas': return openFaaSAnswer(result);
     case 'script':
     case 'handler': return rawText === undefined ? jsonAnswer(200, result) : jsonTextAnswer(rawText);
@@ -120,8 +120,10 @@ function openWhiskParams(req: TriggerRequest): Record<string, unknown> {
 }
 
 /** A web action's {statusCode, headers, body}: a string body of a non-text type is base64 (binary); else a 200 JSON of the result. */
-function openWhiskAnswer(result: unknown): HttpAnswer {
-  if (!isRecord(result) || !('statusCode' in result || 'headers' in result || 'body' in result)) return jsonAnswer(200, result);
+function openWhiskAnswer(result: unknown, rawText?: string): HttpAnswer {
+  if (!isRecord(result) || !('statusCode' in result || 'headers' in result || 'body' in result)) {
+    return rawText === undefined ? jsonAnswer(200, result) : jsonTextAnswer(rawText);
+  }
   const headers = functionHeaders(result.headers);
   const type = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
   const { body: raw } = result;

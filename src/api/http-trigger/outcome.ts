@@ -27,10 +27,10 @@ export function outcomeAnswer(convention: Convention, view: InvocationView): Htt
   return jsonAnswer(504, { error: { kind: 'Pending', message: `the invocation is still ${view.status.toLowerCase()}; read it with caisson inv get ${id}` }, invocationId: id });
 }
 
-/** The result's JSON text as the function produced it: a script's printed line, a handler's or Lambda function's stored text. */
+/** The result's JSON text as the function produced it: a script's printed line, else the text stored beside the value (result-protocol.ts). */
 function ownText(convention: Convention, view: InvocationView): string | undefined {
   if (convention === 'script') return printedResult(view);
-  return convention === 'handler' || convention === 'lambda' ? resultTextOf(view) : undefined;
+  return convention === 'openfaas' ? undefined : resultTextOf(view);
 }
 
 /**

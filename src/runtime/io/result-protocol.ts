@@ -114,10 +114,11 @@ type Envelope =
 
 /**
  * Conventions whose HTTP answer can be the result's JSON text itself: a handler's result, and a
- * Lambda function's plain result (not a {statusCode, …} response), which API Gateway and function
- * URLs send as the runtime serialised it (Python's json.dumps keeps `4.0`).
+ * Lambda function's or OpenWhisk web action's plain result (not a {statusCode, …} response),
+ * which function URLs and web actions send with the number text the runtime wrote (Python's
+ * json.dumps keeps `4.0`; OpenWhisk's controller keeps a number's scale).
  */
-const OWN_TEXT_CONVENTIONS: ReadonlySet<Convention> = new Set(['handler', 'lambda']);
+const OWN_TEXT_CONVENTIONS: ReadonlySet<Convention> = new Set(['handler', 'lambda', 'openwhisk']);
 
 /** `ownText`: keep the result's own JSON text when its numbers need it (its HTTP answer uses it). */
 function parseEnvelope(file: ResultFile | undefined, maxResultBytes: number, ownText: boolean): Envelope {

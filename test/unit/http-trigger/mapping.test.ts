@@ -116,20 +116,21 @@ describe('openfaas, script and handler', () => {
   });
 });
 
-describe("a handler's or Lambda function's stored result text", () => {
+describe("a function's stored result text", () => {
   const row = {
     id: 'inv_1', namespace: 'default', functionName: 'f', version: 1, attempts: 1, attemptLog: [], cold: false, replayOf: null,
     createdAt: new Date(0), endedAt: new Date(1), durationMs: 1, stdout: '', stderr: '', errorKind: null, errorMessage: null,
   } as unknown as InvocationRow;
   const blobs = { get: async (id: string) => (id === 'b1' ? Buffer.from('{"ratio": 4.0}') : null) };
 
-  it('is the answer of a handler and of a Lambda plain result, not of other conventions, and never part of the view itself', async () => {
+  it('is the answer of a handler and of a Lambda or OpenWhisk plain result, not of an OpenFaaS function, and never part of the view itself', async () => {
     const view = toView(row, 'SUCCEEDED', await storedResult({ blobs } as never, 'b1'));
     expect(view.result).toEqual({ ratio: 4 });
     expect(JSON.stringify(view)).not.toContain('4.0');
     expect(outcomeAnswer('handler', view).body.toString()).toBe('{"ratio": 4.0}');
     expect(outcomeAnswer('lambda', view).body.toString()).toBe('{"ratio": 4.0}');
-    expect(outcomeAnswer('openwhisk', view).body.toString()).toBe('{"ratio":4}');
+    expect(outcomeAnswer('openwhisk', view).body.toString()).toBe('{"ratio": 4.0}');
+    expect(outcomeAnswer('openfaas', view).body.toString()).not.toContain('4.0'); // its {statusCode, body} answer maps the value
     const inline = toView(row, 'SUCCEEDED', { value: { ratio: 4 } });
     expect(outcomeAnswer('handler', inline).body.toString()).toBe('{"ratio":4}');
   });

@@ -107,13 +107,13 @@ describe("a handler's own result text", () => {
     expect(got).not.toHaveProperty('text');
   });
 
-  it('a Lambda function keeps it too (a plain result is its function URL answer); openwhisk and openfaas map their result themselves', () => {
-    const lambda = interpretOutcome({ convention: 'lambda', outcome: outcome(), resultFile: present('{"ok": true, "result": 4.0}'), maxResultBytes: MAX });
-    expect(lambda).toEqual({ ok: true, result: 4, text: '4.0' });
-    for (const convention of ['openwhisk', 'openfaas'] as const) {
-      const got = interpretOutcome({ convention, outcome: outcome(), resultFile: present('{"ok": true, "result": {"n": 4.0}}'), maxResultBytes: MAX });
-      expect(got).toEqual({ ok: true, result: { n: 4 } });
+  it('Lambda functions and OpenWhisk actions keep it too (a plain result is their HTTP answer); openfaas maps its result itself', () => {
+    for (const convention of ['lambda', 'openwhisk'] as const) {
+      const got = interpretOutcome({ convention, outcome: outcome(), resultFile: present('{"ok": true, "result": 4.0}'), maxResultBytes: MAX });
+      expect(got).toEqual({ ok: true, result: 4, text: '4.0' });
     }
+    const openfaas = interpretOutcome({ convention: 'openfaas', outcome: outcome(), resultFile: present('{"ok": true, "result": {"n": 4.0}}'), maxResultBytes: MAX });
+    expect(openfaas).toEqual({ ok: true, result: { n: 4 } });
   });
 
   it.each([
