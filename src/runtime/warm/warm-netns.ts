@@ -101,7 +101,7 @@ export function createNetnsHolders(opts: {
       try {
         const pending = current(key);
         if (!wait && !holders.get(key)?.ready) return undefined;
-        const id = await pending;
+        const id = await pending.catch(() => current(key)); // a start that failed is tried once more
         // One inspect (a few ms) so a holder that died is replaced before anything joins it.
         if ((await opts.runtime.inspectState(id)).running) return id;
         holders.delete(key);

@@ -226,12 +226,14 @@ describe('shutdown', () => {
 
 describe('network namespace per function version', () => {
   it('containers without network join their version holder, reach nothing, and another version gets its own', async () => {
-    const netns = createNetnsHolders({ runtime, workerId, image: imageFor('go'), emptyDir: { local: path.join(root, 'empty'), host: path.join(root, 'empty') } });
+    const logged: string[] = [];
+    const netns = createNetnsHolders({ runtime, workerId, image: imageFor('go'), emptyDir: { local: path.join(root, 'empty'), host: path.join(root, 'empty') }, log: (m) => logged.push(m) });
     const tg = await target({ runtime: 'python', dir: 'test/fixtures/functions/py-probe', convention: 'script', entry: 'main.py', netns, warm: { minWarm: 0 } });
     // A version's first container does not wait for its holder (it gets an empty namespace of
     // its own); once the holder answers, its containers join it.
     expect(await netns.holderFor(tg.key.split('#')[0]!, { wait: false })).toBeUndefined();
     const holder = await netns.holderFor(tg.key.split('#')[0]!);
+    expect(holder, logged.join('\n')).toBeDefined();
     const lease = (await pool.acquire(tg))!;
     const info = await new Dockerode().getContainer(lease.container.id).inspect();
     expect(info.HostConfig.NetworkMode).toBe(`container:${holder}`);
