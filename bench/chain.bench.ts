@@ -114,9 +114,13 @@ const pct = (ms: number, of: number) => Math.round((ms / of) * 1000) / 10;
 
 /** p50 and p95 of the whole hand-over, and the p50 of each stretch of it (ms). */
 function handOverSummary(h: HandOver[]): Record<string, number> {
-  const p50 = (k: keyof HandOver) => Math.round(percentile(h.map((x) => x[k]), 50) * 10) / 10;
+  const p50 = (k: Exclude<keyof HandOver, 'startedEarly'>) => Math.round(percentile(h.map((x) => x[k]), 50) * 10) / 10;
   const total = summarize(h.map((x) => x.total));
-  return { ...total, result_task_p50_ms: p50('result_task'), input_arrives_p50_ms: p50('input_arrives'), start_task_p50_ms: p50('start_task'), dispatch_p50_ms: p50('dispatch') };
+  return {
+    ...total, result_task_p50_ms: p50('result_task'), input_arrives_p50_ms: p50('input_arrives'), start_task_p50_ms: p50('start_task'), dispatch_p50_ms: p50('dispatch'),
+    // Steps whose function started from the step before's success on (the hand-over above is then off the chain's path).
+    started_early: h.filter((x) => x.startedEarly).length,
+  };
 }
 
 // Standalone: its own stack, and the A/B of the hand-over.

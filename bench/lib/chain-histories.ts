@@ -4,6 +4,10 @@
 //   input_arrives → N+1's input arrived (its stepInput signal, or its start without hand-over)
 //   start_task    → N+1's workflow task that scheduled executeWithTimeout completed
 //   dispatch      → that activity started on a worker
+// A step whose container the step before started with its input (startedEarly; see
+// src/activities/chain-prefetch.ts) ran its function from the step before's success on: its
+// "hand-over" is then how long its workflow took to catch up with that container, off the path
+// of the chain (its execute activity only waits for the run).
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { childWorkflowId } from '../../src/shared/chain-ids.js';
@@ -17,6 +21,8 @@ export interface HandOver {
   input_arrives: number;
   start_task: number;
   dispatch: number;
+  /** The next step's container was started by the step before (its workflow created none). */
+  startedEarly: boolean;
 }
 
 interface StepTimes {
@@ -29,6 +35,8 @@ interface StepTimes {
   completed: number;
   /** The first workflow task completed after executeWithTimeout completed. */
   resultTask: number;
+  /** No container was created by the workflow (no local activity): the step before started it. */
+  startedEarly: boolean;
 }
 
 const executes = (events: Event[]) => new Set(events
@@ -49,6 +57,7 @@ function stepTimes(events: Event[]): StepTimes {
   return {
     input: at(signal ?? events[0]!), scheduled: at(scheduled), scheduledByTask: at(events.find((e) => Number(e.eventId) === byTask)!),
     started: at(started), completed: at(completed), resultTask: at(resultTask!),
+    startedEarly: !events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
   };
 }
 
@@ -66,6 +75,7 @@ export async function chainHandOvers(temporal: Client, chainInvocationId: string
       input_arrives: next.input - prev.resultTask,
       start_task: next.scheduledByTask - next.input,
       dispatch: next.started - next.scheduledByTask,
+      startedEarly: next.startedEarly,
     };
   });
 }

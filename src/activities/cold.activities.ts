@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createIoDir, readResultFile, releasePrepared, removeIoDir } from '../runtime/io/io-dir.js';
 import { resultFileCapBytes } from '../runtime/io/result-protocol.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
-import type { AttemptOutcome, PrepareContainerRequest } from '../shared/invocation.js';
+import type { AttemptOutcome, PrepareContainerRequest, StepHandOff } from '../shared/invocation.js';
 import type { FunctionVersionSpec, Runtime } from '../shared/types.js';
 import type { ChainPrefetch } from './chain-prefetch.js';
 import { functionEnv, invocationEnv } from './container-env.js';
@@ -19,12 +19,18 @@ export interface CreateContainerInput {
   payload: PayloadRef; workflowId: string;
   /** A chain step that hands over: the next step's container, prepared from now on. */
   prepareNext?: PrepareContainerRequest;
+  /** With prepareNext: the container of the step after the next is prepared too. */
+  handOff?: StepHandOff;
 }
 
 export interface ExecuteInput {
   containerId: string; containerName: string; invocationId: string; spec: FunctionVersionSpec;
   /** A chain step's: the next step's container, created while this one runs. */
   prepareNext?: PrepareContainerRequest;
+  /** With prepareNext, a step that hands over: on success the next step's container starts with its input. */
+  handOff?: StepHandOff;
+  /** The step before started this attempt's container (containerId unknown then): wait for it here. */
+  startedEarly?: { attempt: number };
 }
 
 export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch) {
@@ -37,7 +43,7 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
 
     async createContainer(input: CreateContainerInput): Promise<{ containerId: string; hostTaskQueue: string }> {
       const { spec } = input;
-      if (input.prepareNext) prefetch.prepareNext(input.prepareNext, spec.limits.timeoutMs);
+      prefetch.prepareAhead(input, spec.limits.timeoutMs);
       const prepared = await prefetch.claim({ ...input, payload: () => kit.payloadText(input.payload) });
       if (prepared) return { containerId: prepared, hostTaskQueue: deps.hostTaskQueue };
       // The image: pulled by pullImage, scheduled alongside; waited for here, never pulled twice.
@@ -58,25 +64,44 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
     async executeWithTimeout(input: ExecuteInput): Promise<AttemptOutcome> {
       const ctx = Context.current();
       const { spec } = input;
-      if (input.prepareNext) prefetch.prepareNext(input.prepareNext, spec.limits.timeoutMs);
+      prefetch.prepareAhead(input, spec.limits.timeoutMs);
       const ioDir = join(ioRoot, input.containerName);
-      const live = kit.liveTap(input.invocationId);
-      const outcome = await deps.runtime.execute(input.containerId, {
-        timeoutMs: spec.limits.timeoutMs,
-        // A prepared container waits on its fifo (even one claimed before a restart of this worker).
-        afterStart: async () => void (await releasePrepared(ioDir)),
-        graceMs: GRACE_MS,
-        ...kit.outputCaps,
-        onProgress: () => ctx.heartbeat(),
-        signal: ctx.cancellationSignal,
-        onOutput: live?.push,
-      }).finally(() => live?.end());
+      const { containerId, outcome } = input.startedEarly
+        ? await attachStarted(input, input.startedEarly.attempt)
+        : { containerId: input.containerId, outcome: await executeCreated(input, ioDir) };
       const resultFile = await readResultFile(ioDir, resultFileCapBytes(deps.limits.resultBytes));
       const attempt = await kit.toAttemptOutcome({ invocationId: input.invocationId, spec, outcome, resultFile });
-      if (input.prepareNext && !attempt.ok) prefetch.discard(input.prepareNext.containerName);
-      const placed = { ...attempt, cold: true, containerId: input.containerId };
+      if (!attempt.ok) prefetch.discardAhead(input);
+      const startedNext = attempt.ok && input.prepareNext && input.handOff
+        ? prefetch.startEarly(input.prepareNext, input.handOff, attempt.result) : undefined;
+      const placed = { ...attempt, cold: true, containerId, ...(startedNext ? { startedNext } : {}) };
       deps.observe?.attempt(spec, placed, input.invocationId);
       return placed;
+
+      /** Starts the created container (a prepared one is released) and waits for it to end. */
+      function executeCreated(input: ExecuteInput, ioDir: string) {
+        const live = kit.liveTap(input.invocationId);
+        return deps.runtime.execute(input.containerId, {
+          timeoutMs: spec.limits.timeoutMs,
+          // A prepared container waits on its fifo (even one claimed before a restart of this worker).
+          afterStart: async () => void (await releasePrepared(ioDir)),
+          graceMs: GRACE_MS,
+          ...kit.outputCaps,
+          onProgress: () => ctx.heartbeat(),
+          signal: ctx.cancellationSignal,
+          onOutput: live?.push,
+        }).finally(() => live?.end());
+      }
+
+      /** The container the step before started with this attempt's input: its run, heartbeating meanwhile. */
+      async function attachStarted(input: ExecuteInput, attempt: number) {
+        const beat = setInterval(() => ctx.heartbeat(), 1000);
+        try {
+          return await prefetch.attach({ ...input, attempt }, ctx.cancellationSignal);
+        } finally {
+          clearInterval(beat);
+        }
+      }
     },
 
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {

@@ -42,12 +42,8 @@ export interface ChainOutcomeRecord {
   deadLetter?: { chain: { id: string; namespace: string; name: string; version: number }; input: PayloadRef; startedAt: string };
 }
 
-export interface MappingContextRefs {
-  input: PayloadRef;
-  steps: Record<string, PayloadRef>;
-  item?: PayloadRef;
-  index?: number;
-}
+import type { MappingContextRefs } from '../shared/chain-mapping.js';
+export type { MappingContextRefs };
 
 export interface EvaluateMappingRequest {
   mapping: unknown;

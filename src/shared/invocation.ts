@@ -37,6 +37,11 @@ export interface InvokeFunctionInput {
    * input (from the step before, or from the chain). Cancelled before that, it ends with no record.
    */
   awaitsInput?: true;
+  /**
+   * The container of this invocation's first attempt was started by the step before, with this
+   * very payload, on that step's worker (chain-prefetch.ts): the attempt waits for it there.
+   */
+  started?: StartedStep;
 }
 
 /** How a chain step builds the next step's input from its own result (chain-handoff.ts). */
@@ -53,12 +58,31 @@ export interface StepHandOff {
   inlineBytes: number;
   /** The next step's own hand-off reads this step's output: the input carries it along. */
   forward: boolean;
+  /** The container of the step after the next, prepared once the next one starts early. */
+  prepareAfter?: PrepareContainerRequest;
 }
 
 /** The stepInput signal: a started-ahead step's input, and earlier outputs its hand-off reads. */
 export interface StepInput {
   payload: PayloadRef;
   steps: Record<string, PayloadRef>;
+  /** Its container is running with this payload already (the step before started it). */
+  started?: StartedStep;
+}
+
+/** A chain step's container started early by the worker of the step before, with its input. */
+export interface StartedStep {
+  containerName: string;
+  /** That worker's host queue: the step's attempt waits for the container there. */
+  hostTaskQueue: string;
+}
+
+/** What a step's successful attempt started: the next step's container, and the input it was given. */
+export interface StartedNext {
+  /** The next step's workflow id. */
+  workflowId: string;
+  payload: PayloadRef;
+  started: StartedStep;
 }
 
 /** What the next step's first cold attempt will ask createContainer for, less its payload. */
@@ -88,6 +112,8 @@ export type AttemptOutcome = (
 export interface AttemptPlacement {
   cold?: boolean;
   containerId?: string;
+  /** A chain step's success: the next step's container it started (chain-prefetch.ts). */
+  startedNext?: StartedNext;
 }
 
 /** executeWarm's answer: the attempt's outcome, or why it did not run (then the cold path runs). */
@@ -108,6 +134,8 @@ export interface InvokeFunctionResult {
   attempts: number;
   /** Present when the synchronous caller took over writing the record (see outcomeUpdate in workflow-messages.ts): what to write. */
   record?: InvocationOutcomeRecord;
+  /** A chain step's: the next step's container it started, as its childSucceeded signal said. */
+  startedNext?: StartedNext;
 }
 
 /** An invocation's final outcome, as the invocation record stores it. */
@@ -131,6 +159,8 @@ export interface InvocationOutcomeRecord {
 export interface ChildSucceeded {
   workflowId: string;
   result: PayloadRef;
+  /** The next step's container this step started: the chain's own input signal to it says so too. */
+  startedNext?: StartedNext;
 }
 
 /** Details carried by the ApplicationFailure a failed invocation ends with. */

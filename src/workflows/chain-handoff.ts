@@ -6,12 +6,13 @@
 // here (values stored by reference, a mapping error) only costs that wait.
 import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import type { RunChainInput } from '../shared/chain.js';
-import type { InvokeFunctionInput, StepHandOff, StepInput } from '../shared/invocation.js';
+import type { InvokeFunctionInput, StartedNext, StepHandOff, StepInput } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import { inputMappings, pathsIn } from '../shared/chain-paths.js';
 import { childWorkflowId } from '../shared/chain-ids.js';
 import { stepInputSignal } from '../shared/workflow-messages.js';
-import { mapRefHere } from './chain-steps.js';
+import { mapRefHere } from '../shared/chain-mapping.js';
+import { nextContainer } from './chain-steps.js';
 
 /** Whether steps index and index+1 are function steps, the second still to run. */
 export function handsOver(input: RunChainInput, index: number, outputs: Record<string, PayloadRef>): boolean {
@@ -32,10 +33,12 @@ export function handOffFor(input: RunChainInput, index: number, outputs: Record<
   const paths = pathsIn(mapping);
   const steps: Record<string, PayloadRef> = {};
   for (const p of paths) if (p.root === 'steps' && outputs[p.step!]) steps[p.step!] = outputs[p.step!]!;
+  const after = nextContainer({ input, index: index + 1, outputs });
   return {
     workflowId: childWorkflowId(input.chainInvocationId, next.name), step: step.name, mapping,
     context: { input: paths.some((p) => p.root === 'input') ? input.input : { inline: null }, steps },
     inlineBytes: input.inlineBytes, forward: readsStep(input, index + 2, step.name),
+    ...(after ? { prepareAfter: after } : {}),
   };
 }
 
@@ -47,17 +50,19 @@ export function readsStep(input: RunChainInput, index: number, name: string): bo
 
 /**
  * Sends the next step its input, built from this step's result, when it can be built here.
- * Not awaited: the signal leaves with this workflow task's commands.
+ * When this step's attempt started the next step's container already (`startedNext`), the input
+ * is the one it was given, and the signal says where it runs. Not awaited: the signal leaves
+ * with this workflow task's commands.
  */
-export function handOver(h: StepHandOff, result: PayloadRef): void {
-  let payload: PayloadRef | undefined;
+export function handOver(h: StepHandOff, result: PayloadRef, startedNext?: StartedNext): void {
+  let payload: PayloadRef | undefined = startedNext?.payload;
   try {
-    payload = mapRefHere({ mapping: h.mapping, context: { input: h.context.input, steps: { ...h.context.steps, [h.step]: result } }, inlineBytes: h.inlineBytes });
+    payload ??= mapRefHere({ mapping: h.mapping, context: { input: h.context.input, steps: { ...h.context.steps, [h.step]: result } }, inlineBytes: h.inlineBytes });
   } catch {
     return; // a mapping error: the chain fails the next step with it
   }
   if (!payload) return;
-  const input: StepInput = { payload, steps: h.forward ? { [h.step]: result } : {} };
+  const input: StepInput = { payload, steps: h.forward ? { [h.step]: result } : {}, ...(startedNext ? { started: startedNext.started } : {}) };
   void getExternalWorkflowHandle(h.workflowId).signal(stepInputSignal, input).catch(() => undefined);
 }
 
@@ -70,9 +75,9 @@ export async function receiveStepInput(start: InvokeFunctionInput): Promise<Invo
   setHandler(stepInputSignal, (s) => void (received ??= s));
   await condition(() => received !== undefined);
   const { awaitsInput: _, handOff, ...rest } = start;
-  const { payload, steps } = received!;
+  const { payload, steps, started } = received!;
   return {
-    ...rest, payload, acceptedAt: new Date(Date.now()).toISOString(),
+    ...rest, payload, acceptedAt: new Date(Date.now()).toISOString(), ...(started ? { started } : {}),
     ...(handOff ? { handOff: { ...handOff, context: { ...handOff.context, steps: { ...handOff.context.steps, ...steps } } } } : {}),
   };
 }

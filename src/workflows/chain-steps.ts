@@ -1,13 +1,14 @@
 // Deterministic helpers of runChain: the calls a step makes (with their inputs and versions),
 // the next step's container, mappings over values that may be stored by reference, and a
 // concurrency-limited runner.
-import type { ChainActivities, MappingContextRefs } from '../control/chain.activities.js';
+import type { ChainActivities } from '../control/chain.activities.js';
 import type { Call, RunChainInput, Step } from '../shared/chain.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { FunctionVersionSpec } from '../shared/types.js';
 import { coldContainerName } from '../shared/attempt-rules.js';
 import { childInvocationId, childWorkflowId } from '../shared/chain-ids.js';
-import { evaluateMapping, inputMappings, isPath, parsePath, pathsIn, type PathContext } from '../shared/chain-paths.js';
+import { evaluateMapping, inputMappings } from '../shared/chain-paths.js';
+import { inlineContext, mapRefHere, type MappingContextRefs } from '../shared/chain-mapping.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 
 /** One child invocation of a step. key: `step` or `step/<branch|index>` (what resume matches). */
@@ -27,42 +28,10 @@ interface MapRefArgs {
   blobId: string;
 }
 
-const inlineValue = (ref: PayloadRef | undefined): unknown => (ref && 'inline' in ref ? ref.inline : undefined);
-
-/** The refs a mapping reads, or null when one of them is stored by reference. */
-function inlineContext(mapping: unknown, ctx: MappingContextRefs): PathContext | null {
-  const out: PathContext = { input: null, steps: {}, index: ctx.index };
-  for (const p of pathsIn(mapping)) {
-    const ref = p.root === 'input' ? ctx.input : p.root === 'item' ? ctx.item : p.root === 'steps' ? ctx.steps[p.step!] : undefined;
-    if (ref && !('inline' in ref)) return null;
-    if (p.root === 'input') out.input = inlineValue(ref);
-    if (p.root === 'item') out.item = inlineValue(ref);
-    if (p.root === 'steps' && ref) out.steps[p.step!] = inlineValue(ref);
-  }
-  return out;
-}
-
 /** Evaluates a mapping to a PayloadRef: a whole value passes as is (even by reference); inline
  * data is mapped here; anything that needs stored values is mapped by the control plane. */
 export async function mapRef(a: MapRefArgs): Promise<PayloadRef> {
   return mapRefHere(a) ?? ((await a.control.evaluateChainMapping({ mapping: a.mapping, context: a.context, blobId: a.blobId })) as PayloadRef);
-}
-
-/** The part of mapRef that needs no activity: undefined when the control plane must map it. */
-export function mapRefHere(a: Pick<MapRefArgs, 'mapping' | 'context' | 'inlineBytes'>): PayloadRef | undefined {
-  if (isPath(a.mapping)) {
-    const p = parsePath(a.mapping);
-    if (p.rest.length === 0) {
-      const whole = p.root === 'input' ? a.context.input : p.root === 'item' ? a.context.item : p.root === 'steps' ? a.context.steps[p.step!] : undefined;
-      if (whole) return whole;
-    }
-  }
-  const ctx = inlineContext(a.mapping, a.context);
-  if (ctx) {
-    const value = evaluateMapping(a.mapping, ctx);
-    if (JSON.stringify(value ?? null).length <= a.inlineBytes) return { inline: value ?? null };
-  }
-  return undefined;
 }
 
 async function mapItems(a: MapRefArgs): Promise<PayloadRef[]> {

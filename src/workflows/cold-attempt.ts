@@ -64,10 +64,23 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
         /* the reaper removes it: containers carry a deadline label */
       }
     });
+  // A chain step whose container the step before started with this very input: it runs on that
+  // worker already; this attempt waits for it there (no create, no local activity).
+  const started = input.started && attempt === 1 && infraRerun === 0 && input.started.containerName === containerName;
+  const next = {
+    ...(input.prepareNext ? { prepareNext: input.prepareNext } : {}),
+    // A step that hands over starts the next step's container on success.
+    ...(input.prepareNext && input.handOff ? { handOff: input.handOff } : {}),
+  };
   try {
+    if (started) {
+      hostTaskQueue = input.started!.hostTaskQueue;
+      const outcome = await execute().executeWithTimeout({ containerId: '', containerName, invocationId, spec, startedEarly: { attempt }, ...next });
+      return { outcome: { ...outcome, cold: true }, removal: remove() };
+    }
     // A step that hands over has the next step's workflow waiting already: its container is
     // prepared from this step's creation on, not only once this step executes.
-    const early = input.handOff && input.prepareNext ? { prepareNext: input.prepareNext } : {};
+    const early = input.handOff && input.prepareNext ? next : {};
     const createArgs = { containerName, invocationId, attempt, spec, payload: input.payload, workflowId: workflowInfo().workflowId, ...early };
     let containerId: string;
     if (localCreate) {
@@ -83,9 +96,7 @@ export async function runColdAttempt(input: InvokeFunctionInput, attempt: number
     } else {
       ({ containerId } = await host().createContainer(createArgs));
     }
-    const outcome = await execute().executeWithTimeout({
-      containerId, containerName, invocationId, spec, ...(input.prepareNext ? { prepareNext: input.prepareNext } : {}),
-    });
+    const outcome = await execute().executeWithTimeout({ containerId, containerName, invocationId, spec, ...next });
     return { outcome: { ...outcome, cold: true }, removal: remove() };
   } catch (err) {
     await remove();

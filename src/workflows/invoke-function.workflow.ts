@@ -125,12 +125,13 @@ export async function invokeFunction(start: InvokeFunctionInput): Promise<Invoke
     });
     const parent = workflowInfo().parent;
     // The next step first: its signal then leaves ahead of the chain's.
-    if (input.handOff) handOver(input.handOff, last.result);
+    const { startedNext } = last;
+    if (input.handOff) handOver(input.handOff, last.result, startedNext);
     if (parent && patched(PATCHES.childSucceededSignal)) {
       // A chain step: the chain goes on now; removal and record follow here. Not awaited: the
       // command leaves with this task, whatever the chain does with it.
       void getExternalWorkflowHandle(parent.workflowId, parent.runId)
-        .signal(childSucceededSignal, { workflowId: workflowInfo().workflowId, result: last.result })
+        .signal(childSucceededSignal, { workflowId: workflowInfo().workflowId, result: last.result, ...(startedNext ? { startedNext } : {}) })
         .catch(() => undefined);
     }
     // With a synchronous caller this is one activity (and one workflow task) less per
@@ -147,7 +148,7 @@ export async function invokeFunction(start: InvokeFunctionInput): Promise<Invoke
     await Promise.all([control.recordInvocationOutcome(record), ...removals]);
     if (input.callback) await deliverCallback(input);
     await condition(allHandlersFinished);
-    return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts) };
+    return { invocationId, result: last.result, attempts: countFunctionAttempts(attempts), ...(startedNext ? { startedNext } : {}) };
   }
 
   const failure: AttemptFailure = last?.ok === false ? last.failure : { kind: 'InfrastructureError', message: 'no attempt ran' };
@@ -174,7 +175,8 @@ async function runAttemptOrInfraFailure(
 ): Promise<AttemptOutcome | { infra: string }> {
   try {
     // A rerun after an infrastructure failure goes cold: a broken warm path never blocks a function.
-    if (infraRerun === 0 && runsWarm(input.spec)) {
+    // So does a chain step whose container the step before started: it runs there already.
+    if (infraRerun === 0 && runsWarm(input.spec) && !(input.started && attempt === 1)) {
       const warm = await runWarmAttempt(input, attempt);
       if (warm.ran === true) return warm.outcome;
     }

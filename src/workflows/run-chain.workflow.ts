@@ -22,7 +22,7 @@ import type { ChainActivities, ChainOutcomeRecord, ChainStepFinishedRecord } fro
 import type { ChainFailureDetails, ChainSettled, ChainStepError, ChainUnitRecord, RunChainInput, RunChainResult } from '../shared/chain.js';
 import { CHAIN_FAILED_TYPE, childInvocationId, childWorkflowId } from '../shared/chain-ids.js';
 import { chainOutcomeUpdate, childSucceededSignal, stepInputSignal } from '../shared/workflow-messages.js';
-import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput } from '../shared/invocation.js';
+import { INVOCATION_FAILED_TYPE, type InvocationFailureDetails, type InvokeFunctionInput, type StartedNext } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import { CaissonFunction, CaissonNamespace, CaissonVersion } from '../temporal/search-attributes.js';
 import { effectiveSpec, mapRef, nextContainer, runLimited, stepCalls, stepFunctions, type UnitCall } from './chain-steps.js';
@@ -52,7 +52,11 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   const records: Promise<unknown>[] = [];
   const finishing: Promise<unknown>[] = [];
   const succeeded = new Map<string, PayloadRef>();
-  setHandler(childSucceededSignal, ({ workflowId, result }) => void succeeded.set(workflowId, result));
+  const startedNext = new Map<string, StartedNext>();
+  setHandler(childSucceededSignal, ({ workflowId, result, startedNext: next }) => {
+    succeeded.set(workflowId, result);
+    if (next) startedNext.set(next.workflowId, next);
+  });
   let settled: ChainSettled | undefined;
   setHandler(chainOutcomeUpdate, async () => {
     await condition(() => settled !== undefined);
@@ -67,7 +71,10 @@ export async function runChain(input: RunChainInput): Promise<RunChainResult> {
   // Runs from before this patch started each step when the one before it had succeeded and this
   // workflow had built its input (chain-handoff.ts).
   const handOff = input.handOff !== false && patched(PATCHES.stepHandOff);
-  const run = { input, control, outputs, records, finishing, succeeded, merged, handOff, staged: new Map<string, Staged>(), pendingFinished: [] as PendingFinished[] };
+  const run = {
+    input, control, outputs, records, finishing, succeeded, startedNext, merged, handOff, staged: new Map<string, Staged>(),
+    pendingFinished: [] as PendingFinished[],
+  };
   /** Records the outcome (after every step record), answers the update, then lets children finish. */
   const settle = async (record: Omit<ChainOutcomeRecord, 'finishedSteps'>) => {
     dropStaged(run);
@@ -144,6 +151,8 @@ interface StepRun {
   finishing: Promise<unknown>[];
   /** Children that signalled their success (before completing), by workflow id. */
   succeeded: Map<string, PayloadRef>;
+  /** Steps whose container the step before started with their input, by workflow id. */
+  startedNext: Map<string, StartedNext>;
   /** patched(PATCHES.chainRecordsMerged): finished records wait in pendingFinished for the next record. */
   merged: boolean;
   pendingFinished: PendingFinished[];
@@ -254,7 +263,11 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
       // Usually the step before handed the same input over already; this one counts otherwise.
       const prev = input.definition.steps[run.index - 1]!.name;
       const steps = readsStep(input, run.index + 1, prev) ? { [prev]: run.outputs[prev]! } : {};
-      void child.signal(stepInputSignal, { payload: c.payload, steps }).catch(() => undefined);
+      // Its container may run already, started by the step before with this input: said here too,
+      // so whichever signal comes first, the step never starts a second one.
+      const started = run.startedNext.get(c.workflowId);
+      const stepInput = started ? { payload: started.payload, steps, started: started.started } : { payload: c.payload, steps };
+      void child.signal(stepInputSignal, stepInput).catch(() => undefined);
     }
     // Whichever comes first: the child's success signal, or its completion (a failure, or a
     // child from before the signal). A child that signalled is awaited with the records.
@@ -262,13 +275,16 @@ async function runUnit(run: StepRun, c: UnitCall): Promise<UnitOutcome> {
     const completion = child.result().finally(() => void (closed = true));
     const signalled = condition(() => closed || run.succeeded.has(c.workflowId));
     const r = await Promise.race([completion, signalled.then(() => undefined)]);
+    if (r?.startedNext) run.startedNext.set(r.startedNext.workflowId, r.startedNext);
     if (r) return { ok: true, output: r.result };
     const early = run.succeeded.get(c.workflowId);
     if (early && !closed) {
       run.finishing.push(completion.catch(() => undefined));
       return { ok: true, output: early };
     }
-    return { ok: true, output: (await completion).result };
+    const completed = await completion;
+    if (completed.startedNext) run.startedNext.set(completed.startedNext.workflowId, completed.startedNext);
+    return { ok: true, output: completed.result };
   } catch (err) {
     if (isCancellation(err)) throw err;
     if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVOCATION_FAILED_TYPE) {

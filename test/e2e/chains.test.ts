@@ -111,25 +111,43 @@ describe('chains', () => {
     }
   });
 
-  it("a step's container is started while the step before it runs, and gets the payload the old way", async () => {
+  it("a step's container is started while the step before it runs, and runs as soon as that step succeeds", async () => {
     await stack.client.chains.create.mutate({ definition: {
       name: 'ahead',
       steps: [
         { name: 'a', function: 'ch-cold', input: { op: 'aged', value: '$.input.value', sleep: 1 } },
         { name: 'b', function: 'ch-cold', input: { op: 'aged', value: '$.steps.a.output.value' } },
+        { name: 'c', function: 'ch-cold', input: { op: 'aged', value: '$.steps.b.output.value' } },
       ],
-      output: { a: '$.steps.a.output', b: '$.steps.b.output' },
+      output: { a: '$.steps.a.output', b: '$.steps.b.output', c: '$.steps.c.output' },
     } });
     const v = await stack.client.chains.invoke.mutate({ name: 'ahead', input: { value: 7 } });
     expect(v.status).toBe('SUCCEEDED');
-    // The first step's container was created with its payload; the second was already running
-    // (waiting) when its payload was written, and still saw FUNCTION_PAYLOAD and stdin.
+    // The first step's container was created with its payload; the others were already running
+    // (waiting) when their payload was written, and still saw FUNCTION_PAYLOAD and stdin.
     expect(v.result).toEqual({
       a: { value: 7, startedBeforePayload: false, envIsPayload: true },
       b: { value: 7, startedBeforePayload: true, envIsPayload: true },
+      c: { value: 7, startedBeforePayload: true, envIsPayload: true },
     });
-    const b = await stack.client.invocations.get.query({ id: `${v.id}.b` });
-    expect(b).toMatchObject({ status: 'SUCCEEDED', cold: true });
+    for (const step of ['b', 'c']) {
+      expect(await stack.client.invocations.get.query({ id: `${v.id}.${step}` })).toMatchObject({ status: 'SUCCEEDED', cold: true, attempts: 1 });
+    }
+    // a created its container in its workflow task (local activities); b and c did not: the
+    // step before started theirs with their input, and their one attempt waited for it there.
+    const localActivities = async (step: string) => {
+      const h = await stack.api.temporal.workflow.getHandle(`${v.id}/${step}`).fetchHistory();
+      const executes = h.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeWithTimeout');
+      expect(executes).toHaveLength(1);
+      return h.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    };
+    expect(await localActivities('a')).toBe(2);
+    expect(await localActivities('b')).toBe(0);
+    expect(await localActivities('c')).toBe(0);
+    // Nothing started early is left waiting for an attempt.
+    const docker = createDockerRuntime({});
+    const left = await docker.listManaged({ 'caisson.worker': stack.workerId });
+    expect(left.filter((c) => c.name.includes(v.id.replace(/[^a-zA-Z0-9.-]/g, '-')) && c.state === 'running')).toEqual([]);
   });
 
   it('parallel branches merge into an object keyed by branch', async () => {

@@ -1,9 +1,11 @@
-// Containers created ahead of need. While a chain step runs, its worker creates the container
-// of the next step: same image, flags, labels and env, only without the payload, which is not
-// known yet (the run wrapper reads it from the io dir; see runtime-images/*/run). The next
-// step's createContainer claims it instead of waiting for `docker create`.
-// Isolation is the cold path's: a prepared container is never started before it is claimed,
-// and is claimed at most once. One that nobody claims within its TTL is removed.
+// Containers created ahead of need. While a chain step runs, its worker creates and starts the
+// container of the next step: same image, flags, labels and env, only without the payload,
+// which is not known yet. Its run wrapper waits on a fifo before any function code runs
+// (runtime-images/*/run); the payload is written to the io dir before the fifo is opened.
+// The next step's createContainer claims it instead of waiting for `docker create` and
+// `docker start` (or the step before claims it to start it early: activities/chain-prefetch.ts).
+// Isolation is the cold path's: a prepared container is claimed at most once, serves one
+// attempt, and one that nobody claims within its TTL is removed.
 export interface PreparedContainers {
   /** Starts creating container `name` for `key` (what it was made from), unless it is prepared already. */
   prepare(p: { name: string; key: string; ttlMs: number; create: () => Promise<string> }): void;
@@ -13,6 +15,8 @@ export interface PreparedContainers {
    * run out: the caller then creates afresh under that name.
    */
   claim(name: string, key: string): Promise<string | undefined>;
+  /** Whether `name` is prepared (or being prepared) for this very key and not claimed yet. */
+  has(name: string, key: string): boolean;
   /** Removes a prepared container nobody will claim (its step failed). */
   discard(name: string): Promise<void>;
   /** Forgets every entry (the worker's last sweep removes their containers). */
@@ -82,6 +86,10 @@ export function createPreparedContainers(remove: (name: string) => Promise<void>
       }
       await removeWhenCreated(name, entry);
       return undefined;
+    },
+
+    has(name, key) {
+      return entries.get(name)?.key === key;
     },
 
     async discard(name) {

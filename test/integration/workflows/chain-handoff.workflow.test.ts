@@ -13,7 +13,9 @@ import { CancelledFailure } from '@temporalio/common';
 import { findTemporalCli } from '../../../src/cli/processes/temporal-cli.js';
 import { connectWorker } from '../../../src/temporal/connection.js';
 import { workflowBundle } from '../../../src/cli/processes/worker.process.js';
-import type { AttemptOutcome, InvokeFunctionInput, StepHandOff } from '../../../src/shared/invocation.js';
+import type { AttemptOutcome, InvokeFunctionInput, PrepareContainerRequest, StartedNext, StepHandOff } from '../../../src/shared/invocation.js';
+import type { ExecuteInput } from '../../../src/activities/cold.activities.js';
+import { coldContainerName } from '../../../src/shared/attempt-rules.js';
 import type { InvocationOutcomeRecord } from '../../../src/control/invocation.activities.js';
 import type { PayloadRef } from '../../../src/shared/payload-ref.js';
 import { attemptActivities } from '../../../src/activities/attempt.activities.js';
@@ -26,6 +28,9 @@ let connection: NativeConnection;
 const q = `handoff-${randomUUID()}`;
 /** The payload each createContainer got, by invocation id; the outcomes recorded. */
 const created = new Map<string, PayloadRef>();
+/** Containers "started early" on the host queue, by name, with their payload's x; attempts that attached to one. */
+const early = new Map<string, { x: number }>();
+const attached = new Map<string, string>();
 const outcomes: InvocationOutcomeRecord[] = [];
 let workers: Worker[] = [];
 let running: Promise<void>[] = [];
@@ -51,9 +56,21 @@ beforeAll(async () => {
       connection, taskQueue: `${q}-host`,
       activities: {
         // The result: the payload's x, plus one.
-        executeWithTimeout: async (a: { invocationId: string }): Promise<AttemptOutcome> => {
+        executeWithTimeout: async (a: ExecuteInput): Promise<AttemptOutcome> => {
+          if (a.startedEarly) {
+            // The container the step before started: its payload is what that step gave it.
+            if (!early.has(a.containerName)) throw new Error(`no container was started early for ${a.containerName} on this worker`);
+            attached.set(a.invocationId, a.containerName);
+            return { ok: true, result: { inline: { value: early.get(a.containerName)!.x + 1 } }, logs: empty, durationMs: 1 };
+          }
           const x = (created.get(a.invocationId) as { inline: { x: number } }).inline.x;
-          return { ok: true, result: { inline: { value: x + 1 } }, logs: empty, durationMs: 1 };
+          // A step that hands over starts the next step's container with its input (chain-prefetch.ts).
+          const startedNext: StartedNext | undefined = a.handOff && a.prepareNext ? {
+            workflowId: a.handOff.workflowId, payload: { inline: { x: x + 1 } },
+            started: { containerName: a.prepareNext.containerName, hostTaskQueue: `${q}-host` },
+          } : undefined;
+          if (startedNext) early.set(a.prepareNext!.containerName, { x: x + 1 });
+          return { ok: true, result: { inline: { value: x + 1 } }, logs: empty, durationMs: 1, ...(startedNext ? { startedNext } : {}) };
         },
         removeContainer: async () => {},
       },
@@ -81,11 +98,14 @@ const spec: FunctionVersionSpec = {
 };
 const PLACEHOLDER_TIME = '2000-01-01T00:00:00.000Z';
 
-function start(opts: { staged?: boolean; payload?: PayloadRef; handOff?: StepHandOff }) {
-  const invocationId = `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+const newInvocationId = () => `inv_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+function start(opts: { staged?: boolean; payload?: PayloadRef; handOff?: StepHandOff; prepareNext?: PrepareContainerRequest; invocationId?: string }) {
+  const invocationId = opts.invocationId ?? newInvocationId();
   const input: InvokeFunctionInput = {
     invocationId, spec, payload: opts.payload ?? { inline: null }, taskQueues: { control: `${q}-control`, data: `${q}-data` },
     acceptedAt: PLACEHOLDER_TIME, ...(opts.staged ? { awaitsInput: true as const } : {}), ...(opts.handOff ? { handOff: opts.handOff } : {}),
+    ...(opts.prepareNext ? { prepareNext: opts.prepareNext } : {}),
   };
   return client.workflow.start(invokeFunction, { taskQueue: `${q}-data`, workflowId: invocationId, args: [input] });
 }
@@ -143,6 +163,38 @@ describe('a chain step started ahead', () => {
     expect(created.has(next.workflowId)).toBe(false);
     await next.signal(stepInputSignal, { payload: { inline: { x: 5 } }, steps: {} });
     expect((await next.result()).result).toEqual({ inline: { value: 6 } });
+  });
+});
+
+describe('a chain step whose container the step before started', () => {
+  it('the finishing step signals where the next one runs; that one waits there, creating nothing', async () => {
+    const nextId = newInvocationId();
+    const next = await start({ staged: true, invocationId: nextId });
+    const containerName = coldContainerName(nextId, 1);
+    const first = await start({
+      payload: { inline: { x: 20 } },
+      prepareNext: { containerName, invocationId: nextId, attempt: 1, spec },
+      handOff: { workflowId: nextId, step: 'a', mapping: { x: '$.steps.a.output.value' }, context: { input: { inline: null }, steps: {} }, inlineBytes: 1000, forward: false },
+    });
+    expect((await first.result()).result).toEqual({ inline: { value: 21 } });
+    expect((await next.result()).result).toEqual({ inline: { value: 22 } });
+    expect(attached.get(nextId)).toBe(containerName);
+    expect(created.has(nextId)).toBe(false);
+    const history = (await next.fetchHistory()).events!;
+    expect(history.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
+    expect(history.find((e) => e.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(`${q}-host`);
+    await recordOrReplay('step-started-early', nextId);
+  });
+
+  it('when that worker has no such container (it restarted), the attempt reruns cold, created afresh', async () => {
+    const h = await start({ staged: true });
+    const containerName = coldContainerName(h.workflowId, 1);
+    await h.signal(stepInputSignal, { payload: { inline: { x: 3 } }, steps: {}, started: { containerName, hostTaskQueue: `${q}-host` } });
+    expect((await h.result()).result).toEqual({ inline: { value: 4 } });
+    expect(attached.has(h.workflowId)).toBe(false);
+    expect(created.get(h.workflowId)).toEqual({ inline: { x: 3 } });
+    const record = outcomes.find((o) => o.invocationId === h.workflowId)!;
+    expect(record.attempts.map((a) => [a.attempt, a.infrastructure ?? false])).toEqual([[1, true], [1, false]]);
   });
 });
 

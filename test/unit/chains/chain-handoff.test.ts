@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ChainDefinitionSchema, type RunChainInput } from '../../../src/shared/chain.js';
 import type { PayloadRef } from '../../../src/shared/payload-ref.js';
+import { testSpec } from '../activities/fakes.js';
 import { handOffFor, handsOver, readsStep } from '../../../src/workflows/chain-handoff.js';
-import { mapRefHere } from '../../../src/workflows/chain-steps.js';
+import { mapRefHere } from '../../../src/shared/chain-mapping.js';
 
 const chain = (steps: unknown[], extra: Partial<RunChainInput> = {}): RunChainInput => ({
   chainInvocationId: 'cinv', chain: { id: 'c1', namespace: 'ns', name: 'c', version: 1 },
@@ -12,13 +13,14 @@ const chain = (steps: unknown[], extra: Partial<RunChainInput> = {}): RunChainIn
   taskQueues: { control: 'ctl', data: 'data' }, acceptedAt: '2026-12-06T00:00:00.000Z', inlineBytes: 100, run: 1, ...extra,
 });
 
+const f = testSpec;
 const five = chain([
   { name: 'one', function: 'f' },
   { name: 'two', function: 'f', input: { name: '$.steps.one.output.message' } },
   { name: 'three', function: 'f', input: { name: '$.steps.two.output.message', first: '$.steps.one.output.message', n: '$.input.n' } },
   { name: 'four', parallel: { a: { function: 'f' } } },
   { name: 'five', function: 'f' },
-]);
+], { specs: { f } });
 
 describe('which steps hand over', () => {
   it.each([
@@ -42,11 +44,13 @@ describe('what a step is given', () => {
     expect(handOffFor(five, 0, {})).toEqual({
       workflowId: 'cinv/two', step: 'one', mapping: { name: '$.steps.one.output.message' },
       context: { input: { inline: null }, steps: {} }, inlineBytes: 100, forward: true, // three reads one
+      // three's container is prepared too: it is started early on two's success
+      prepareAfter: { containerName: 'caisson-cinv.three-1', invocationId: 'cinv.three', attempt: 1, spec: f },
     });
     const one = { inline: { message: 'Hello, Ada!' } };
-    expect(handOffFor(five, 1, { one })).toMatchObject({
-      workflowId: 'cinv/three', step: 'two', context: { input: five.input, steps: { one } }, forward: false,
-    });
+    const fromTwo = handOffFor(five, 1, { one });
+    expect(fromTwo).toMatchObject({ workflowId: 'cinv/three', step: 'two', context: { input: five.input, steps: { one } }, forward: false });
+    expect(fromTwo!.prepareAfter).toBeUndefined(); // four runs branches: nothing is started early for it
     expect(handOffFor(five, 2, {})).toBeUndefined();
   });
 
