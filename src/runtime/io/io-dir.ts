@@ -83,10 +83,16 @@ export function writePayloadFiles(dir: string, payload: string | Buffer, opts: {
   }
 }
 
+/** How long a prepared container's run wrapper may take to open its fifo after `docker start` returned. */
+const FIFO_READER_WAIT_MS = 5000;
+const FIFO_READER_POLL_MS = 2;
+
 /**
  * Lets a prepared container run its function: opens its fifo `go` for writing, which its run
- * wrapper waits on. false when the dir has no fifo (an ordinary container). Non-blocking: a
- * container that is no longer waiting (ENXIO: no reader) is an error, not a hang.
+ * wrapper waits on. false when the dir has no fifo (an ordinary container). Non-blocking: with
+ * no reader yet (ENXIO) it tries again every few ms, as `docker start` returns before the
+ * wrapper has opened the fifo (a container started just now, then released at once); one that
+ * never opens it within FIFO_READER_WAIT_MS is an error, not a hang.
  */
 export async function releasePrepared(dir: string): Promise<boolean> {
   const fifo = path.join(dir, 'go');
@@ -95,7 +101,7 @@ export async function releasePrepared(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  const handle = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  const handle = await openFifoWriter(fifo, Date.now() + FIFO_READER_WAIT_MS);
   try {
     if (!(await handle.stat()).isFIFO()) return false;
     await handle.write('go\n');
@@ -103,6 +109,17 @@ export async function releasePrepared(dir: string): Promise<boolean> {
     await handle.close();
   }
   return true;
+}
+
+async function openFifoWriter(fifo: string, deadline: number) {
+  for (;;) {
+    try {
+      return await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, FIFO_READER_POLL_MS));
+    }
+  }
 }
 
 /**

@@ -332,7 +332,7 @@ describe('prepared: started ahead of the payload (a chain step\'s next container
     }
   });
 
-  it('an ordinary io dir has nothing to release; a fifo nobody waits on is an error, not a hang', async () => {
+  it('an ordinary io dir has nothing to release; a fifo nobody opens within its wait is an error, not a hang', async () => {
     const plain = await createIoDir(path.join(root, 'io'), `caisson-test-${runId}-plain`, '{}', { sizeBytes: 16 << 20 });
     expect(await releasePrepared(plain)).toBe(false);
     const orphan = await createPreparedIoDir(path.join(root, 'io'), `caisson-test-${runId}-orphan`, { sizeBytes: 16 << 20 });
