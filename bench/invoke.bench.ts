@@ -19,6 +19,7 @@ import { packCode } from '../src/cli/code-package.js';
 import { startBenchStack } from './lib/bench-stack.js';
 import { materializeSingleFile } from './lib/single-file-code.js';
 import { rawDockerRun, spawnCollect } from './lib/raw-docker-run.js';
+import { roundOrder } from './lib/round-order.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, n: { type: 'string', default: '20' } } });
@@ -36,12 +37,12 @@ async function optional<T>(module: string): Promise<T | undefined> {
   }
 }
 
-/** Runs the timers round-robin (rotating who goes first), after `warmup` untimed rounds. */
+/** Runs the timers in rounds (each in its own shuffled order: lib/round-order.ts), after `warmup` untimed rounds. */
 async function interleave(timers: Record<string, () => Promise<number>>, rounds: number, warmup = 3) {
   const names = Object.keys(timers);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let i = 0; i < warmup + rounds; i++) {
-    const order = names.map((_, j) => names[(i + j) % names.length]!);
+    const order = roundOrder(names.length, i).map((k) => names[k]!);
     for (const name of order) {
       const ms = await timers[name]!();
       if (i >= warmup) samples[name]!.push(ms);

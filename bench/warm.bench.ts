@@ -25,6 +25,7 @@ import { warmTarget } from '../src/runtime/warm/warm-target.js';
 import { RetryPolicySchema, type Convention, type Runtime } from '../src/shared/types.js';
 import { startBenchStack } from './lib/bench-stack.js';
 import { startCaller } from './lib/caller.js';
+import { roundOrder } from './lib/round-order.js';
 import type { SwitchableCodec } from './lib/switchable-codec.js';
 import { timedInvoke } from './lib/timed-invoke.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -193,10 +194,7 @@ export async function benchWarmSection(opts: WarmSectionOptions): Promise<Record
   // swinging with a few noisy samples (the machine's noise is larger than the gaps measured).
   try {
     for (let i = 0; i < opts.n * 3; i++) {
-      for (let j = 0; j < timers.length; j++) {
-        const k = (i + j) % timers.length;
-        samples[k]!.push(await timers[k]!());
-      }
+      for (const k of roundOrder(timers.length, i)) samples[k]!.push(await timers[k]!());
     }
   } finally {
     caller.stop();
