@@ -7,7 +7,6 @@
 // failed write held (a write that fails is retried once with the next batch, then dropped).
 import { randomBytes } from 'node:crypto';
 import type { AuditEventRow, Repositories } from '../db/index.js';
-import type { Principal } from './auth/authenticator.js';
 
 export interface AuditEvent {
   keyId: string;
@@ -100,22 +99,6 @@ export function createAuditLog(deps: {
       if (retry.length > 0) await flush();
     },
   };
-}
-
-/** What `audit()` needs of a procedure's context. */
-export interface AuditContext {
-  audit: AuditLog;
-  principal: Principal;
-}
-
-/**
- * Records one event by the calling key. Mutation procedures are recorded already (procedures.ts,
- * with the action named in AUDIT_ACTIONS); call this for events that are not one mutation.
- */
-export function audit(ctx: AuditContext, action: string, target: string, options: { namespace?: string; outcome?: string } = {}): void {
-  if (ctx.principal.kind !== 'key') return;
-  const { id, name, namespace } = ctx.principal;
-  ctx.audit.record({ keyId: id, keyName: name, namespace: options.namespace ?? namespace, action, target, outcome: options.outcome ?? 'ok' });
 }
 
 /** The action recorded for a mutation procedure's path; a path not listed is recorded as itself. */
