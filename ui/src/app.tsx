@@ -12,20 +12,12 @@ import { KeysPage, SecretsPage } from './pages/access.js';
 import { SchedulesPage } from './pages/schedules.js';
 import { MetricsPage } from './pages/metrics.js';
 import { RunningPage } from './pages/live-logs.js';
+import type { PageProps } from './page-props.js';
 
 const TABS = [
   ['functions', 'Functions'], ['invocations', 'Invocations'], ['dead-letters', 'Dead letters'], ['chains', 'Chains'],
   ['secrets', 'Secrets'], ['keys', 'Keys'], ['schedules', 'Schedules'], ['metrics', 'Metrics'], ['logs', 'Live logs'],
 ] as const;
-
-export interface PageProps {
-  namespace: string;
-  session: Session;
-  settings: UiSettings | undefined;
-  /** The route's parts after the tab (e.g. a function's name). */
-  args: string[];
-  query: URLSearchParams;
-}
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);

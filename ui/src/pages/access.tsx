@@ -1,7 +1,7 @@
 // Keys (admins: names, namespaces, roles, expiry, revocation state; never a key) and the
 // namespace's secrets (names, sizes and dates only: no api answers a value).
 import { api } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Loading, Section, Time, bytes } from '../components.js';
 import { useLoad } from '../use-load.js';
 

@@ -1,7 +1,7 @@
 // Chains of the namespace, one chain's definition as a step tree and its recent invocations;
 // StepTree also draws a chain invocation's steps with their status (invocations page).
 import { api, type Outputs } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Loading, Section, Status, Time, ms } from '../components.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-load.js';

@@ -2,7 +2,7 @@
 // (a new invocation with the same input, of the same or the latest version).
 import { useState } from 'react';
 import { api, messageOf } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Loading, Section, Time } from '../components.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-load.js';

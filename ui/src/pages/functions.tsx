@@ -2,7 +2,7 @@
 // size, runtime) and a form to invoke it.
 import { useState, type FormEvent } from 'react';
 import { api, messageOf, type Outputs } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Json, Loading, Section, Status, Time, bytes, ms } from '../components.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-load.js';

@@ -2,7 +2,7 @@
 // and one invocation: attempts, timings, logs, error, result, and its workflow in Temporal's UI.
 import { useEffect } from 'react';
 import { api, type Inputs, type Outputs } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Json, Loading, Section, Status, Time, ms } from '../components.js';
 import { href, setQuery } from '../route.js';
 import { useLoad } from '../use-load.js';

@@ -3,7 +3,7 @@
 // each stream and stops when the invocation ends. Output is hostile text: rendered as text.
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Loading, Section, Status, Time } from '../components.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-load.js';

@@ -1,6 +1,6 @@
 // Metrics: this api process's invocation counters (metrics.summary: admin keys of every
 // namespace), as bars drawn in SVG (the CSP allows no inline style, so no style attributes).
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { api, type Outputs } from '../api.js';
 import { ErrorLine, Loading, Section, Time } from '../components.js';
 import { useLoad } from '../use-load.js';

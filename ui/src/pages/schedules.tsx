@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { roleAllows } from '../../../src/shared/roles.js';
 import { invocationIdForKey } from '../../../src/shared/ids.js';
 import { api, messageOf, type Outputs } from '../api.js';
-import type { PageProps } from '../app.js';
+import type { PageProps } from '../page-props.js';
 import { ErrorLine, Loading, Section, Time } from '../components.js';
 import { href } from '../route.js';
 import { useLoad } from '../use-load.js';
