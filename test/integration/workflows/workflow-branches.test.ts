@@ -1,6 +1,7 @@
 // Branches of invokeFunction, runChain and fireSchedule that invoke-function.workflow.test.ts
 // does not walk: a function that times out, a cancelled invocation, a chain that succeeds and
-// one whose step fails, a schedule's fire that succeeds and one that fails. Workflow code as
+// one whose step fails, parallel branches and maps, a schedule's fire that succeeds and one
+// that fails. Workflow code as
 // the worker bundles it, activities replaced by fakes, on a TestWorkflowEnvironment over the
 // suite's Temporal dev server (the SDK's time-skipping test server is a download this machine
 // cannot make; the dev server is the one the integration project starts anyway).
@@ -18,7 +19,7 @@ import type { ChainOutcomeRecord } from '../../../src/control/chain.activities.j
 import type { DeadLetterRecord } from '../../../src/control/invocation.activities.js';
 import type { AttemptOutcome, InvocationOutcomeRecord, InvokeFunctionInput } from '../../../src/shared/invocation.js';
 import type { PayloadRef } from '../../../src/shared/payload-ref.js';
-import type { RunChainInput } from '../../../src/shared/chain.js';
+import { ChainDefinitionSchema, type RunChainInput } from '../../../src/shared/chain.js';
 import type { ScheduleFireInput, ScheduledRun } from '../../../src/shared/schedule.js';
 import { RetryPolicySchema, type FunctionVersionSpec } from '../../../src/shared/types.js';
 
@@ -189,6 +190,49 @@ describe('runChain with fake children', () => {
       status: 'FAILED', failedStep: 'b', deadLetter: expect.objectContaining({ input: { inline: { x: 3 } } }),
     })]);
     expect(w.seen.removed).toBe(2);
+  });
+});
+
+describe('runChain: parallel branches and maps, with fake children', () => {
+  function chainOf(w: Awaited<ReturnType<typeof fakeWorkers>>, definition: unknown, input: unknown): RunChainInput {
+    return {
+      chainInvocationId: newId(), chain: { id: 'ch_2', namespace: 'default', name: 'fan', version: 1 },
+      definition: ChainDefinitionSchema.parse(definition), specs: { 'double@1': specOf('double'), 'boom@1': specOf('boom') },
+      input: { inline: input }, taskQueues: w.queues, acceptedAt: new Date().toISOString(), inlineBytes: 16_384, run: 1,
+    };
+  }
+  const execute = (w: Awaited<ReturnType<typeof fakeWorkers>>, input: RunChainInput) =>
+    w.during(() => env.client.workflow.execute(runChain, { taskQueue: w.queues.data, workflowId: input.chainInvocationId, args: [input] }));
+
+  it('parallel branches each get their mapped input; the output is keyed by branch; one child per branch', async () => {
+    const w = await fakeWorkers();
+    const input = chainOf(w, { name: 'fan', steps: [
+      { name: 'both', parallel: { left: { function: 'double@1', input: { x: '$.input.a' } }, right: { function: 'double@1', input: { x: '$.input.b' } } } },
+    ] }, { a: 2, b: 5 });
+    const run = await execute(w, input);
+    expect(run).toEqual({ ok: true, value: { chainInvocationId: input.chainInvocationId, result: { inline: { left: { x: 4 }, right: { x: 10 } } } } });
+    expect(w.seen).toMatchObject({ created: 2, executing: 2, removed: 2 });
+    expect(w.seen.outcomes.map((o) => o.invocationId).sort()).toEqual([`${input.chainInvocationId}.both.left`, `${input.chainInvocationId}.both.right`]);
+  });
+
+  it('a map runs one child per item and keeps the items\' order; a failed element fails the chain unless continueOnError', async () => {
+    const w = await fakeWorkers();
+    const mapped = chainOf(w, { name: 'fan', steps: [
+      { name: 'each', map: { items: '$.input.xs', function: 'double@1', input: { x: '$.item' }, concurrency: 2 } },
+    ] }, { xs: [1, 2, 3, 4] });
+    expect(await execute(w, mapped)).toEqual({ ok: true, value: { chainInvocationId: mapped.chainInvocationId, result: { inline: [{ x: 2 }, { x: 4 }, { x: 6 }, { x: 8 }] } } });
+    expect(w.seen.created).toBe(4);
+
+    // Workers run once each: a fresh set per chain.
+    const w2 = await fakeWorkers();
+    const failing = chainOf(w2, { name: 'fan', steps: [{ name: 'each', map: { items: '$.input.xs', function: 'boom@1' } }] }, { xs: [1, 2] });
+    const failed = await execute(w2, failing);
+    expect(failed.ok).toBe(false);
+    expect((((failed as { error: unknown }).error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('ChainFailed');
+    const w3 = await fakeWorkers();
+    const tolerant = chainOf(w3, { name: 'fan', steps: [{ name: 'each', continueOnError: true, map: { items: '$.input.xs', function: 'boom@1' } }] }, { xs: [1] });
+    const kept = await execute(w3, tolerant);
+    expect(kept).toMatchObject({ ok: true, value: { result: { inline: [{ error: expect.objectContaining({ kind: 'FunctionError' }) }] } } });
   });
 });
 
