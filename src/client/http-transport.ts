@@ -33,6 +33,9 @@ export interface HttpTransport {
   close(): void;
 }
 
+/** How many kept-alive sockets closed by the server one request may find before it fails. */
+const MAX_STALE_SOCKET_RETRIES = 8;
+
 /** ca: PEM certificate(s) an https api's certificate must chain to, instead of the system's roots. */
 export function createHttpTransport(opts: { ca?: string | Uint8Array | undefined } = {}): HttpTransport {
   const ca = typeof opts.ca === 'string' || opts.ca === undefined ? opts.ca : Buffer.from(opts.ca);
@@ -47,7 +50,7 @@ export function createHttpTransport(opts: { ca?: string | Uint8Array | undefined
     const body = init.body ?? undefined;
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const request = protocol === 'https:' ? https.request : http.request;
-    const attempt = (retried: boolean): Promise<TransportResponse> => new Promise((resolve, reject) => {
+    const attempt = (staleRetries: number): Promise<TransportResponse> => new Promise((resolve, reject) => {
       const req = request(target, { method: init.method ?? 'GET', headers, agent: agents[protocol], signal: (init.signal ?? undefined) as AbortSignal | undefined }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -67,13 +70,15 @@ export function createHttpTransport(opts: { ca?: string | Uint8Array | undefined
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive socket the server closed as idle just as this request went out: the server
-        // never read it, so it is sent again once, on a new socket (as Node's docs advise).
-        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(attempt(true));
+        // never read it, so it is sent again (as Node's docs advise). A burst of calls leaves
+        // several idle sockets, closed together: each one found so is dropped from the pool and
+        // the next try takes another, until a new socket (bounded).
+        if (req.reusedSocket && err.code === 'ECONNRESET' && staleRetries < MAX_STALE_SOCKET_RETRIES) resolve(attempt(staleRetries + 1));
         else reject(err);
       });
       req.end(body);
     });
-    return attempt(false);
+    return attempt(0);
   }
   return {
     fetch: send,

@@ -69,6 +69,39 @@ describe('http transport (the client fetch)', () => {
 });
 
 describe('http transport: a kept-alive socket the server closed', () => {
+  /** A server that answers every connection's first request with keep-alive and resets a connection on its second. */
+  async function resettingServer() {
+    const net = await import('node:net');
+    const state = { connections: 0 };
+    const raw = net.createServer((socket) => {
+      const connection = ++state.connections;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        if (!chunk.toString().includes('\r\n\r\n')) return;
+        if (++requests > 1) return void socket.resetAndDestroy();
+        const body = JSON.stringify({ connection });
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    return { state, url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/x`, close: () => new Promise<void>((resolve) => raw.close(() => resolve())) };
+  }
+
+  it('after a burst, every idle socket closed at once: the request goes through on a new one', async () => {
+    const s = await resettingServer();
+    const t = createHttpTransport();
+    try {
+      // Three calls at once leave three idle sockets; the server then resets each one that is reused.
+      const burst = await Promise.all([1, 2, 3].map(async () => (await t.fetch(s.url)).json()));
+      expect(burst).toHaveLength(3);
+      expect(await (await t.fetch(s.url)).json()).toEqual({ connection: 4 });
+    } finally {
+      t.close();
+      await s.close();
+    }
+  });
+
   it('sends the request again once, on a new socket', async () => {
     const net = await import('node:net');
     let connections = 0;
