@@ -103,29 +103,14 @@ describe('http transport: a kept-alive socket the server closed', () => {
   });
 
   it('sends the request again once, on a new socket', async () => {
-    const net = await import('node:net');
-    let connections = 0;
-    // Answers every connection's first request with keep-alive; resets a connection on its second.
-    const raw = net.createServer((socket) => {
-      const connection = ++connections;
-      let requests = 0;
-      socket.on('data', (chunk) => {
-        if (!chunk.toString().includes('\r\n\r\n')) return;
-        if (++requests > 1) return void socket.resetAndDestroy();
-        const body = JSON.stringify({ connection });
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/x`;
+    const s = await resettingServer();
     const t = createHttpTransport();
     try {
-      expect(await (await t.fetch(url)).json()).toEqual({ connection: 1 });
-      expect(await (await t.fetch(url)).json()).toEqual({ connection: 2 });
+      expect(await (await t.fetch(s.url)).json()).toEqual({ connection: 1 });
+      expect(await (await t.fetch(s.url)).json()).toEqual({ connection: 2 });
     } finally {
       t.close();
-      await new Promise<void>((resolve) => raw.close(() => resolve()));
+      await s.close();
     }
   });
 });
