@@ -4,13 +4,12 @@
 // container. One started early is the next step's first attempt: never started twice, stopped
 // when that attempt is cancelled, removed a minute after it ended if nobody attached.
 import { join } from 'node:path';
-import { releasePrepared, removeIoDir, writePayloadFiles } from '../runtime/io/io-dir.js';
+import { writePayloadFiles } from '../runtime/io/io-dir.js';
 import type { ExecutionOutcome } from '../runtime/docker/container-runtime.js';
 import type { PrepareContainerRequest } from '../shared/invocation.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { ContainerKit } from './container-kit.js';
 
-const GRACE_MS = 2000;
 /** A container started early that nobody attached to is removed this long after it ended. */
 const UNATTACHED_KEEP_MS = 60_000;
 
@@ -30,14 +29,7 @@ interface Entry {
 
 /** claimPrepared: the prepared container's id for (name, key), or undefined (see PreparedContainers.claim). */
 export function createEarlyRuns(kit: ContainerKit, claimPrepared: (name: string, key: string) => Promise<string | undefined>) {
-  const { deps } = kit;
   const entries = new Map<string, Entry>();
-
-  async function removeNamed(name: string): Promise<void> {
-    await deps.runtime.remove(name);
-    await removeIoDir(join(kit.ioRoot, name));
-    await kit.secrets.detach(name);
-  }
 
   /** Lets the prepared container run its function with this payload; resolves at its exit. */
   async function runPrepared(next: PrepareContainerRequest, payload: PayloadRef, entry: Pick<Entry, 'key' | 'abort'>): Promise<EarlyRun> {
@@ -45,15 +37,7 @@ export function createEarlyRuns(kit: ContainerKit, claimPrepared: (name: string,
     if (!id) throw new Error(`the container prepared for ${next.containerName} could not be created`);
     const ioDir = join(kit.ioRoot, next.containerName);
     writePayloadFiles(ioDir, await kit.payloadText(payload), { envFile: true });
-    const live = kit.liveTap(next.invocationId);
-    const outcome = await deps.runtime.execute(id, {
-      timeoutMs: next.spec.limits.timeoutMs,
-      afterStart: async () => void (await releasePrepared(ioDir)),
-      graceMs: GRACE_MS,
-      ...kit.outputCaps,
-      signal: entry.abort.signal,
-      onOutput: live?.push,
-    }).finally(() => live?.end());
+    const outcome = await kit.executeCold(id, { invocationId: next.invocationId, ioDir, timeoutMs: next.spec.limits.timeoutMs, signal: entry.abort.signal });
     return { containerId: id, outcome };
   }
 
@@ -64,7 +48,7 @@ export function createEarlyRuns(kit: ContainerKit, claimPrepared: (name: string,
       entry.timer = setTimeout(() => {
         if (entries.get(name) !== entry) return;
         entries.delete(name);
-        void removeNamed(name).catch(() => undefined);
+        void kit.removeCold(name).catch(() => undefined);
       }, UNATTACHED_KEEP_MS);
       entry.timer.unref();
     });
@@ -105,7 +89,7 @@ export function createEarlyRuns(kit: ContainerKit, claimPrepared: (name: string,
       clearTimeout(entry.timer);
       entry.abort.abort();
       await entry.run.catch(() => undefined);
-      await removeNamed(name).catch(() => undefined);
+      await kit.removeCold(name).catch(() => undefined);
     },
 
     get size(): number {

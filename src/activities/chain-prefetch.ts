@@ -11,7 +11,7 @@ import type { PrepareContainerRequest, StepHandOff, StartedNext } from '../share
 import type { FunctionVersionSpec } from '../shared/types.js';
 import { isInline, type PayloadRef } from '../shared/payload-ref.js';
 import { runsWarm } from '../shared/attempt-rules.js';
-import { mapRefHere } from '../shared/chain-mapping.js';
+import { handOffPayload } from '../shared/chain-mapping.js';
 import { functionEnv, identityEnv } from './container-env.js';
 import type { ContainerKit } from './container-kit.js';
 import { createEarlyRuns, type EarlyRun } from './chain-early-runs.js';
@@ -76,13 +76,7 @@ export function createChainPrefetch(kit: ContainerKit) {
     startEarly(next: PrepareContainerRequest, handOff: StepHandOff, result: PayloadRef): StartedNext | undefined {
       const key = preparedKey(next);
       if (!deps.prepared?.has(next.containerName, key) || early.has(next.containerName)) return undefined;
-      let payload: PayloadRef | undefined;
-      try {
-        const steps = { ...handOff.context.steps, [handOff.step]: result };
-        payload = mapRefHere({ mapping: handOff.mapping, context: { input: handOff.context.input, steps }, inlineBytes: handOff.inlineBytes });
-      } catch {
-        return undefined; // a mapping error: the chain fails the next step with it
-      }
+      const payload = handOffPayload(handOff, result);
       if (!payload || !isInline(payload)) return undefined;
       early.start(next, key, payload);
       return { workflowId: handOff.workflowId, payload, started: { containerName: next.containerName, hostTaskQueue: deps.hostTaskQueue } };
@@ -108,11 +102,6 @@ export function createChainPrefetch(kit: ContainerKit) {
       const payload = typeof input.payload === 'string' ? input.payload : await input.payload();
       writePayloadFiles(join(kit.ioRoot, input.containerName), payload, { envFile: true });
       return id;
-    },
-
-    /** Containers started early that no attempt attached to yet. */
-    get earlyCount(): number {
-      return early.size;
     },
   };
 }

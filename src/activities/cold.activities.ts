@@ -3,7 +3,7 @@
 // worker's host queue); executeWithTimeout and removeContainer run on that host queue.
 import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
-import { createIoDir, readResultFile, releasePrepared, removeIoDir } from '../runtime/io/io-dir.js';
+import { createIoDir, readResultFile } from '../runtime/io/io-dir.js';
 import { resultFileCapBytes } from '../runtime/io/result-protocol.js';
 import type { PayloadRef } from '../shared/payload-ref.js';
 import type { AttemptOutcome, PrepareContainerRequest, StepHandOff } from '../shared/invocation.js';
@@ -12,7 +12,6 @@ import type { ChainPrefetch } from './chain-prefetch.js';
 import { functionEnv, invocationEnv } from './container-env.js';
 import type { ContainerKit } from './container-kit.js';
 
-const GRACE_MS = 2000;
 
 export interface CreateContainerInput {
   containerName: string; invocationId: string; attempt: number; spec: FunctionVersionSpec;
@@ -80,17 +79,9 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
 
       /** Starts the created container (a prepared one is released) and waits for it to end. */
       function executeCreated(input: ExecuteInput, ioDir: string) {
-        const live = kit.liveTap(input.invocationId);
-        return deps.runtime.execute(input.containerId, {
-          timeoutMs: spec.limits.timeoutMs,
-          // A prepared container waits on its fifo (even one claimed before a restart of this worker).
-          afterStart: async () => void (await releasePrepared(ioDir)),
-          graceMs: GRACE_MS,
-          ...kit.outputCaps,
-          onProgress: () => ctx.heartbeat(),
-          signal: ctx.cancellationSignal,
-          onOutput: live?.push,
-        }).finally(() => live?.end());
+        return kit.executeCold(input.containerId, {
+          invocationId: input.invocationId, ioDir, timeoutMs: spec.limits.timeoutMs, onProgress: () => ctx.heartbeat(), signal: ctx.cancellationSignal,
+        });
       }
 
       /** The container the step before started with this attempt's input: its run, heartbeating meanwhile. */
@@ -105,9 +96,7 @@ export function createColdActivities(kit: ContainerKit, prefetch: ChainPrefetch)
     },
 
     async removeContainer(input: { containerName: string; invocationId: string }): Promise<void> {
-      await deps.runtime.remove(input.containerName);
-      await removeIoDir(join(ioRoot, input.containerName));
-      await kit.secrets.detach(input.containerName);
+      await kit.removeCold(input.containerName);
     },
   };
 }

@@ -5,7 +5,7 @@
 import { join, relative } from 'node:path';
 import type { ContainerRuntime, ExecutionOutcome } from '../runtime/docker/container-runtime.js';
 import type { CodeCache } from '../runtime/io/code-cache.js';
-import { ioDirSizeBytes } from '../runtime/io/io-dir.js';
+import { ioDirSizeBytes, releasePrepared, removeIoDir } from '../runtime/io/io-dir.js';
 import type { WarmPool } from '../runtime/warm/pool.js';
 import { netnsKey, type NetnsHolders } from '../runtime/warm/warm-netns.js';
 import type { PreparedContainers } from '../runtime/lifecycle/prepared-containers.js';
@@ -47,6 +47,18 @@ export interface ContainerActivityDeps {
   traceEnv?: () => Record<string, string>;
 }
 
+/** SIGTERM to SIGKILL when a cold container's deadline comes or its attempt is cancelled. */
+const COLD_GRACE_MS = 2000;
+
+/** One run of a cold container: whose, its deadline, its heartbeat and cancellation. */
+export interface ColdRun {
+  invocationId: string;
+  ioDir: string;
+  timeoutMs: number;
+  onProgress?: () => void;
+  signal?: AbortSignal;
+}
+
 /** What one cold container is created for (holdMs: how long it may wait before it starts). */
 export interface ColdCreate {
   input: { containerName: string; invocationId: string; spec: FunctionVersionSpec };
@@ -75,13 +87,14 @@ export function createContainerKit(deps: ContainerActivityDeps) {
   const hostPath = (p: string) => join(deps.hostDataDir, relative(deps.dataDir, p));
   const images = imageChecks(deps.runtime);
   const values = valueStore(deps);
+  const secrets = createContainerSecrets({ blobs: deps.blobs, dataDir: deps.dataDir, hostPath });
   return {
     deps,
     ioRoot: join(deps.dataDir, 'io'),
     ioDirSize: { sizeBytes: ioDirSizeBytes(deps.limits) },
     hostPath,
     // Values come from the api when a container is created, and go with the container.
-    secrets: createContainerSecrets({ blobs: deps.blobs, dataDir: deps.dataDir, hostPath }),
+    secrets,
     // Function output is captured up to the larger of the log and result limits: in the
     // script convention stdout is the result.
     outputCaps: { stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes), stderrCapBytes: deps.limits.logBytes },
@@ -98,6 +111,30 @@ export function createContainerKit(deps: ContainerActivityDeps) {
       return (await deps.blobs.getBlob(payload.ref)).toString('utf8');
     },
     toAttemptOutcome: values.toAttemptOutcome,
+    /**
+     * Starts a cold container (a prepared one is released: its wrapper waits on its fifo, even
+     * one claimed before a restart of this worker) and waits for it to end, its output capped
+     * and forwarded live.
+     */
+    async executeCold(containerId: string, a: ColdRun): Promise<ExecutionOutcome> {
+      const live = deps.liveLogs ? createLiveLogTap({ sink: deps.blobs.sendLiveLogs, invocationId: a.invocationId, capBytes: 2 * deps.limits.logBytes }) : undefined;
+      return deps.runtime.execute(containerId, {
+        timeoutMs: a.timeoutMs,
+        afterStart: async () => void (await releasePrepared(a.ioDir)),
+        graceMs: COLD_GRACE_MS,
+        stdoutCapBytes: Math.max(deps.limits.logBytes, deps.limits.resultBytes),
+        stderrCapBytes: deps.limits.logBytes,
+        ...(a.onProgress ? { onProgress: a.onProgress } : {}),
+        ...(a.signal ? { signal: a.signal } : {}),
+        onOutput: live?.push,
+      }).finally(() => live?.end());
+    },
+    /** Removes a cold container by name, with its io dir and secrets dir; missing is success. */
+    async removeCold(name: string): Promise<void> {
+      await deps.runtime.remove(name);
+      await removeIoDir(join(deps.dataDir, 'io', name));
+      await secrets.detach(name);
+    },
     /** `docker create` of a cold attempt's container, labelled for the reaper. */
     async createFor(c: ColdCreate): Promise<string> {
       const spec = c.input.spec;

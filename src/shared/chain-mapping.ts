@@ -4,6 +4,7 @@
 // mapping that needs stored values is left to the control plane (undefined here).
 import { evaluateMapping, isPath, parsePath, pathsIn, type PathContext } from './chain-paths.js';
 import type { PayloadRef } from './payload-ref.js';
+import type { StepHandOff } from './invocation.js';
 
 /** The values a mapping may read, each inline or by reference. */
 export interface MappingContextRefs {
@@ -46,4 +47,18 @@ export function mapRefHere(a: { mapping: unknown; context: MappingContextRefs; i
     if (JSON.stringify(value ?? null).length <= a.inlineBytes) return { inline: value ?? null };
   }
   return undefined;
+}
+
+/**
+ * The next step's input from this step's result, as its hand-off describes it (the workflow's
+ * hand-over and the activity that starts the next container build it alike). undefined when it
+ * cannot be built here: a value stored by reference, or a mapping error (the chain then maps it,
+ * and fails the step with that error).
+ */
+export function handOffPayload(h: Pick<StepHandOff, 'mapping' | 'context' | 'step' | 'inlineBytes'>, result: PayloadRef): PayloadRef | undefined {
+  try {
+    return mapRefHere({ mapping: h.mapping, context: { input: h.context.input, steps: { ...h.context.steps, [h.step]: result } }, inlineBytes: h.inlineBytes });
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@ import type { PayloadRef } from '../shared/payload-ref.js';
 import { inputMappings, pathsIn } from '../shared/chain-paths.js';
 import { childWorkflowId } from '../shared/chain-ids.js';
 import { stepInputSignal } from '../shared/workflow-messages.js';
-import { mapRefHere } from '../shared/chain-mapping.js';
+import { handOffPayload } from '../shared/chain-mapping.js';
 import { nextContainer } from './chain-steps.js';
 
 /** Whether steps index and index+1 are function steps, the second still to run. */
@@ -55,13 +55,8 @@ export function readsStep(input: RunChainInput, index: number, name: string): bo
  * with this workflow task's commands.
  */
 export function handOver(h: StepHandOff, result: PayloadRef, startedNext?: StartedNext): void {
-  let payload: PayloadRef | undefined = startedNext?.payload;
-  try {
-    payload ??= mapRefHere({ mapping: h.mapping, context: { input: h.context.input, steps: { ...h.context.steps, [h.step]: result } }, inlineBytes: h.inlineBytes });
-  } catch {
-    return; // a mapping error: the chain fails the next step with it
-  }
-  if (!payload) return;
+  const payload = startedNext?.payload ?? handOffPayload(h, result);
+  if (!payload) return; // stored by reference, or a mapping error: the chain's own input counts
   const input: StepInput = { payload, steps: h.forward ? { [h.step]: result } : {}, ...(startedNext ? { started: startedNext.started } : {}) };
   void getExternalWorkflowHandle(h.workflowId).signal(stepInputSignal, input).catch(() => undefined);
 }

@@ -1,4 +1,5 @@
-// Containers started early for a chain's next step (chain-early-runs.ts), with a fake runtime:
+// Containers started early for a chain's next step (chain-early-runs.ts), on the worker's kit
+// with a fake runtime:
 // the payload written before the run, the run handed to the one attempt that attaches, never to
 // a second, stopped when that attempt is cancelled, and stopped and removed when an ordinary
 // create asks for its name.
@@ -7,37 +8,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEarlyRuns } from '../../../src/activities/chain-early-runs.js';
-import type { ContainerKit } from '../../../src/activities/container-kit.js';
-import type { ExecuteOptions, ExecutionOutcome } from '../../../src/runtime/docker/container-runtime.js';
+import { createContainerKit, type ContainerActivityDeps } from '../../../src/activities/container-kit.js';
+import type { ContainerRuntime, ExecuteOptions, ExecutionOutcome } from '../../../src/runtime/docker/container-runtime.js';
 import type { PrepareContainerRequest } from '../../../src/shared/invocation.js';
-import { ran, testSpec } from './fakes.js';
+import { ran, testLimits, testSpec } from './fakes.js';
 
-const ioRoot = mkdtempSync(join(tmpdir(), 'caisson-early-unit-'));
-afterAll(() => rmSync(ioRoot, { recursive: true, force: true }));
+const dataDir = mkdtempSync(join(tmpdir(), 'caisson-early-unit-'));
+const ioRoot = join(dataDir, 'io');
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const next = (name: string): PrepareContainerRequest => ({ containerName: name, invocationId: `inv-${name}`, attempt: 1, spec: testSpec });
 
-/** Early runs over a fake runtime whose execute waits until `finish` (or the abort signal). */
+/** Early runs on a real kit over a fake runtime whose execute waits until `finish` (or the abort signal). */
 function setUp(prepared: (name: string) => string | undefined = (name) => `id-${name}`) {
   const removed: string[] = [];
   const runs: Array<{ options: ExecuteOptions; payload: string; finish: (o: ExecutionOutcome) => void }> = [];
-  const kit = {
-    deps: {
-      runtime: {
-        execute: (id: string, options: ExecuteOptions) => new Promise<ExecutionOutcome>((resolve) => {
-          const payload = readFileSync(join(ioRoot, id.slice(3), 'payload.json'), 'utf8');
-          runs.push({ options, payload, finish: resolve });
-          options.signal?.addEventListener('abort', () => resolve(ran({ cancelled: true, exitCode: null })));
-        }),
-        remove: async (name: string) => void removed.push(name),
-      },
-    },
-    ioRoot,
-    payloadText: async (p: { inline: unknown }) => JSON.stringify(p.inline),
-    liveTap: () => undefined,
-    outputCaps: {},
-    secrets: { detach: async () => {} },
-  } as unknown as ContainerKit;
+  const runtime = {
+    execute: (id: string, options: ExecuteOptions) => new Promise<ExecutionOutcome>((resolve) => {
+      const payload = readFileSync(join(ioRoot, id.slice(3), 'payload.json'), 'utf8');
+      runs.push({ options, payload, finish: resolve });
+      options.signal?.addEventListener('abort', () => resolve(ran({ cancelled: true, exitCode: null })));
+    }),
+    remove: async (name: string) => void removed.push(name),
+  } as unknown as ContainerRuntime;
+  const unused = async (): Promise<never> => { throw new Error('not used by early runs'); };
+  const kit = createContainerKit({
+    runtime, codeCache: { materialize: unused } as unknown as ContainerActivityDeps['codeCache'],
+    blobs: { getArtifact: unused, getBlob: unused } as unknown as ContainerActivityDeps['blobs'],
+    hostTaskQueue: 'host-q', workerId: 'w1', dataDir, hostDataDir: dataDir, limits: testLimits,
+  });
   const early = createEarlyRuns(kit, async (name) => {
     const id = prepared(name);
     if (id) mkdirSync(join(ioRoot, name), { recursive: true });
