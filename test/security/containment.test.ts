@@ -212,6 +212,7 @@ beforeAll(async () => {
     deploySource(stack.client, py('listener', PY_LISTENER, { convention: 'handler' })),
     deploySource(stack.client, py('prober', PY_PROBER, { convention: 'handler' })),
     deploySource(stack.client, py('prober-cold', PY_PROBER, { convention: 'handler', fresh: true })),
+    deploySource(stack.client, py('echo-cold', 'def handler(event, context):\n    return event\n', { convention: 'handler', fresh: true })),
   ]);
 });
 
@@ -261,6 +262,29 @@ describe('links, fifos and leftovers in what the worker touches', () => {
     expect(v.error).toMatchObject({ kind: 'InvalidOutput' });
     expect(v.error?.message).toMatch(message);
     expect(Date.now() - started).toBeLessThan(8_000);
+    expect(marker.untouched()).toBe(true);
+  });
+});
+
+describe('a chain step started early by the step before (chain-early-runs.ts)', () => {
+  it.each([
+    { kind: 'symlink', message: /symbolic link/ },
+    { kind: 'fifo', message: /not a regular file/ },
+  ])('a $kind at its result.json is InvalidOutput at once, never followed or waited on', async ({ kind, message }) => {
+    const name = `early-${kind}`;
+    await stack.client.chains.create.mutate({ definition: {
+      name, steps: [{ name: 'a', function: 'echo-cold' }, { name: 'b', function: 'bad-result', input: '$.steps.a.output', retry: { maxAttempts: 1 } }],
+    } });
+    const started = Date.now();
+    const v = await stack.client.chains.invoke.mutate({ name, input: { kind, target: marker.path } });
+    expect(v.status).toBe('FAILED');
+    const b = v.chain.steps.find((s) => s.name === 'b')!;
+    expect(b.error).toMatchObject({ kind: 'InvalidOutput' });
+    expect(b.error?.message).toMatch(message);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // b ran in the container a started with its input: its workflow created none.
+    const history = await stack.api.temporal.workflow.getHandle(`${v.id}/b`).fetchHistory();
+    expect(history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
     expect(marker.untouched()).toBe(true);
   });
 });
